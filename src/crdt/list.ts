@@ -1,0 +1,48 @@
+import type { ActorId, OpId } from './ids.js';
+import type { DeleteOp, InsertOp, Op } from './ops.js';
+import type { VersionVector } from './version.js';
+
+/**
+ * What happened to an op handed to `apply`:
+ * - `applied`: integrated now (and anything it released from the pending set);
+ * - `duplicate`: already held, nothing changed;
+ * - `pending`: held until its dependencies arrive;
+ * - `full`: it would have to wait but the pending set is full; not taken, offer it again later;
+ * - `equivocation`: an op with this id but other content is already held; not taken;
+ * - `invalid`: it names an op that is not an insert as an origin or target; not taken.
+ */
+export type ApplyResult = 'applied' | 'duplicate' | 'pending' | 'full' | 'equivocation' | 'invalid';
+
+/** A replicated list: local edits make ops, remote ops are applied in any order, any number of times. */
+export interface List<T> {
+  readonly actor: ActorId;
+  /** Visible elements. */
+  readonly length: number;
+  /** Ops held until their dependencies arrive. */
+  readonly pendingCount: number;
+  /** The counter the next local op will get: one past this actor's ops held. */
+  readonly nextCounter: number;
+  insert(index: number, value: T): InsertOp<T>;
+  delete(index: number): DeleteOp;
+  apply(op: Op<T>): ApplyResult;
+  /** What `apply(op)` would say about its identity, without changing anything. */
+  check(op: Op<T>): 'new' | 'duplicate' | 'equivocation' | 'invalid';
+  /** Applied ops of `actor` with counters after `after`, in counter order, at most `limit`. */
+  opsOf(actor: ActorId, after: number, limit: number): Op<T>[];
+  toArray(): T[];
+  version(): VersionVector;
+  has(id: OpId): boolean;
+  toString(): string;
+}
+
+export interface ListOptions<T> {
+  /** Bound on the pending set. */
+  readonly maxPending?: number;
+  /** Equality of values, for equivocation checks. */
+  readonly equals?: (a: T, b: T) => boolean;
+}
+
+export type MakeList<T> = (actor: ActorId, options?: ListOptions<T>) => List<T>;
+
+/** Default bound on ops waiting for dependencies (see INTERNALS.md). */
+export const DEFAULT_MAX_PENDING = 10_000;

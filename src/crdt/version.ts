@@ -1,0 +1,21 @@
+import type { ActorId } from './ids.js';
+
+/** actor → highest contiguous op counter held (= number of that actor's ops held). */
+export type VersionVector = ReadonlyMap<ActorId, number>;
+
+export function versionToJSON(v: VersionVector): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [actor, n] of [...v].sort((a, b) => a[0] - b[0])) out[String(actor)] = n;
+  return out;
+}
+
+export function formatVersion(v: VersionVector): string {
+  const parts = [...v].sort((a, b) => a[0] - b[0]).map(([a, n]) => `a${a}:${n}`);
+  return `{${parts.join(' ')}}`;
+}
+
+/** True when `a` holds every op `b` holds. */
+export function covers(a: VersionVector, b: VersionVector): boolean {
+  for (const [actor, n] of b) if ((a.get(actor) ?? 0) < n) return false;
+  return true;
+}
