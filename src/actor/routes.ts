@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { formatId } from '../crdt/ids.js';
+import { HttpError } from '../transport/http-server.js';
+import { batchSchema, decodeOp, type WireBatch } from '../transport/wire.js';
+import type { ActorState } from './ActorState.js';
+
+/** The actor's HTTP routes (see README for the contract). */
+export function registerRoutes(app: FastifyInstance, state: ActorState, log: Logger): void {
+  app.get('/genome', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(state.hex));
+
+  app.get('/status', async () => state.status());
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.post<{ Body: WireBatch }>('/genome', { schema: { body: batchSchema } }, async (req) => {
+    const { from, ops } = req.body;
+    const result = state.receive(ops.map(decodeOp));
+    switch (result.status) {
+      case 'ok':
+        return { applied: result.applied, duplicate: result.duplicate, pending: result.pending };
+      case 'equivocation':
+        log.error({ sender: from, op: formatId(result.op.id) }, `equivocation from actor ${from}: ${result.message}`);
+        throw new HttpError(409, result.message, 'equivocation');
+      case 'invalid':
+        throw new HttpError(400, result.message, 'invalid_op');
+      case 'full':
+        log.warn({ sender: from, pending: state.list.pendingCount }, `pending set full: refusing ops from actor ${from} until dependencies arrive`);
+        throw new HttpError(503, 'pending set is full; retry later', 'pending_full');
+    }
+  });
+}

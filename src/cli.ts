@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/**
+ * crdt-genome: the command line. The default command runs one actor; `cluster` runs a local
+ * cluster; `verify` checks that a cluster converged.
+ */
+import { randomInt } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { runActorProcess, type ActorOptions } from './actor/run.js';
+import type { Interval } from './actor/Mutator.js';
+import { hostName, integer, interval, localUrls, peerList, reachableHost } from './cli/flags.js';
+import { runCluster } from './cluster/supervisor.js';
+import { verify } from './cluster/verify.js';
+import { actorId, MAX_ACTOR } from './crdt/ids.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+interface MutationFlags {
+  host: string;
+  interval: Interval;
+  mutations?: number;
+  seed?: number;
+  verifyInterval: number;
+  logLevel: LogLevel;
+}
+
+/** Flags shared by an actor and a cluster of them. */
+function addActorFlags(cmd: Command): Command {
+  return cmd
+    .option('--host <addr>', 'address to bind', hostName, '127.0.0.1')
+    .addOption(new Option('--interval <min-max>', 'random wait between mutations, in ms (0-0: as fast as possible)').argParser(interval).default({ min: 0, max: 20000 }, '0-20000'))
+    .option('--mutations <n>', 'stop mutating after this many mutations (default: unlimited)', integer(0))
+    .option('--seed <n>', 'seed of the mutation RNG (default: random, logged)', integer(0, 0xffffffff))
+    .option('--verify-interval <ms>', 'how often the verifier polls peers', integer(1), 5000)
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default('info'));
+}
+
+function usage(cmd: Command, message: string): never {
+  cmd.error(`error: ${message}`, { exitCode: 2, code: 'crdt-genome.usage' });
+}
+
+function actorOptions(cmd: Command): ActorOptions {
+  const o = cmd.opts<MutationFlags & { actor?: number; count?: number; base?: number; peers?: string[] }>();
+  if (o.actor === undefined) usage(cmd, 'missing `--actor <id>`');
+  if (o.base === undefined) usage(cmd, 'missing `--base <port>`');
+  let peers: string[];
+  let count: number;
+  const port = o.base + o.actor;
+  if (port > 65535) usage(cmd, `expected \`--base\` + \`--actor\` to be a port <= 65535, got \`${port}\``);
+  if (o.peers !== undefined) {
+    const own = new Set([o.host, reachableHost(o.host), 'localhost', '127.0.0.1'].map((h) => `${h}:${port}`));
+    peers = o.peers.filter((u) => !own.has(new URL(u).host));
+    count = peers.length + 1;
+    if (o.count !== undefined && o.count !== count) usage(cmd, `expected \`--count\` to equal the ${peers.length} peers + 1, got \`${o.count}\``);
+  } else {
+    if (o.count === undefined) usage(cmd, 'missing `--count <n>` (or `--peers <urls>`)');
+    count = o.count;
+    if (o.base + count - 1 > 65535) usage(cmd, `expected \`--base\` + \`--count\` - 1 to be a port <= 65535, got \`${o.base + count - 1}\``);
+    peers = localUrls(o.host, o.base, count).filter((_, i) => i !== o.actor);
+  }
+  if (o.actor >= count) usage(cmd, `expected \`--actor\` below the actor count ${count}, got \`${o.actor}\``);
+  return {
+    actor: actorId(o.actor),
+    host: o.host,
+    port,
+    peers,
+    interval: o.interval,
+    mutations: o.mutations,
+    seed: o.seed ?? randomInt(0x7fffffff),
+    verifyIntervalMs: o.verifyInterval,
+    logLevel: o.logLevel,
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('crdt-genome')
+    .description('Run an actor that mutates a replicated genome and converges with its peers.')
+    .version(version, '-V, --version')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(s.endsWith('\n') ? s : `${s}\n`) });
+
+  addActorFlags(
+    program
+      .option('-a, --actor <id>', 'this actor\'s id (0 .. count-1)', integer(0, MAX_ACTOR))
+      .option('-c, --count <n>', 'number of actors', integer(1, MAX_ACTOR + 1))
+      .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535))
+      .option('--peers <url,...>', 'base URLs of the other actors (multi-host)', peerList),
+  ).action(async (_opts, cmd: Command) => {
+    await runActorProcess(actorOptions(cmd));
+  });
+
+  addActorFlags(
+    program
+      .command('cluster')
+      .description('spawn and supervise a local cluster of actors')
+      .option('-c, --count <n>', 'number of actors', integer(1, 32), 3)
+      .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535), 8000),
+  ).action(async (o: MutationFlags & { count: number; base: number }, cmd: Command) => {
+    if (o.base + o.count - 1 > 65535) usage(cmd, `expected \`--base\` + \`--count\` - 1 to be a port <= 65535, got \`${o.base + o.count - 1}\``);
+    const log = createLogger(o.logLevel, { component: 'cluster' });
+    const seed = o.seed ?? randomInt(0x7fffffff);
+    const urls = localUrls(o.host, o.base, o.count);
+    log.info({ urls, seed }, `starting ${o.count} actors: ${urls.join(' ')} (seed ${seed}; actor i uses seed + i)`);
+    const actorArgs = (i: number): string[] => [
+      '--actor', String(i), '--count', String(o.count), '--base', String(o.base), '--host', o.host,
+      '--interval', `${o.interval.min}-${o.interval.max}`, '--seed', String((seed + i) % 0x1_0000_0000),
+      '--verify-interval', String(o.verifyInterval), '--log-level', o.logLevel,
+      ...(o.mutations === undefined ? [] : ['--mutations', String(o.mutations)]),
+    ];
+    process.exitCode = await runCluster({ count: o.count, actorArgs, cli: process.argv[1] as string }, log);
+  });
+
+  program
+    .command('verify')
+    .description('poll every actor until all hold the same genome; exit 0 when converged, 1 on timeout')
+    .option('-c, --count <n>', 'number of actors', integer(1, MAX_ACTOR + 1))
+    .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535))
+    .option('--host <addr>', 'host of the actors (with --count/--base)', hostName, '127.0.0.1')
+    .option('--peers <url,...>', 'base URLs of every actor', peerList)
+    .option('--timeout <ms>', 'give up after this long', integer(1), 30000)
+    .option('--expect-ops <n>', 'also require exactly n ops from every actor everywhere, nothing pending', integer(0))
+    .action(async (o: { count?: number; base?: number; host: string; peers?: string[]; timeout: number; expectOps?: number }, cmd: Command) => {
+      let urls: string[];
+      if (o.peers !== undefined) urls = o.peers;
+      else if (o.count !== undefined && o.base !== undefined) urls = localUrls(o.host, o.base, o.count);
+      else usage(cmd, 'expected `--count <n>` and `--base <port>`, or `--peers <urls>`');
+      process.exitCode = await verify({ urls, timeoutMs: o.timeout, ...(o.expectOps === undefined ? {} : { expectOps: o.expectOps }) });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
+
+await main(process.argv);

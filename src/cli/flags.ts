@@ -1,0 +1,57 @@
+import { InvalidArgumentError } from 'commander';
+import type { Interval } from '../actor/Mutator.js';
+
+/** Flag parsers for commander: each throws with the expected form and the value it got. */
+export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+      throw new InvalidArgumentError(`expected an integer ${range}, got \`${value}\``);
+    }
+    return n;
+  };
+}
+
+export function interval(value: string): Interval {
+  const m = /^(\d+)-(\d+)$/.exec(value.trim());
+  const [min, max] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!m || !Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min > max) {
+    throw new InvalidArgumentError(`expected <min>-<max> in ms with 0 <= min <= max (e.g. 0-20000), got \`${value}\``);
+  }
+  return { min, max };
+}
+
+export function peerList(value: string): string[] {
+  const urls = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (urls.length === 0) throw new InvalidArgumentError(`expected comma-separated base URLs, got \`${value}\``);
+  return urls.map((u) => {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new InvalidArgumentError(`expected a base URL like http://10.0.0.2:8001, got \`${u}\``);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+      throw new InvalidArgumentError(`expected a base URL like http://10.0.0.2:8001, got \`${u}\``);
+    }
+    return url.origin;
+  });
+}
+
+export function hostName(value: string): string {
+  if (value.trim() === '' || /[\s/]/.test(value)) throw new InvalidArgumentError(`expected a host address, got \`${value}\``);
+  return value;
+}
+
+/** The address peers on this machine use to reach a server bound to `host`. */
+export function reachableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** Base URLs of actors 0..count-1 on one host. */
+export function localUrls(host: string, base: number, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `http://${reachableHost(host)}:${base + i}`);
+}

@@ -1,0 +1,10 @@
+/**
+ * The core: a replicated list CRDT generic over its values, with op ids, ops and version vectors.
+ * Pure: no I/O, no clock, no randomness. See INTERNALS.md for the algorithm.
+ */
+export { actorId, formatId, isActorId, MAX_ACTOR, opId, sameId, type ActorId, type OpId } from './ids.js';
+export { DEFAULT_MAX_PENDING, type ApplyResult, type List, type ListOptions, type MakeList } from './list.js';
+export { dependencies, formatOp, isDelete, isInsert, sameOp, type DeleteOp, type InsertOp, type Op } from './ops.js';
+export { applyBatch, type BatchResult } from './batch.js';
+export { ReferenceList } from './ReferenceList.js';
+export { covers, formatVersion, versionToJSON, type VersionVector } from './version.js';

@@ -1,0 +1,39 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { BODY_LIMIT } from './wire.js';
+
+/** An error with an HTTP status; the central handler turns it into a JSON body. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly code: string = 'bad_request',
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/**
+ * A Fastify instance with the project's edge rules: body limit, strict schema validation (no type
+ * coercion, no silent stripping of unknown fields), and one error handler that answers
+ * `{"error": code, "message": ...}`.
+ */
+export function createHttpServer(log: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500 && !(err instanceof HttpError)) req.log.error({ err }, 'request failed');
+    const code = err instanceof HttpError ? err.code : status === 413 ? 'body_too_large' : err.validation ? 'invalid_body' : (err.code ?? 'error').toLowerCase();
+    void reply.status(status).send({ error: code, message: err.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url}` });
+  });
+  return app;
+}
