@@ -27,7 +27,7 @@ export function runListTests(name: string, make: MakeList<number>): void {
           }
           for (const list of rest) expect(list.toArray()).toEqual(first.toArray());
         }),
-        RUNS,
+        { numRuns: 500 },
       );
     });
 

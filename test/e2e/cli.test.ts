@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freeBase, getJson, killAll, runCli, startCli, waitFor } from '../helpers/processes.js';
+
+afterAll(killAll);
+
+describe('crdt-genome CLI', () => {
+  it('-h lists the actor flags and the subcommands', async () => {
+    const { code, stdout } = await runCli(['-h']);
+    expect(code).toBe(0);
+    for (const flag of ['--actor', '--count', '--base', '--host', '--peers', '--interval', '--mutations', '--seed', '--verify-interval', '--log-level', 'cluster', 'verify']) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  it('-V prints the version from package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { code, stdout } = await runCli(['-V']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(version);
+  });
+
+  const bad: Array<[string[], string[]]> = [
+    [['-a', '3', '-c', '3', '-b', '9000'], ['--actor', '3']],
+    [['-a', 'x', '-c', '3', '-b', '9000'], ['--actor', 'x']],
+    [['-a', '-1', '-c', '3', '-b', '9000'], ['--actor', '-1']],
+    [['-a', '0', '-c', '0', '-b', '9000'], ['--count', '0']],
+    [['-a', '0', '-c', '3', '-b', '0'], ['--base', '0']],
+    [['-a', '0', '-c', '3', '-b', '70000'], ['--base', '70000']],
+    [['-a', '0', '-c', '3', '-b', '65534'], ['--base', '65536']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--interval', '10'], ['--interval', '10']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--interval', '50-10'], ['--interval', '50-10']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--interval', 'a-b'], ['--interval', 'a-b']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--mutations', '-5'], ['--mutations', '-5']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--mutations', '1.5'], ['--mutations', '1.5']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--seed', 'abc'], ['--seed', 'abc']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--verify-interval', '0'], ['--verify-interval', '0']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--log-level', 'loud'], ['--log-level', 'loud']],
+    [['-a', '0', '-b', '9000', '--peers', 'not a url'], ['--peers', 'not a url']],
+    [['-a', '0', '-c', '4', '-b', '9000', '--peers', 'http://h1:9001,http://h2:9002'], ['--count', '4']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--bogus'], ['--bogus']],
+    [['-c', '3', '-b', '9000'], ['--actor']],
+    [['-a', '0', '-b', '9000'], ['--count']],
+    [['cluster', '--count', '0'], ['--count', '0']],
+    [['cluster', '--count', '33'], ['--count', '33']],
+    [['cluster', '--interval', '1-'], ['--interval', '1-']],
+    [['verify'], ['--count']],
+    [['verify', '-c', '3', '-b', '9000', '--timeout', 'soon'], ['--timeout', 'soon']],
+    [['verify', '-c', '3', '-b', '9000', '--expect-ops', '-1'], ['--expect-ops', '-1']],
+  ];
+  for (const [args, mentions] of bad) {
+    it(`exits 2 with one line naming the problem: ${args.join(' ')}`, async () => {
+      const { code, stderr, stdout } = await runCli(args);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      const lines = stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      for (const m of mentions) expect(lines[0]).toContain(m);
+    });
+  }
+
+  it('takes `--actor=0` as well as `--actor 0`, serves, and exits 0 on SIGTERM', async () => {
+    const base = await freeBase(2);
+    const actor = startCli([`--actor=1`, `--count=2`, `--base=${base}`, '--interval', '0-0', '--mutations', '5']);
+    const status = await waitFor('actor 1 to serve', () => getJson<{ actor: number; mutations: number }>(`http://127.0.0.1:${base + 1}/status`).then((s) => s.mutations === 5 && s));
+    expect(status.actor).toBe(1);
+    actor.child.kill('SIGTERM');
+    expect(await actor.exited).toBe(0);
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    const base = await freeBase(1);
+    const actor = startCli(['-a', '0', '-c', '1', '-b', String(base), '--log-level', 'silent']);
+    await waitFor('actor to serve', () => getJson(`http://127.0.0.1:${base}/healthz`));
+    actor.child.kill('SIGINT');
+    expect(await actor.exited).toBe(0);
+  });
+});

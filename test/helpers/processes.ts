@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/** A base port such that base..base+count-1 are free, below the ephemeral range. */
+export async function freeBase(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * (12000 - count));
+    const ok = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
+    if (ok.every(Boolean)) return base;
+  }
+  throw new Error('no free ports found');
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+export interface Proc {
+  child: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  exited: Promise<number | null>;
+}
+
+const started: Proc[] = [];
+
+/** Start the CLI in its own process group, collecting its output. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const proc: Proc = {
+    child,
+    stdout: [],
+    stderr: [],
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
+  child.stdout?.on('data', (d: Buffer) => proc.stdout.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => proc.stderr.push(d.toString()));
+  started.push(proc);
+  return proc;
+}
+
+/** Run the CLI to completion. */
+export async function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = startCli(args);
+  const timer = setTimeout(() => killGroup(proc), timeoutMs);
+  const code = await proc.exited;
+  clearTimeout(timer);
+  return { code, stdout: proc.stdout.join(''), stderr: proc.stderr.join('') };
+}
+
+/** True while any process of the group is alive. */
+export function groupAlive(proc: Proc): boolean {
+  try {
+    process.kill(-(proc.child.pid as number), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function killGroup(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(-(proc.child.pid as number), signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Kill every process group this test file started (for afterAll). */
+export function killAll(): void {
+  for (const proc of started.splice(0)) killGroup(proc);
+}
+
+/** Poll `check` until it returns a truthy value; fail after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 100): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+export async function getJson<T = Record<string, unknown>>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}

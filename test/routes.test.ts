@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { actorId } from '../src/crdt/ids.js';
+import type { Op } from '../src/crdt/ops.js';
+import { ReferenceList } from '../src/crdt/ReferenceList.js';
+import { digest } from '../src/genome/render.js';
+import { encodeBatches, encodeOp, BODY_LIMIT } from '../src/transport/wire.js';
+import { actorApp } from './helpers/actor-app.js';
+
+/** Ops made by a peer (actor 1): genes 1, 2, 3 then a delete of the first. */
+function peerOps(): Op<number>[] {
+  const peer = new ReferenceList<number>(actorId(1));
+  return [peer.insert(0, 1), peer.insert(1, 2), peer.insert(2, 3), peer.delete(0)];
+}
+const batch = (ops: Op<number>[], from = 1) => JSON.stringify({ v: 1, from, ops: ops.map(encodeOp) });
+
+let current: ReturnType<typeof actorApp> | undefined;
+function setup(maxPending?: number): ReturnType<typeof actorApp> {
+  current = actorApp(0, maxPending);
+  return current;
+}
+afterEach(async () => {
+  await current?.app.close();
+  current = undefined;
+});
+
+async function post(app: ReturnType<typeof actorApp>['app'], payload: string, contentType = 'application/json') {
+  return app.inject({ method: 'POST', url: '/genome', payload, headers: { 'content-type': contentType } });
+}
+
+describe('GET routes', () => {
+  it('GET /genome renders hex in list order, as text/plain', async () => {
+    const { app, state } = setup();
+    let res = await app.inject({ url: '/genome' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toBe('');
+    state.mutate({ kind: 'insert', index: 0, gene: 255 });
+    state.mutate({ kind: 'insert', index: 0, gene: 0 });
+    state.mutate({ kind: 'insert', index: 1, gene: 1 });
+    res = await app.inject({ url: '/genome' });
+    expect(res.body).toBe('0001ff');
+  });
+
+  it('GET /status reports actor, length, digest, version, pending, matchCount', async () => {
+    const { app, state } = setup();
+    state.mutate({ kind: 'insert', index: 0, gene: 7 });
+    const res = await app.inject({ url: '/status' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ actor: 0, length: 1, digest: digest('07'), version: { '0': 1 }, pending: 0, matchCount: 0, mutations: 1 });
+  });
+
+  it('GET /healthz answers 200; unknown routes get a JSON 404', async () => {
+    const { app } = setup();
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    const res = await app.inject({ url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: 'not_found' });
+  });
+});
+
+describe('POST /genome', () => {
+  it('applies a batch; replaying it changes nothing; an empty batch is fine', async () => {
+    const { app, state } = setup();
+    const ops = peerOps();
+    let res = await post(app, batch(ops));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ applied: 4, duplicate: 0, pending: 0 });
+    expect(state.hex).toBe('0203');
+    res = await post(app, batch(ops));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ applied: 0, duplicate: 4, pending: 0 });
+    expect(state.hex).toBe('0203');
+    expect((await post(app, batch([]))).statusCode).toBe(200);
+  });
+
+  it('holds out-of-order ops as pending and applies them when the gap fills', async () => {
+    const { app, state } = setup();
+    const ops = peerOps();
+    expect((await post(app, batch(ops.slice(1)))).json()).toEqual({ applied: 0, duplicate: 0, pending: 3 });
+    expect(state.status().pending).toBe(3);
+    expect((await post(app, batch(ops.slice(0, 1)))).json()).toEqual({ applied: 1, duplicate: 0, pending: 0 });
+    expect(state.status()).toMatchObject({ pending: 0, version: { '1': 4 } });
+    expect(state.hex).toBe('0203');
+  });
+
+  it('answers 503 when the pending set is full, and takes the ops once their dependencies arrive', async () => {
+    const { app, state } = setup(2);
+    const ops = peerOps();
+    const res = await post(app, batch(ops.slice(1)));
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ error: 'pending_full' });
+    expect(state.status().pending).toBe(2);
+    expect((await post(app, batch(ops))).statusCode).toBe(200);
+    expect(state.status()).toMatchObject({ pending: 0, version: { '1': 4 } });
+  });
+
+  it('refuses an equivocation with 409, logs it with the sender, applies nothing of the batch', async () => {
+    const { app, state, logs } = setup();
+    const ops = peerOps();
+    await post(app, batch(ops.slice(0, 2)));
+    const forged = { ...(ops[1] as Op<number> & { type: 'insert' }), value: 99 };
+    const res = await post(app, batch([ops[2] as Op<number>, forged], 1));
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ error: 'equivocation' });
+    expect(state.status().version).toEqual({ '1': 2 });
+    const line = logs.find((l) => String(l.msg).includes('equivocation'));
+    expect(line).toMatchObject({ level: 50, sender: 1 });
+  });
+
+  it('refuses two ops with one id and different content inside one batch', async () => {
+    const { app, state } = setup();
+    const [first] = peerOps() as [Op<number> & { type: 'insert' }];
+    const res = await post(app, batch([first, { ...first, value: 42 }]));
+    expect(res.statusCode).toBe(409);
+    expect(state.status().version).toEqual({});
+  });
+
+  it('refuses an op whose origin is a delete, applying nothing', async () => {
+    const { app, state } = setup();
+    const ops = peerOps();
+    await post(app, batch(ops));
+    const bad = { type: 'insert', id: [2, 1], value: 5, left: [1, 4], right: null };
+    const res = await post(app, JSON.stringify({ v: 1, from: 2, ops: [bad] }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_op' });
+    expect(state.status().version).toEqual({ '1': 4 });
+  });
+
+  const ins = { type: 'insert', id: [1, 1], value: 5, left: null, right: null };
+  const bad: Array<[string, string]> = [
+    ['not JSON', '{"v":1,'],
+    ['a JSON array', '[]'],
+    ['a JSON string', '"hello"'],
+    ['missing ops', '{"v":1,"from":1}'],
+    ['ops not an array', '{"v":1,"from":1,"ops":{}}'],
+    ['an unknown wire version', JSON.stringify({ v: 2, from: 1, ops: [] })],
+    ['an unknown field', JSON.stringify({ v: 1, from: 1, ops: [], extra: 1 })],
+    ['an unknown op type', JSON.stringify({ v: 1, from: 1, ops: [{ ...ins, type: 'move' }] })],
+    ['a gene above 255', JSON.stringify({ v: 1, from: 1, ops: [{ ...ins, value: 256 }] })],
+    ['a negative gene', JSON.stringify({ v: 1, from: 1, ops: [{ ...ins, value: -1 }] })],
+    ['a fractional gene', JSON.stringify({ v: 1, from: 1, ops: [{ ...ins, value: 1.5 }] })],
+    ['a gene as a string', JSON.stringify({ v: 1, from: 1, ops: [{ ...ins, value: '5' }] })],
+    ['a zero counter', JSON.stringify({ v: 1, from: 1, ops: [{ ...ins, id: [1, 0] }] })],
+    ['a negative counter', JSON.stringify({ v: 1, from: 1, ops: [{ ...ins, id: [1, -3] }] })],
+    ['a fractional counter', JSON.stringify({ v: 1, from: 1, ops: [{ ...ins, id: [1, 2.5] }] })],
+    ['an id of three numbers', JSON.stringify({ v: 1, from: 1, ops: [{ ...ins, id: [1, 2, 3] }] })],
+    ['a delete without target', JSON.stringify({ v: 1, from: 1, ops: [{ type: 'delete', id: [1, 1] }] })],
+    ['a valid op beside a bad one', JSON.stringify({ v: 1, from: 1, ops: [ins, { ...ins, id: [1, 2], value: 300 }] })],
+    ['deep nesting', `{"v":1,"from":1,"ops":${'['.repeat(200_000)}${']'.repeat(200_000)}}`],
+  ];
+  for (const [what, payload] of bad) {
+    it(`answers 400 with a JSON error to ${what}, applies nothing and keeps serving`, async () => {
+      const { app, state } = setup();
+      const res = await post(app, payload);
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/json/);
+      expect(typeof res.json().message).toBe('string');
+      expect(state.status().version).toEqual({});
+      expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    });
+  }
+
+  it('refuses a body that is not declared JSON, applying nothing', async () => {
+    const { app, state } = setup();
+    const res = await post(app, batch(peerOps()), 'text/plain');
+    expect(res.statusCode).toBe(400);
+    expect(state.status().version).toEqual({});
+  });
+
+  it('answers 413 to a body over the limit', async () => {
+    const { app, state } = setup();
+    const huge = JSON.stringify({ v: 1, from: 1, ops: [], pad: 'x'.repeat(BODY_LIMIT) });
+    const res = await post(app, huge);
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ error: 'body_too_large' });
+    expect(state.status().version).toEqual({});
+  });
+
+  it('accepts every batch the sender splits a large backlog into', async () => {
+    const { app, state } = setup();
+    const peer = new ReferenceList<number>(actorId(1));
+    const ops = Array.from({ length: 8_000 }, (_, i) => peer.insert(i % 7 === 0 ? 0 : peer.length, i % 256));
+    const batches = encodeBatches(actorId(1), ops);
+    expect(batches.length).toBeGreaterThan(1);
+    for (const b of batches) expect((await post(app, b.body)).statusCode).toBe(200);
+    expect(state.status().version).toEqual({ '1': 8_000 });
+    expect(state.list.toArray()).toEqual(peer.toArray());
+  });
+});
