@@ -16,7 +16,7 @@ export const PRETTY_ENV = 'GENOME_LOG_PRETTY';
 export function createLogger(level: LogLevel, bindings: Record<string, unknown> = {}): Logger {
   const usePretty = process.stderr.isTTY === true || process.env[PRETTY_ENV] === '1';
   const stream = usePretty
-    ? pretty({ destination: 2, sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? pretty({ destination: 2, sync: true, colorize: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
     : pino.destination({ fd: 2, sync: true });
   return pino({ level, base: bindings }, stream);
 }
