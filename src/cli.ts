@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { runActorProcess, type ActorOptions } from './actor/run.js';
 import type { Interval } from './actor/Mutator.js';
-import { hostName, integer, interval, localUrls, peerList, reachableHost } from './cli/flags.js';
+import { directory, fraction, hostName, integer, interval, localUrls, peerList, reachableHost } from './cli/flags.js';
 import { runCluster } from './cluster/supervisor.js';
 import { verify } from './cluster/verify.js';
 import { actorId, MAX_ACTOR } from './crdt/ids.js';
@@ -22,6 +22,10 @@ interface MutationFlags {
   mutations?: number;
   seed?: number;
   verifyInterval: number;
+  syncInterval: number;
+  dropRate: number;
+  dataDir: string;
+  memory?: boolean;
   logLevel: LogLevel;
 }
 
@@ -33,6 +37,10 @@ function addActorFlags(cmd: Command): Command {
     .option('--mutations <n>', 'stop mutating after this many mutations (default: unlimited)', integer(0))
     .option('--seed <n>', 'seed of the mutation RNG (default: random, logged)', integer(0, 0xffffffff))
     .option('--verify-interval <ms>', 'how often the verifier polls peers', integer(1), 5000)
+    .option('--sync-interval <ms>', 'how often anti-entropy runs with the next peer in turn', integer(1), 1000)
+    .option('--drop-rate <p>', 'fault injection: discard this fraction of outgoing replication messages', fraction, 0)
+    .option('--data-dir <dir>', 'where the SQLite store lives (<dir>/actor-<id>.db)', directory, './data')
+    .option('--memory', 'keep nothing on disk')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default('info'));
 }
 
@@ -69,6 +77,9 @@ function actorOptions(cmd: Command): ActorOptions {
     mutations: o.mutations,
     seed: o.seed ?? randomInt(0x7fffffff),
     verifyIntervalMs: o.verifyInterval,
+    syncIntervalMs: o.syncInterval,
+    dropRate: o.dropRate,
+    dataDir: o.memory === true ? null : o.dataDir,
     logLevel: o.logLevel,
   };
 }
@@ -106,8 +117,10 @@ export function buildProgram(): Command {
     const actorArgs = (i: number): string[] => [
       '--actor', String(i), '--count', String(o.count), '--base', String(o.base), '--host', o.host,
       '--interval', `${o.interval.min}-${o.interval.max}`, '--seed', String((seed + i) % 0x1_0000_0000),
-      '--verify-interval', String(o.verifyInterval), '--log-level', o.logLevel,
+      '--verify-interval', String(o.verifyInterval), '--sync-interval', String(o.syncInterval),
+      '--drop-rate', String(o.dropRate), '--data-dir', o.dataDir, '--log-level', o.logLevel,
       ...(o.mutations === undefined ? [] : ['--mutations', String(o.mutations)]),
+      ...(o.memory === true ? ['--memory'] : []),
     ];
     process.exitCode = await runCluster({ count: o.count, actorArgs, cli: process.argv[1] as string }, log);
   });

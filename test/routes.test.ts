@@ -3,7 +3,8 @@ import { actorId } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { digest } from '../src/genome/render.js';
-import { encodeBatches, encodeOp, BODY_LIMIT } from '../src/transport/wire.js';
+import { ownOpsAfter } from '../src/sync/pages.js';
+import { BATCH_BYTES, BODY_LIMIT, encodeOp, encodePush, MAX_BATCH_OPS, wireSize } from '../src/transport/wire.js';
 import { actorApp } from './helpers/actor-app.js';
 
 /** Ops made by a peer (actor 1): genes 1, 2, 3 then a delete of the first. */
@@ -34,19 +35,22 @@ describe('GET routes', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toBe('');
-    state.mutate({ kind: 'insert', index: 0, gene: 255 });
-    state.mutate({ kind: 'insert', index: 0, gene: 0 });
-    state.mutate({ kind: 'insert', index: 1, gene: 1 });
+    state.replica.edit((list) => list.insert(0, 255));
+    state.replica.edit((list) => list.insert(0, 0));
+    state.replica.edit((list) => list.insert(1, 1));
     res = await app.inject({ url: '/genome' });
     expect(res.body).toBe('0001ff');
   });
 
   it('GET /status reports actor, length, digest, version, pending, matchCount', async () => {
     const { app, state } = setup();
-    state.mutate({ kind: 'insert', index: 0, gene: 7 });
+    state.replica.edit((list) => list.insert(0, 7));
     const res = await app.inject({ url: '/status' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ actor: 0, length: 1, digest: digest('07'), version: { '0': 1 }, pending: 0, matchCount: 0, mutations: 1 });
+    expect(res.json()).toEqual({
+      actor: 0, length: 1, digest: digest('07'), version: { '0': 1 }, pending: 0, matchCount: 0, mutations: 1,
+      messages: { sent: 0, dropped: 0, failed: 0, bytesOut: 0 },
+    });
   });
 
   it('GET /healthz answers 200; unknown routes get a JSON 404', async () => {
@@ -180,10 +184,16 @@ describe('POST /genome', () => {
     const { app, state } = setup();
     const peer = new ReferenceList<number>(actorId(1));
     const ops = Array.from({ length: 8_000 }, (_, i) => peer.insert(i % 7 === 0 ? 0 : peer.length, i % 256));
-    const batches = encodeBatches(actorId(1), ops);
-    expect(batches.length).toBeGreaterThan(1);
-    for (const b of batches) expect((await post(app, b.body)).statusCode).toBe(200);
+    const limits = { maxOps: MAX_BATCH_OPS, maxBytes: BATCH_BYTES, sizeOf: wireSize };
+    let batches = 0;
+    for (let sent = 0; sent < ops.length; batches++) {
+      const batch = ownOpsAfter(peer, sent, limits);
+      expect(encodePush(actorId(1), batch).length).toBeLessThan(BODY_LIMIT);
+      expect((await post(app, encodePush(actorId(1), batch))).statusCode).toBe(200);
+      sent += batch.length;
+    }
+    expect(batches).toBeGreaterThan(1);
     expect(state.status().version).toEqual({ '1': 8_000 });
-    expect(state.list.toArray()).toEqual(peer.toArray());
+    expect(state.replica.list.toArray()).toEqual(peer.toArray());
   });
 });

@@ -1,12 +1,8 @@
-import { applyBatch, type BatchResult } from '../crdt/batch.js';
 import type { ActorId } from '../crdt/ids.js';
-import type { List } from '../crdt/list.js';
-import type { Op } from '../crdt/ops.js';
-import { ReferenceList } from '../crdt/ReferenceList.js';
 import { versionToJSON } from '../crdt/version.js';
 import type { Gene } from '../genome/gene.js';
-import { mutate, type Mutation } from '../genome/mutation.js';
 import { digest, toHex } from '../genome/render.js';
+import type { Replica } from '../sync/Replica.js';
 
 export interface Status {
   actor: number;
@@ -16,59 +12,63 @@ export interface Status {
   pending: number;
   matchCount: number;
   mutations: number;
+  messages: MessageCounts;
 }
 
-/** One actor's genome and what it reports about it; the rendering is cached between changes. */
+/** Outgoing replication messages: sent (answered), dropped on purpose (`--drop-rate`), failed. */
+export interface MessageCounts {
+  sent: number;
+  dropped: number;
+  failed: number;
+  bytesOut: number;
+}
+
+/** One actor's replica and what it reports about it; the rendering is cached between changes. */
 export class ActorState {
-  readonly actor: ActorId;
-  readonly list: List<Gene>;
-  /** Mutations this actor made. */
-  mutations = 0;
+  readonly replica: Replica<Gene>;
   /** Peers whose genome equalled ours at the last verify round. */
   matchCount = 0;
-  #hex: string | null = null;
-  #digest: string | null = null;
+  readonly messages: MessageCounts = { sent: 0, dropped: 0, failed: 0, bytesOut: 0 };
+  #rendered: { key: number; hex: string; digest: string } | null = null;
 
-  constructor(actor: ActorId, list: List<Gene> = new ReferenceList<Gene>(actor)) {
-    this.actor = actor;
-    this.list = list;
+  constructor(replica: Replica<Gene>) {
+    this.replica = replica;
+  }
+
+  get actor(): ActorId {
+    return this.replica.actor;
   }
 
   get hex(): string {
-    return (this.#hex ??= toHex(this.list.toArray()));
+    return this.#render().hex;
   }
 
   get digest(): string {
-    return (this.#digest ??= digest(this.hex));
-  }
-
-  mutate(m: Mutation): Op<Gene> {
-    const op = mutate(this.list, m);
-    this.mutations++;
-    this.#changed();
-    return op;
-  }
-
-  receive(ops: readonly Op<Gene>[]): BatchResult {
-    const result = applyBatch(this.list, ops);
-    if ((result.status === 'ok' || result.status === 'full') && result.applied > 0) this.#changed();
-    return result;
+    return this.#render().digest;
   }
 
   status(): Status {
+    const { list } = this.replica;
     return {
       actor: this.actor,
-      length: this.list.length,
+      length: list.length,
       digest: this.digest,
-      version: versionToJSON(this.list.version()),
-      pending: this.list.pendingCount,
+      version: versionToJSON(list.version()),
+      pending: list.pendingCount,
       matchCount: this.matchCount,
-      mutations: this.mutations,
+      mutations: this.replica.mutations,
+      messages: { ...this.messages },
     };
   }
 
-  #changed(): void {
-    this.#hex = null;
-    this.#digest = null;
+  /** Every change to the list applies an op, so the number of applied ops keys the cache. */
+  #render(): { hex: string; digest: string } {
+    let key = 0;
+    for (const n of this.replica.list.version().values()) key += n;
+    if (this.#rendered?.key !== key) {
+      const hex = toHex(this.replica.list.toArray());
+      this.#rendered = { key, hex, digest: digest(hex) };
+    }
+    return this.#rendered;
   }
 }

@@ -1,30 +1,33 @@
 import { setImmediate as yieldNow, setTimeout as sleep } from 'node:timers/promises';
-import type { Op } from '../crdt/ops.js';
 import type { Gene } from '../genome/gene.js';
-import { nextMutation } from '../genome/mutation.js';
+import { mutate, nextMutation } from '../genome/mutation.js';
 import { Rng } from '../genome/Rng.js';
-import type { ActorState } from './ActorState.js';
+import type { Replica } from '../sync/Replica.js';
 
 export interface Interval {
   readonly min: number;
   readonly max: number;
 }
 
+/** At `--interval 0-0`, mutations made (and stored in one transaction) per turn of the event loop. */
+const BURST = 64;
+
 /**
- * Mutates the genome at random intervals until `limit` mutations are made. Positions and genes
- * come from an RNG seeded with `seed`; the waits from a second one, so that changing the interval
- * leaves the sequence of mutations alone.
+ * Mutates the genome at random intervals until the actor has made `limit` mutations in its
+ * lifetime (restarts included). Positions and genes come from an RNG seeded with `seed`, the waits
+ * from a second one. Each mutation is stored before `onMutated` lets peers see it.
  */
 export async function runMutator(
-  state: ActorState,
+  replica: Replica<Gene>,
   opts: { interval: Interval; limit: number | undefined; seed: number },
-  onOp: (op: Op<Gene>) => void,
+  onMutated: () => void,
   signal: AbortSignal,
 ): Promise<void> {
   const rng = new Rng(opts.seed);
   const waits = new Rng(opts.seed ^ 0x5bd1e995);
   const { min, max } = opts.interval;
-  while (!signal.aborted && (opts.limit === undefined || state.mutations < opts.limit)) {
+  const left = (): number => (opts.limit === undefined ? Infinity : opts.limit - replica.mutations);
+  while (!signal.aborted && left() > 0) {
     const delay = waits.between(min, max);
     try {
       if (delay === 0) await yieldNow(undefined, { signal });
@@ -32,6 +35,8 @@ export async function runMutator(
     } catch {
       return; // aborted
     }
-    onOp(state.mutate(nextMutation(state.list.length, rng)));
+    const count = delay === 0 ? Math.min(BURST, left()) : 1;
+    replica.edit((list) => mutate(list, nextMutation(list.length, rng)), count);
+    onMutated();
   }
 }

@@ -39,6 +39,6 @@ export async function runVerifier(
     if (signal.aborted) return;
     const matchCount = answers.filter((d) => d === state.digest).length;
     state.matchCount = matchCount;
-    log.info({ matchCount, peers: peers.length, length: state.list.length }, `match count = ${matchCount}`);
+    log.info({ matchCount, peers: peers.length, length: state.replica.list.length }, `match count = ${matchCount}`);
   }
 }

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { formatId } from '../crdt/ids.js';
+import { versionFromJSON } from '../crdt/version.js';
 import { HttpError } from '../transport/http-server.js';
-import { batchSchema, decodeOp, type WireBatch } from '../transport/wire.js';
+import { batchSchema, decodeOp, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
 
 /** The actor's HTTP routes (see README for the contract). */
@@ -15,7 +16,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
 
   app.post<{ Body: WireBatch }>('/genome', { schema: { body: batchSchema } }, async (req) => {
     const { from, ops } = req.body;
-    const result = state.receive(ops.map(decodeOp));
+    const result = state.replica.receivePush(ops.map(decodeOp));
     switch (result.status) {
       case 'ok':
         return { applied: result.applied, duplicate: result.duplicate, pending: result.pending };
@@ -25,8 +26,12 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
       case 'invalid':
         throw new HttpError(400, result.message, 'invalid_op');
       case 'full':
-        log.warn({ sender: from, pending: state.list.pendingCount }, `pending set full: refusing ops from actor ${from} until dependencies arrive`);
+        log.warn({ sender: from, pending: state.replica.list.pendingCount }, `pending set full: refusing ops from actor ${from} until their dependencies arrive`);
         throw new HttpError(503, 'pending set is full; retry later', 'pending_full');
     }
   });
+
+  app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema } }, async (req) =>
+    encodeSyncReply(state.actor, state.replica.serveSync(versionFromJSON(req.body.version))),
+  );
 }

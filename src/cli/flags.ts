@@ -13,6 +13,17 @@ export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+export function fraction(value: string): number {
+  const n = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a number between 0 and 1, got \`${value}\``);
+  return n;
+}
+
+export function directory(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError(`expected a directory, got \`${value}\``);
+  return value;
+}
+
 export function interval(value: string): Interval {
   const m = /^(\d+)-(\d+)$/.exec(value.trim());
   const [min, max] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];

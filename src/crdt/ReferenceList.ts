@@ -14,6 +14,8 @@ export class ReferenceList<T> implements List<T> {
   readonly #tree = new FugueTree<T>();
   /** Applied ops per actor, at index counter - 1 (ops of one actor apply in counter order). */
   readonly #log = new Map<ActorId, Op<T>[]>();
+  /** Applied ops in application order. */
+  readonly #applied: Op<T>[] = [];
   readonly #pending: PendingOps<T>;
   readonly #equals: (a: T, b: T) => boolean;
 
@@ -72,6 +74,10 @@ export class ReferenceList<T> implements List<T> {
 
   opsOf(actor: ActorId, after: number, limit: number): Op<T>[] {
     return (this.#log.get(actor) ?? []).slice(after, after + limit);
+  }
+
+  appliedOps(): Iterable<Op<T>> {
+    return this.#applied;
   }
 
   has(id: OpId): boolean {
@@ -144,5 +150,6 @@ export class ReferenceList<T> implements List<T> {
     let ops = this.#log.get(op.id.actor);
     if (ops === undefined) this.#log.set(op.id.actor, (ops = []));
     ops.push(op);
+    this.#applied.push(op);
   }
 }

@@ -2,32 +2,35 @@ import { formatId, idKey } from './ids.js';
 import type { List } from './list.js';
 import { sameOp, type Op } from './ops.js';
 
-export type BatchResult =
-  | { status: 'ok'; applied: number; duplicate: number; pending: number }
-  | { status: 'equivocation' | 'invalid'; op: Op<unknown>; message: string }
-  | { status: 'full'; applied: number };
+export type BatchResult<T> =
+  | { status: 'ok'; applied: number; duplicate: number; pending: number; accepted: Op<T>[] }
+  | { status: 'equivocation' | 'invalid'; op: Op<T>; message: string; accepted: Op<T>[] }
+  | { status: 'full'; applied: number; accepted: Op<T>[] };
 
 /**
  * Apply a batch from a peer. An equivocating or invalid op refuses the whole batch before
  * anything is applied. When the pending set fills up midway the rest is not taken and the
  * caller must not acknowledge the batch; what was applied stays (ops are idempotent).
+ * `accepted` lists the ops taken now (applied or pending, not duplicates): the caller stores them.
  */
-export function applyBatch<T>(list: List<T>, ops: readonly Op<T>[], equals: (a: T, b: T) => boolean = Object.is): BatchResult {
+export function applyBatch<T>(list: List<T>, ops: readonly Op<T>[], equals: (a: T, b: T) => boolean = Object.is): BatchResult<T> {
   const seen = new Map<string, Op<T>>();
   for (const op of ops) {
     const twin = seen.get(idKey(op.id));
     const verdict = twin !== undefined && !sameOp(twin, op, equals) ? 'equivocation' : list.check(op);
     if (verdict === 'equivocation' || verdict === 'invalid') {
       const why = verdict === 'equivocation' ? 'is already held with other content' : 'names an origin or target that is not an earlier insert';
-      return { status: verdict, op, message: `op ${formatId(op.id)} ${why}` };
+      return { status: verdict, op, message: `op ${formatId(op.id)} ${why}`, accepted: [] };
     }
     seen.set(idKey(op.id), op);
   }
   const counts = { applied: 0, duplicate: 0, pending: 0 };
+  const accepted: Op<T>[] = [];
   for (const op of ops) {
     const result = list.apply(op);
-    if (result === 'full') return { status: 'full', applied: counts.applied };
+    if (result === 'full') return { status: 'full', applied: counts.applied, accepted };
     if (result === 'applied' || result === 'duplicate' || result === 'pending') counts[result]++;
+    if (result === 'applied' || result === 'pending') accepted.push(op);
   }
-  return { status: 'ok', ...counts };
+  return { status: 'ok', ...counts, accepted };
 }

@@ -7,4 +7,4 @@ export { DEFAULT_MAX_PENDING, type ApplyResult, type List, type ListOptions, typ
 export { dependencies, formatOp, isDelete, isInsert, sameOp, type DeleteOp, type InsertOp, type Op } from './ops.js';
 export { applyBatch, type BatchResult } from './batch.js';
 export { ReferenceList } from './ReferenceList.js';
-export { covers, formatVersion, versionToJSON, type VersionVector } from './version.js';
+export { covers, formatVersion, versionFromJSON, versionToJSON, type VersionVector } from './version.js';

@@ -29,6 +29,8 @@ export interface List<T> {
   check(op: Op<T>): 'new' | 'duplicate' | 'equivocation' | 'invalid';
   /** Applied ops of `actor` with counters after `after`, in counter order, at most `limit`. */
   opsOf(actor: ActorId, after: number, limit: number): Op<T>[];
+  /** Every applied op in the order it was applied: a causal order (each op after its dependencies). */
+  appliedOps(): Iterable<Op<T>>;
   toArray(): T[];
   version(): VersionVector;
   has(id: OpId): boolean;

@@ -19,3 +19,10 @@ export function covers(a: VersionVector, b: VersionVector): boolean {
   for (const [actor, n] of b) if ((a.get(actor) ?? 0) < n) return false;
   return true;
 }
+
+/** Inverse of `versionToJSON`, for input already validated (keys actor ids, values counters). */
+export function versionFromJSON(json: Readonly<Record<string, number>>): VersionVector {
+  const v = new Map<ActorId, number>();
+  for (const [actor, n] of Object.entries(json)) if (n > 0) v.set(Number(actor) as ActorId, n);
+  return v;
+}

@@ -8,7 +8,7 @@ describe('crdt-genome CLI', () => {
   it('-h lists the actor flags and the subcommands', async () => {
     const { code, stdout } = await runCli(['-h']);
     expect(code).toBe(0);
-    for (const flag of ['--actor', '--count', '--base', '--host', '--peers', '--interval', '--mutations', '--seed', '--verify-interval', '--log-level', 'cluster', 'verify']) {
+    for (const flag of ['--actor', '--count', '--base', '--host', '--peers', '--interval', '--mutations', '--seed', '--verify-interval', '--sync-interval', '--drop-rate', '--data-dir', '--memory', '--log-level', 'cluster', 'verify']) {
       expect(stdout).toContain(flag);
     }
   });
@@ -39,6 +39,10 @@ describe('crdt-genome CLI', () => {
     [['-a', '0', '-b', '9000', '--peers', 'not a url'], ['--peers', 'not a url']],
     [['-a', '0', '-c', '4', '-b', '9000', '--peers', 'http://h1:9001,http://h2:9002'], ['--count', '4']],
     [['-a', '0', '-c', '3', '-b', '9000', '--bogus'], ['--bogus']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--drop-rate', '1.5'], ['--drop-rate', '1.5']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--drop-rate', 'half'], ['--drop-rate', 'half']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--sync-interval', '0'], ['--sync-interval', '0']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--data-dir', ''], ['--data-dir']],
     [['-c', '3', '-b', '9000'], ['--actor']],
     [['-a', '0', '-b', '9000'], ['--count']],
     [['cluster', '--count', '0'], ['--count', '0']],
@@ -61,7 +65,7 @@ describe('crdt-genome CLI', () => {
 
   it('takes `--actor=0` as well as `--actor 0`, serves, and exits 0 on SIGTERM', async () => {
     const base = await freeBase(2);
-    const actor = startCli([`--actor=1`, `--count=2`, `--base=${base}`, '--interval', '0-0', '--mutations', '5']);
+    const actor = startCli([`--actor=1`, `--count=2`, `--base=${base}`, '--memory', '--interval', '0-0', '--mutations', '5']);
     const status = await waitFor('actor 1 to serve', () => getJson<{ actor: number; mutations: number }>(`http://127.0.0.1:${base + 1}/status`).then((s) => s.mutations === 5 && s));
     expect(status.actor).toBe(1);
     actor.child.kill('SIGTERM');
@@ -70,7 +74,7 @@ describe('crdt-genome CLI', () => {
 
   it('exits 0 on SIGINT too', async () => {
     const base = await freeBase(1);
-    const actor = startCli(['-a', '0', '-c', '1', '-b', String(base), '--log-level', 'silent']);
+    const actor = startCli(['-a', '0', '-c', '1', '-b', String(base), '--memory', '--log-level', 'silent']);
     await waitFor('actor to serve', () => getJson(`http://127.0.0.1:${base}/healthz`));
     actor.child.kill('SIGINT');
     expect(await actor.exited).toBe(0);

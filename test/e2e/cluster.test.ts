@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freeBase, getJson, groupAlive, killAll, runCli, startCli, waitFor, type Proc } from '../helpers/processes.js';
+import { freeBase, getJson, groupAlive, killAll, runCli, startCli, tmpDataDir, waitFor, type Proc } from '../helpers/processes.js';
 
 afterAll(killAll);
 
@@ -26,7 +26,7 @@ describe('three real actors', () => {
   it('make 30 mutations each and converge: verify --expect-ops 30 passes, logs reach match count = 2', async () => {
     const base = await freeBase(3);
     const actors: Proc[] = [0, 1, 2].map((i) =>
-      startCli(['-a', String(i), '-c', '3', '-b', String(base), '--mutations', '30', '--interval', '5-30', '--verify-interval', '300', '--seed', String(100 + i)]),
+      startCli(['-a', String(i), '-c', '3', '-b', String(base), '--memory', '--mutations', '30', '--interval', '5-30', '--verify-interval', '300', '--seed', String(100 + i)]),
     );
     const result = await runCli(['verify', '-c', '3', '-b', String(base), '--expect-ops', '30', '--timeout', '30000']);
     expect(result.stdout).toContain('converged');
@@ -44,7 +44,7 @@ describe('three real actors', () => {
 
   it('verify exits 1 within its timeout when actors disagree or are missing', async () => {
     const base = await freeBase(2);
-    startCli(['-a', '0', '-c', '2', '-b', String(base), '--mutations', '3', '--interval', '0-0']);
+    startCli(['-a', '0', '-c', '2', '-b', String(base), '--memory', '--mutations', '3', '--interval', '0-0']);
     await waitFor('actor 0', () => getJson(`http://127.0.0.1:${base}/healthz`));
     const started = Date.now();
     const result = await runCli(['verify', '-c', '2', '-b', String(base), '--timeout', '1500']);
@@ -57,7 +57,7 @@ describe('three real actors', () => {
 describe('crdt-genome cluster', () => {
   it('runs N actors that converge, and leaves no process behind on SIGTERM', async () => {
     const base = await freeBase(3);
-    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--mutations', '15', '--interval', '5-20', '--verify-interval', '300']);
+    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--data-dir', tmpDataDir(), '--mutations', '15', '--interval', '5-20', '--verify-interval', '300']);
     const result = await runCli(['verify', '-c', '3', '-b', String(base), '--expect-ops', '15', '--timeout', '30000']);
     expect(result.code).toBe(0);
     const log = cluster.stderr.join('');
@@ -72,7 +72,7 @@ describe('crdt-genome cluster', () => {
 
   it('exits non-zero and stops the others when an actor dies', async () => {
     const base = await freeBase(3);
-    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--interval', '50-100']);
+    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--data-dir', tmpDataDir(), '--interval', '50-100']);
     await waitFor('all actors up', () => Promise.all(urls(base, 3).map((u) => getJson(`${u}/healthz`))));
     const children = childPids(cluster.child.pid as number);
     expect(children).toHaveLength(3);
@@ -84,7 +84,7 @@ describe('crdt-genome cluster', () => {
 
   it('a child actor exits when the runner is killed without warning', async () => {
     const base = await freeBase(2);
-    const cluster = startCli(['cluster', '--count', '2', '--base', String(base)]);
+    const cluster = startCli(['cluster', '--count', '2', '--base', String(base), '--memory']);
     await waitFor('all actors up', () => Promise.all(urls(base, 2).map((u) => getJson(`${u}/healthz`))));
     const children = childPids(cluster.child.pid as number);
     cluster.child.kill('SIGKILL');

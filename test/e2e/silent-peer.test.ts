@@ -21,7 +21,7 @@ describe('a peer that accepts connections and never answers', () => {
     const base = await freeBase(3);
     await new Promise<void>((resolve) => blackHole.listen(base + 2, '127.0.0.1', resolve));
     const url = (i: number) => `http://127.0.0.1:${base + i}`;
-    const common = { host: '127.0.0.1', interval: { min: 0, max: 2 }, mutations: 200, verifyIntervalMs: 200, logLevel: 'silent' as const };
+    const common = { host: '127.0.0.1', interval: { min: 0, max: 2 }, mutations: 200, verifyIntervalMs: 200, syncIntervalMs: 500, dropRate: 0, dataDir: null, logLevel: 'silent' as const };
     for (const i of [0, 1]) {
       const a = await startActor(
         { ...common, actor: actorId(i), port: base + i, peers: [url(1 - i), url(2)], seed: i },
@@ -33,7 +33,7 @@ describe('a peer that accepts connections and never answers', () => {
     // Each request to the silent peer waits out its 2 s timeout; if that blocked anything,
     // 200 mutations pushed one by one would take minutes.
     await waitFor('both actors to hold all 400 ops', () =>
-      [a0, a1].every((a) => a.state.list.version().get(actorId(0)) === 200 && a.state.list.version().get(actorId(1)) === 200), 15_000);
+      [a0, a1].every((a) => a.state.replica.list.version().get(actorId(0)) === 200 && a.state.replica.list.version().get(actorId(1)) === 200), 15_000);
     expect(a0.state.digest).toBe(a1.state.digest);
     await waitFor('the verifier to report one match', () => a0.state.matchCount === 1 && a1.state.matchCount === 1, 15_000);
     expect(sockets.length).toBeGreaterThan(0);

@@ -2,10 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { ActorState } from '../../src/actor/ActorState.js';
+import { syncConfig } from '../../src/actor/run.js';
 import { registerRoutes } from '../../src/actor/routes.js';
 import { actorId } from '../../src/crdt/ids.js';
 import { ReferenceList } from '../../src/crdt/ReferenceList.js';
 import type { Gene } from '../../src/genome/gene.js';
+import { MemoryStore } from '../../src/store/MemoryStore.js';
+import { Replica } from '../../src/sync/Replica.js';
 import { createHttpServer } from '../../src/transport/http-server.js';
 
 /** An actor's routes on an in-process Fastify (for inject()), with its log lines captured. */
@@ -19,7 +22,8 @@ export function actorApp(actor = 0, maxPending?: number): { app: FastifyInstance
   });
   const log = pino({ level: 'info' }, sink);
   const id = actorId(actor);
-  const state = new ActorState(id, new ReferenceList<Gene>(id, maxPending === undefined ? {} : { maxPending }));
+  const makeList = (a: typeof id) => new ReferenceList<Gene>(a, maxPending === undefined ? {} : { maxPending });
+  const state = new ActorState(new Replica(new MemoryStore(id), makeList, [], syncConfig(1000), 0));
   const app = createHttpServer(log);
   registerRoutes(app, state, log);
   return { app, state, logs };

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -74,9 +77,19 @@ export function killGroup(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): void 
   }
 }
 
-/** Kill every process group this test file started (for afterAll). */
+const dirs: string[] = [];
+
+/** A fresh data directory, removed by killAll(). */
+export function tmpDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'genome-e2e-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Kill every process group this test file started and remove its data dirs (for afterAll). */
 export function killAll(): void {
   for (const proc of started.splice(0)) killGroup(proc);
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Poll `check` until it returns a truthy value; fail after `timeoutMs`. */

@@ -1,0 +1,106 @@
+import type { Logger } from 'pino';
+import { formatId } from '../crdt/ids.js';
+import type { Gene } from '../genome/gene.js';
+import type { Rng } from '../genome/Rng.js';
+import type { Reply, Request } from '../sync/messages.js';
+import type { Outgoing } from '../sync/Replicator.js';
+import { requestJson } from '../transport/http-client.js';
+import { decodeSyncReply, encodePush, encodeSyncRequest } from '../transport/wire.js';
+import type { ActorState } from './ActorState.js';
+
+export interface OutboxOptions {
+  timeoutMs: number;
+  /** Fraction of replication messages discarded on purpose; the sender treats them as delivered. */
+  dropRate: number;
+  /** Decides which messages are dropped. */
+  dropRng: Rng;
+  /** Called when storing what a peer sent fails: the actor cannot go on safely. */
+  onFatal: (err: unknown) => void;
+}
+
+/**
+ * Carries the replicator's requests over HTTP: asks it what to send (after every event and when
+ * its next timer is due), sends each request with a timeout, and reports how it ended. The
+ * drop-rate fault is injected here, at the transport; start-up catch-up exchanges are exempt,
+ * since an actor that lost its store relies on them not to reuse op ids.
+ */
+export class Outbox {
+  readonly #state: ActorState;
+  readonly #log: Logger;
+  readonly #opts: OutboxOptions;
+  readonly #failing = new Map<string, string>();
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(state: ActorState, log: Logger, opts: OutboxOptions) {
+    this.#state = state;
+    this.#log = log;
+    this.#opts = opts;
+  }
+
+  /** Send whatever is due now, and set a timer for what is due later. */
+  pump(): void {
+    if (this.#stopped) return;
+    const now = Date.now();
+    for (const out of this.#state.replica.poll(now)) this.#send(out);
+    clearTimeout(this.#timer);
+    const wake = this.#state.replica.replicator.nextWakeup(now);
+    this.#timer = setTimeout(() => this.pump(), Math.max(1, wake - Date.now()));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  #send({ peer, request }: Outgoing<Gene>): void {
+    const { replica, messages: counts } = this.#state;
+    const catchUp = request.type === 'sync' && request.catchUp;
+    if (!catchUp && this.#opts.dropRate > 0 && this.#opts.dropRng.next() < this.#opts.dropRate) {
+      counts.dropped++;
+      replica.onDropped(peer, request);
+      queueMicrotask(() => this.pump());
+      return;
+    }
+    const [path, body] = request.type === 'push' ? ['/genome', encodePush(request.from, request.ops)] : ['/sync', encodeSyncRequest(request.from, request.version)];
+    counts.bytesOut += body.length;
+    this.#exchange(peer, request, path, body)
+      .catch((err: unknown) => this.#opts.onFatal(err))
+      .finally(() => this.pump());
+  }
+
+  async #exchange(peer: string, request: Request<Gene>, path: string, body: string): Promise<void> {
+    const { replica, messages } = this.#state;
+    let reply: Reply<Gene>;
+    try {
+      const json = await requestJson(`${peer}${path}`, { method: 'POST', body, timeoutMs: this.#opts.timeoutMs });
+      reply = request.type === 'push' ? { type: 'push' } : { type: 'sync', ...decodeSyncReply(json) };
+    } catch (err) {
+      if (this.#stopped) return;
+      messages.failed++;
+      this.#failed(peer, request, err instanceof Error ? err.message : String(err));
+      replica.onFailure(peer, request, Date.now());
+      return;
+    }
+    if (this.#stopped) return;
+    messages.sent++;
+    this.#ok(peer);
+    // Errors from here on are the store's: not the peer's fault, and fatal (see INTERNALS.md).
+    const outcome = replica.onReply(peer, request, reply, Date.now());
+    for (const { op, verdict } of outcome.refused) {
+      const what = verdict === 'equivocation' ? 'equivocation' : 'invalid op';
+      this.#log.error({ sender: peer, op: formatId(op.id) }, `${what} from ${peer}: op ${formatId(op.id)} refused`);
+    }
+  }
+
+  #ok(peer: string): void {
+    if (this.#failing.delete(peer)) this.#log.info({ peer }, `replication with ${peer} works again`);
+  }
+
+  /** Logged when the failure changes, not on every retry. */
+  #failed(peer: string, request: Request<Gene>, message: string): void {
+    if (this.#failing.get(peer) === message) return;
+    this.#failing.set(peer, message);
+    this.#log.warn({ peer, request: request.type, error: message }, `${request.type} to ${peer} failed, retrying with backoff: ${message}`);
+  }
+}

@@ -1,0 +1,85 @@
+import type { ActorId, OpId } from './ids.js';
+import type { Op } from './ops.js';
+
+/**
+ * Compact binary form of an op with a non-negative integer value, without its id (which storage
+ * keeps in columns of its own). Format v1:
+ *   flags byte: bit 0 = delete, bit 1 = has left origin, bit 2 = has right origin
+ *   insert: value, [left actor, left counter], [right actor, right counter]
+ *   delete: target actor, target counter
+ * every number an unsigned LEB128 varint. A gene insert with both origins takes 6–10 bytes.
+ */
+export function encodeOpBody(op: Op<number>): Uint8Array {
+  const out: number[] = [];
+  if (op.type === 'delete') {
+    out.push(1);
+    pushId(out, op.target);
+  } else {
+    out.push((op.left === null ? 0 : 2) | (op.right === null ? 0 : 4));
+    pushVarint(out, op.value);
+    if (op.left !== null) pushId(out, op.left);
+    if (op.right !== null) pushId(out, op.right);
+  }
+  return Uint8Array.from(out);
+}
+
+export function decodeOpBody(id: OpId, body: Uint8Array): Op<number> {
+  const r = { pos: 0 };
+  const flags = readByte(body, r);
+  if (flags === 1) {
+    const target = readId(body, r);
+    end(body, r);
+    return { type: 'delete', id, target };
+  }
+  if ((flags & ~6) !== 0) throw new Error(`unknown op flags ${flags}`);
+  const value = readVarint(body, r);
+  const left = flags & 2 ? readId(body, r) : null;
+  const right = flags & 4 ? readId(body, r) : null;
+  end(body, r);
+  return { type: 'insert', id, value, left, right };
+}
+
+export function pushVarint(out: number[], n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot encode ${n} as a varint`);
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+}
+
+export function readVarint(buf: Uint8Array, r: { pos: number }): number {
+  let n = 0;
+  let scale = 1;
+  for (;;) {
+    const b = readByte(buf, r);
+    n += (b & 0x7f) * scale;
+    if (b < 0x80) break;
+    scale *= 0x80;
+    if (scale > 2 ** 53) throw new Error('varint too long');
+  }
+  if (!Number.isSafeInteger(n)) throw new Error('varint out of range');
+  return n;
+}
+
+function pushId(out: number[], id: OpId): void {
+  pushVarint(out, id.actor);
+  pushVarint(out, id.counter);
+}
+
+function readId(buf: Uint8Array, r: { pos: number }): OpId {
+  const actor = readVarint(buf, r) as ActorId;
+  const counter = readVarint(buf, r);
+  if (counter < 1 || actor > 0xffff) throw new Error(`bad id ${actor}.${counter}`);
+  return { actor, counter };
+}
+
+function readByte(buf: Uint8Array, r: { pos: number }): number {
+  const b = buf[r.pos++];
+  if (b === undefined) throw new Error('op body ends early');
+  return b;
+}
+
+function end(buf: Uint8Array, r: { pos: number }): void {
+  if (r.pos !== buf.length) throw new Error(`op body has ${buf.length - r.pos} trailing bytes`);
+}

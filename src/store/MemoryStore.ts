@@ -1,0 +1,38 @@
+import type { ActorId } from '../crdt/ids.js';
+import { idKey } from '../crdt/ids.js';
+import type { Op } from '../crdt/ops.js';
+import type { Store } from '../sync/store.js';
+
+/** What a memory store has committed; hand the same one to a new MemoryStore to "restart". */
+export interface MemoryBacking<T> {
+  readonly ops: Op<T>[];
+  readonly ids: Set<string>;
+}
+
+export const memoryBacking = <T>(): MemoryBacking<T> => ({ ops: [], ids: new Set() });
+
+/** Keeps nothing on disk (`--memory`); the simulator keeps the backing across simulated crashes. */
+export class MemoryStore<T> implements Store<T> {
+  readonly actor: ActorId;
+  readonly #backing: MemoryBacking<T>;
+
+  constructor(actor: ActorId, backing: MemoryBacking<T> = memoryBacking()) {
+    this.actor = actor;
+    this.#backing = backing;
+  }
+
+  load(): Op<T>[] {
+    return [...this.#backing.ops];
+  }
+
+  append(ops: readonly Op<T>[]): void {
+    for (const op of ops) {
+      const key = idKey(op.id);
+      if (this.#backing.ids.has(key)) continue;
+      this.#backing.ids.add(key);
+      this.#backing.ops.push(op);
+    }
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,28 @@
+import type { Database } from 'better-sqlite3';
+
+/** The schema this build writes. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * Migrations: `MIGRATIONS[v]` takes a store from schema v to v + 1; `MIGRATIONS[0]` creates the
+ * schema in an empty file. The opener runs the steps it needs inside one transaction, so a crash
+ * midway leaves the file as it was.
+ */
+export const MIGRATIONS: ReadonlyArray<(db: Database, actor: number) => void> = [
+  (db, actor) => {
+    db.exec(`
+      CREATE TABLE schema_version (version INTEGER NOT NULL);
+      INSERT INTO schema_version (version) VALUES (0);
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      -- Every op this actor has taken, in the order taken; the id in columns, the rest in a compact body.
+      CREATE TABLE ops (
+        seq INTEGER PRIMARY KEY,
+        actor INTEGER NOT NULL,
+        counter INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        UNIQUE (actor, counter)
+      );
+    `);
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('app', 'crdt-genome'), ('actor', ?)`).run(String(actor));
+  },
+];

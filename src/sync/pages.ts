@@ -1,0 +1,42 @@
+import type { List } from '../crdt/list.js';
+import type { Op } from '../crdt/ops.js';
+import { covers, type VersionVector } from '../crdt/version.js';
+import type { SyncPage } from './messages.js';
+
+export interface PageLimits<T> {
+  readonly maxOps: number;
+  readonly maxBytes: number;
+  /** Size of an op on the wire. */
+  readonly sizeOf: (op: Op<T>) => number;
+}
+
+/**
+ * The ops `list` holds that a replica at `version` lacks, in causal order (the order they were
+ * applied here), up to the page limits. A prefix of a causal order is causally closed, so the
+ * asker can apply every op of a page at once, whatever page comes next.
+ */
+export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>): SyncPage<T> {
+  const mine = list.version();
+  if (covers(version, mine)) return { version: mine, ops: [], more: false };
+  const ops: Op<T>[] = [];
+  let bytes = 0;
+  for (const op of list.appliedOps()) {
+    if (op.id.counter <= (version.get(op.id.actor) ?? 0)) continue;
+    const size = limits.sizeOf(op);
+    if (ops.length >= limits.maxOps || (ops.length > 0 && bytes + size > limits.maxBytes)) return { version: mine, ops, more: true };
+    ops.push(op);
+    bytes += size;
+  }
+  return { version: mine, ops, more: false };
+}
+
+/** `actor`'s own ops after counter `after`, in counter order, up to the page limits. */
+export function ownOpsAfter<T>(list: List<T>, after: number, limits: PageLimits<T>): Op<T>[] {
+  const ops = list.opsOf(list.actor, after, limits.maxOps);
+  let bytes = 0;
+  for (let i = 0; i < ops.length; i++) {
+    bytes += limits.sizeOf(ops[i] as Op<T>);
+    if (i > 0 && bytes > limits.maxBytes) return ops.slice(0, i);
+  }
+  return ops;
+}

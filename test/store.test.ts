@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeOpBody, encodeOpBody } from '../src/crdt/codec.js';
+import { actorId } from '../src/crdt/ids.js';
+import { ReferenceList } from '../src/crdt/ReferenceList.js';
+import { MemoryStore, memoryBacking } from '../src/store/MemoryStore.js';
+import { SqliteStore } from '../src/store/SqliteStore.js';
+import { StoreError } from '../src/store/StoreError.js';
+import { runStoreTests } from '../src/testing/store-conformance.js';
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'genome-store-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+runStoreTests('MemoryStore', (actor) => {
+  const backing = memoryBacking<number>();
+  return { open: () => new MemoryStore(actorId(actor), backing) };
+});
+
+runStoreTests('SqliteStore', (actor) => {
+  const file = join(tmp(), `actor-${actor}.db`);
+  return { open: () => SqliteStore.open(file, actorId(actor)) };
+});
+
+const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+function expectRefused(file: string, actor: number, problem: StoreError['problem'], words: RegExp): void {
+  const before = sha(file);
+  const filesBefore = readdirSync(join(file, '..')).sort();
+  let error: unknown;
+  try {
+    SqliteStore.open(file, actorId(actor)).close();
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(StoreError);
+  expect((error as StoreError).problem).toBe(problem);
+  expect((error as Error).message).toContain(file);
+  expect((error as Error).message).toMatch(words);
+  expect(sha(file)).toBe(before);
+  expect(readdirSync(join(file, '..')).sort()).toEqual(filesBefore);
+}
+
+describe('SqliteStore: files it must refuse, untouched', () => {
+  it('a file of random bytes', () => {
+    const file = join(tmp(), 'actor-0.db');
+    writeFileSync(file, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 251)));
+    expectRefused(file, 0, 'corrupt', /not a valid SQLite database/);
+  });
+
+  it('a SQLite database of another application', () => {
+    const file = join(tmp(), 'actor-0.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES (\'ada\')');
+    db.close();
+    expectRefused(file, 0, 'foreign', /not a crdt-genome store/);
+  });
+
+  it('the store of another actor', () => {
+    const file = join(tmp(), 'actor-1.db');
+    const store = SqliteStore.open(file, actorId(1));
+    store.append([new ReferenceList<number>(actorId(1)).insert(0, 9)]);
+    store.close();
+    expectRefused(file, 2, 'other-actor', /belongs to actor 1, not actor 2/);
+  });
+
+  it('a store with a newer schema', () => {
+    const file = join(tmp(), 'actor-0.db');
+    SqliteStore.open(file, actorId(0)).close();
+    const db = new Database(file);
+    db.exec('UPDATE schema_version SET version = 99');
+    db.close();
+    expectRefused(file, 0, 'newer-schema', /schema version 99 is newer/);
+  });
+
+  it('a store whose pages are damaged', () => {
+    const file = join(tmp(), 'actor-0.db');
+    const store = SqliteStore.open(file, actorId(0));
+    const list = new ReferenceList<number>(actorId(0));
+    store.append(Array.from({ length: 2000 }, (_, i) => list.insert(i, i % 256)));
+    store.close();
+    const bytes = readFileSync(file);
+    bytes.fill(0xa5, 4096 * 2, 4096 * 4); // wreck two pages in the middle
+    writeFileSync(file, bytes);
+    expectRefused(file, 0, 'corrupt', /integrity check failed|not a valid SQLite database/);
+  });
+});
+
+describe('SqliteStore: files it must initialise', () => {
+  it('a missing file (and its directory)', () => {
+    const file = join(tmp(), 'nested', 'dir', 'actor-0.db');
+    const store = SqliteStore.open(file, actorId(0));
+    expect(store.load()).toEqual([]);
+    store.close();
+  });
+
+  it('an empty file', () => {
+    const file = join(tmp(), 'actor-0.db');
+    writeFileSync(file, '');
+    const store = SqliteStore.open(file, actorId(0));
+    expect(store.load()).toEqual([]);
+    store.close();
+  });
+
+  it('a SQLite file with no tables', () => {
+    const file = join(tmp(), 'actor-0.db');
+    const db = new Database(file);
+    db.pragma('user_version = 0');
+    db.close();
+    const store = SqliteStore.open(file, actorId(0));
+    expect(store.load()).toEqual([]);
+    store.close();
+  });
+});
+
+describe('SqliteStore: one process at a time', () => {
+  it('refuses a second process while the first holds the store, and lets it in after', () => {
+    const file = join(tmp(), 'actor-3.db');
+    const store = SqliteStore.open(file, actorId(3));
+    store.append([new ReferenceList<number>(actorId(3)).insert(0, 1)]);
+    const script = `
+      import { SqliteStore } from ${JSON.stringify(new URL('../dist/store/SqliteStore.js', import.meta.url).href)};
+      try { SqliteStore.open(${JSON.stringify(file)}, 3).close(); console.log('opened'); }
+      catch (e) { console.log(e.problem + ': ' + e.message); }`;
+    const second = (): string => execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
+    const refused = second();
+    expect(refused).toMatch(/^locked: store .*actor-3\.db: in use by another process/);
+    store.close();
+    expect(second()).toBe('opened');
+    const again = SqliteStore.open(file, actorId(3));
+    expect(again.load()).toHaveLength(1);
+    again.close();
+  });
+});
+
+describe('op body codec', () => {
+  it('round-trips every op and rejects damaged bodies', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat({ max: 255 }), fc.nat({ max: 1000 }))), (edits) => {
+        const list = new ReferenceList<number>(actorId(7));
+        for (const [ins, v, at] of edits) {
+          const op = ins || list.length === 0 ? list.insert(at % (list.length + 1), v) : list.delete(at % list.length);
+          const body = encodeOpBody(op);
+          expect(decodeOpBody(op.id, body)).toEqual(op);
+          expect(() => decodeOpBody(op.id, body.subarray(0, body.length - 1))).toThrow();
+          expect(() => decodeOpBody(op.id, Uint8Array.from([...body, 0]))).toThrow();
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
