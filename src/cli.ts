@@ -13,6 +13,7 @@ import { runCluster } from './cluster/supervisor.js';
 import { verify } from './cluster/verify.js';
 import { actorId, MAX_ACTOR } from './crdt/ids.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
+import { replayCommand, runSim } from './sim/index.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -140,6 +141,22 @@ export function buildProgram(): Command {
       else if (o.count !== undefined && o.base !== undefined) urls = localUrls(o.host, o.base, o.count);
       else usage(cmd, 'expected `--count <n>` and `--base <port>`, or `--peers <urls>`');
       process.exitCode = await verify({ urls, timeoutMs: o.timeout, ...(o.expectOps === undefined ? {} : { expectOps: o.expectOps }) });
+    });
+
+  program
+    .command('sim')
+    .description('one deterministic simulation run: actors, faults and a virtual network, replayable by seed')
+    .option('--seed <n>', 'seed of the run (default: random, printed)', integer(0, 0xffffffff))
+    .option('--actors <n>', 'number of actors (default: 3-8, from the seed)', integer(1, 64))
+    .option('--verbose', 'print every event of the run')
+    .action((o: { seed?: number; actors?: number; verbose?: boolean }) => {
+      const seed = o.seed ?? randomInt(0x7fffffff);
+      const result = runSim(seed, { ...(o.actors === undefined ? {} : { actors: o.actors }), ...(o.verbose ? { log: (line: string) => console.log(line) } : {}) });
+      const m = result.messages;
+      console.log(`seed ${seed}: ${result.ok ? 'ok' : 'FAILED'}: ${result.message}`);
+      console.log(`  ${result.ops} ops, ${result.events} events, messages: ${m.sent} sent, ${m.dropped} dropped, ${m.lost} lost, ${m.duplicated} duplicated`);
+      if (!result.ok && !o.verbose) console.log(`  replay: ${replayCommand(seed, o.actors)}`);
+      process.exitCode = result.ok ? 0 : 1;
     });
 
   return program;

@@ -1,0 +1,320 @@
+import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
+import type { Op } from '../crdt/ops.js';
+import { ReferenceList } from '../crdt/ReferenceList.js';
+import { formatVersion } from '../crdt/version.js';
+import type { Gene } from '../genome/gene.js';
+import { mutate, nextMutation } from '../genome/mutation.js';
+import { Rng } from '../genome/Rng.js';
+import { MemoryStore, memoryBacking, type MemoryBacking } from '../store/MemoryStore.js';
+import type { Reply, Request } from '../sync/messages.js';
+import { Replica } from '../sync/Replica.js';
+import type { Outgoing, SyncConfig } from '../sync/Replicator.js';
+import { EventQueue } from './EventQueue.js';
+import type { Fault, SimPlan } from './plan.js';
+
+/** How long a sender waits for an answer that never comes. */
+const TIMEOUT_MS = 2000;
+/** After the heal, how long the run may take to go quiet before it counts as a failure. */
+const MAX_QUIET_MS = 600_000;
+
+interface SimNode {
+  readonly actor: ActorId;
+  readonly name: string;
+  readonly backing: MemoryBacking<Gene>;
+  readonly rng: Rng;
+  readonly waits: Rng;
+  replica: Replica<Gene> | null;
+  /** Bumped by every crash: answers addressed to an earlier life are lost with it. */
+  life: number;
+  wakeToken: number;
+  joined: boolean;
+}
+
+type Event =
+  | { kind: 'start'; node: SimNode }
+  | { kind: 'wake'; node: SimNode; life: number; token: number }
+  | { kind: 'mutate'; node: SimNode; life: number }
+  | { kind: 'deliver'; from: SimNode; life: number; to: SimNode; request: Request<Gene>; duplicate: boolean }
+  | { kind: 'reply'; node: SimNode; life: number; peer: string; request: Request<Gene>; reply: Reply<Gene> }
+  | { kind: 'fail'; node: SimNode; life: number; peer: string; request: Request<Gene>; why: string }
+  | { kind: 'fault'; fault: Fault }
+  | { kind: 'heal-all' }
+  | { kind: 'check' };
+
+export interface SimResult {
+  ok: boolean;
+  actors: number;
+  /** Why the run failed, or a summary when it passed. */
+  message: string;
+  virtualMs: number;
+  events: number;
+  ops: number;
+  messages: { sent: number; dropped: number; lost: number; duplicated: number };
+}
+
+/**
+ * One deterministic run: the real list, sync and replica code, driven by a seeded scheduler with
+ * a virtual clock and a simulated network that drops, duplicates, delays and reorders messages,
+ * partitions actors and heals them; actors crash (keeping only what their store committed),
+ * restart, and join late. Every random choice comes from the seed.
+ */
+export class Simulation {
+  readonly #plan: SimPlan;
+  readonly #rng: Rng;
+  readonly #log: (line: string) => void;
+  readonly #queue = new EventQueue<Event>();
+  readonly #nodes: SimNode[];
+  readonly #config: SyncConfig<Gene>;
+  /** Every op ever created, by id: a second op with one id is an equivocation. */
+  readonly #created = new Map<string, string>();
+  #now = 0;
+  #groups: number[] | null = null;
+  #healed = false;
+  #failure: string | null = null;
+  #done = false;
+  readonly #messages = { sent: 0, dropped: 0, lost: 0, duplicated: 0 };
+
+  constructor(plan: SimPlan, rng: Rng, log: (line: string) => void = () => undefined) {
+    this.#plan = plan;
+    this.#rng = rng;
+    this.#log = log;
+    this.#nodes = Array.from({ length: plan.actors }, (_, i) => ({
+      actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
+      replica: null, life: 0, wakeToken: 0, joined: false,
+    }));
+    // Small pages, so that paging is exercised on every run.
+    this.#config = { syncIntervalMs: 1000, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: 1 + rng.int(40), maxBytes: Infinity, sizeOf: () => 1 };
+  }
+
+  run(): SimResult {
+    const p = this.#plan;
+    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, page ${this.#config.maxOps} ops`);
+    for (const node of this.#nodes) this.#queue.push(p.joinAt[node.actor] ?? 0, { kind: 'start', node });
+    for (const fault of p.faults) this.#queue.push(fault.at, { kind: 'fault', fault });
+    this.#queue.push(p.healAt, { kind: 'heal-all' });
+    let events = 0;
+    while (!this.#done && this.#failure === null) {
+      const next = this.#queue.pop();
+      if (next === undefined) {
+        this.#failure = 'nothing left to do but not converged';
+        break;
+      }
+      this.#now = next.at;
+      events++;
+      this.#handle(next.event);
+    }
+    const ops = this.#created.size;
+    return {
+      ok: this.#failure === null,
+      actors: p.actors,
+      message: this.#failure ?? `converged: ${p.actors} actors hold ${ops} ops, ${this.#nodes[0]?.replica?.list.length ?? 0} genes, after ${this.#now} virtual ms`,
+      virtualMs: this.#now,
+      events,
+      ops,
+      messages: { ...this.#messages },
+    };
+  }
+
+  #handle(e: Event): void {
+    switch (e.kind) {
+      case 'start':
+        return this.#start(e.node);
+      case 'wake':
+        if (e.life === e.node.life && e.token === e.node.wakeToken) this.#pump(e.node);
+        return;
+      case 'mutate':
+        return this.#mutate(e.node, e.life);
+      case 'deliver':
+        return this.#deliver(e.from, e.life, e.to, e.request, e.duplicate);
+      case 'reply': {
+        const r = e.node.replica;
+        if (r === null || e.life !== e.node.life) return;
+        const outcome = r.onReply(e.peer, e.request, e.reply, this.#now);
+        for (const { op, verdict } of outcome.refused) this.#fail(`${e.node.name} refused ${formatId(op.id)} from ${e.peer}: ${verdict}`);
+        this.#pump(e.node);
+        return;
+      }
+      case 'fail':
+        if (e.node.replica === null || e.life !== e.node.life) return;
+        this.#say(`${e.node.name} → ${e.peer} ${e.request.type} failed: ${e.why}`);
+        e.node.replica.onFailure(e.peer, e.request, this.#now);
+        this.#pump(e.node);
+        return;
+      case 'fault':
+        return this.#fault(e.fault);
+      case 'heal-all':
+        this.#healed = true;
+        this.#groups = null;
+        this.#say('heal: no more partitions or drops; every actor up');
+        for (const node of this.#nodes) if (node.replica === null) this.#start(node);
+        this.#queue.push(this.#now + 1000, { kind: 'check' });
+        return;
+      case 'check':
+        return this.#check();
+    }
+  }
+
+  #start(node: SimNode): void {
+    if (node.replica !== null) return;
+    if (!node.joined) this.#say(`${node.name} joins`);
+    else this.#say(`${node.name} restarts with ${node.backing.ops.length} stored ops`);
+    node.joined = true;
+    const peers = this.#nodes.filter((n) => n !== node).map((n) => n.name);
+    node.replica = new Replica(new MemoryStore(node.actor, node.backing), (a) => new ReferenceList<Gene>(a), peers, this.#config, this.#now);
+    this.#pump(node);
+    this.#queue.push(this.#now + 1, { kind: 'mutate', node, life: node.life });
+  }
+
+  #crash(node: SimNode, downFor: number): void {
+    if (node.replica === null) return;
+    this.#say(`${node.name} crashes for ${downFor} ms (keeps ${node.backing.ops.length} stored ops)`);
+    node.replica = null;
+    node.life++;
+    if (!this.#healed) this.#queue.push(this.#now + downFor, { kind: 'start', node });
+  }
+
+  #fault(f: Fault): void {
+    if (this.#healed) return;
+    if (f.kind === 'partition') {
+      this.#groups = f.groups;
+      this.#say(`partition: ${f.groups.map((g, i) => `a${i}:${g}`).join(' ')}`);
+    } else if (f.kind === 'heal') {
+      this.#groups = null;
+      this.#say('partition healed');
+    } else {
+      this.#crash(this.#nodes[f.actor] as SimNode, f.downFor);
+    }
+  }
+
+  #mutate(node: SimNode, life: number): void {
+    const r = node.replica;
+    if (r === null || life !== node.life) return;
+    const budget = this.#plan.mutations[node.actor] ?? 0;
+    if (r.mutations >= budget) return;
+    if (r.replicator.ready) {
+      const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
+      const key = idKey(op.id);
+      const content = JSON.stringify(op);
+      const earlier = this.#created.get(key);
+      if (earlier !== undefined && earlier !== content) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
+      this.#created.set(key, content);
+      this.#pump(node);
+    }
+    const { min, max } = this.#plan.interval;
+    this.#queue.push(this.#now + 1 + node.waits.between(min, max), { kind: 'mutate', node, life });
+  }
+
+  #pump(node: SimNode): void {
+    const r = node.replica;
+    if (r === null) return;
+    for (const out of r.poll(this.#now)) this.#send(node, out);
+    const token = ++node.wakeToken;
+    this.#queue.push(Math.max(this.#now + 1, r.replicator.nextWakeup(this.#now)), { kind: 'wake', node, life: node.life, token });
+  }
+
+  #send(from: SimNode, { peer, request }: Outgoing<Gene>): void {
+    const to = this.#nodes.find((n) => n.name === peer) as SimNode;
+    const fail = (after: number, why: string): void => this.#queue.push(this.#now + after, { kind: 'fail', node: from, life: from.life, peer, request, why });
+    this.#say(`${from.name} → ${peer} ${describe(request)}`);
+    if (to.replica === null) return fail(1, 'connection refused');
+    if (this.#cut(from, to)) return fail(TIMEOUT_MS, 'partitioned');
+    const catchUp = request.type === 'sync' && request.catchUp;
+    if (!this.#healed && this.#rng.next() < this.#plan.dropRate) {
+      if (!catchUp && this.#rng.next() < 0.5) {
+        // Fault injection at the sender (--drop-rate): discarded, and taken as delivered.
+        this.#messages.dropped++;
+        this.#say(`  dropped silently`);
+        (from.replica as Replica<Gene>).onDropped(peer, request);
+        this.#queue.push(this.#now, { kind: 'wake', node: from, life: from.life, token: ++from.wakeToken });
+        return;
+      }
+      this.#messages.lost++;
+      return fail(TIMEOUT_MS, 'request lost');
+    }
+    this.#messages.sent++;
+    this.#queue.push(this.#now + this.#delay(), { kind: 'deliver', from, life: from.life, to, request, duplicate: false });
+    if (this.#rng.next() < this.#plan.duplicateRate) {
+      this.#messages.duplicated++;
+      this.#queue.push(this.#now + this.#delay(), { kind: 'deliver', from, life: from.life, to, request, duplicate: true });
+    }
+  }
+
+  #deliver(from: SimNode, life: number, to: SimNode, request: Request<Gene>, duplicate: boolean): void {
+    const fail = (why: string): void => {
+      if (!duplicate) this.#queue.push(this.#now + 1, { kind: 'fail', node: from, life, peer: to.name, request, why });
+    };
+    const r = to.replica;
+    if (r === null) return fail('peer went down');
+    if (this.#cut(from, to)) return fail('partitioned');
+    let reply: Reply<Gene>;
+    if (request.type === 'push') {
+      const result = r.receivePush(request.ops);
+      if (result.status === 'equivocation' || result.status === 'invalid') this.#fail(`${to.name} refused a push from ${from.name}: ${result.message}`);
+      if (result.status !== 'ok') return fail(result.status);
+      reply = { type: 'push' };
+    } else {
+      reply = { type: 'sync', ...r.serveSync(request.version) };
+    }
+    if (duplicate) return;
+    if (!this.#healed && this.#rng.next() < this.#plan.dropRate) {
+      this.#messages.lost++;
+      this.#queue.push(this.#now + TIMEOUT_MS, { kind: 'fail', node: from, life, peer: to.name, request, why: 'answer lost' });
+      return;
+    }
+    this.#queue.push(this.#now + this.#delay(), { kind: 'reply', node: from, life, peer: to.name, request, reply });
+  }
+
+  /** Quiet means: every actor up and done mutating, one genome, one version, nothing pending, no op missing. */
+  #check(): void {
+    const problem = this.#problem();
+    if (problem === null) {
+      this.#done = true;
+      return;
+    }
+    if (this.#now > this.#plan.healAt + MAX_QUIET_MS) return this.#fail(`not quiet ${MAX_QUIET_MS} ms after the heal: ${problem}`);
+    this.#queue.push(this.#now + 1000, { kind: 'check' });
+  }
+
+  #problem(): string | null {
+    const expected = new Map<number, number>();
+    for (const key of this.#created.keys()) {
+      const actor = Number(key.split('.')[0]);
+      expected.set(actor, (expected.get(actor) ?? 0) + 1);
+    }
+    const want = formatVersion(new Map([...expected].filter(([, n]) => n > 0)) as Map<ActorId, number>);
+    let genome: string | null = null;
+    for (const node of this.#nodes) {
+      const r = node.replica;
+      if (r === null) return `${node.name} is down`;
+      if (r.mutations < (this.#plan.mutations[node.actor] ?? 0)) return `${node.name} has made ${r.mutations} mutations`;
+      if (r.list.pendingCount > 0) return `${node.name} has ${r.list.pendingCount} ops pending`;
+      const version = formatVersion(r.list.version());
+      if (version !== want) return `${node.name} holds ${version}, expected ${want}`;
+      const text = r.list.toArray().join(',');
+      if (genome !== null && text !== genome) return `${node.name} renders another genome`;
+      genome = text;
+    }
+    return null;
+  }
+
+  #cut(a: SimNode, b: SimNode): boolean {
+    return this.#groups !== null && this.#groups[a.actor] !== this.#groups[b.actor];
+  }
+
+  #delay(): number {
+    return this.#rng.between(this.#plan.delay.min, this.#plan.delay.max);
+  }
+
+  #fail(message: string): void {
+    this.#failure ??= `t=${this.#now}: ${message}`;
+  }
+
+  #say(line: string): void {
+    this.#log(`[t=${String(this.#now).padStart(7)}] ${line}`);
+  }
+}
+
+function describe(request: Request<Gene>): string {
+  if (request.type === 'push') return `push ${request.ops.length} ops ${formatId(request.ops[0]?.id ?? null)}…`;
+  return `sync ${request.catchUp ? '(catch-up) ' : ''}${formatVersion(request.version)}`;
+}

@@ -1,0 +1,55 @@
+import type { Rng } from '../genome/Rng.js';
+
+/** Everything a simulation run does, drawn from its seed before it starts. */
+export interface SimPlan {
+  actors: number;
+  /** Mutations each actor makes in its lifetime. */
+  mutations: number[];
+  /** Wait between mutations, ms. */
+  interval: { min: number; max: number };
+  /** When each actor first starts (late joiners start after 0). */
+  joinAt: number[];
+  /** Network faults until `healAt`: drop, duplicate and delay. */
+  dropRate: number;
+  duplicateRate: number;
+  delay: { min: number; max: number };
+  faults: Fault[];
+  /** When partitions end, drops stop and every actor is (re)started. */
+  healAt: number;
+}
+
+export type Fault =
+  | { at: number; kind: 'partition'; groups: number[] }
+  | { at: number; kind: 'heal' }
+  | { at: number; kind: 'crash'; actor: number; downFor: number };
+
+export function makePlan(rng: Rng, actors?: number): SimPlan {
+  const n = actors ?? 3 + rng.int(6);
+  const healAt = 10_000 + rng.int(30_000);
+  const faults: Fault[] = [];
+  const count = 2 + rng.int(8);
+  for (let i = 0; i < count; i++) {
+    const at = rng.int(healAt);
+    const kind = rng.int(3);
+    if (kind === 0) {
+      const groups = 2 + rng.int(2);
+      faults.push({ at, kind: 'partition', groups: Array.from({ length: n }, () => rng.int(groups)) });
+    } else if (kind === 1) {
+      faults.push({ at, kind: 'heal' });
+    } else {
+      faults.push({ at, kind: 'crash', actor: rng.int(n), downFor: 100 + rng.int(8000) });
+    }
+  }
+  faults.sort((a, b) => a.at - b.at);
+  return {
+    actors: n,
+    mutations: Array.from({ length: n }, () => 5 + rng.int(40)),
+    interval: { min: 0, max: 50 + rng.int(500) },
+    joinAt: Array.from({ length: n }, () => (rng.next() < 0.25 ? rng.int(healAt) : 0)),
+    dropRate: rng.next() * 0.6,
+    duplicateRate: rng.next() * 0.3,
+    delay: { min: 1, max: 2 + rng.int(300) },
+    faults,
+    healAt,
+  };
+}
