@@ -197,3 +197,40 @@ describe('POST /genome', () => {
     expect(state.replica.list.toArray()).toEqual(peer.toArray());
   });
 });
+
+describe('POST /sync', () => {
+  const sync = (app: ReturnType<typeof actorApp>['app'], body: unknown) =>
+    app.inject({ method: 'POST', url: '/sync', payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+  it('answers with its version and the ops the asker lacks, in causal order', async () => {
+    const { app } = setup();
+    const ops = peerOps();
+    await post(app, batch(ops));
+    let res = await sync(app, { v: 1, from: 3, version: {} });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ v: 1, from: 0, version: { '1': 4 }, ops: ops.map(encodeOp), more: false });
+    res = await sync(app, { v: 1, from: 3, version: { '1': 3 } });
+    expect(res.json()).toMatchObject({ ops: [encodeOp(ops[3] as Op<number>)], more: false });
+    res = await sync(app, { v: 1, from: 3, version: { '1': 4, '7': 9 } });
+    expect(res.json()).toMatchObject({ ops: [], more: false });
+  });
+
+  const bad: Array<[string, unknown]> = [
+    ['no version', { v: 1, from: 3 }],
+    ['a version that is not an object', { v: 1, from: 3, version: [1, 2] }],
+    ['a non-numeric actor key', { v: 1, from: 3, version: { x: 1 } }],
+    ['a negative counter', { v: 1, from: 3, version: { '1': -1 } }],
+    ['a fractional counter', { v: 1, from: 3, version: { '1': 0.5 } }],
+    ['a counter as a string', { v: 1, from: 3, version: { '1': '2' } }],
+    ['an actor key out of range', { v: 1, from: 3, version: { '70000': 1 } }],
+    ['another wire version', { v: 9, from: 3, version: {} }],
+  ];
+  for (const [what, body] of bad) {
+    it(`answers 400 to ${what}`, async () => {
+      const { app } = setup();
+      const res = await sync(app, body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'invalid_body' });
+    });
+  }
+});

@@ -78,7 +78,8 @@ const opsSchema = {
 const versionSchema = {
   type: 'object',
   maxProperties: MAX_ACTOR + 1,
-  propertyNames: { pattern: '^(0|[1-9][0-9]{0,4})$' },
+  // An actor id, 0..65535, written as JSON writes integers.
+  propertyNames: { pattern: '^(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$' },
   additionalProperties: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
 } as const;
 const header = { v: { const: WIRE_VERSION }, from: { type: 'integer', minimum: 0, maximum: MAX_ACTOR } } as const;
