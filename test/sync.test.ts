@@ -36,7 +36,7 @@ describe('anti-entropy pages', () => {
 
 /** Two replicas wired by hand: `a` talks to peer "b". */
 function pair() {
-  const a = new Replica(new MemoryStore(actorId(0)), makeList, ['b'], config, 0);
+  const a = new Replica(new MemoryStore<number>(actorId(0)), makeList, ['b'], config, 0);
   const bBacking = memoryBacking<number>();
   const b = new Replica(new MemoryStore(actorId(1), bBacking), makeList, ['a'], config, 0);
   const serve = (request: Request<number>): Reply<number> => {
@@ -64,7 +64,7 @@ describe('Replicator', () => {
   });
 
   it('skips a peer that fails the catch-up, and backs off exponentially up to the cap', () => {
-    const a = new Replica(new MemoryStore(actorId(0)), makeList, ['b'], { ...config, syncIntervalMs: 1e9 }, 0);
+    const a = new Replica(new MemoryStore<number>(actorId(0)), makeList, ['b'], { ...config, syncIntervalMs: 1e9 }, 0);
     let now = 0;
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {
