@@ -6,8 +6,11 @@ import { HttpError } from '../transport/http-server.js';
 import { batchSchema, decodeOp, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
 
-/** The actor's HTTP routes (see README for the contract). */
-export function registerRoutes(app: FastifyInstance, state: ActorState, log: Logger): void {
+/**
+ * The actor's HTTP routes (see README for the contract). `onFatal` is told when storing received
+ * ops fails: the list already holds them, so the actor must stop rather than acknowledge them later.
+ */
+export function registerRoutes(app: FastifyInstance, state: ActorState, log: Logger, onFatal: (err: unknown) => void = () => undefined): void {
   app.get('/genome', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(state.hex));
 
   app.get('/status', async () => state.status());
@@ -16,7 +19,14 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
 
   app.post<{ Body: WireBatch }>('/genome', { schema: { body: batchSchema } }, async (req) => {
     const { from, ops } = req.body;
-    const result = state.replica.receivePush(ops.map(decodeOp));
+    const result = (() => {
+      try {
+        return state.replica.receivePush(ops.map(decodeOp));
+      } catch (err) {
+        onFatal(err);
+        throw err;
+      }
+    })();
     switch (result.status) {
       case 'ok':
         return { applied: result.applied, duplicate: result.duplicate, pending: result.pending };

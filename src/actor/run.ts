@@ -69,7 +69,7 @@ export async function startActor(
   log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: [...loaded.values()].reduce((a, b) => a + b, 0), mutations: replica.mutations }, `store loaded: ${replica.mutations} own mutations so far`);
 
   const app = createHttpServer(log);
-  registerRoutes(app, state, log);
+  registerRoutes(app, state, log, onFatal);
   try {
     await app.listen({ host: opts.host, port: opts.port, listenTextResolver: () => '' });
   } catch (err) {
