@@ -4,3 +4,4 @@
  */
 export * from './crdt/index.js';
 export * from './genome/index.js';
+export * from './sync/index.js';
