@@ -15,7 +15,10 @@ export interface Status {
   messages: MessageCounts;
 }
 
-/** Outgoing replication messages: sent (answered), dropped on purpose (`--drop-rate`), failed. */
+/**
+ * Outgoing replication requests: sent (and answered), dropped on purpose (`--drop-rate`), failed;
+ * and the bytes of replication this actor sent: its request bodies and its answers to /sync.
+ */
 export interface MessageCounts {
   sent: number;
   dropped: number;

@@ -41,7 +41,9 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     }
   });
 
-  app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema } }, async (req) =>
-    encodeSyncReply(state.actor, state.replica.serveSync(versionFromJSON(req.body.version))),
-  );
+  app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema } }, async (req, reply) => {
+    const body = JSON.stringify(encodeSyncReply(state.actor, state.replica.serveSync(versionFromJSON(req.body.version))));
+    state.messages.bytesOut += body.length;
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
 }
