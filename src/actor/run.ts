@@ -107,7 +107,7 @@ export async function startActor(
   };
 }
 
-/** Run an actor as the process's program: stop cleanly on SIGINT/SIGTERM or when the parent goes. */
+/** Run an actor as the process's program: stop cleanly on SIGINT/SIGTERM/SIGHUP or when the parent goes. */
 export async function runActorProcess(opts: ActorOptions): Promise<void> {
   const log = createLogger(opts.logLevel, { actor: opts.actor });
   const actor = await startActor(opts, log);
@@ -124,8 +124,7 @@ export async function runActorProcess(opts: ActorOptions): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
   // Started by `crdt-genome cluster` with an IPC channel: exit when the parent goes away.
   if (process.send !== undefined) process.on('disconnect', () => shutdown('parent went away'));
 }

@@ -54,8 +54,7 @@ export async function runCluster(opts: ClusterOptions, log: Logger): Promise<num
       if (--alive === 0) settle();
     });
   }
-  process.once('SIGINT', () => stop('SIGINT', 0));
-  process.once('SIGTERM', () => stop('SIGTERM', 0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal, 0));
   await allExited;
   return exitCode;
 }
