@@ -10,6 +10,7 @@ import { decodeOpBody, encodeOpBody } from '../src/crdt/codec.js';
 import { actorId } from '../src/crdt/ids.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { MemoryStore, memoryBacking } from '../src/store/MemoryStore.js';
+import { CURRENT_SCHEMA, type Schema } from '../src/store/schema.js';
 import { SqliteStore } from '../src/store/SqliteStore.js';
 import { StoreError } from '../src/store/StoreError.js';
 import { runStoreTests } from '../src/testing/store-conformance.js';
@@ -160,5 +161,52 @@ describe('op body codec', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('SqliteStore: migrations', () => {
+  // A next schema as a later version would ship it: one more step after the current ones.
+  const next = (step: Schema['migrations'][number]): Schema => ({ version: CURRENT_SCHEMA.version + 1, migrations: [...CURRENT_SCHEMA.migrations, step] });
+  const versionOf = (file: string): number => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return (db.prepare('SELECT version FROM schema_version').get() as { version: number }).version;
+    } finally {
+      db.close();
+    }
+  };
+
+  function olderStore() {
+    const file = join(tmp(), 'actor-4.db');
+    const list = new ReferenceList<number>(actorId(4));
+    const ops = [list.insert(0, 1), list.insert(1, 2), list.delete(0)];
+    const store = SqliteStore.open(file, actorId(4));
+    store.append(ops);
+    store.close();
+    return { file, ops };
+  }
+
+  it('migrates an older schema, keeping every op', () => {
+    const { file, ops } = olderStore();
+    const store = SqliteStore.open(file, actorId(4), next((db) => db.exec('CREATE TABLE peers (url TEXT PRIMARY KEY)')));
+    expect(store.load()).toEqual(ops);
+    store.close();
+    expect(versionOf(file)).toBe(CURRENT_SCHEMA.version + 1);
+  });
+
+  it('a migration that fails midway changes nothing (one transaction)', () => {
+    const { file, ops } = olderStore();
+    const failing = next((db) => {
+      db.exec('CREATE TABLE peers (url TEXT PRIMARY KEY); DELETE FROM ops');
+      throw new Error('power cut');
+    });
+    expect(() => SqliteStore.open(file, actorId(4), failing)).toThrow(/power cut/);
+    expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
+    const store = SqliteStore.open(file, actorId(4));
+    expect(store.load()).toEqual(ops);
+    store.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'peers'`).all()).toEqual([]);
+    db.close();
   });
 });

@@ -5,7 +5,7 @@ import { decodeOpBody, encodeOpBody } from '../crdt/codec.js';
 import type { ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { Store } from '../sync/store.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { CURRENT_SCHEMA, type Schema } from './schema.js';
 import { StoreError } from './StoreError.js';
 
 interface Row {
@@ -37,12 +37,13 @@ export class SqliteStore implements Store<number> {
     });
   }
 
-  static open(file: string, actor: ActorId): SqliteStore {
+  /** `schema` is for tests of migrations; the program always opens with the current one. */
+  static open(file: string, actor: ActorId, schema: Schema = CURRENT_SCHEMA): SqliteStore {
     mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file, { timeout: 0 });
     try {
       db.pragma('locking_mode = EXCLUSIVE');
-      checkAndMigrate(db, file, actor);
+      checkAndMigrate(db, file, actor, schema);
       db.pragma('journal_mode = WAL');
       // A commit reaches the OS before append() returns: safe against kill -9 (see INTERNALS.md).
       db.pragma('synchronous = NORMAL');
@@ -74,7 +75,7 @@ export class SqliteStore implements Store<number> {
 }
 
 /** Inside one exclusive transaction: initialise an empty file, refuse a wrong one, migrate an old one. */
-function checkAndMigrate(db: Db, file: string, actor: ActorId): void {
+function checkAndMigrate(db: Db, file: string, actor: ActorId, schema: Schema): void {
   db.exec('BEGIN EXCLUSIVE');
   try {
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((t) => t.name);
@@ -87,8 +88,8 @@ function checkAndMigrate(db: Db, file: string, actor: ActorId): void {
       if (meta.get('app') !== 'crdt-genome') throw new StoreError(file, 'foreign', 'not a crdt-genome store (no app marker); refusing to touch it');
       version = (db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version ?? NaN;
       if (!Number.isInteger(version)) throw new StoreError(file, 'corrupt', 'schema_version has no valid row');
-      if (version > SCHEMA_VERSION) {
-        throw new StoreError(file, 'newer-schema', `schema version ${version} is newer than this program's ${SCHEMA_VERSION}; upgrade crdt-genome`);
+      if (version > schema.version) {
+        throw new StoreError(file, 'newer-schema', `schema version ${version} is newer than this program's ${schema.version}; upgrade crdt-genome`);
       }
       if (meta.get('actor') !== String(actor)) {
         throw new StoreError(file, 'other-actor', `belongs to actor ${meta.get('actor')}, not actor ${actor}`);
@@ -96,8 +97,8 @@ function checkAndMigrate(db: Db, file: string, actor: ActorId): void {
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') throw new StoreError(file, 'corrupt', `integrity check failed: ${String(check)}`);
     }
-    for (let v = version; v < SCHEMA_VERSION; v++) (MIGRATIONS[v] as (db: Db, actor: number) => void)(db, actor);
-    if (version < SCHEMA_VERSION) db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION);
+    for (let v = version; v < schema.version; v++) (schema.migrations[v] as (db: Db, actor: number) => void)(db, actor);
+    if (version < schema.version) db.prepare('UPDATE schema_version SET version = ?').run(schema.version);
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');

@@ -3,6 +3,12 @@ import type { Database } from 'better-sqlite3';
 /** The schema this build writes. */
 export const SCHEMA_VERSION = 1;
 
+/** A schema: its version, and the steps that lead to it (`migrations.length === version`). */
+export interface Schema {
+  readonly version: number;
+  readonly migrations: ReadonlyArray<(db: Database, actor: number) => void>;
+}
+
 /**
  * Migrations: `MIGRATIONS[v]` takes a store from schema v to v + 1; `MIGRATIONS[0]` creates the
  * schema in an empty file. The opener runs the steps it needs inside one transaction, so a crash
@@ -26,3 +32,5 @@ export const MIGRATIONS: ReadonlyArray<(db: Database, actor: number) => void> = 
     db.prepare(`INSERT INTO meta (key, value) VALUES ('app', 'crdt-genome'), ('actor', ?)`).run(String(actor));
   },
 ];
+
+export const CURRENT_SCHEMA: Schema = { version: SCHEMA_VERSION, migrations: MIGRATIONS };
