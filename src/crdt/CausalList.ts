@@ -1,0 +1,115 @@
+import { formatId, type ActorId, type OpId } from './ids.js';
+import { DEFAULT_MAX_PENDING, type ApplyResult, type List, type ListOptions } from './list.js';
+import { dependencies, sameOp, type DeleteOp, type InsertOp, type Op } from './ops.js';
+import { PendingOps } from './PendingOps.js';
+import type { VersionVector } from './version.js';
+
+/**
+ * What every list shares: causal delivery (an op waits in a bounded pending set until its
+ * author's previous op and its origins or target are applied), idempotence, and the refusal of
+ * equivocating or invalid ops. Subclasses keep the elements and the applied ops.
+ */
+export abstract class CausalList<T> implements List<T> {
+  readonly actor: ActorId;
+  readonly #pending: PendingOps<T>;
+  readonly #equals: (a: T, b: T) => boolean;
+
+  constructor(actor: ActorId, options: ListOptions<T>) {
+    this.actor = actor;
+    this.#pending = new PendingOps(options.maxPending ?? DEFAULT_MAX_PENDING);
+    this.#equals = options.equals ?? Object.is;
+  }
+
+  abstract readonly length: number;
+  abstract insert(index: number, value: T): InsertOp<T>;
+  abstract delete(index: number): DeleteOp;
+  abstract opsOf(actor: ActorId, after: number, limit: number): Op<T>[];
+  abstract appliedOps(): Iterable<Op<T>>;
+  abstract toArray(): T[];
+  abstract version(): VersionVector;
+  abstract toString(): string;
+  /** How many ops of `actor` are applied (they apply in counter order, so counters 1..n). */
+  protected abstract held(actor: ActorId): number;
+  /** The applied op with this id. */
+  protected abstract opAt(id: OpId): Op<T> | undefined;
+  /** Whether the applied op with this id is an insert; undefined when it is not applied. */
+  protected abstract isInsertAt(id: OpId): boolean | undefined;
+  /** Apply an op whose dependencies are all applied, and record it. */
+  protected abstract integrate(op: Op<T>): void;
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  get nextCounter(): number {
+    return this.held(this.actor) + 1;
+  }
+
+  has(id: OpId): boolean {
+    return id.counter <= this.held(id.actor);
+  }
+
+  apply(op: Op<T>): ApplyResult {
+    const verdict = this.check(op);
+    if (verdict !== 'new') return verdict;
+    const missing = this.#missing(op);
+    if (missing !== null) {
+      if (this.#pending.full) return 'full';
+      this.#pending.add(op, missing);
+      return 'pending';
+    }
+    this.integrate(op);
+    this.released(op.id);
+    return 'applied';
+  }
+
+  check(op: Op<T>): 'new' | 'duplicate' | 'equivocation' | 'invalid' {
+    const held = this.has(op.id) ? this.opAt(op.id) : this.#pending.size > 0 ? this.#pending.get(op.id) : undefined;
+    if (held !== undefined) return sameOp(held, op, this.#equals) ? 'duplicate' : 'equivocation';
+    return this.#refsValid(op) ? 'new' : 'invalid';
+  }
+
+  /** Call after integrating an op outside `apply` (a local edit): applies what waited for it. */
+  protected released(id: OpId): void {
+    if (this.#pending.size === 0) return;
+    const ready: OpId[] = [id];
+    for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
+      for (const waiter of this.#pending.release(next)) {
+        if (!this.#refsValid(waiter)) continue; // names a delete as its origin: never applicable
+        const missing = this.#missing(waiter);
+        if (missing !== null) {
+          this.#pending.repark(waiter, missing);
+        } else {
+          this.integrate(waiter);
+          ready.push(waiter.id);
+        }
+      }
+    }
+  }
+
+  /** Make and apply a local op through the general path (simple lists use this). */
+  protected applyLocal<O extends Op<T>>(op: O): O {
+    const result = this.apply(op);
+    if (result !== 'applied') throw new Error(`local op ${formatId(op.id)} was not applied: ${result}`);
+    return op;
+  }
+
+  /** Origins and targets must be inserts made before this op (by its author's own clock, too). */
+  #refsValid(op: Op<T>): boolean {
+    if (op.type === 'insert') return this.#refValid(op, op.left) && this.#refValid(op, op.right);
+    return this.#refValid(op, op.target);
+  }
+
+  #refValid(op: Op<T>, ref: OpId | null): boolean {
+    if (ref === null) return true;
+    if (ref.actor === op.id.actor && ref.counter >= op.id.counter) return false;
+    return this.isInsertAt(ref) !== false;
+  }
+
+  /** The first dependency not yet applied, or null when `op` can be applied. */
+  #missing(op: Op<T>): OpId | null {
+    if (op.id.counter > this.held(op.id.actor) + 1) return { actor: op.id.actor, counter: op.id.counter - 1 };
+    for (const dep of dependencies(op)) if (!this.has(dep)) return dep;
+    return null;
+  }
+}
