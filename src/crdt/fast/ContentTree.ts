@@ -1,0 +1,234 @@
+/**
+ * A piece: consecutive elements made by one actor with consecutive counters, each typed right
+ * after the previous one, so element i > 0 has element i - 1 as its left origin and all share
+ * one right origin. Pieces are split when an edit lands inside them; they are never removed.
+ */
+export interface Piece<T> {
+  readonly actor: number;
+  readonly counter: number;
+  length: number;
+  values: T[];
+  deleted: boolean;
+  /** Left origin of element 0 (actor -1: start of the list). */
+  readonly olA: number;
+  readonly olC: number;
+  /** Right origin of every element (actor -1: end of the list). */
+  readonly orA: number;
+  readonly orC: number;
+  leaf: Leaf<T>;
+}
+
+interface Leaf<T> {
+  readonly isLeaf: true;
+  parent: Inner<T> | null;
+  visible: number;
+  total: number;
+  readonly pieces: Piece<T>[];
+}
+
+interface Inner<T> {
+  readonly isLeaf: false;
+  parent: Inner<T> | null;
+  visible: number;
+  total: number;
+  readonly children: Array<Node<T>>;
+}
+
+type Node<T> = Leaf<T> | Inner<T>;
+
+/** Most pieces in a leaf, children in an inner node. */
+const MAX = 32;
+
+const newLeaf = <T>(parent: Inner<T> | null, pieces: Piece<T>[] = []): Leaf<T> => ({ isLeaf: true, parent, visible: 0, total: 0, pieces });
+
+/**
+ * Pieces in list order (tombstones included), in a B+tree whose nodes count the visible and the
+ * total elements below them: finding the element at a position, or the position of a piece, takes
+ * one walk down or up the tree.
+ */
+export class ContentTree<T> {
+  #root: Node<T> = newLeaf<T>(null);
+
+  get visible(): number {
+    return this.#root.visible;
+  }
+
+  get total(): number {
+    return this.#root.total;
+  }
+
+  /** The piece holding the element at visible `index`, and the element's offset in it. */
+  findVisible(index: number): [Piece<T>, number] {
+    let node = this.#root;
+    let rest = index;
+    while (!node.isLeaf) {
+      const children = node.children;
+      let i = 0;
+      for (; i < children.length - 1; i++) {
+        const v = (children[i] as Node<T>).visible;
+        if (rest < v) break;
+        rest -= v;
+      }
+      node = children[i] as Node<T>;
+    }
+    for (const piece of node.pieces) {
+      if (piece.deleted) continue;
+      if (rest < piece.length) return [piece, rest];
+      rest -= piece.length;
+    }
+    throw new RangeError(`visible index ${index} out of range`);
+  }
+
+  first(): Piece<T> | undefined {
+    let node = this.#root;
+    while (!node.isLeaf) node = node.children[0] as Node<T>;
+    return node.pieces[0];
+  }
+
+  /** The piece after `piece` in list order. */
+  next(piece: Piece<T>): Piece<T> | undefined {
+    const { pieces } = piece.leaf;
+    const i = pieces.indexOf(piece);
+    if (i + 1 < pieces.length) return pieces[i + 1];
+    let node: Node<T> = piece.leaf;
+    while (node.parent !== null) {
+      const siblings = node.parent.children;
+      const j = siblings.indexOf(node);
+      if (j + 1 < siblings.length) {
+        let down = siblings[j + 1] as Node<T>;
+        while (!down.isLeaf) down = down.children[0] as Node<T>;
+        return down.pieces[0];
+      }
+      node = node.parent;
+    }
+    return undefined;
+  }
+
+  /** Position of `piece`'s first element in the list, tombstones included. */
+  totalIndex(piece: Piece<T>): number {
+    let sum = 0;
+    for (const p of piece.leaf.pieces) {
+      if (p === piece) break;
+      sum += p.length;
+    }
+    let node: Node<T> = piece.leaf;
+    while (node.parent !== null) {
+      for (const c of node.parent.children) {
+        if (c === node) break;
+        sum += c.total;
+      }
+      node = node.parent;
+    }
+    return sum;
+  }
+
+  /** Put `piece` right after `after`, or first in the list when `after` is null. */
+  insertAfter(after: Piece<T> | null, piece: Piece<T>): void {
+    let leaf: Leaf<T>;
+    if (after === null) {
+      let node = this.#root;
+      while (!node.isLeaf) node = node.children[0] as Node<T>;
+      leaf = node;
+      leaf.pieces.unshift(piece);
+    } else {
+      leaf = after.leaf;
+      leaf.pieces.splice(leaf.pieces.indexOf(after) + 1, 0, piece);
+    }
+    piece.leaf = leaf;
+    bump(leaf, piece.deleted ? 0 : piece.length, piece.length);
+    if (leaf.pieces.length > MAX) this.#split(leaf);
+  }
+
+  /** Cut `piece` before its element `at` (0 < at < length); returns the new tail piece. */
+  split(piece: Piece<T>, at: number): Piece<T> {
+    const tail: Piece<T> = {
+      actor: piece.actor,
+      counter: piece.counter + at,
+      length: piece.length - at,
+      values: piece.values.slice(at),
+      deleted: piece.deleted,
+      olA: piece.actor,
+      olC: piece.counter + at - 1,
+      orA: piece.orA,
+      orC: piece.orC,
+      leaf: piece.leaf,
+    };
+    piece.length = at;
+    piece.values.length = at;
+    const { pieces } = piece.leaf;
+    pieces.splice(pieces.indexOf(piece) + 1, 0, tail);
+    if (pieces.length > MAX) this.#split(piece.leaf);
+    return tail;
+  }
+
+  /** Append one element to `piece` (an actor typing on). */
+  grow(piece: Piece<T>, value: T): void {
+    piece.values.push(value);
+    piece.length++;
+    bump(piece.leaf, piece.deleted ? 0 : 1, 1);
+  }
+
+  setDeleted(piece: Piece<T>): void {
+    if (piece.deleted) return;
+    piece.deleted = true;
+    bump(piece.leaf, -piece.length, 0);
+  }
+
+  *pieces(): Generator<Piece<T>> {
+    for (let p = this.first(); p !== undefined; p = this.next(p)) yield p;
+  }
+
+  /** Split an overfull node in two halves; the parent gets the new half right after it. */
+  #split(node: Node<T>): void {
+    const half = node.isLeaf ? node.pieces.length >> 1 : node.children.length >> 1;
+    let right: Node<T>;
+    if (node.isLeaf) {
+      const moved = node.pieces.splice(half);
+      const leaf = newLeaf(node.parent, moved);
+      for (const p of moved) p.leaf = leaf;
+      right = leaf;
+    } else {
+      const moved = node.children.splice(half);
+      const inner: Inner<T> = { isLeaf: false, parent: node.parent, visible: 0, total: 0, children: moved };
+      for (const c of moved) c.parent = inner;
+      right = inner;
+    }
+    recount(right);
+    node.visible -= right.visible;
+    node.total -= right.total;
+    let parent = node.parent;
+    if (parent === null) {
+      parent = { isLeaf: false, parent: null, visible: node.visible + right.visible, total: node.total + right.total, children: [node] };
+      node.parent = parent;
+      right.parent = parent;
+      this.#root = parent;
+    }
+    parent.children.splice(parent.children.indexOf(node) + 1, 0, right);
+    if (parent.children.length > MAX) this.#split(parent);
+  }
+}
+
+function bump<T>(node: Node<T>, visible: number, total: number): void {
+  for (let n: Node<T> | null = node; n !== null; n = n.parent) {
+    n.visible += visible;
+    n.total += total;
+  }
+}
+
+function recount<T>(node: Node<T>): void {
+  let visible = 0;
+  let total = 0;
+  if (node.isLeaf) {
+    for (const p of node.pieces) {
+      total += p.length;
+      if (!p.deleted) visible += p.length;
+    }
+  } else {
+    for (const c of node.children) {
+      visible += c.visible;
+      total += c.total;
+    }
+  }
+  node.visible = visible;
+  node.total = total;
+}

@@ -1,0 +1,66 @@
+import type { Piece } from './ContentTree.js';
+
+/** The pieces an actor made with one run of consecutive counters, in counter order. */
+interface Entry<T> {
+  readonly start: number;
+  end: number;
+  readonly pieces: Piece<T>[];
+}
+
+/**
+ * Finds the piece holding an element by its id. Per actor, entries are appended in counter order
+ * (an actor's ops apply in counter order), so they stay sorted without ever moving; a split only
+ * adds a piece inside one entry.
+ */
+export class IdIndex<T> {
+  readonly #byActor = new Map<number, Entry<T>[]>();
+
+  /** A new piece; its counters come after every element of its actor seen so far. */
+  add(piece: Piece<T>): void {
+    let entries = this.#byActor.get(piece.actor);
+    if (entries === undefined) this.#byActor.set(piece.actor, (entries = []));
+    entries.push({ start: piece.counter, end: piece.counter + piece.length, pieces: [piece] });
+  }
+
+  /** `piece`, the newest of its actor, grew by one element. */
+  grew(piece: Piece<T>): void {
+    const entries = this.#byActor.get(piece.actor) as Entry<T>[];
+    (entries[entries.length - 1] as Entry<T>).end++;
+  }
+
+  /** `head` was split; `tail` now holds its later elements. */
+  split(head: Piece<T>, tail: Piece<T>): void {
+    const entry = this.#entry(head.actor, head.counter) as Entry<T>;
+    entry.pieces.splice(entry.pieces.indexOf(head) + 1, 0, tail);
+  }
+
+  /** The piece holding element (actor, counter) and the element's offset in it. */
+  find(actor: number, counter: number): [Piece<T>, number] | undefined {
+    const entry = this.#entry(actor, counter);
+    if (entry === undefined) return undefined;
+    const { pieces } = entry;
+    let lo = 0;
+    let hi = pieces.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((pieces[mid] as Piece<T>).counter <= counter) lo = mid;
+      else hi = mid - 1;
+    }
+    const piece = pieces[lo] as Piece<T>;
+    return [piece, counter - piece.counter];
+  }
+
+  #entry(actor: number, counter: number): Entry<T> | undefined {
+    const entries = this.#byActor.get(actor);
+    if (entries === undefined) return undefined;
+    let lo = 0;
+    let hi = entries.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((entries[mid] as Entry<T>).start <= counter) lo = mid;
+      else hi = mid - 1;
+    }
+    const entry = entries[lo];
+    return entry !== undefined && counter >= entry.start && counter < entry.end ? entry : undefined;
+  }
+}

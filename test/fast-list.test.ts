@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { actorId } from '../src/crdt/ids.js';
+import type { List } from '../src/crdt/list.js';
+import { FastList } from '../src/crdt/fast/FastList.js';
+import { ReferenceList } from '../src/crdt/ReferenceList.js';
+import { runListTests } from '../src/testing/list-conformance.js';
+import { deliverAll, mix, play, scenarioArb } from '../src/testing/scenario.js';
+
+runListTests('FastList', (actor, options) => new FastList(actor, options));
+
+describe('FastList against the reference list, op for op', () => {
+  it('makes the same ops and renders the same lists at every step, then after any delivery order', () => {
+    fc.assert(
+      fc.property(scenarioArb(5, 80), (scenario) => {
+        const fast = play((a) => new FastList<number>(a), scenario);
+        const ref = play((a) => new ReferenceList<number>(a), scenario);
+        expect(fast.ops).toEqual(ref.ops);
+        fast.lists.forEach((l, i) => expect(l.toArray()).toEqual(ref.lists[i]!.toArray()));
+        deliverAll(fast, scenario.orderSeed);
+        deliverAll(ref, scenario.orderSeed);
+        fast.lists.forEach((l, i) => {
+          expect(l.toArray()).toEqual(ref.lists[i]!.toArray());
+          expect(l.version()).toEqual(ref.lists[i]!.version());
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('renders what the reference renders when ops arrive in any order on a fresh replica', () => {
+    fc.assert(
+      fc.property(scenarioArb(5, 80), fc.integer(), (scenario, seed) => {
+        const run = play((a) => new ReferenceList<number>(a), scenario);
+        const order = run.ops.map((op, i) => ({ op, k: mix(seed, i) })).sort((a, b) => a.k - b.k).map((x) => x.op);
+        const fast = new FastList<number>(actorId(90));
+        const ref = new ReferenceList<number>(actorId(90));
+        for (const op of order) expect(fast.apply(op)).toBe(ref.apply(op));
+        expect(fast.toArray()).toEqual(ref.toArray());
+        expect(fast.pendingCount).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives back every op it holds, identical to what was applied, in a causal order', () => {
+    fc.assert(
+      fc.property(scenarioArb(4, 60), (scenario) => {
+        const run = play((a) => new FastList<number>(a), scenario);
+        deliverAll(run, scenario.orderSeed);
+        const list = run.lists[0] as List<number>;
+        const byId = new Map(run.ops.map((op) => [`${op.id.actor}.${op.id.counter}`, op]));
+        const replay = new ReferenceList<number>(actorId(91));
+        let count = 0;
+        for (const op of list.appliedOps()) {
+          expect(op).toEqual(byId.get(`${op.id.actor}.${op.id.counter}`));
+          expect(replay.apply(op)).toBe('applied');
+          count++;
+        }
+        expect(count).toBe(run.ops.length);
+        expect(replay.toArray()).toEqual(list.toArray());
+        for (const [actor, n] of list.version()) expect(list.opsOf(actor, 0, Infinity)).toEqual(run.ops.filter((o) => o.id.actor === actor).sort((a, b) => a.id.counter - b.id.counter).slice(0, n));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps long typed runs as single pieces and splits them only where edits land', () => {
+    const a = new FastList<number>(actorId(1));
+    for (let i = 0; i < 1000; i++) a.insert(i, i % 256);
+    const pieces = () => String(a).match(/~?a\d+\.\d+(\.\.a\d+\.\d+)?:/g);
+    expect(pieces()).toEqual(['a1.1..a1.1000:']);
+    a.delete(500);
+    a.insert(200, 7);
+    const ref = new ReferenceList<number>(actorId(2));
+    for (const op of a.appliedOps()) ref.apply(op);
+    expect(a.toArray()).toEqual(ref.toArray());
+    expect(pieces()).toEqual(['a1.1..a1.200:', 'a1.1002:', 'a1.201..a1.500:', '~a1.501:', 'a1.502..a1.1000:']);
+  });
+});
