@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { runActorProcess, type ActorOptions } from './actor/run.js';
 import type { Interval } from './actor/Mutator.js';
-import { directory, fraction, hostName, integer, interval, localUrls, peerList, reachableHost } from './cli/flags.js';
+import { directory, fraction, hostName, integer, interval, localUrls, MAX_MS, peerList, reachableHost } from './cli/flags.js';
 import { runCluster } from './cluster/supervisor.js';
 import { verify } from './cluster/verify.js';
 import { actorId, MAX_ACTOR } from './crdt/ids.js';
@@ -37,8 +37,8 @@ function addActorFlags(cmd: Command): Command {
     .addOption(new Option('--interval <min-max>', 'random wait between mutations, in ms (0-0: as fast as possible)').argParser(interval).default({ min: 0, max: 20000 }, '0-20000'))
     .option('--mutations <n>', 'stop mutating after this many mutations (default: unlimited)', integer(0))
     .option('--seed <n>', 'seed of the mutation RNG (default: random, logged)', integer(0, 0xffffffff))
-    .option('--verify-interval <ms>', 'how often the verifier polls peers', integer(1), 5000)
-    .option('--sync-interval <ms>', 'how often anti-entropy runs with the next peer in turn', integer(1), 1000)
+    .option('--verify-interval <ms>', 'how often the verifier polls peers', integer(1, MAX_MS), 5000)
+    .option('--sync-interval <ms>', 'how often anti-entropy runs with the next peer in turn', integer(1, MAX_MS), 1000)
     .option('--drop-rate <p>', 'fault injection: discard this fraction of outgoing replication messages', fraction, 0)
     .option('--data-dir <dir>', 'where the SQLite store lives (<dir>/actor-<id>.db)', directory, './data')
     .option('--memory', 'keep nothing on disk')
@@ -133,7 +133,7 @@ export function buildProgram(): Command {
     .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535))
     .option('--host <addr>', 'host of the actors (with --count/--base)', hostName, '127.0.0.1')
     .option('--peers <url,...>', 'base URLs of every actor', peerList)
-    .option('--timeout <ms>', 'give up after this long', integer(1), 30000)
+    .option('--timeout <ms>', 'give up after this long', integer(1, MAX_MS), 30000)
     .option('--expect-ops <n>', 'also require exactly n ops from every actor everywhere, nothing pending', integer(0))
     .action(async (o: { count?: number; base?: number; host: string; peers?: string[]; timeout: number; expectOps?: number }, cmd: Command) => {
       let urls: string[];

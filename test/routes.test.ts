@@ -119,6 +119,29 @@ describe('POST /genome', () => {
     expect(state.status().version).toEqual({});
   });
 
+  it('refuses a push carrying ops of another actor than its sender, or claiming to come from this actor', async () => {
+    const { app, state } = setup();
+    const ops = peerOps();
+    let res = await post(app, batch(ops, 2));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_op' });
+    const mine = new ReferenceList<number>(actorId(0)).insert(0, 1);
+    res = await post(app, batch([mine], 0));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/from this actor/);
+    expect(state.status().version).toEqual({});
+  });
+
+  it('refuses a batch whose op names a delete of the same batch, applying nothing', async () => {
+    const { app, state } = setup();
+    const ops = peerOps();
+    const bad = { type: 'insert', id: [1, 5], value: 5, left: [1, 4], right: null };
+    const res = await post(app, JSON.stringify({ v: 1, from: 1, ops: [...ops.map(encodeOp), bad] }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_op' });
+    expect(state.status().version).toEqual({});
+  });
+
   it('refuses an op whose origin is a delete, applying nothing', async () => {
     const { app, state } = setup();
     const ops = peerOps();
@@ -158,6 +181,7 @@ describe('POST /genome', () => {
       const res = await post(app, payload);
       expect(res.statusCode).toBe(400);
       expect(res.headers['content-type']).toMatch(/application\/json/);
+      expect(res.json()).toMatchObject({ error: 'invalid_body' });
       expect(typeof res.json().message).toBe('string');
       expect(state.status().version).toEqual({});
       expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
@@ -208,7 +232,7 @@ describe('POST /sync', () => {
     await post(app, batch(ops));
     let res = await sync(app, { v: 1, from: 3, version: {} });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ v: 1, from: 0, version: { '1': 4 }, ops: ops.map(encodeOp), more: false });
+    expect(res.json()).toEqual({ v: 1, from: 0, version: { '1': 4 }, ops: ops.map(encodeOp), more: false, yours: 0 });
     res = await sync(app, { v: 1, from: 3, version: { '1': 3 } });
     expect(res.json()).toMatchObject({ ops: [encodeOp(ops[3] as Op<number>)], more: false });
     res = await sync(app, { v: 1, from: 3, version: { '1': 4, '7': 9 } });

@@ -99,6 +99,32 @@ describe('SqliteStore: files it must refuse, untouched', () => {
   });
 });
 
+describe('SqliteStore: rows it must refuse when loading', () => {
+  const cases: Array<[string, string]> = [
+    ['a gene out of range', "UPDATE ops SET body = X'00ac02' WHERE counter = 1"],
+    ['a zero counter', 'UPDATE ops SET counter = 0 WHERE counter = 1'],
+    ['a fractional counter', 'UPDATE ops SET counter = 1.5 WHERE counter = 1'],
+    ['an actor out of range', 'UPDATE ops SET actor = 70000 WHERE counter = 1'],
+    ['a body with trailing bytes', "UPDATE ops SET body = X'000500' WHERE counter = 1"],
+    ['a body that is text', "UPDATE ops SET body = 'hello' WHERE counter = 1"],
+  ];
+  for (const [what, sql] of cases) {
+    it(what, () => {
+      const file = join(tmp(), 'actor-0.db');
+      const list = new ReferenceList<number>(actorId(0));
+      let store = SqliteStore.open(file, actorId(0));
+      store.append([list.insert(0, 5), list.insert(1, 6)]);
+      store.close();
+      const db = new Database(file);
+      db.exec(sql);
+      db.close();
+      store = SqliteStore.open(file, actorId(0), { isValue: (v) => v <= 255 });
+      expect(() => store.load()).toThrow(StoreError);
+      store.close();
+    });
+  }
+});
+
 describe('SqliteStore: files it must initialise', () => {
   it('a missing file (and its directory)', () => {
     const file = join(tmp(), 'nested', 'dir', 'actor-0.db');
@@ -188,7 +214,7 @@ describe('SqliteStore: migrations', () => {
 
   it('migrates an older schema, keeping every op', () => {
     const { file, ops } = olderStore();
-    const store = SqliteStore.open(file, actorId(4), next((db) => db.exec('CREATE TABLE peers (url TEXT PRIMARY KEY)')));
+    const store = SqliteStore.open(file, actorId(4), { schema: next((db) => db.exec('CREATE TABLE peers (url TEXT PRIMARY KEY)')) });
     expect(store.load()).toEqual(ops);
     store.close();
     expect(versionOf(file)).toBe(CURRENT_SCHEMA.version + 1);
@@ -200,7 +226,7 @@ describe('SqliteStore: migrations', () => {
       db.exec('CREATE TABLE peers (url TEXT PRIMARY KEY); DELETE FROM ops');
       throw new Error('power cut');
     });
-    expect(() => SqliteStore.open(file, actorId(4), failing)).toThrow(/power cut/);
+    expect(() => SqliteStore.open(file, actorId(4), { schema: failing })).toThrow(/power cut/);
     expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
     const store = SqliteStore.open(file, actorId(4));
     expect(store.load()).toEqual(ops);

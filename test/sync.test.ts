@@ -21,7 +21,7 @@ describe('anti-entropy pages', () => {
         deliverAll(run, scenario.orderSeed);
         const source = run.lists[0]!;
         const fresh = new ReferenceList<number>(actorId(40));
-        for (let page = missingOps(source, fresh.version(), { ...config, maxOps }); ; page = missingOps(source, fresh.version(), { ...config, maxOps })) {
+        for (let page = missingOps(source, fresh.version(), { ...config, maxOps }, actorId(40)); ; page = missingOps(source, fresh.version(), { ...config, maxOps }, actorId(40))) {
           expect(page.ops.length).toBeLessThanOrEqual(maxOps);
           for (const op of page.ops) expect(fresh.apply(op)).toBe('applied');
           if (!page.more) break;
@@ -41,10 +41,10 @@ function pair() {
   const b = new Replica(new MemoryStore(actorId(1), bBacking), makeList, ['a'], config, 0);
   const serve = (request: Request<number>): Reply<number> => {
     if (request.type === 'push') {
-      expect(b.receivePush(request.ops).status).toBe('ok');
+      expect(b.receivePush(request.from, request.ops).status).toBe('ok');
       return { type: 'push' };
     }
-    return { type: 'sync', ...b.serveSync(request.version) };
+    return { type: 'sync', ...b.serveSync(request.from, request.version) };
   };
   return { a, b, bBacking, serve };
 }
@@ -112,12 +112,36 @@ describe('Replicator', () => {
     expect(a.list.toArray()).toEqual(b.list.toArray());
   });
 
+  it('an actor that lost its store learns of its own ops still waiting at a peer, and makes no op until it holds them', () => {
+    const b = new ReferenceList<number>(actorId(1));
+    const b1 = b.insert(0, 10);
+    const old = new ReferenceList<number>(actorId(0));
+    old.apply(b1);
+    const a1 = old.insert(1, 20); // made on top of b1
+    const p = new Replica(new MemoryStore<number>(actorId(2)), makeList, [], config, 0);
+    expect(p.receivePush(actorId(0), [a1]).status).toBe('ok'); // waits at p: p lacks b1
+    expect(p.list.pendingCount).toBe(1);
+    const a = new Replica(new MemoryStore<number>(actorId(0)), makeList, ['p'], config, 0); // its store is gone
+    const [sync] = a.poll(0);
+    const request = sync!.request;
+    if (request.type !== 'sync') throw new Error('expected the catch-up');
+    a.onReply('p', request, { type: 'sync', ...p.serveSync(actorId(0), request.version) }, 0);
+    expect(a.replicator.ready).toBe(false); // a.1 exists at p: a new op now would reuse its id
+    expect(p.receivePush(actorId(1), [b1]).status).toBe('ok'); // now a.1 applies at p
+    const [again] = a.poll(config.syncIntervalMs);
+    const request2 = again!.request;
+    if (request2.type !== 'sync') throw new Error('expected a sync round');
+    a.onReply('p', request2, { type: 'sync', ...p.serveSync(actorId(0), request2.version) }, config.syncIntervalMs);
+    expect(a.replicator.ready).toBe(true);
+    expect(a.list.nextCounter).toBe(2);
+  });
+
   it('a replica restarted on its store rebuilds the same list and continues its counter', () => {
     const backing = memoryBacking<number>();
     const r1 = new Replica(new MemoryStore(actorId(3), backing), makeList, [], config, 0);
     const other = new ReferenceList<number>(actorId(9));
     const foreign: Op<number>[] = [other.insert(0, 7), other.insert(1, 8)];
-    expect(r1.receivePush(foreign).status).toBe('ok');
+    expect(r1.receivePush(actorId(9), foreign).status).toBe('ok');
     r1.edit((l) => l.insert(1, 1), 3);
     const r2 = new Replica(new MemoryStore(actorId(3), backing), makeList, [], config, 0);
     expect(r2.list.toArray()).toEqual(r1.list.toArray());

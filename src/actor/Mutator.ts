@@ -15,7 +15,8 @@ const BURST = 64;
 /**
  * Mutates the genome at random intervals until the actor has made `limit` mutations in its
  * lifetime (restarts included). Positions and genes come from an RNG seeded with `seed`, the waits
- * from a second one. Each mutation is stored before `onMutated` lets peers see it.
+ * from a second one. Each mutation is stored before `onMutated` lets peers see it. It waits while
+ * the replicator is not ready (own ops known to peers not yet back), so no op id is reused.
  */
 export async function runMutator(
   replica: Replica<Gene>,
@@ -34,6 +35,10 @@ export async function runMutator(
       else await sleep(delay, undefined, { signal });
     } catch {
       return; // aborted
+    }
+    if (!replica.replicator.ready) {
+      await sleep(20, undefined, { signal }).catch(() => undefined);
+      continue;
     }
     const count = delay === 0 ? Math.min(BURST, left()) : 1;
     replica.edit((list) => mutate(list, nextMutation(list.length, rng)), count);

@@ -4,7 +4,7 @@ import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
 import type { Reply, Request } from '../sync/messages.js';
 import type { Outgoing } from '../sync/Replicator.js';
-import { requestJson } from '../transport/http-client.js';
+import { RequestError, requestJson } from '../transport/http-client.js';
 import { decodeSyncReply, encodePush, encodeSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
 
@@ -78,7 +78,15 @@ export class Outbox {
     } catch (err) {
       if (this.#stopped) return;
       messages.failed++;
-      this.#failed(peer, request, err instanceof Error ? err.message : String(err));
+      const message = err instanceof Error ? err.message : String(err);
+      const status = err instanceof RequestError ? (err.status ?? 0) : 0;
+      if (request.type === 'push' && status >= 400 && status < 500) {
+        // Refused for good (e.g. an equivocation): retrying cannot help; anti-entropy carries the rest.
+        this.#log.error({ peer, error: message }, `push to ${peer} refused, not retried: ${message}`);
+        replica.onDropped(peer, request);
+        return;
+      }
+      this.#failed(peer, request, message);
       replica.onFailure(peer, request, Date.now());
       return;
     }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { formatId } from '../crdt/ids.js';
+import { formatId, type ActorId } from '../crdt/ids.js';
 import { versionFromJSON } from '../crdt/version.js';
 import { HttpError } from '../transport/http-server.js';
 import { batchSchema, decodeOp, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
@@ -21,7 +21,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     const { from, ops } = req.body;
     const result = (() => {
       try {
-        return state.replica.receivePush(ops.map(decodeOp));
+        return state.replica.receivePush(from as ActorId, ops.map(decodeOp));
       } catch (err) {
         onFatal(err);
         throw err;
@@ -42,7 +42,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   });
 
   app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema } }, async (req, reply) => {
-    const body = JSON.stringify(encodeSyncReply(state.actor, state.replica.serveSync(versionFromJSON(req.body.version))));
+    const body = JSON.stringify(encodeSyncReply(state.actor, state.replica.serveSync(req.body.from as ActorId, versionFromJSON(req.body.version))));
     state.messages.bytesOut += body.length;
     return reply.type('application/json; charset=utf-8').send(body);
   });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActorId } from '../crdt/ids.js';
 import { ReferenceList } from '../crdt/ReferenceList.js';
-import type { Gene } from '../genome/gene.js';
+import { isGene, type Gene } from '../genome/gene.js';
 import { Rng } from '../genome/Rng.js';
 import { createLogger, type LogLevel, type Logger } from '../log.js';
 import { MemoryStore } from '../store/MemoryStore.js';
@@ -62,7 +62,7 @@ export async function startActor(
     process.exit(1);
   },
 ): Promise<RunningActor> {
-  const store: Store<Gene> = opts.dataDir === null ? new MemoryStore(opts.actor) : SqliteStore.open(storeFile(opts.dataDir, opts.actor), opts.actor);
+  const store: Store<Gene> = opts.dataDir === null ? new MemoryStore(opts.actor) : SqliteStore.open(storeFile(opts.dataDir, opts.actor), opts.actor, { isValue: isGene });
   const replica = new Replica(store, (actor) => new ReferenceList<Gene>(actor), opts.peers, syncConfig(opts.syncIntervalMs), Date.now());
   const state = new ActorState(replica);
   const loaded = replica.list.version();
@@ -71,7 +71,7 @@ export async function startActor(
   const app = createHttpServer(log);
   registerRoutes(app, state, log, onFatal);
   try {
-    await app.listen({ host: opts.host, port: opts.port, listenTextResolver: () => '' });
+    await app.listen({ host: opts.host, port: opts.port });
   } catch (err) {
     replica.close();
     throw err;

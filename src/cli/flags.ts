@@ -2,6 +2,9 @@ import { InvalidArgumentError } from 'commander';
 import type { Interval } from '../actor/Mutator.js';
 
 /** Flag parsers for commander: each throws with the expected form and the value it got. */
+
+/** Longest wait a Node timer can take, in ms. */
+export const MAX_MS = 2 ** 31 - 1;
 export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
@@ -27,8 +30,8 @@ export function directory(value: string): string {
 export function interval(value: string): Interval {
   const m = /^(\d+)-(\d+)$/.exec(value.trim());
   const [min, max] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-  if (!m || !Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min > max) {
-    throw new InvalidArgumentError(`expected <min>-<max> in ms with 0 <= min <= max (e.g. 0-20000), got \`${value}\``);
+  if (!m || !Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min > max || max > MAX_MS) {
+    throw new InvalidArgumentError(`expected <min>-<max> in ms with 0 <= min <= max <= ${MAX_MS} (e.g. 0-20000), got \`${value}\``);
   }
   return { min, max };
 }
@@ -36,7 +39,7 @@ export function interval(value: string): Interval {
 export function peerList(value: string): string[] {
   const urls = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (urls.length === 0) throw new InvalidArgumentError(`expected comma-separated base URLs, got \`${value}\``);
-  return urls.map((u) => {
+  const origins = urls.map((u) => {
     let url: URL;
     try {
       url = new URL(u);
@@ -48,6 +51,9 @@ export function peerList(value: string): string[] {
     }
     return url.origin;
   });
+  const twice = origins.find((o, i) => origins.indexOf(o) !== i);
+  if (twice !== undefined) throw new InvalidArgumentError(`expected distinct base URLs, got \`${twice}\` twice`);
+  return origins;
 }
 
 export function hostName(value: string): string {

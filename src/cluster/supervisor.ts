@@ -46,6 +46,7 @@ export async function runCluster(opts: ClusterOptions, log: Logger): Promise<num
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => process.stderr.write(`[a${i}] ${line}\n`));
     }
+    child.on('error', (err) => log.error({ err }, `actor ${i} could not be started: ${err.message}`));
     child.on('exit', (code, signal) => {
       if (!stopping) {
         log.error(`actor ${i} exited unexpectedly (${signal ?? `code ${code}`})`);

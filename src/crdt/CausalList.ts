@@ -45,6 +45,10 @@ export abstract class CausalList<T> implements List<T> {
     return this.held(this.actor) + 1;
   }
 
+  pendingOps(): Iterable<Op<T>> {
+    return this.#pending.values();
+  }
+
   has(id: OpId): boolean {
     return id.counter <= this.held(id.actor);
   }

@@ -22,6 +22,10 @@ export class PendingOps<T> {
     return this.#byId.size >= this.#max;
   }
 
+  values(): IterableIterator<Op<T>> {
+    return this.#byId.values();
+  }
+
   get(id: OpId): Op<T> | undefined {
     return this.#byId.get(idKey(id));
   }

@@ -15,9 +15,13 @@ export type BatchResult<T> =
  */
 export function applyBatch<T>(list: List<T>, ops: readonly Op<T>[], equals: (a: T, b: T) => boolean = Object.is): BatchResult<T> {
   const seen = new Map<string, Op<T>>();
+  // An op naming a delete of this same batch as its origin or target can never apply.
+  const deletes = new Set(ops.filter((op) => op.type === 'delete').map((op) => idKey(op.id)));
+  const namesDelete = (op: Op<T>): boolean =>
+    (op.type === 'insert' ? [op.left, op.right] : [op.target]).some((r) => r !== null && deletes.has(idKey(r)));
   for (const op of ops) {
     const twin = seen.get(idKey(op.id));
-    const verdict = twin !== undefined && !sameOp(twin, op, equals) ? 'equivocation' : list.check(op);
+    const verdict = twin !== undefined && !sameOp(twin, op, equals) ? 'equivocation' : namesDelete(op) ? 'invalid' : list.check(op);
     if (verdict === 'equivocation' || verdict === 'invalid') {
       const why = verdict === 'equivocation' ? 'is already held with other content' : 'names an origin or target that is not an earlier insert';
       return { status: verdict, op, message: `op ${formatId(op.id)} ${why}`, accepted: [] };

@@ -31,6 +31,8 @@ export interface List<T> {
   opsOf(actor: ActorId, after: number, limit: number): Op<T>[];
   /** Every applied op in the order it was applied: a causal order (each op after its dependencies). */
   appliedOps(): Iterable<Op<T>>;
+  /** Ops held until their dependencies arrive. */
+  pendingOps(): Iterable<Op<T>>;
   toArray(): T[];
   version(): VersionVector;
   has(id: OpId): boolean;

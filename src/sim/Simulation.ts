@@ -31,7 +31,7 @@ interface SimNode {
 }
 
 type Event =
-  | { kind: 'start'; node: SimNode }
+  | { kind: 'start'; node: SimNode; life: number }
   | { kind: 'wake'; node: SimNode; life: number; token: number }
   | { kind: 'mutate'; node: SimNode; life: number }
   | { kind: 'deliver'; from: SimNode; life: number; to: SimNode; request: Request<Gene>; duplicate: boolean }
@@ -39,6 +39,7 @@ type Event =
   | { kind: 'fail'; node: SimNode; life: number; peer: string; request: Request<Gene>; why: string }
   | { kind: 'fault'; fault: Fault }
   | { kind: 'heal-all' }
+  | { kind: 'wipe' }
   | { kind: 'check' };
 
 export interface SimResult {
@@ -68,6 +69,9 @@ export class Simulation {
   /** Every op ever created, by id: a second op with one id is an equivocation. */
   readonly #created = new Map<string, string>();
   #now = 0;
+  /** Mutations owed on top of the plan's, by actors that lost their store. */
+  readonly #extra: number[] = [];
+  #wiped = false;
   #groups: number[] | null = null;
   #healed = false;
   #failure: string | null = null;
@@ -83,13 +87,13 @@ export class Simulation {
       replica: null, life: 0, wakeToken: 0, joined: false,
     }));
     // Small pages, so that paging is exercised on every run.
-    this.#config = { syncIntervalMs: 1000, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: 1 + rng.int(40), maxBytes: Infinity, sizeOf: () => 1 };
+    this.#config = { syncIntervalMs: 1000, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: 1 + rng.int(40), maxBytes: 1 + rng.int(60), sizeOf: (op) => (op.type === 'insert' ? 2 : 1) };
   }
 
   run(): SimResult {
     const p = this.#plan;
-    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, page ${this.#config.maxOps} ops`);
-    for (const node of this.#nodes) this.#queue.push(p.joinAt[node.actor] ?? 0, { kind: 'start', node });
+    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, stores lost at the heal [${p.wipes.join(' ')}], page ${this.#config.maxOps} ops / ${this.#config.maxBytes} bytes`);
+    for (const node of this.#nodes) this.#queue.push(p.joinAt[node.actor] ?? 0, { kind: 'start', node, life: 0 });
     for (const fault of p.faults) this.#queue.push(fault.at, { kind: 'fault', fault });
     this.#queue.push(p.healAt, { kind: 'heal-all' });
     let events = 0;
@@ -118,7 +122,8 @@ export class Simulation {
   #handle(e: Event): void {
     switch (e.kind) {
       case 'start':
-        return this.#start(e.node);
+        if (e.life === e.node.life) this.#start(e.node);
+        return;
       case 'wake':
         if (e.life === e.node.life && e.token === e.node.wakeToken) this.#pump(e.node);
         return;
@@ -149,6 +154,8 @@ export class Simulation {
         for (const node of this.#nodes) if (node.replica === null) this.#start(node);
         this.#queue.push(this.#now + 1000, { kind: 'check' });
         return;
+      case 'wipe':
+        return this.#wipe(this.#plan.wipes.map((a) => this.#nodes[a] as SimNode));
       case 'check':
         return this.#check();
     }
@@ -170,7 +177,19 @@ export class Simulation {
     this.#say(`${node.name} crashes for ${downFor} ms (keeps ${node.backing.ops.length} stored ops)`);
     node.replica = null;
     node.life++;
-    if (!this.#healed) this.#queue.push(this.#now + downFor, { kind: 'start', node });
+    if (!this.#healed) this.#queue.push(this.#now + downFor, { kind: 'start', node, life: node.life });
+  }
+
+  /** Down actors lose their stores (a lost data dir), restart, and owe some more mutations. */
+  #wipe(nodes: SimNode[]): void {
+    for (const node of nodes) {
+      this.#crash(node, 0);
+      node.backing.ops.length = 0;
+      node.backing.ids.clear();
+      this.#say(`${node.name} loses its store`);
+      this.#extra[node.actor] = this.#plan.extra;
+      this.#start(node);
+    }
   }
 
   #fault(f: Fault): void {
@@ -189,7 +208,7 @@ export class Simulation {
   #mutate(node: SimNode, life: number): void {
     const r = node.replica;
     if (r === null || life !== node.life) return;
-    const budget = this.#plan.mutations[node.actor] ?? 0;
+    const budget = this.#budget(node);
     if (r.mutations >= budget) return;
     if (r.replicator.ready) {
       const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
@@ -248,12 +267,12 @@ export class Simulation {
     if (this.#cut(from, to)) return fail('partitioned');
     let reply: Reply<Gene>;
     if (request.type === 'push') {
-      const result = r.receivePush(request.ops);
+      const result = r.receivePush(request.from, request.ops);
       if (result.status === 'equivocation' || result.status === 'invalid') this.#fail(`${to.name} refused a push from ${from.name}: ${result.message}`);
       if (result.status !== 'ok') return fail(result.status);
       reply = { type: 'push' };
     } else {
-      reply = { type: 'sync', ...r.serveSync(request.version) };
+      reply = { type: 'sync', ...r.serveSync(request.from, request.version) };
     }
     if (duplicate) return;
     if (!this.#healed && this.#rng.next() < this.#plan.dropRate) {
@@ -267,6 +286,15 @@ export class Simulation {
   /** Quiet means: every actor up and done mutating, one genome, one version, nothing pending, no op missing. */
   #check(): void {
     const problem = this.#problem();
+    if (problem === null && !this.#wiped && this.#plan.wipes.length > 0) {
+      // Quiet: now some actors lose their stores; once what they had in flight has landed, they
+      // come back empty, must recover their counters from the others, and mutate on.
+      this.#wiped = true;
+      for (const actor of this.#plan.wipes) this.#crash(this.#nodes[actor] as SimNode, 0);
+      this.#queue.push(this.#now + 1000, { kind: 'wipe' });
+      this.#queue.push(this.#now + 2000, { kind: 'check' });
+      return;
+    }
     if (problem === null) {
       this.#done = true;
       return;
@@ -286,7 +314,7 @@ export class Simulation {
     for (const node of this.#nodes) {
       const r = node.replica;
       if (r === null) return `${node.name} is down`;
-      if (r.mutations < (this.#plan.mutations[node.actor] ?? 0)) return `${node.name} has made ${r.mutations} mutations`;
+      if (r.mutations < this.#budget(node)) return `${node.name} has made ${r.mutations} mutations`;
       if (r.list.pendingCount > 0) return `${node.name} has ${r.list.pendingCount} ops pending`;
       const version = formatVersion(r.list.version());
       if (version !== want) return `${node.name} holds ${version}, expected ${want}`;
@@ -295,6 +323,10 @@ export class Simulation {
       genome = text;
     }
     return null;
+  }
+
+  #budget(node: SimNode): number {
+    return (this.#plan.mutations[node.actor] ?? 0) + (this.#extra[node.actor] ?? 0);
   }
 
   #cut(a: SimNode, b: SimNode): boolean {

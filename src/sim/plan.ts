@@ -16,6 +16,9 @@ export interface SimPlan {
   faults: Fault[];
   /** When partitions end, drops stop and every actor is (re)started. */
   healAt: number;
+  /** Actors that lose their whole store (data dir) once the run is first quiet, restart without it, and then make `extra` more mutations. */
+  wipes: number[];
+  extra: number;
 }
 
 export type Fault =
@@ -51,5 +54,8 @@ export function makePlan(rng: Rng, actors?: number): SimPlan {
     delay: { min: 1, max: 2 + rng.int(300) },
     faults,
     healAt,
+    // At least one actor keeps its store: with every store gone, the ops are gone too.
+    wipes: Array.from({ length: n - 1 }, (_, i) => i).filter(() => rng.next() < 0.15),
+    extra: 1 + rng.int(20),
   };
 }

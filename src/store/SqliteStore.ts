@@ -2,11 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { decodeOpBody, encodeOpBody } from '../crdt/codec.js';
-import type { ActorId } from '../crdt/ids.js';
+import { isActorId, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { Store } from '../sync/store.js';
 import { CURRENT_SCHEMA, type Schema } from './schema.js';
 import { StoreError } from './StoreError.js';
+
+export interface SqliteStoreOptions {
+  /** Values a stored op may hold (e.g. genes 0..255); anything else marks the file corrupt. */
+  readonly isValue?: (value: number) => boolean;
+  /** For tests of migrations; the program always opens with the current schema. */
+  readonly schema?: Schema;
+}
 
 interface Row {
   actor: number;
@@ -26,28 +33,29 @@ export class SqliteStore implements Store<number> {
   readonly #db: Db;
   readonly #insert: Statement<[number, number, Buffer]>;
   readonly #appendAll: (ops: readonly Op<number>[]) => void;
+  readonly #isValue: (value: number) => boolean;
 
-  private constructor(file: string, actor: ActorId, db: Db) {
+  private constructor(file: string, actor: ActorId, db: Db, isValue: (value: number) => boolean) {
     this.file = file;
     this.actor = actor;
     this.#db = db;
+    this.#isValue = isValue;
     this.#insert = db.prepare('INSERT OR IGNORE INTO ops (actor, counter, body) VALUES (?, ?, ?)');
     this.#appendAll = db.transaction((ops: readonly Op<number>[]) => {
       for (const op of ops) this.#insert.run(op.id.actor, op.id.counter, Buffer.from(encodeOpBody(op)));
     });
   }
 
-  /** `schema` is for tests of migrations; the program always opens with the current one. */
-  static open(file: string, actor: ActorId, schema: Schema = CURRENT_SCHEMA): SqliteStore {
+  static open(file: string, actor: ActorId, options: SqliteStoreOptions = {}): SqliteStore {
     mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file, { timeout: 0 });
     try {
       db.pragma('locking_mode = EXCLUSIVE');
-      checkAndMigrate(db, file, actor, schema);
+      checkAndMigrate(db, file, actor, options.schema ?? CURRENT_SCHEMA);
       db.pragma('journal_mode = WAL');
       // A commit reaches the OS before append() returns: safe against kill -9 (see INTERNALS.md).
       db.pragma('synchronous = NORMAL');
-      return new SqliteStore(file, actor, db);
+      return new SqliteStore(file, actor, db, options.isValue ?? (() => true));
     } catch (err) {
       db.close();
       throw err instanceof StoreError ? err : describe(err, file);
@@ -57,11 +65,17 @@ export class SqliteStore implements Store<number> {
   load(): Op<number>[] {
     const rows = this.#db.prepare('SELECT actor, counter, body FROM ops ORDER BY seq').all() as Row[];
     return rows.map((r) => {
+      const bad = (why: string): StoreError => new StoreError(this.file, 'corrupt', `op ${r.actor}.${r.counter} ${why}`);
+      if (!isActorId(r.actor) || !Number.isSafeInteger(r.counter) || r.counter < 1) throw bad('has an impossible id');
+      if (!(r.body instanceof Uint8Array)) throw bad('has no binary body');
+      let op: Op<number>;
       try {
-        return decodeOpBody({ actor: r.actor as ActorId, counter: r.counter }, r.body);
+        op = decodeOpBody({ actor: r.actor, counter: r.counter }, r.body);
       } catch (err) {
-        throw new StoreError(this.file, 'corrupt', `op ${r.actor}.${r.counter} cannot be decoded: ${(err as Error).message}`);
+        throw bad(`cannot be decoded: ${(err as Error).message}`);
       }
+      if (op.type === 'insert' && !this.#isValue(op.value)) throw bad(`holds an impossible value ${op.value}`);
+      return op;
     });
   }
 

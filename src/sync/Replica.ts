@@ -48,14 +48,14 @@ export class Replica<T> {
   }
 
   /** A push from a peer; what it adds is stored before this returns, so the caller may acknowledge. */
-  receivePush(ops: readonly Op<T>[]): BatchResult<T> {
-    const result = this.replicator.servePush(ops);
+  receivePush(from: ActorId, ops: readonly Op<T>[]): BatchResult<T> {
+    const result = this.replicator.servePush(from, ops);
     if (result.accepted.length > 0) this.#store.append(result.accepted);
     return result;
   }
 
-  serveSync(version: VersionVector): SyncPage<T> {
-    return this.replicator.serveSync(version);
+  serveSync(asker: ActorId, version: VersionVector): SyncPage<T> {
+    return this.replicator.serveSync(asker, version);
   }
 
   poll(now: number): Outgoing<T>[] {

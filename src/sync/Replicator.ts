@@ -1,4 +1,5 @@
 import { applyBatch, type BatchResult } from '../crdt/batch.js';
+import { formatId, type ActorId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
@@ -51,17 +52,24 @@ export class Replicator<T> {
   readonly #peers: PeerState[];
   #nextRound: number;
   #turn = 0;
+  /** The highest own counter any peer said it holds (applied or waiting): never reuse one. */
+  #knownOwn = 0;
 
   constructor(list: List<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number) {
     this.list = list;
     this.#config = config;
+    if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
     this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, catchUp: 'waiting' }));
     this.#nextRound = now + config.syncIntervalMs;
   }
 
-  /** Every peer has answered the start-up exchange, or failed it and been skipped. */
+  /**
+   * Safe to make a new op: every peer has answered the start-up exchange (or failed it and been
+   * skipped), and this replica holds every op of its own that a peer reported, so the next
+   * counter is new.
+   */
   get ready(): boolean {
-    return this.#peers.every((p) => p.catchUp !== 'waiting');
+    return this.#peers.every((p) => p.catchUp !== 'waiting') && this.list.nextCounter > this.#knownOwn;
   }
 
   /** Requests to send now. */
@@ -97,9 +105,11 @@ export class Replicator<T> {
       this.#delivered(p, request);
       return { accepted: [], refused: [] };
     }
+    const self = this.list.actor;
     const outcome = this.#applyPage(reply.ops);
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
-    p.acked = reply.version.get(this.list.actor) ?? 0;
+    p.acked = reply.version.get(self) ?? 0;
+    this.#knownOwn = Math.max(this.#knownOwn, reply.yours);
     if (reply.more) p.syncDue = true;
     else if (p.catchUp === 'waiting') p.catchUp = 'done';
     return outcome;
@@ -116,19 +126,28 @@ export class Replicator<T> {
     }
   }
 
-  /** The request was discarded on purpose (fault injection); the sender treats it as delivered. */
+  /**
+   * The request was discarded on purpose (fault injection), or refused for good by the peer (a 4xx
+   * answer to a push): either way the sender treats it as delivered and does not retry it.
+   */
   onDropped(peer: PeerId, request: Request<T>): void {
     const p = this.#peer(peer);
     p.inFlight = false;
     this.#delivered(p, request);
   }
 
-  servePush(ops: readonly Op<T>[]): BatchResult<T> {
+  /** A push carries its sender's own ops only; never this replica's (those it makes itself). */
+  servePush(from: ActorId, ops: readonly Op<T>[]): BatchResult<T> {
+    const stray = ops.find((op) => op.id.actor !== from || from === this.list.actor);
+    if (stray !== undefined) {
+      const why = from === this.list.actor ? `a push claims to come from this actor (${from})` : `a push from actor ${from} carries op ${formatId(stray.id)} of another actor`;
+      return { status: 'invalid', op: stray, message: why, accepted: [] };
+    }
     return applyBatch(this.list, ops);
   }
 
-  serveSync(version: VersionVector): SyncPage<T> {
-    return missingOps(this.list, version, this.#config);
+  serveSync(asker: ActorId, version: VersionVector): SyncPage<T> {
+    return missingOps(this.list, version, this.#config, asker);
   }
 
   #nextRequest(p: PeerState): Request<T> | null {

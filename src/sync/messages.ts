@@ -21,6 +21,11 @@ export interface SyncPage<T> {
   readonly ops: readonly Op<T>[];
   /** More ops are missing than fit in one page: ask again with the updated version. */
   readonly more: boolean;
+  /**
+   * The highest counter of the asker's own ops the responder holds, waiting ones included: an
+   * asker that lost its store must not make new ops below it.
+   */
+  readonly yours: number;
 }
 
 export type Reply<T> = { readonly type: 'push' } | ({ readonly type: 'sync' } & SyncPage<T>);

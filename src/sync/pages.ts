@@ -1,3 +1,4 @@
+import type { ActorId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import type { Op } from '../crdt/ops.js';
 import { covers, type VersionVector } from '../crdt/version.js';
@@ -15,19 +16,21 @@ export interface PageLimits<T> {
  * applied here), up to the page limits. A prefix of a causal order is causally closed, so the
  * asker can apply every op of a page at once, whatever page comes next.
  */
-export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>): SyncPage<T> {
+export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>, asker: ActorId): SyncPage<T> {
   const mine = list.version();
-  if (covers(version, mine)) return { version: mine, ops: [], more: false };
-  const ops: Op<T>[] = [];
+  let yours = mine.get(asker) ?? 0;
+  if (list.pendingCount > 0) for (const op of list.pendingOps()) if (op.id.actor === asker) yours = Math.max(yours, op.id.counter);
+  const page = { version: mine, ops: [] as Op<T>[], more: false, yours };
+  if (covers(version, mine)) return page;
   let bytes = 0;
   for (const op of list.appliedOps()) {
     if (op.id.counter <= (version.get(op.id.actor) ?? 0)) continue;
     const size = limits.sizeOf(op);
-    if (ops.length >= limits.maxOps || (ops.length > 0 && bytes + size > limits.maxBytes)) return { version: mine, ops, more: true };
-    ops.push(op);
+    if (page.ops.length >= limits.maxOps || (page.ops.length > 0 && bytes + size > limits.maxBytes)) return { ...page, more: true };
+    page.ops.push(op);
     bytes += size;
   }
-  return { version: mine, ops, more: false };
+  return page;
 }
 
 /** `actor`'s own ops after counter `after`, in counter order, up to the page limits. */

@@ -10,7 +10,7 @@ import type { SyncPage } from '../sync/messages.js';
  * Wire format v1: JSON, ids as `[actor, counter]`.
  *   push  (POST /genome): {"v":1,"from":0,"ops":[op, ...]}
  *   sync  (POST /sync):   {"v":1,"from":0,"version":{"0":12,"1":7}}
- *   reply to a sync:      {"v":1,"from":1,"version":{...},"ops":[op, ...],"more":false}
+ *   reply to a sync:      {"v":1,"from":1,"version":{...},"ops":[op, ...],"more":false,"yours":12}
  *   op: {"type":"insert","id":[0,3],"value":17,"left":[1,2],"right":null}
  *     | {"type":"delete","id":[0,4],"target":[1,2]}
  */
@@ -40,6 +40,7 @@ export interface WireSyncRequest {
 export interface WireSyncReply extends WireBatch {
   version: Record<string, number>;
   more: boolean;
+  yours: number;
 }
 
 const counter = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
@@ -99,9 +100,9 @@ export const syncRequestSchema = {
 } as const;
 export const syncReplySchema = {
   type: 'object',
-  required: ['v', 'from', 'version', 'ops', 'more'],
+  required: ['v', 'from', 'version', 'ops', 'more', 'yours'],
   additionalProperties: false,
-  properties: { ...header, version: versionSchema, ops: opsSchema, more: { type: 'boolean' } },
+  properties: { ...header, version: versionSchema, ops: opsSchema, more: { type: 'boolean' }, yours: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
 } as const;
 
 const toWireId = (id: OpId): WireId => [id.actor, id.counter];
@@ -133,7 +134,7 @@ export function encodeSyncRequest(from: ActorId, version: VersionVector): string
 }
 
 export function encodeSyncReply(from: ActorId, page: SyncPage<Gene>): WireSyncReply {
-  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), more: page.more };
+  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), more: page.more, yours: page.yours };
 }
 
 const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncReplySchema);
@@ -141,5 +142,5 @@ const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncRepl
 /** Check and decode a peer's answer to a sync request; throws on anything malformed. */
 export function decodeSyncReply(json: unknown): SyncPage<Gene> {
   if (!validateReply(json)) throw new Error(`malformed sync reply: ${validateReply.errors?.[0]?.message ?? 'invalid'}`);
-  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), more: json.more };
+  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), more: json.more, yours: json.yours };
 }
