@@ -11,6 +11,43 @@ import type { Op } from './ops.js';
  */
 export function encodeOpBody(op: Op<number>): Uint8Array {
   const out: number[] = [];
+  writeBody(out, op);
+  return Uint8Array.from(out);
+}
+
+export function decodeOpBody(id: OpId, body: Uint8Array): Op<number> {
+  const r = { pos: 0 };
+  const op = readBody(body, r, id);
+  end(body, r);
+  return op;
+}
+
+/** Version byte of an op list (`encodeOps`). */
+const OPS_V1 = 1;
+
+/** A list of ops with their ids: version, count, then per op actor, counter and body. */
+export function encodeOps(ops: readonly Op<number>[]): Uint8Array {
+  const out: number[] = [OPS_V1];
+  pushVarint(out, ops.length);
+  for (const op of ops) {
+    pushId(out, op.id);
+    writeBody(out, op);
+  }
+  return Uint8Array.from(out);
+}
+
+export function decodeOps(bytes: Uint8Array): Op<number>[] {
+  const r = { pos: 0 };
+  const version = readByte(bytes, r);
+  if (version !== OPS_V1) throw new Error(`unknown op list version ${version}`);
+  const n = readVarint(bytes, r);
+  const ops: Op<number>[] = [];
+  for (let i = 0; i < n; i++) ops.push(readBody(bytes, r, readId(bytes, r)));
+  end(bytes, r);
+  return ops;
+}
+
+function writeBody(out: number[], op: Op<number>): void {
   if (op.type === 'delete') {
     out.push(1);
     pushId(out, op.target);
@@ -20,22 +57,15 @@ export function encodeOpBody(op: Op<number>): Uint8Array {
     if (op.left !== null) pushId(out, op.left);
     if (op.right !== null) pushId(out, op.right);
   }
-  return Uint8Array.from(out);
 }
 
-export function decodeOpBody(id: OpId, body: Uint8Array): Op<number> {
-  const r = { pos: 0 };
-  const flags = readByte(body, r);
-  if (flags === 1) {
-    const target = readId(body, r);
-    end(body, r);
-    return { type: 'delete', id, target };
-  }
+function readBody(buf: Uint8Array, r: { pos: number }, id: OpId): Op<number> {
+  const flags = readByte(buf, r);
+  if (flags === 1) return { type: 'delete', id, target: readId(buf, r) };
   if ((flags & ~6) !== 0) throw new Error(`unknown op flags ${flags}`);
-  const value = readVarint(body, r);
-  const left = flags & 2 ? readId(body, r) : null;
-  const right = flags & 4 ? readId(body, r) : null;
-  end(body, r);
+  const value = readVarint(buf, r);
+  const left = flags & 2 ? readId(buf, r) : null;
+  const right = flags & 4 ? readId(buf, r) : null;
   return { type: 'insert', id, value, left, right };
 }
 

@@ -1,0 +1,100 @@
+// Adapter for crdt-genome's own list (FastList), with its binary op codec.
+import { decodeOps, encodeOps } from '../../src/crdt/codec.js';
+import { FastList } from '../../src/crdt/fast/FastList.js';
+import { actorId } from '../../src/crdt/ids.js';
+import type { Op } from '../../src/crdt/ops.js';
+import type { Adapter, ListDoc, TextDoc } from './types.js';
+
+/** Text as a list of character codes. */
+class Text implements TextDoc {
+  readonly list: FastList<number>;
+  onOp: ((op: Op<number>) => void) | null = null;
+
+  constructor(list: FastList<number>) {
+    this.list = list;
+  }
+
+  insert(pos: number, text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      const op = this.list.insert(pos + i, text.charCodeAt(i));
+      this.onOp?.(op);
+    }
+  }
+
+  delete(pos: number, len: number): void {
+    for (let i = 0; i < len; i++) {
+      const op = this.list.delete(pos);
+      this.onOp?.(op);
+    }
+  }
+
+  text(): string {
+    const codes = this.list.toArray();
+    let out = '';
+    for (let i = 0; i < codes.length; i += 8192) out += String.fromCharCode(...codes.slice(i, i + 8192));
+    return out;
+  }
+}
+
+class Genes implements ListDoc {
+  readonly list: FastList<number>;
+
+  constructor(list: FastList<number>) {
+    this.list = list;
+  }
+
+  insert(pos: number, value: number): void {
+    this.list.insert(pos, value);
+  }
+
+  delete(pos: number): void {
+    this.list.delete(pos);
+  }
+
+  toArray(): number[] {
+    return this.list.toArray();
+  }
+
+  get length(): number {
+    return this.list.length;
+  }
+}
+
+function applyAll(list: FastList<number>, ops: readonly Op<number>[]): void {
+  for (const op of ops) {
+    const result = list.apply(op);
+    if (result === 'full' || result === 'equivocation' || result === 'invalid') throw new Error(`op refused: ${result}`);
+  }
+}
+
+export const adapter: Adapter = {
+  name: 'crdt-genome',
+  newText: (agent) => new Text(new FastList(actorId(agent))),
+  recordingText(agent) {
+    const doc = new Text(new FastList(actorId(agent)));
+    const updates: Uint8Array[] = [];
+    doc.onOp = (op) => updates.push(encodeOps([op]));
+    return { doc, updates: () => updates };
+  },
+  replayText(agent, updates) {
+    const list = new FastList<number>(actorId(agent));
+    for (const u of updates) applyAll(list, decodeOps(u));
+    return new Text(list);
+  },
+  encodeText: (doc) => encodeOps([...(doc as Text).list.appliedOps()]),
+  decodeText(bytes, agent) {
+    const list = new FastList<number>(actorId(agent));
+    applyAll(list, decodeOps(bytes));
+    return new Text(list);
+  },
+  newList: (agent) => new Genes(new FastList(actorId(agent))),
+  encodeList: (doc) => encodeOps([...(doc as Genes).list.appliedOps()]),
+  decodeList(bytes, agent) {
+    const list = new FastList<number>(actorId(agent));
+    applyAll(list, decodeOps(bytes));
+    return new Genes(list);
+  },
+  mergeList(into, bytes) {
+    applyAll((into as Genes).list, decodeOps(bytes));
+  },
+};

@@ -1,0 +1,95 @@
+// npm run bench [-- --runs 5] [--json] [--workload a,b] [--lib a,b]
+// Runs every (library, workload) in its own Node process (--expose-gc), --runs times, and reports medians.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const LIBS = ['crdt-genome', 'yjs', 'loro', 'json-joy', 'automerge'];
+const WORKLOADS = ['trace-local', 'trace-remote', 'genome-local', 'genome-merge', 'snapshot', 'wire'];
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    json: { type: 'boolean', default: false },
+    workload: { type: 'string' },
+    lib: { type: 'string' },
+  },
+});
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`expected --runs to be a positive integer, got ${values.runs}`);
+const pick = (given: string | undefined, all: string[], flag: string): string[] => {
+  if (given === undefined) return all;
+  const names = given.split(',');
+  for (const n of names) if (!all.includes(n)) throw new Error(`unknown ${flag} ${n}; expected one of ${all.join(', ')}`);
+  return names;
+};
+const libs = pick(values.lib, LIBS, '--lib');
+const workloads = pick(values.workload, WORKLOADS, '--workload');
+const worker = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+interface Row {
+  lib: string;
+  workload: string;
+  of?: string;
+  ms: number;
+  heapMB: number;
+  bytes: number | null;
+  ok: boolean;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
+};
+
+const rows: Row[] = [];
+for (const workload of workloads) {
+  for (const lib of libs) {
+    const samples = new Map<string, Row[]>();
+    for (let i = 0; i < runs; i++) {
+      const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', worker, lib, workload], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (out.status !== 0) {
+        process.stderr.write(`${lib} ${workload}: worker failed (${out.status})\n${out.stderr}\n`);
+        break;
+      }
+      for (const line of out.stdout.split('\n').filter((l) => l.startsWith('{'))) {
+        const r = JSON.parse(line) as Row;
+        const key = r.of ?? '';
+        samples.set(key, [...(samples.get(key) ?? []), r]);
+      }
+    }
+    for (const [of, rs] of samples) {
+      const row: Row = {
+        lib,
+        workload,
+        ...(of === '' ? {} : { of }),
+        ms: round(median(rs.map((r) => r.ms))),
+        heapMB: round(median(rs.map((r) => r.heapMB))),
+        bytes: rs[0]?.bytes ?? null,
+        ok: rs.every((r) => r.ok),
+      };
+      rows.push(row);
+      if (values.json) console.log(JSON.stringify(row));
+      else process.stderr.write(`  ${lib} ${workload}${of ? ` (${of})` : ''}: ${row.ms} ms\n`);
+    }
+  }
+}
+
+if (!values.json) printTable(rows);
+
+function round(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 10) / 10 : x;
+}
+
+function printTable(all: Row[]): void {
+  const header = ['workload', 'lib', 'ms', 'heap MB', 'bytes', 'ok', 'ours / this'];
+  const lines: string[][] = [header];
+  for (const r of all) {
+    const ours = all.find((o) => o.lib === 'crdt-genome' && o.workload === r.workload && o.of === r.of);
+    const ratio = ours === undefined || r.lib === 'crdt-genome' || !Number.isFinite(r.ms) || r.ms === 0 ? '' : `${(ours.ms / r.ms).toFixed(3)}×`;
+    lines.push([`${r.workload}${r.of ? ` (${r.of})` : ''}`, r.lib, Number.isFinite(r.ms) ? String(r.ms) : '—', Number.isFinite(r.heapMB) ? String(r.heapMB) : '—', r.bytes === null ? '' : String(r.bytes), r.ok ? 'yes' : 'NO', ratio]);
+  }
+  const widths = header.map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
+  for (const l of lines) console.log(l.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '));
+  console.log(`\n${runs} run(s) each, median; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
+}

@@ -1,0 +1,148 @@
+import { actorId } from '../src/crdt/ids.js';
+import type { Op } from '../src/crdt/ops.js';
+import { ReferenceList } from '../src/crdt/ReferenceList.js';
+import { decodeOps, encodeOps } from '../src/crdt/codec.js';
+import { MIN_GENES } from '../src/genome/mutation.js';
+import { Rng } from '../src/genome/Rng.js';
+import { encodePush } from '../src/transport/wire.js';
+import type { Adapter, ListDoc } from './adapters/types.js';
+import { loadTrace, type Trace } from './trace.js';
+
+/** One measurement: `ms` is the timed part, `heapMB` the heap after a full GC with the result alive. */
+export interface Result {
+  workload: string;
+  of?: string;
+  ms: number;
+  heapMB: number;
+  bytes: number | null;
+  ok: boolean;
+}
+
+type Workload = (adapter: Adapter) => Result[];
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+const heapMB = (): number => {
+  gc();
+  gc();
+  return Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10;
+};
+const time = <R>(f: () => R): [R, number] => {
+  const t0 = process.hrtime.bigint();
+  const r = f();
+  return [r, Number(process.hrtime.bigint() - t0) / 1e6];
+};
+
+function replay(trace: Trace, doc: { insert(p: number, t: string): void; delete(p: number, n: number): void }): void {
+  for (const e of trace.edits) {
+    if (e.del > 0) doc.delete(e.pos, e.del);
+    if (e.ins !== '') doc.insert(e.pos, e.ins);
+  }
+}
+
+/** Seeded seed-rule mutations on a list (the genome workloads): below 10 genes insert, else a coin. */
+function mutate(doc: ListDoc, rng: Rng, count: number, plain?: number[]): void {
+  for (let i = 0; i < count; i++) {
+    const len = doc.length;
+    if (len < MIN_GENES || rng.next() < 0.5) {
+      const pos = rng.int(len + 1);
+      const gene = rng.int(256);
+      doc.insert(pos, gene);
+      plain?.splice(pos, 0, gene);
+    } else {
+      const pos = rng.int(len);
+      doc.delete(pos);
+      plain?.splice(pos, 1);
+    }
+  }
+}
+
+const sameArray = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export const WORKLOADS: Record<string, Workload> = {
+  'trace-local'(adapter) {
+    const trace = loadTrace();
+    const doc = adapter.newText(1);
+    const [, ms] = time(() => replay(trace, doc));
+    const heap = heapMB();
+    return [{ workload: 'trace-local', ms, heapMB: heap, bytes: null, ok: doc.text() === trace.endContent }];
+  },
+
+  'trace-remote'(adapter) {
+    const trace = loadTrace();
+    const source = adapter.recordingText(1);
+    replay(trace, source.doc);
+    const updates = source.updates();
+    const [doc, ms] = time(() => adapter.replayText(2, updates));
+    const heap = heapMB();
+    return [{ workload: 'trace-remote', ms, heapMB: heap, bytes: updates.reduce((a, u) => a + u.length, 0), ok: doc.text() === trace.endContent }];
+  },
+
+  'genome-local'(adapter) {
+    const doc = adapter.newList(1);
+    const plain: number[] = [];
+    const rng = new Rng(42);
+    const [, ms] = time(() => mutate(doc, rng, 100_000));
+    const heap = heapMB();
+    const check = adapter.newList(2);
+    mutate(check, new Rng(42), 100_000, plain);
+    return [{ workload: 'genome-local', ms, heapMB: heap, bytes: null, ok: sameArray(doc.toArray(), plain) }];
+  },
+
+  'genome-merge'(adapter) {
+    if (adapter.mergeList === undefined) return [{ workload: 'genome-merge', ms: NaN, heapMB: NaN, bytes: null, ok: false }];
+    const docs = [1, 2, 3].map((agent) => adapter.newList(agent));
+    docs.forEach((doc, i) => mutate(doc, new Rng(1000 + i), 20_000));
+    const states = docs.map((d) => adapter.encodeList(d));
+    const merge = adapter.mergeList.bind(adapter);
+    const [, ms] = time(() => docs.forEach((doc, i) => states.forEach((s, j) => j !== i && merge(doc, s))));
+    const heap = heapMB();
+    const arrays = docs.map((d) => d.toArray());
+    let ok = arrays.every((a) => sameArray(a, arrays[0] as number[]));
+    if (adapter.name === 'crdt-genome') ok &&= sameArray(arrays[0] as number[], referenceMerge(states));
+    return [{ workload: 'genome-merge', ms, heapMB: heap, bytes: states.reduce((a, s) => a + s.length, 0), ok }];
+  },
+
+  /** Bytes per op of the trace's ops sent in batches of 100: the actors' JSON wire format and the binary op codec. */
+  wire(adapter) {
+    if (adapter.name !== 'crdt-genome') return [];
+    const trace = loadTrace();
+    const source = adapter.recordingText(1);
+    replay(trace, source.doc);
+    const ops = source.updates().flatMap((u) => decodeOps(u));
+    const batches: Op<number>[][] = [];
+    for (let i = 0; i < ops.length; i += 100) batches.push(ops.slice(i, i + 100));
+    const [json, jsonMs] = time(() => batches.reduce((n, b) => n + encodePush(actorId(1), b).length, 0));
+    const [binary, binMs] = time(() => batches.reduce((n, b) => n + encodeOps(b).length, 0));
+    const ok = batches.every((b) => JSON.stringify(decodeOps(encodeOps(b))) === JSON.stringify(b));
+    return [
+      { workload: 'wire', of: 'json', ms: jsonMs, heapMB: NaN, bytes: Math.round((json / ops.length) * 100) / 100, ok },
+      { workload: 'wire', of: 'binary', ms: binMs, heapMB: NaN, bytes: Math.round((binary / ops.length) * 100) / 100, ok },
+    ];
+  },
+
+  snapshot(adapter) {
+    const trace = loadTrace();
+    const text = adapter.newText(1);
+    replay(trace, text);
+    const tBytes = adapter.encodeText(text);
+    const [tDoc, tMs] = time(() => adapter.decodeText(tBytes, 2));
+    const genome = adapter.newList(1);
+    mutate(genome, new Rng(42), 100_000);
+    const gBytes = adapter.encodeList(genome);
+    const [gDoc, gMs] = time(() => adapter.decodeList(gBytes, 2));
+    return [
+      { workload: 'snapshot', of: 'trace', ms: tMs, heapMB: heapMB(), bytes: tBytes.length, ok: tDoc.text() === trace.endContent },
+      { workload: 'snapshot', of: 'genome', ms: gMs, heapMB: heapMB(), bytes: gBytes.length, ok: sameArray(gDoc.toArray(), genome.toArray()) },
+    ];
+  },
+};
+
+/** The genome-merge check: what the reference list renders for the union of the three op sets. */
+function referenceMerge(states: Uint8Array[]): number[] {
+  const list = new ReferenceList<number>(actorId(99));
+  const all: Op<number>[] = states.flatMap((s) => decodeOps(s));
+  for (const op of all) list.apply(op);
+  if (list.pendingCount > 0) throw new Error('reference merge left ops pending');
+  return list.toArray();
+}
+
