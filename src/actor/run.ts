@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActorId } from '../crdt/ids.js';
-import { ReferenceList } from '../crdt/ReferenceList.js';
+import { FastList } from '../crdt/fast/FastList.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { Rng } from '../genome/Rng.js';
 import { createLogger, type LogLevel, type Logger } from '../log.js';
@@ -63,7 +63,7 @@ export async function startActor(
   },
 ): Promise<RunningActor> {
   const store: Store<Gene> = opts.dataDir === null ? new MemoryStore(opts.actor) : SqliteStore.open(storeFile(opts.dataDir, opts.actor), opts.actor, { isValue: isGene });
-  const replica = new Replica(store, (actor) => new ReferenceList<Gene>(actor), opts.peers, syncConfig(opts.syncIntervalMs), Date.now());
+  const replica = new Replica(store, (actor) => new FastList<Gene>(actor), opts.peers, syncConfig(opts.syncIntervalMs), Date.now());
   const state = new ActorState(replica);
   const loaded = replica.list.version();
   log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: [...loaded.values()].reduce((a, b) => a + b, 0), mutations: replica.mutations }, `store loaded: ${replica.mutations} own mutations so far`);

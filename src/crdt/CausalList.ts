@@ -24,7 +24,7 @@ export abstract class CausalList<T> implements List<T> {
   abstract insert(index: number, value: T): InsertOp<T>;
   abstract delete(index: number): DeleteOp;
   abstract opsOf(actor: ActorId, after: number, limit: number): Op<T>[];
-  abstract appliedOps(): Iterable<Op<T>>;
+  abstract appliedOps(except?: VersionVector): Iterable<Op<T>>;
   abstract toArray(): T[];
   abstract version(): VersionVector;
   abstract toString(): string;

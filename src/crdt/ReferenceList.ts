@@ -40,8 +40,8 @@ export class ReferenceList<T> extends CausalList<T> {
     return (this.#log.get(actor) ?? []).slice(after, after + limit);
   }
 
-  appliedOps(): Iterable<Op<T>> {
-    return this.#applied;
+  appliedOps(except?: VersionVector): Iterable<Op<T>> {
+    return except === undefined ? this.#applied : this.#applied.filter((op) => op.id.counter > (except.get(op.id.actor) ?? 0));
   }
 
   toArray(): T[] {

@@ -29,8 +29,11 @@ export interface List<T> {
   check(op: Op<T>): 'new' | 'duplicate' | 'equivocation' | 'invalid';
   /** Applied ops of `actor` with counters after `after`, in counter order, at most `limit`. */
   opsOf(actor: ActorId, after: number, limit: number): Op<T>[];
-  /** Every applied op in the order it was applied: a causal order (each op after its dependencies). */
-  appliedOps(): Iterable<Op<T>>;
+  /**
+   * Every applied op in the order it was applied: a causal order (each op after its
+   * dependencies); with `except`, only the ops that version does not cover.
+   */
+  appliedOps(except?: VersionVector): Iterable<Op<T>>;
   /** Ops held until their dependencies arrive. */
   pendingOps(): Iterable<Op<T>>;
   toArray(): T[];

@@ -1,6 +1,6 @@
 import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
-import { ReferenceList } from '../crdt/ReferenceList.js';
+import { FastList } from '../crdt/fast/FastList.js';
 import { formatVersion } from '../crdt/version.js';
 import type { Gene } from '../genome/gene.js';
 import { mutate, nextMutation } from '../genome/mutation.js';
@@ -167,7 +167,7 @@ export class Simulation {
     else this.#say(`${node.name} restarts with ${node.backing.ops.length} stored ops`);
     node.joined = true;
     const peers = this.#nodes.filter((n) => n !== node).map((n) => n.name);
-    node.replica = new Replica(new MemoryStore(node.actor, node.backing), (a) => new ReferenceList<Gene>(a), peers, this.#config, this.#now);
+    node.replica = new Replica(new MemoryStore(node.actor, node.backing), (a) => new FastList<Gene>(a), peers, this.#config, this.#now);
     this.#pump(node);
     this.#queue.push(this.#now + 1, { kind: 'mutate', node, life: node.life });
   }

@@ -23,8 +23,7 @@ export function missingOps<T>(list: List<T>, version: VersionVector, limits: Pag
   const page = { version: mine, ops: [] as Op<T>[], more: false, yours };
   if (covers(version, mine)) return page;
   let bytes = 0;
-  for (const op of list.appliedOps()) {
-    if (op.id.counter <= (version.get(op.id.actor) ?? 0)) continue;
+  for (const op of list.appliedOps(version)) {
     const size = limits.sizeOf(op);
     if (page.ops.length >= limits.maxOps || (page.ops.length > 0 && bytes + size > limits.maxBytes)) return { ...page, more: true };
     page.ops.push(op);

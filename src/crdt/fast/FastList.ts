@@ -61,8 +61,8 @@ export class FastList<T> extends CausalList<T> {
     return ops;
   }
 
-  *appliedOps(): Generator<Op<T>> {
-    for (const id of this.#log.order()) yield this.opAt(id) as Op<T>;
+  *appliedOps(except?: VersionVector): Generator<Op<T>> {
+    for (const id of this.#log.order(except)) yield this.opAt(id) as Op<T>;
   }
 
   toArray(): T[] {

@@ -56,8 +56,12 @@ export class OpLog {
     return undefined;
   }
 
-  /** Applied op ids, in the order applied. */
-  *order(): Generator<OpId> {
-    for (const packed of this.#order) yield { actor: (packed % 65536) as ActorId, counter: Math.floor(packed / 65536) };
+  /** Applied op ids, in the order applied; with `except`, only those that version does not cover. */
+  *order(except?: ReadonlyMap<ActorId, number>): Generator<OpId> {
+    for (const packed of this.#order) {
+      const actor = (packed % 65536) as ActorId;
+      const counter = Math.floor(packed / 65536);
+      if (except === undefined || counter > (except.get(actor) ?? 0)) yield { actor, counter };
+    }
   }
 }
