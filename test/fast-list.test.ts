@@ -78,3 +78,42 @@ describe('FastList against the reference list, op for op', () => {
     expect(pieces()).toEqual(['a1.1..a1.200:', 'a1.1002:', 'a1.201..a1.500:', '~a1.501:', 'a1.502..a1.1000:']);
   });
 });
+
+describe('FastList local editing', () => {
+  it('matches a plain array over long runs of clustered edits (typing, backspacing, jumping)', () => {
+    const edit = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('type' as const), n: fc.integer({ min: 1, max: 12 }) }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('backspace' as const), n: fc.integer({ min: 1, max: 8 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('forward-delete' as const), n: fc.integer({ min: 1, max: 4 }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('jump' as const), to: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 120 }), (edits) => {
+        const list = new FastList<number>(actorId(1));
+        const plain: number[] = [];
+        let cursor = 0;
+        let next = 0;
+        for (const e of edits) {
+          if (e.kind === 'jump') cursor = Math.floor(e.to * plain.length);
+          else if (e.kind === 'type') for (let i = 0; i < e.n; i++, cursor++, next++) {
+            list.insert(cursor, next);
+            plain.splice(cursor, 0, next);
+          }
+          else if (e.kind === 'backspace') for (let i = 0; i < e.n && cursor > 0; i++) {
+            list.delete(--cursor);
+            plain.splice(cursor, 1);
+          }
+          else for (let i = 0; i < e.n && cursor < plain.length; i++) {
+            list.delete(cursor);
+            plain.splice(cursor, 1);
+          }
+          expect(list.toArray()).toEqual(plain);
+        }
+        const ref = new ReferenceList<number>(actorId(2));
+        for (const op of list.appliedOps()) ref.apply(op);
+        expect(ref.toArray()).toEqual(plain);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -21,6 +21,9 @@ export class FastList<T> extends CausalList<T> {
   readonly #tree = new ContentTree<T>();
   readonly #ids = new IdIndex<T>();
   readonly #log = new OpLog();
+  /** The piece of the last local edit and the visible index of its first element: local edits cluster. */
+  #cursor: Piece<T> | null = null;
+  #cursorStart = 0;
 
   constructor(actor: ActorId, options: ListOptions<T> = {}) {
     super(actor, options);
@@ -35,10 +38,14 @@ export class FastList<T> extends CausalList<T> {
       throw new RangeError(`insert index ${index} out of range 0..${this.length}`);
     }
     const counter = this.nextCounter;
-    const left = index === 0 ? null : this.#tree.findVisible(index - 1);
+    const left = index === 0 ? null : this.#locate(index - 1);
     const right = this.#after(left);
     const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left: idOf(left), right: idOf(right) };
-    this.#place(left, op, right);
+    const piece = this.#place(left, op, right);
+    if (piece !== this.#cursor) {
+      this.#cursor = piece;
+      this.#cursorStart = index;
+    }
     this.released(op.id);
     return op;
   }
@@ -47,9 +54,11 @@ export class FastList<T> extends CausalList<T> {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
       throw new RangeError(`index ${index} out of range 0..${this.length - 1}`);
     }
-    const at = this.#tree.findVisible(index);
+    const at = this.#locate(index);
     const op: DeleteOp = { type: 'delete', id: { actor: this.actor, counter: this.nextCounter }, target: idOf(at) as OpId };
     this.#remove(at, op);
+    // What precedes the deleted element keeps its position; the cursor stays only if it is that.
+    if (at[1] === 0) this.#cursor = null;
     this.released(op.id);
     return op;
   }
@@ -104,6 +113,7 @@ export class FastList<T> extends CausalList<T> {
   }
 
   protected integrate(op: Op<T>): void {
+    this.#cursor = null;
     if (op.type === 'delete') {
       this.#remove(this.#find(op.target), op);
       return;
@@ -113,6 +123,16 @@ export class FastList<T> extends CausalList<T> {
     const next = this.#after(left);
     const adjacent = next === null ? right === null : right !== null && next[0] === right[0] && next[1] === right[1];
     this.#place(adjacent ? left : this.#scan(op, left, right), op, right);
+  }
+
+  /** The element at visible `index`, from the cursor when it covers it. */
+  #locate(index: number): At<T> {
+    const c = this.#cursor;
+    if (c !== null && !c.deleted && index >= this.#cursorStart && index < this.#cursorStart + c.length) return [c, index - this.#cursorStart];
+    const at = this.#tree.findVisible(index);
+    this.#cursor = at[0];
+    this.#cursorStart = index - at[1];
+    return at;
   }
 
   #find(id: OpId): At<T> {
@@ -174,8 +194,11 @@ export class FastList<T> extends CausalList<T> {
     return dest;
   }
 
-  /** Put `op`'s element right after `after` (null: first), growing `after`'s piece when it can. */
-  #place(after: At<T> | null, op: InsertOp<T>, right: At<T> | null): void {
+  /**
+   * Put `op`'s element right after `after` (null: first), growing `after`'s piece when it can.
+   * Returns the piece that holds it.
+   */
+  #place(after: At<T> | null, op: InsertOp<T>, right: At<T> | null): Piece<T> {
     const { actor, counter } = op.id;
     const orA = right === null ? -1 : right[0].actor;
     const orC = right === null ? 0 : right[0].counter + right[1];
@@ -187,7 +210,7 @@ export class FastList<T> extends CausalList<T> {
         this.#tree.grow(piece, op.value);
         this.#ids.grew(piece);
         this.#log.applied(op.id.actor, counter);
-        return;
+        return piece;
       }
       if (!last) this.#ids.split(piece, this.#tree.split(piece, offset + 1));
     }
@@ -197,6 +220,7 @@ export class FastList<T> extends CausalList<T> {
     this.#tree.insertAfter(after === null ? null : after[0], piece);
     this.#ids.add(piece);
     this.#log.applied(actor, counter);
+    return piece;
   }
 
   /** Tombstone the element at `at` (cutting it out of its piece) and record the delete. */
