@@ -28,11 +28,14 @@ class AText implements TextDoc {
     public doc: A.Doc<TextState>,
     readonly onChange?: (change: A.Change) => void,
   ) {}
+  // Empty edits are skipped: they make no change, and `getLastLocalChange` would repeat the previous one.
   insert(pos: number, text: string): void {
+    if (!text) return;
     this.doc = A.change(this.doc, (d) => A.splice(d, ['t'], pos, 0, text));
     this.changed();
   }
   delete(pos: number, len: number): void {
+    if (!len) return;
     this.doc = A.change(this.doc, (d) => A.splice(d, ['t'], pos, len));
     this.changed();
   }

@@ -24,11 +24,14 @@ class JText implements TextDoc {
   constructor(readonly model: Model, readonly onPatch?: (patch: Patch) => void) {
     this.str = model.api.str([]);
   }
+  // Empty edits are skipped: `ins` throws on '', and `del` of 0 would still emit an op.
   insert(pos: number, text: string): void {
+    if (!text) return;
     this.str.ins(pos, text);
     this.flush();
   }
   delete(pos: number, len: number): void {
+    if (!len) return;
     this.str.del(pos, len);
     this.flush();
   }
