@@ -16,6 +16,18 @@ export interface Piece<T> {
   readonly orA: number;
   readonly orC: number;
   leaf: Leaf<T>;
+  /**
+   * Its place in the FugueMax tree: element 0 is a left child of `parent`'s element 0, or a right
+   * child of `parent`'s last element (null parent: of the root). Element i > 0 is the only child
+   * (a right child) of element i - 1.
+   */
+  parent: Piece<T> | null;
+  side: 'L' | 'R';
+  /** Depth of element 0 in the tree (the root's children have depth 1). */
+  depth: number;
+  /** Left children of element 0, and right children of the last element, in sibling order. */
+  leftKids: Piece<T>[] | null;
+  rightKids: Piece<T>[] | null;
 }
 
 interface Leaf<T> {
@@ -139,6 +151,15 @@ export class ContentTree<T> {
     if (leaf.pieces.length > MAX) this.#split(leaf);
   }
 
+  /** Put `piece` right before `before`. */
+  insertBefore(before: Piece<T>, piece: Piece<T>): void {
+    const leaf = before.leaf;
+    leaf.pieces.splice(leaf.pieces.indexOf(before), 0, piece);
+    piece.leaf = leaf;
+    bump(leaf, piece.deleted ? 0 : piece.length, piece.length);
+    if (leaf.pieces.length > MAX) this.#split(leaf);
+  }
+
   /** Cut `piece` before its element `at` (0 < at < length); returns the new tail piece. */
   split(piece: Piece<T>, at: number): Piece<T> {
     const tail: Piece<T> = {
@@ -152,7 +173,15 @@ export class ContentTree<T> {
       orA: piece.orA,
       orC: piece.orC,
       leaf: piece.leaf,
+      // The tail hangs off the head's (new) last element, and takes over its right children.
+      parent: piece,
+      side: 'R',
+      depth: piece.depth + at,
+      leftKids: null,
+      rightKids: piece.rightKids,
     };
+    for (const kid of tail.rightKids ?? []) kid.parent = tail;
+    piece.rightKids = [tail];
     piece.length = at;
     piece.values.length = at;
     const { pieces } = piece.leaf;

@@ -21,6 +21,8 @@ export class FastList<T> extends CausalList<T> {
   readonly #tree = new ContentTree<T>();
   readonly #ids = new IdIndex<T>();
   readonly #log = new OpLog();
+  /** The root's right children, in sibling order (the root has no left children). */
+  readonly #rootKids: Piece<T>[] = [];
   /** The piece of the last local edit and the visible index of its first element: local edits cluster. */
   #cursor: Piece<T> | null = null;
   #cursorStart = 0;
@@ -41,11 +43,9 @@ export class FastList<T> extends CausalList<T> {
     const left = index === 0 ? null : this.#locate(index - 1);
     const right = this.#after(left);
     const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left: idOf(left), right: idOf(right) };
-    const piece = this.#place(left, op, right);
-    if (piece !== this.#cursor) {
-      this.#cursor = piece;
-      this.#cursorStart = index;
-    }
+    const piece = this.#add(op, left, right);
+    this.#cursor = piece;
+    this.#cursorStart = index - (piece.length - 1);
     this.released(op.id);
     return op;
   }
@@ -114,15 +114,8 @@ export class FastList<T> extends CausalList<T> {
 
   protected integrate(op: Op<T>): void {
     this.#cursor = null;
-    if (op.type === 'delete') {
-      this.#remove(this.#find(op.target), op);
-      return;
-    }
-    const left = op.left === null ? null : this.#find(op.left);
-    const right = op.right === null ? null : this.#find(op.right);
-    const next = this.#after(left);
-    const adjacent = next === null ? right === null : right !== null && next[0] === right[0] && next[1] === right[1];
-    this.#place(adjacent ? left : this.#scan(op, left, right), op, right);
+    if (op.type === 'delete') this.#remove(this.#find(op.target), op);
+    else this.#add(op, op.left === null ? null : this.#find(op.left), op.right === null ? null : this.#find(op.right));
   }
 
   /** The element at visible `index`, from the cursor when it covers it. */
@@ -148,90 +141,114 @@ export class FastList<T> extends CausalList<T> {
     return piece === undefined ? null : [piece, 0];
   }
 
-  #position(at: At<T> | null, ifNull: number): number {
-    return at === null ? ifNull : this.#tree.totalIndex(at[0]) + at[1];
-  }
-
   /**
-   * Where a remote insert goes when other elements were inserted between its origins: the
-   * YjsMod scan. Returns the element to place it after (null: first in the list).
+   * Add an insert's element between its origins, by Fugue's rule: a left child of `right` if
+   * `right` lies in `left`'s subtree, else a right child of `left`; among its siblings in
+   * FugueMax's order; and then in the list right where that puts it in the tree's in-order walk.
+   * The cost depends on the siblings, not on how much was inserted concurrently between the
+   * origins. Returns the piece that holds the element (it may have grown an existing one).
    */
-  #scan(op: InsertOp<T>, leftAt: At<T> | null, rightAt: At<T> | null): At<T> | null {
-    const total = this.#tree.total;
-    const left = this.#position(leftAt, -1);
-    const given = this.#position(rightAt, total);
-    // An honest right origin lies after the left one; any other is read as the end of the list.
-    const right = given > left ? given : total;
-    let dest = leftAt;
-    let scanning = false;
-    let prev = leftAt;
-    let cur = this.#after(leftAt);
-    for (let i = left + 1; ; ) {
-      if (!scanning) dest = prev;
-      if (i === total || i === right || cur === null) break;
-      const [piece, offset] = cur;
-      if (offset > 0 && i - 1 !== left) {
-        // Typed after the element before it, which lies after our left origin: skip the run.
-        const skip = Math.min(piece.length - offset, right - i);
-        i += skip;
-        prev = [piece, offset + skip - 1];
-        cur = this.#after(prev);
-        continue;
-      }
-      const oleft = offset > 0 ? i - 1 : piece.olA < 0 ? -1 : this.#position(this.#find(ref(piece.olA, piece.olC) as OpId), -1);
-      if (oleft < left) break;
-      if (oleft === left) {
-        const oright = piece.orA < 0 ? total : this.#position(this.#find(ref(piece.orA, piece.orC) as OpId), total);
-        if (oright < right) scanning = true;
-        else if (oright > right) scanning = false;
-        else if (op.id.actor < piece.actor) break;
-        else scanning = false;
-      }
-      i++;
-      prev = cur;
-      cur = this.#after(cur);
+  #add(op: InsertOp<T>, left: At<T> | null, right: At<T> | null): Piece<T> {
+    if (right !== null && this.#isAncestor(left, right)) {
+      const parent = right[1] > 0 ? this.#split(right[0], right[1]) : right[0];
+      const piece = this.#newPiece(op, right, parent, 'L', parent.depth + 1);
+      const kids = (parent.leftKids ??= []);
+      const j = insertSorted(kids, piece, (a, b) => byAuthor(a, b) < 0);
+      const next = kids[j + 1];
+      this.#tree.insertBefore(next !== undefined ? leftmost(next) : parent, piece);
+      return this.#added(piece);
     }
-    return dest;
+    let parent: Piece<T> | null = null;
+    if (left !== null) {
+      parent = left[0];
+      if (left[1] < parent.length - 1) this.#split(parent, left[1] + 1);
+    }
+    const kids = parent === null ? this.#rootKids : (parent.rightKids ??= []);
+    if (parent !== null && kids.length === 0 && this.#canGrow(parent, op, right)) {
+      this.#tree.grow(parent, op.value);
+      this.#ids.grew(parent);
+      this.#log.applied(op.id.actor, op.id.counter);
+      return parent;
+    }
+    const piece = this.#newPiece(op, right, parent, 'R', parent === null ? 1 : parent.depth + parent.length);
+    const j = insertSorted(kids, piece, (a, b) => this.#rightSiblingFirst(a, b));
+    const next = kids[j + 1];
+    const prev = kids[j - 1];
+    if (next !== undefined) this.#tree.insertBefore(leftmost(next), piece);
+    else this.#tree.insertAfter(prev !== undefined ? rightmost(prev) : parent, piece);
+    return this.#added(piece);
   }
 
-  /**
-   * Put `op`'s element right after `after` (null: first), growing `after`'s piece when it can.
-   * Returns the piece that holds it.
-   */
-  #place(after: At<T> | null, op: InsertOp<T>, right: At<T> | null): Piece<T> {
-    const { actor, counter } = op.id;
+  #added(piece: Piece<T>): Piece<T> {
+    this.#ids.add(piece);
+    this.#log.applied(piece.actor as ActorId, piece.counter);
+    return piece;
+  }
+
+  /** The actor typing on at the end of its own piece, with the same right origin: no new piece. */
+  #canGrow(piece: Piece<T>, op: InsertOp<T>, right: At<T> | null): boolean {
     const orA = right === null ? -1 : right[0].actor;
     const orC = right === null ? 0 : right[0].counter + right[1];
-    if (after !== null) {
-      const [piece, offset] = after;
-      const last = offset === piece.length - 1;
-      if (last && !piece.deleted && piece.actor === actor && piece.counter + piece.length === counter && piece.orA === orA && piece.orC === orC
-        && op.left !== null && op.left.actor === actor && op.left.counter === counter - 1) {
-        this.#tree.grow(piece, op.value);
-        this.#ids.grew(piece);
-        this.#log.applied(op.id.actor, counter);
-        return piece;
-      }
-      if (!last) this.#ids.split(piece, this.#tree.split(piece, offset + 1));
+    return !piece.deleted && piece.actor === op.id.actor && piece.counter + piece.length === op.id.counter && piece.orA === orA && piece.orC === orC;
+  }
+
+  #newPiece(op: InsertOp<T>, right: At<T> | null, parent: Piece<T> | null, side: 'L' | 'R', depth: number): Piece<T> {
+    return {
+      actor: op.id.actor,
+      counter: op.id.counter,
+      length: 1,
+      values: [op.value],
+      deleted: false,
+      olA: op.left === null ? -1 : op.left.actor,
+      olC: op.left === null ? 0 : op.left.counter,
+      orA: right === null ? -1 : right[0].actor,
+      orC: right === null ? 0 : right[0].counter + right[1],
+      leaf: undefined as never,
+      parent,
+      side,
+      depth,
+      leftKids: null,
+      rightKids: null,
+    };
+  }
+
+  /** Whether element `a` is the root (null) or an ancestor of element `b` in the tree. */
+  #isAncestor(a: At<T> | null, b: At<T>): boolean {
+    if (a === null) return true;
+    const [ap, ak] = a;
+    const depth = ap.depth + ak;
+    let [p, k] = b;
+    for (;;) {
+      if (p === ap) return k >= ak;
+      if (p.depth <= depth || p.parent === null) return false;
+      k = p.side === 'L' ? 0 : p.parent.length - 1;
+      p = p.parent;
     }
-    const olA = op.left === null ? -1 : op.left.actor;
-    const olC = op.left === null ? 0 : op.left.counter;
-    const piece: Piece<T> = { actor, counter, length: 1, values: [op.value], deleted: false, olA, olC, orA, orC, leaf: undefined as never };
-    this.#tree.insertAfter(after === null ? null : after[0], piece);
-    this.#ids.add(piece);
-    this.#log.applied(actor, counter);
-    return piece;
+  }
+
+  /** FugueMax's right siblings: the one whose right origin lies further right first, then by author. */
+  #rightSiblingFirst(a: Piece<T>, b: Piece<T>): boolean {
+    if (a.orA !== b.orA || a.orC !== b.orC) return this.#rightOriginAt(a) > this.#rightOriginAt(b);
+    return byAuthor(a, b) < 0;
+  }
+
+  #rightOriginAt(p: Piece<T>): number {
+    if (p.orA < 0) return Infinity;
+    const [piece, offset] = this.#find({ actor: p.orA as ActorId, counter: p.orC });
+    return this.#tree.totalIndex(piece) + offset;
+  }
+
+  #split(piece: Piece<T>, at: number): Piece<T> {
+    const tail = this.#tree.split(piece, at);
+    this.#ids.split(piece, tail);
+    return tail;
   }
 
   /** Tombstone the element at `at` (cutting it out of its piece) and record the delete. */
   #remove([piece, offset]: At<T>, op: DeleteOp): void {
     if (!piece.deleted) {
-      let target = piece;
-      if (offset > 0) {
-        target = this.#tree.split(piece, offset);
-        this.#ids.split(piece, target);
-      }
-      if (target.length > 1) this.#ids.split(target, this.#tree.split(target, 1));
+      const target = offset > 0 ? this.#split(piece, offset) : piece;
+      if (target.length > 1) this.#split(target, 1);
       this.#tree.setDeleted(target);
     }
     this.#log.deleted(op.id.actor, op.id.counter, op.target);
@@ -241,3 +258,21 @@ export class FastList<T> extends CausalList<T> {
 
 const ref = (actor: number, counter: number): OpId | null => (actor < 0 ? null : { actor: actor as ActorId, counter });
 const idOf = <T>(at: At<T> | null): OpId | null => (at === null ? null : { actor: at[0].actor as ActorId, counter: at[0].counter + at[1] });
+
+const byAuthor = <T>(a: Piece<T>, b: Piece<T>): number => a.actor - b.actor || a.counter - b.counter;
+const leftmost = <T>(p: Piece<T>): Piece<T> => {
+  while (p.leftKids !== null && p.leftKids.length > 0) p = p.leftKids[0] as Piece<T>;
+  return p;
+};
+const rightmost = <T>(p: Piece<T>): Piece<T> => {
+  while (p.rightKids !== null && p.rightKids.length > 0) p = p.rightKids[p.rightKids.length - 1] as Piece<T>;
+  return p;
+};
+
+/** Insert `x` into `list` before the first element it goes before; returns its index. */
+function insertSorted<P>(list: P[], x: P, goesBefore: (a: P, b: P) => boolean): number {
+  let i = 0;
+  while (i < list.length && !goesBefore(x, list[i] as P)) i++;
+  list.splice(i, 0, x);
+  return i;
+}
