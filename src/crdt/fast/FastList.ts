@@ -149,7 +149,7 @@ export class FastList<T> extends CausalList<T> {
    * origins. Returns the piece that holds the element (it may have grown an existing one).
    */
   #add(op: InsertOp<T>, left: At<T> | null, right: At<T> | null): Piece<T> {
-    if (right !== null && this.#isAncestor(left, right)) {
+    if (right !== null && this.#inSubtree(left, right)) {
       const parent = right[1] > 0 ? this.#split(right[0], right[1]) : right[0];
       const piece = this.#newPiece(op, right, parent, 'L', parent.depth + 1);
       const kids = (parent.leftKids ??= []);
@@ -210,6 +210,18 @@ export class FastList<T> extends CausalList<T> {
       leftKids: null,
       rightKids: null,
     };
+  }
+
+  /**
+   * Whether `right` lies in `left`'s subtree. When `right` is the very next element after `left`
+   * (always so for local edits), that is the case exactly when `left` has right children.
+   */
+  #inSubtree(left: At<T> | null, right: At<T>): boolean {
+    const next = this.#after(left);
+    if (next === null || next[0] !== right[0] || next[1] !== right[1]) return this.#isAncestor(left, right);
+    if (left === null) return this.#rootKids.length > 0;
+    const [p, k] = left;
+    return k < p.length - 1 || (p.rightKids !== null && p.rightKids.length > 0);
   }
 
   /** Whether element `a` is the root (null) or an ancestor of element `b` in the tree. */
