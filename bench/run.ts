@@ -1,5 +1,6 @@
-// npm run bench [-- --runs 5] [--json] [--workload a,b] [--lib a,b]
-// Runs every (library, workload) in its own Node process (--expose-gc), --runs times, and reports medians.
+// npm run bench [-- --runs 5] [--json] [--workload a,b] [--lib a,b] [--timeout 120]
+// Runs every (library, workload) in its own Node process (--expose-gc), --runs times, and reports
+// medians. A run that takes longer than --timeout seconds is stopped and reported as such.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,8 +14,11 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     workload: { type: 'string' },
     lib: { type: 'string' },
+    timeout: { type: 'string', default: '120' },
   },
 });
+const timeoutS = Number(values.timeout);
+if (!(timeoutS > 0)) throw new Error(`expected --timeout to be a positive number of seconds, got ${values.timeout}`);
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`expected --runs to be a positive integer, got ${values.runs}`);
 const pick = (given: string | undefined, all: string[], flag: string): string[] => {
@@ -35,6 +39,7 @@ interface Row {
   heapMB: number;
   bytes: number | null;
   ok: boolean;
+  timeout?: boolean;
 }
 
 const median = (xs: number[]): number => {
@@ -47,7 +52,12 @@ for (const workload of workloads) {
   for (const lib of libs) {
     const samples = new Map<string, Row[]>();
     for (let i = 0; i < runs; i++) {
-      const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', worker, lib, workload], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', worker, lib, workload], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: timeoutS * 1000 });
+      if (out.error !== undefined || out.signal !== null) {
+        // Too slow to finish: report it, and spare the remaining runs.
+        samples.set('', [{ lib, workload, ms: NaN, heapMB: NaN, bytes: null, ok: false, timeout: true }]);
+        break;
+      }
       if (out.status !== 0) {
         process.stderr.write(`${lib} ${workload}: worker failed (${out.status})\n${out.stderr}\n`);
         break;
@@ -67,6 +77,7 @@ for (const workload of workloads) {
         heapMB: round(median(rs.map((r) => r.heapMB))),
         bytes: rs[0]?.bytes ?? null,
         ok: rs.every((r) => r.ok),
+        ...(rs.some((r) => r.timeout) ? { timeout: true } : {}),
       };
       rows.push(row);
       if (values.json) console.log(JSON.stringify(row));
@@ -87,7 +98,8 @@ function printTable(all: Row[]): void {
   for (const r of all) {
     const ours = all.find((o) => o.lib === 'crdt-genome' && o.workload === r.workload && o.of === r.of);
     const ratio = ours === undefined || r.lib === 'crdt-genome' || !Number.isFinite(r.ms) || r.ms === 0 ? '' : `${(ours.ms / r.ms).toFixed(3)}×`;
-    lines.push([`${r.workload}${r.of ? ` (${r.of})` : ''}`, r.lib, Number.isFinite(r.ms) ? String(r.ms) : '—', Number.isFinite(r.heapMB) ? String(r.heapMB) : '—', r.bytes === null ? '' : String(r.bytes), r.ok ? 'yes' : 'NO', ratio]);
+    const ms = r.timeout ? `> ${timeoutS * 1000}` : Number.isFinite(r.ms) ? String(r.ms) : '—';
+    lines.push([`${r.workload}${r.of ? ` (${r.of})` : ''}`, r.lib, ms, Number.isFinite(r.heapMB) ? String(r.heapMB) : '—', r.bytes === null ? '' : String(r.bytes), r.ok ? 'yes' : 'NO', ratio]);
   }
   const widths = header.map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
   for (const l of lines) console.log(l.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '));
