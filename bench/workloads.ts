@@ -1,7 +1,8 @@
 import { actorId } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
-import { decodeOps, encodeOps } from '../src/crdt/codec.js';
+import { decodeBatch, encodeBatch } from '../src/crdt/batch-codec.js';
+import { decodeSnapshot } from '../src/store/snapshot.js';
 import { MIN_GENES } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
 import { encodePush } from '../src/transport/wire.js';
@@ -104,18 +105,18 @@ export const WORKLOADS: Record<string, Workload> = {
     return [{ workload: 'genome-merge', ms, heapMB: heap, bytes: states.reduce((a, s) => a + s.length, 0), ok }];
   },
 
-  /** Bytes per op of the trace's ops sent in batches of 100: the actors' JSON wire format and the binary op codec. */
+  /** Bytes per op of the trace's ops sent in batches of 100: JSON (wire v1) and binary run-length batches (v2). */
   wire(adapter) {
     if (adapter.name !== 'crdt-genome') return [];
     const trace = loadTrace();
     const source = adapter.recordingText(1);
     replay(trace, source.doc);
-    const ops = source.updates().flatMap((u) => decodeOps(u));
+    const ops = source.updates().flatMap((u) => decodeBatch(u));
     const batches: Op<number>[][] = [];
     for (let i = 0; i < ops.length; i += 100) batches.push(ops.slice(i, i + 100));
     const [json, jsonMs] = time(() => batches.reduce((n, b) => n + encodePush(actorId(1), b).length, 0));
-    const [binary, binMs] = time(() => batches.reduce((n, b) => n + encodeOps(b).length, 0));
-    const ok = batches.every((b) => JSON.stringify(decodeOps(encodeOps(b))) === JSON.stringify(b));
+    const [binary, binMs] = time(() => batches.reduce((n, b) => n + encodeBatch(b).length, 0));
+    const ok = batches.every((b) => JSON.stringify(decodeBatch(encodeBatch(b))) === JSON.stringify(b));
     return [
       { workload: 'wire', of: 'json', ms: jsonMs, heapMB: NaN, bytes: Math.round((json / ops.length) * 100) / 100, ok },
       { workload: 'wire', of: 'binary', ms: binMs, heapMB: NaN, bytes: Math.round((binary / ops.length) * 100) / 100, ok },
@@ -142,7 +143,7 @@ export const WORKLOADS: Record<string, Workload> = {
 /** The genome-merge check: what the reference list renders for the union of the three op sets. */
 function referenceMerge(states: Uint8Array[]): number[] {
   const list = new ReferenceList<number>(actorId(99));
-  const all: Op<number>[] = states.flatMap((s) => decodeOps(s));
+  const all: Op<number>[] = states.flatMap((s) => decodeSnapshot(s));
   for (const op of all) list.apply(op);
   if (list.pendingCount > 0) throw new Error('reference merge left ops pending');
   return list.toArray();

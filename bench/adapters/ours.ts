@@ -1,8 +1,9 @@
 // Adapter for crdt-genome's own list (FastList), with its binary op codec.
-import { decodeOps, encodeOps } from '../../src/crdt/codec.js';
+import { decodeBatch, encodeBatch } from '../../src/crdt/batch-codec.js';
 import { FastList } from '../../src/crdt/fast/FastList.js';
 import { actorId } from '../../src/crdt/ids.js';
 import type { Op } from '../../src/crdt/ops.js';
+import { decodeSnapshot, encodeSnapshot } from '../../src/store/snapshot.js';
 import type { Adapter, ListDoc, TextDoc } from './types.js';
 
 /** Text as a list of character codes. */
@@ -73,28 +74,28 @@ export const adapter: Adapter = {
   recordingText(agent) {
     const doc = new Text(new FastList(actorId(agent)));
     const updates: Uint8Array[] = [];
-    doc.onOp = (op) => updates.push(encodeOps([op]));
+    doc.onOp = (op) => updates.push(encodeBatch([op]));
     return { doc, updates: () => updates };
   },
   replayText(agent, updates) {
     const list = new FastList<number>(actorId(agent));
-    for (const u of updates) applyAll(list, decodeOps(u));
+    for (const u of updates) applyAll(list, decodeBatch(u));
     return new Text(list);
   },
-  encodeText: (doc) => encodeOps([...(doc as Text).list.appliedOps()]),
+  encodeText: (doc) => encodeSnapshot((doc as Text).list),
   decodeText(bytes, agent) {
     const list = new FastList<number>(actorId(agent));
-    applyAll(list, decodeOps(bytes));
+    applyAll(list, decodeSnapshot(bytes));
     return new Text(list);
   },
   newList: (agent) => new Genes(new FastList(actorId(agent))),
-  encodeList: (doc) => encodeOps([...(doc as Genes).list.appliedOps()]),
+  encodeList: (doc) => encodeSnapshot((doc as Genes).list),
   decodeList(bytes, agent) {
     const list = new FastList<number>(actorId(agent));
-    applyAll(list, decodeOps(bytes));
+    applyAll(list, decodeSnapshot(bytes));
     return new Genes(list);
   },
   mergeList(into, bytes) {
-    applyAll((into as Genes).list, decodeOps(bytes));
+    applyAll((into as Genes).list, decodeSnapshot(bytes));
   },
 };

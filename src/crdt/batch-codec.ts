@@ -1,0 +1,207 @@
+import { pushVarint, readVarint } from './codec.js';
+import type { ActorId, OpId } from './ids.js';
+import type { DeleteOp, InsertOp, Op } from './ops.js';
+
+/**
+ * Binary batches of ops (format v2), run-length encoded: what typing and deleting produce comes
+ * in runs, and a run costs a few bytes plus one byte per typed ASCII value.
+ *
+ *   batch   := 0x02 count:varint run*            (runs until `count` ops are read)
+ *   run     := head:byte [actor:varint counter:varint] body
+ *     head bit 0: 0 = insert run, 1 = delete run
+ *     head bit 1: 1 = the run's first id follows the previous run's last (same actor, counter + 1);
+ *                 0 = the id is written out
+ *   insert  := length:varint left:ref right:ref value:varint{length}
+ *              element i > 0 has element i - 1 as left origin and the run's right origin
+ *   delete  := length:varint target:ref step:zigzag-varint
+ *              delete i removes (target.actor, target.counter + i * step)
+ *   ref     := 0 (none) | 1 back:varint (the op's own actor, counter - back) | 2 actor:varint counter:varint
+ *
+ * Every number is an unsigned LEB128 varint. Values are non-negative integers (genes, char codes).
+ */
+export const BATCH_V2 = 2;
+/** Most ops a batch may claim: a run of deletes costs no bytes per op, so the count is bounded. */
+export const MAX_BATCH_COUNT = 1 << 20;
+
+export function encodeBatch(ops: readonly Op<number>[]): Uint8Array {
+  const out: number[] = [BATCH_V2];
+  encodeRuns(ops, out, out);
+  return Uint8Array.from(out);
+}
+
+export function decodeBatch(bytes: Uint8Array): Op<number>[] {
+  const r = { pos: 0 };
+  if (bytes[r.pos++] !== BATCH_V2) throw new Error(`not a v${BATCH_V2} batch`);
+  const ops = decodeRuns(bytes, r, bytes, r);
+  if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
+  return ops;
+}
+
+/**
+ * The same runs in columns (format v3): all values after all run headers, so that a compressor
+ * sees the values (text, genes) as one stream.
+ *   columns := 0x03 runsLength:varint runs values
+ */
+export const COLUMNS_V3 = 3;
+
+export function encodeColumns(ops: readonly Op<number>[]): Uint8Array {
+  const runs: number[] = [];
+  const values: number[] = [];
+  encodeRuns(ops, runs, values);
+  const out: number[] = [COLUMNS_V3];
+  pushVarint(out, runs.length);
+  const bytes = new Uint8Array(out.length + runs.length + values.length);
+  bytes.set(out, 0);
+  bytes.set(runs, out.length);
+  bytes.set(values, out.length + runs.length);
+  return bytes;
+}
+
+export function decodeColumns(bytes: Uint8Array): Op<number>[] {
+  const r = { pos: 0 };
+  if (bytes[r.pos++] !== COLUMNS_V3) throw new Error(`not a v${COLUMNS_V3} column set`);
+  const runsLength = readVarint(bytes, r);
+  const valuesStart = r.pos + runsLength;
+  if (valuesStart > bytes.length) throw new Error('runs overrun the buffer');
+  // The runs may not read into the values: give them only their own bytes.
+  const v = { pos: valuesStart };
+  const ops = decodeRuns(bytes.subarray(0, valuesStart), r, bytes, v);
+  if (r.pos !== valuesStart || v.pos !== bytes.length) throw new Error('column lengths do not match');
+  return ops;
+}
+
+/** Runs to `out`, their values to `values` (the same array for inline batches). */
+function encodeRuns(ops: readonly Op<number>[], out: number[], values: number[]): void {
+  pushVarint(out, ops.length);
+  let prev: OpId | null = null;
+  for (let i = 0; i < ops.length; ) {
+    const first = ops[i] as Op<number>;
+    const n = first.type === 'insert' ? insertRun(ops, i) : deleteRun(ops, i);
+    const follows = prev !== null && first.id.actor === prev.actor && first.id.counter === prev.counter + 1;
+    out.push((first.type === 'delete' ? 1 : 0) | (follows ? 2 : 0));
+    if (!follows) {
+      pushVarint(out, first.id.actor);
+      pushVarint(out, first.id.counter);
+    }
+    pushVarint(out, n);
+    if (first.type === 'insert') {
+      pushRef(out, first.id, first.left);
+      pushRef(out, first.id, first.right);
+      for (let k = i; k < i + n; k++) pushVarint(values, (ops[k] as InsertOp<number>).value);
+    } else {
+      pushRef(out, first.id, first.target);
+      const step = n > 1 ? (ops[i + 1] as DeleteOp).target.counter - first.target.counter : 0;
+      pushVarint(out, step >= 0 ? step * 2 : -step * 2 - 1);
+    }
+    i += n;
+    prev = (ops[i - 1] as Op<number>).id;
+  }
+}
+
+/** Read runs from `bytes` at `r`, their values from `vbytes` at `v` (the same cursor when inline). */
+function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v: { pos: number }): Op<number>[] {
+  const count = readVarint(bytes, r);
+  if (count > MAX_BATCH_COUNT) throw new Error(`a batch of ${count} ops is over the limit of ${MAX_BATCH_COUNT}`);
+  const ops: Op<number>[] = [];
+  let prev: OpId | null = null;
+  while (ops.length < count) {
+    const head = bytes[r.pos++];
+    if (head === undefined || head > 3) throw new Error(`bad run head at byte ${r.pos - 1}`);
+    let actor: ActorId;
+    let counter: number;
+    if (head & 2) {
+      if (prev === null) throw new Error('a run follows nothing');
+      actor = prev.actor;
+      counter = prev.counter + 1;
+    } else {
+      actor = readVarint(bytes, r) as ActorId;
+      counter = readVarint(bytes, r);
+    }
+    if (actor > 0xffff || counter < 1) throw new Error(`bad id ${actor}.${counter}`);
+    const n = readVarint(bytes, r);
+    if (n < 1 || ops.length + n > count) throw new Error(`bad run length ${n}`);
+    const id0: OpId = { actor, counter };
+    if (head & 1) {
+      const target = readRef(bytes, r, id0);
+      if (target === null) throw new Error('a delete needs a target');
+      const z = readVarint(bytes, r);
+      const step = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      for (let k = 0; k < n; k++) {
+        const t = target.counter + k * step;
+        if (t < 1) throw new Error('delete target out of range');
+        ops.push({ type: 'delete', id: { actor, counter: counter + k }, target: { actor: target.actor, counter: t } });
+      }
+    } else {
+      const left = readRef(bytes, r, id0);
+      const right = readRef(bytes, r, id0);
+      for (let k = 0; k < n; k++) {
+        const value = readVarint(vbytes, v);
+        const l = k === 0 ? left : { actor, counter: counter + k - 1 };
+        ops.push({ type: 'insert', id: { actor, counter: counter + k }, value, left: l, right });
+      }
+    }
+    prev = { actor, counter: counter + n - 1 };
+  }
+  return ops;
+}
+
+/** How many ops from `i` on form one insert run. */
+function insertRun(ops: readonly Op<number>[], i: number): number {
+  const first = ops[i] as InsertOp<number>;
+  let n = 1;
+  for (let k = i + 1; k < ops.length; k++, n++) {
+    const op = ops[k] as Op<number>;
+    const before = (ops[k - 1] as Op<number>).id;
+    if (op.type !== 'insert' || op.id.actor !== first.id.actor || op.id.counter !== before.counter + 1) break;
+    if (op.left === null || op.left.actor !== before.actor || op.left.counter !== before.counter) break;
+    if (!sameRef(op.right, first.right)) break;
+  }
+  return n;
+}
+
+/** How many ops from `i` on form one delete run (consecutive ids, targets in a fixed step). */
+function deleteRun(ops: readonly Op<number>[], i: number): number {
+  const first = ops[i] as DeleteOp;
+  const second = ops[i + 1];
+  if (second === undefined || second.type !== 'delete' || second.id.actor !== first.id.actor || second.id.counter !== first.id.counter + 1 || second.target.actor !== first.target.actor) return 1;
+  const step = second.target.counter - first.target.counter;
+  let n = 2;
+  for (let k = i + 2; k < ops.length; k++, n++) {
+    const op = ops[k] as Op<number>;
+    const before = ops[k - 1] as DeleteOp;
+    if (op.type !== 'delete' || op.id.actor !== first.id.actor || op.id.counter !== before.id.counter + 1) break;
+    if (op.target.actor !== first.target.actor || op.target.counter !== before.target.counter + step) break;
+  }
+  return n;
+}
+
+const sameRef = (a: OpId | null, b: OpId | null): boolean => (a === null || b === null ? a === b : a.actor === b.actor && a.counter === b.counter);
+
+function pushRef(out: number[], self: OpId, ref: OpId | null): void {
+  if (ref === null) out.push(0);
+  else if (ref.actor === self.actor && ref.counter < self.counter) {
+    out.push(1);
+    pushVarint(out, self.counter - ref.counter);
+  } else {
+    out.push(2);
+    pushVarint(out, ref.actor);
+    pushVarint(out, ref.counter);
+  }
+}
+
+function readRef(bytes: Uint8Array, r: { pos: number }, self: OpId): OpId | null {
+  const tag = bytes[r.pos++];
+  if (tag === 0) return null;
+  if (tag === 1) {
+    const back = readVarint(bytes, r);
+    if (back < 1 || back >= self.counter) throw new Error('bad back reference');
+    return { actor: self.actor, counter: self.counter - back };
+  }
+  if (tag === 2) {
+    const actor = readVarint(bytes, r);
+    const counter = readVarint(bytes, r);
+    if (actor > 0xffff || counter < 1) throw new Error(`bad reference ${actor}.${counter}`);
+    return { actor: actor as ActorId, counter };
+  }
+  throw new Error(`bad reference tag at byte ${r.pos - 1}`);
+}
