@@ -5,6 +5,8 @@ import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { digest } from '../src/genome/render.js';
 import { ownOpsAfter } from '../src/sync/pages.js';
 import { BATCH_BYTES, BODY_LIMIT, encodeOp, encodePush, MAX_BATCH_OPS, wireSize } from '../src/transport/wire.js';
+import { BINARY_TYPE, decodeBinarySyncReply, encodeBinaryPush } from '../src/transport/binary-wire.js';
+import { decodeSyncReply } from '../src/transport/wire.js';
 import { actorApp } from './helpers/actor-app.js';
 
 /** Ops made by a peer (actor 1): genes 1, 2, 3 then a delete of the first. */
@@ -188,10 +190,11 @@ describe('POST /genome', () => {
     });
   }
 
-  it('refuses a body that is not declared JSON, applying nothing', async () => {
+  it('refuses a body that is neither JSON nor binary, applying nothing', async () => {
     const { app, state } = setup();
     const res = await post(app, batch(peerOps()), 'text/plain');
-    expect(res.statusCode).toBe(400);
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toMatchObject({ error: 'unsupported_media_type' });
     expect(state.status().version).toEqual({});
   });
 
@@ -219,6 +222,50 @@ describe('POST /genome', () => {
     expect(batches).toBeGreaterThan(1);
     expect(state.status().version).toEqual({ '1': 8_000 });
     expect(state.replica.list.toArray()).toEqual(peer.toArray());
+  });
+});
+
+describe('binary wire v2', () => {
+  const postBinary = (app: ReturnType<typeof actorApp>['app'], bytes: Uint8Array) =>
+    app.inject({ method: 'POST', url: '/genome', payload: Buffer.from(bytes), headers: { 'content-type': BINARY_TYPE } });
+
+  it('takes a binary push, the same as its JSON twin', async () => {
+    const { app, state } = setup();
+    const ops = peerOps();
+    const res = await postBinary(app, encodeBinaryPush(actorId(1), ops));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ applied: 4, duplicate: 0, pending: 0 });
+    expect(state.hex).toBe('0203');
+    expect((await postBinary(app, encodeBinaryPush(actorId(1), ops))).json()).toEqual({ applied: 0, duplicate: 4, pending: 0 });
+  });
+
+  it('answers a sync in binary when asked to, with what JSON would say', async () => {
+    const { app } = setup();
+    await postBinary(app, encodeBinaryPush(actorId(1), peerOps()));
+    const body = JSON.stringify({ v: 1, from: 3, version: { '1': 1 } });
+    const bin = await app.inject({ method: 'POST', url: '/sync', payload: body, headers: { 'content-type': 'application/json', accept: BINARY_TYPE } });
+    expect(bin.headers['content-type']).toMatch(BINARY_TYPE);
+    const json = await app.inject({ method: 'POST', url: '/sync', payload: body, headers: { 'content-type': 'application/json' } });
+    expect(decodeBinarySyncReply(bin.rawPayload)).toEqual(decodeSyncReply(json.json()));
+  });
+
+  it('refuses damaged or hostile binary pushes with 400, applying nothing', async () => {
+    const { app, state } = setup();
+    const good = encodeBinaryPush(actorId(1), peerOps());
+    const bad: Uint8Array[] = [
+      good.subarray(0, good.length - 1),
+      Uint8Array.from([...good, 7]),
+      Uint8Array.from([0x50, 0x01, ...good.subarray(2)]),
+      encodeBinaryPush(actorId(1), [{ type: 'insert', id: { actor: actorId(1), counter: 1 }, value: 300, left: null, right: null }]),
+      Uint8Array.from([0x50, 0x02, 1, 0x80, 0x80, 0x80, 0x40, 1, 1, 1, 1, 1, 0]),
+      new Uint8Array(0),
+    ];
+    for (const bytes of bad) {
+      const res = await postBinary(app, bytes);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'invalid_body' });
+    }
+    expect(state.status().version).toEqual({});
   });
 });
 

@@ -4,8 +4,9 @@ import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
 import type { Reply, Request } from '../sync/messages.js';
 import type { Outgoing } from '../sync/Replicator.js';
-import { RequestError, requestJson } from '../transport/http-client.js';
-import { decodeSyncReply, encodePush, encodeSyncRequest } from '../transport/wire.js';
+import { BINARY_TYPE, decodeBinarySyncReply, encodeBinaryPush } from '../transport/binary-wire.js';
+import { request as httpRequest, RequestError } from '../transport/http-client.js';
+import { decodeSyncReply, encodeSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
 
 export interface OutboxOptions {
@@ -62,19 +63,25 @@ export class Outbox {
       queueMicrotask(() => this.pump());
       return;
     }
-    const [path, body] = request.type === 'push' ? ['/genome', encodePush(request.from, request.ops)] : ['/sync', encodeSyncRequest(request.from, request.version)];
+    // Ops travel in binary (wire v2); the sync request itself is a small JSON version vector.
+    const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops)] : ['/sync', encodeSyncRequest(request.from, request.version)];
     counts.bytesOut += body.length;
     this.#exchange(peer, request, path, body)
       .catch((err: unknown) => this.#opts.onFatal(err))
       .finally(() => this.pump());
   }
 
-  async #exchange(peer: string, request: Request<Gene>, path: string, body: string): Promise<void> {
+  async #exchange(peer: string, request: Request<Gene>, path: string, body: string | Uint8Array): Promise<void> {
     const { replica, messages } = this.#state;
     let reply: Reply<Gene>;
     try {
-      const json = await requestJson(`${peer}${path}`, { method: 'POST', body, timeoutMs: this.#opts.timeoutMs });
-      reply = request.type === 'push' ? { type: 'push' } : { type: 'sync', ...decodeSyncReply(json) };
+      const answer = await httpRequest(`${peer}${path}`, {
+        method: 'POST',
+        body,
+        timeoutMs: this.#opts.timeoutMs,
+        ...(typeof body === 'string' ? { accept: `${BINARY_TYPE}, application/json` } : { contentType: BINARY_TYPE }),
+      });
+      reply = request.type === 'push' ? { type: 'push' } : { type: 'sync', ...decodeAnswer(answer.contentType, answer.bytes) };
     } catch (err) {
       if (this.#stopped) return;
       messages.failed++;
@@ -111,4 +118,10 @@ export class Outbox {
     this.#failing.set(peer, message);
     this.#log.warn({ peer, request: request.type, error: message }, `${request.type} to ${peer} failed, retrying with backoff: ${message}`);
   }
+}
+
+/** A peer answers a sync in binary, or (an older or a foreign peer) in JSON. */
+function decodeAnswer(contentType: string, bytes: Uint8Array) {
+  if (contentType.startsWith(BINARY_TYPE)) return decodeBinarySyncReply(bytes);
+  return decodeSyncReply(JSON.parse(Buffer.from(bytes).toString('utf8')));
 }

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { formatId, type ActorId } from '../crdt/ids.js';
 import { versionFromJSON } from '../crdt/version.js';
+import type { Op } from '../crdt/ops.js';
+import type { Gene } from '../genome/gene.js';
+import { BINARY_TYPE, decodeBinaryPush, encodeBinarySyncReply } from '../transport/binary-wire.js';
 import { HttpError } from '../transport/http-server.js';
 import { batchSchema, decodeOp, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
@@ -17,11 +20,12 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.post<{ Body: WireBatch }>('/genome', { schema: { body: batchSchema } }, async (req) => {
-    const { from, ops } = req.body;
+  const pushSchema = { body: { content: { 'application/json': { schema: batchSchema } } } };
+  app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema }, async (req) => {
+    const { from, ops } = readPush(req.body);
     const result = (() => {
       try {
-        return state.replica.receivePush(from as ActorId, ops.map(decodeOp));
+        return state.replica.receivePush(from, ops);
       } catch (err) {
         onFatal(err);
         throw err;
@@ -42,8 +46,25 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   });
 
   app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema } }, async (req, reply) => {
-    const body = JSON.stringify(encodeSyncReply(state.actor, state.replica.serveSync(req.body.from as ActorId, versionFromJSON(req.body.version))));
+    const page = state.replica.serveSync(req.body.from as ActorId, versionFromJSON(req.body.version));
+    if (req.headers.accept?.includes(BINARY_TYPE)) {
+      const bytes = encodeBinarySyncReply(state.actor, page);
+      state.messages.bytesOut += bytes.length;
+      return reply.type(BINARY_TYPE).send(Buffer.from(bytes));
+    }
+    const body = JSON.stringify(encodeSyncReply(state.actor, page));
     state.messages.bytesOut += body.length;
     return reply.type('application/json; charset=utf-8').send(body);
   });
+}
+
+/** A push body: JSON (wire v1, checked by its schema) or binary (wire v2, checked here). */
+function readPush(body: WireBatch | Buffer | string): { from: ActorId; ops: Op<Gene>[] } {
+  if (typeof body === 'string') throw new HttpError(415, `a push is JSON or ${BINARY_TYPE}`, 'unsupported_media_type');
+  if (!Buffer.isBuffer(body)) return { from: body.from as ActorId, ops: body.ops.map(decodeOp) };
+  try {
+    return decodeBinaryPush(body);
+  } catch (err) {
+    throw new HttpError(400, `bad binary push: ${(err as Error).message}`, 'invalid_body');
+  }
 }

@@ -25,16 +25,26 @@ export const MAX_BATCH_COUNT = 1 << 20;
 
 export function encodeBatch(ops: readonly Op<number>[]): Uint8Array {
   const out: number[] = [BATCH_V2];
-  encodeRuns(ops, out, out);
+  writeBatch(out, ops);
   return Uint8Array.from(out);
 }
 
 export function decodeBatch(bytes: Uint8Array): Op<number>[] {
   const r = { pos: 0 };
   if (bytes[r.pos++] !== BATCH_V2) throw new Error(`not a v${BATCH_V2} batch`);
-  const ops = decodeRuns(bytes, r, bytes, r);
+  const ops = readBatch(bytes, r);
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
   return ops;
+}
+
+/** Append a batch's runs (without the version byte) to `out`; for envelopes of other messages. */
+export function writeBatch(out: number[], ops: readonly Op<number>[]): void {
+  encodeRuns(ops, out, out);
+}
+
+/** Read a batch's runs (without the version byte) from `bytes` at `r`; at most `maxCount` ops. */
+export function readBatch(bytes: Uint8Array, r: { pos: number }, maxCount = MAX_BATCH_COUNT): Op<number>[] {
+  return decodeRuns(bytes, r, bytes, r, maxCount);
 }
 
 /**
@@ -99,9 +109,9 @@ function encodeRuns(ops: readonly Op<number>[], out: number[], values: number[])
 }
 
 /** Read runs from `bytes` at `r`, their values from `vbytes` at `v` (the same cursor when inline). */
-function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v: { pos: number }): Op<number>[] {
+function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v: { pos: number }, maxCount = MAX_BATCH_COUNT): Op<number>[] {
   const count = readVarint(bytes, r);
-  if (count > MAX_BATCH_COUNT) throw new Error(`a batch of ${count} ops is over the limit of ${MAX_BATCH_COUNT}`);
+  if (count > maxCount) throw new Error(`a batch of ${count} ops is over the limit of ${maxCount}`);
   const ops: Op<number>[] = [];
   let prev: OpId | null = null;
   while (ops.length < count) {

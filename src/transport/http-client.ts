@@ -13,29 +13,44 @@ export class RequestError extends Error {
 
 export interface RequestOptions {
   method?: 'GET' | 'POST';
-  body?: string;
+  /** A string is sent as JSON; bytes with `contentType`. */
+  body?: string | Uint8Array;
+  contentType?: string;
+  accept?: string;
   timeoutMs?: number;
 }
 
-/** A JSON request with a hard timeout; non-2xx answers and network errors become RequestError. */
-export async function requestJson<R = unknown>(url: string, options: RequestOptions = {}): Promise<R> {
+/** An answer's content type and bytes. */
+export interface Answer {
+  contentType: string;
+  bytes: Uint8Array;
+}
+
+/** A request with a hard timeout; non-2xx answers and network errors become RequestError. */
+export async function request(url: string, options: RequestOptions = {}): Promise<Answer> {
   const { method = 'GET', body, timeoutMs = REQUEST_TIMEOUT_MS } = options;
-  let res: Response;
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+  if (options.accept !== undefined) headers.accept = options.accept;
   try {
-    res = await fetch(url, {
-      method,
-      signal: AbortSignal.timeout(timeoutMs),
-      ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
-    });
+    const res = await fetch(url, { method, signal: AbortSignal.timeout(timeoutMs), headers, ...(body === undefined ? {} : { body }) });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (!res.ok) throw new RequestError(`HTTP ${res.status}: ${Buffer.from(bytes.subarray(0, 200)).toString('utf8')}`, res.status);
+    return { contentType: res.headers.get('content-type') ?? '', bytes };
   } catch (err) {
+    if (err instanceof RequestError) throw err;
     throw new RequestError(describeFailure(err, timeoutMs));
   }
-  const text = await res.text().catch(() => '');
-  if (!res.ok) throw new RequestError(`HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
+}
+
+/** A JSON request; an answer that is not JSON is an error. */
+export async function requestJson<R = unknown>(url: string, options: RequestOptions = {}): Promise<R> {
+  const { bytes } = await request(url, options);
+  const text = Buffer.from(bytes).toString('utf8');
   try {
     return (text === '' ? undefined : JSON.parse(text)) as R;
   } catch {
-    throw new RequestError(`HTTP ${res.status}: answer is not JSON`, res.status);
+    throw new RequestError('answer is not JSON');
   }
 }
 

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { BINARY_TYPE } from './binary-wire.js';
 import { BODY_LIMIT } from './wire.js';
 
 /** An error with an HTTP status; the central handler turns it into a JSON body. */
@@ -34,6 +35,8 @@ export function createHttpServer(log: Logger): FastifyInstance {
     const code = err instanceof HttpError ? err.code : errorCode(status, err);
     void reply.status(status).send({ error: code, message: err.message });
   });
+  // Binary wire v2 bodies arrive as bytes, under the same body limit.
+  app.addContentTypeParser(BINARY_TYPE, { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url}` });
   });

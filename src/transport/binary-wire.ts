@@ -1,0 +1,82 @@
+import { readBatch, writeBatch } from '../crdt/batch-codec.js';
+import { pushVarint, readVarint } from '../crdt/codec.js';
+import { MAX_ACTOR, type ActorId } from '../crdt/ids.js';
+import type { Op } from '../crdt/ops.js';
+import type { VersionVector } from '../crdt/version.js';
+import { isGene, type Gene } from '../genome/gene.js';
+import type { SyncPage } from '../sync/messages.js';
+import { MAX_BATCH_OPS } from './wire.js';
+
+/**
+ * Wire format v2, binary, for actors talking to each other (JSON v1 stays for people and tools):
+ * ops travel as run-length batches (`src/crdt/batch-codec.ts`).
+ *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x02 from:varint batch
+ *   reply to POST /sync sent with Accept: BINARY_TYPE:
+ *         'S' 0x02 from:varint more:byte yours:varint n:varint (actor:varint counter:varint){n} batch
+ */
+export const BINARY_TYPE = 'application/x-crdt-genome';
+
+const PUSH = 0x50;
+const SYNC = 0x53;
+const V2 = 2;
+
+export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[]): Uint8Array {
+  const out = [PUSH, V2];
+  pushVarint(out, from);
+  writeBatch(out, ops);
+  return Uint8Array.from(out);
+}
+
+export function decodeBinaryPush(bytes: Uint8Array): { from: ActorId; ops: Op<Gene>[] } {
+  const r = { pos: 0 };
+  header(bytes, r, PUSH, 'push');
+  const from = actor(bytes, r);
+  const ops = ops_(bytes, r);
+  return { from, ops };
+}
+
+export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint8Array {
+  const out = [SYNC, V2];
+  pushVarint(out, from);
+  out.push(page.more ? 1 : 0);
+  pushVarint(out, page.yours);
+  pushVarint(out, page.version.size);
+  for (const [a, n] of page.version) {
+    pushVarint(out, a);
+    pushVarint(out, n);
+  }
+  writeBatch(out, page.ops);
+  return Uint8Array.from(out);
+}
+
+export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
+  const r = { pos: 0 };
+  header(bytes, r, SYNC, 'sync reply');
+  actor(bytes, r);
+  const more = bytes[r.pos++];
+  if (more !== 0 && more !== 1) throw new Error('bad "more" flag');
+  const yours = readVarint(bytes, r);
+  const n = readVarint(bytes, r);
+  if (n > MAX_ACTOR + 1) throw new Error(`a version of ${n} actors`);
+  const version = new Map<ActorId, number>();
+  for (let i = 0; i < n; i++) version.set(actor(bytes, r), readVarint(bytes, r));
+  return { version: version as VersionVector, ops: ops_(bytes, r), more: more === 1, yours };
+}
+
+function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: string): void {
+  if (bytes[r.pos++] !== kind || bytes[r.pos++] !== V2) throw new Error(`not a v2 binary ${what}`);
+}
+
+function actor(bytes: Uint8Array, r: { pos: number }): ActorId {
+  const a = readVarint(bytes, r);
+  if (a > MAX_ACTOR) throw new Error(`actor ${a} out of range`);
+  return a as ActorId;
+}
+
+/** The batch that ends a message: every value a gene, no more than a batch may hold, nothing after. */
+function ops_(bytes: Uint8Array, r: { pos: number }): Op<Gene>[] {
+  const ops = readBatch(bytes, r, MAX_BATCH_OPS);
+  if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
+  for (const op of ops) if (op.type === 'insert' && !isGene(op.value)) throw new Error(`gene ${op.value} out of range`);
+  return ops;
+}
