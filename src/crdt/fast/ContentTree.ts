@@ -190,6 +190,34 @@ export class ContentTree<T> {
     return tail;
   }
 
+  /**
+   * Fold `tail`, the piece right after `head` in the same leaf, into `head` (the caller checked
+   * they form one run and one tree chain). Counts do not change. False when not in one leaf.
+   */
+  merge(head: Piece<T>, tail: Piece<T>): boolean {
+    const { pieces } = head.leaf;
+    const i = pieces.indexOf(head);
+    if (pieces[i + 1] !== tail) return false;
+    pieces.splice(i + 1, 1);
+    for (const v of tail.values) head.values.push(v);
+    head.length += tail.length;
+    head.rightKids = tail.rightKids;
+    for (const kid of head.rightKids ?? []) kid.parent = head;
+    return true;
+  }
+
+  /** The piece before `piece` in its leaf, if any. */
+  before(piece: Piece<T>): Piece<T> | undefined {
+    const { pieces } = piece.leaf;
+    return pieces[pieces.indexOf(piece) - 1];
+  }
+
+  /** The piece after `piece` in its leaf, if any. */
+  after(piece: Piece<T>): Piece<T> | undefined {
+    const { pieces } = piece.leaf;
+    return pieces[pieces.indexOf(piece) + 1];
+  }
+
   /** Append one element to `piece` (an actor typing on). */
   grow(piece: Piece<T>, value: T): void {
     piece.values.push(value);

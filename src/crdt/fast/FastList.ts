@@ -270,6 +270,20 @@ export class FastList<T> extends CausalList<T> {
     return this.#tree.totalIndex(piece) + offset;
   }
 
+  /**
+   * Fold `tail` into `head` when that undoes a split: both deleted, one actor's consecutive
+   * counters, `tail` typed right after `head`'s last element with the same right origin, and the
+   * tail the only child of that element (so the tree chain is the implicit one of a piece).
+   */
+  #fold(head: Piece<T>, tail: Piece<T>): void {
+    if (!head.deleted || !tail.deleted || tail.actor !== head.actor || tail.counter !== head.counter + head.length) return;
+    if (tail.olA !== head.actor || tail.olC !== head.counter + head.length - 1 || tail.orA !== head.orA || tail.orC !== head.orC) return;
+    if (tail.parent !== head || tail.side !== 'R' || head.rightKids?.length !== 1 || (tail.leftKids !== null && tail.leftKids.length > 0)) return;
+    if (!this.#ids.merge(head, tail)) return;
+    this.#tree.merge(head, tail);
+    if (this.#cursor === tail) this.#cursor = null;
+  }
+
   #split(piece: Piece<T>, at: number): Piece<T> {
     const tail = this.#tree.split(piece, at);
     this.#ids.split(piece, tail);
@@ -282,6 +296,11 @@ export class FastList<T> extends CausalList<T> {
       const target = offset > 0 ? this.#split(piece, offset) : piece;
       if (target.length > 1) this.#split(target, 1);
       this.#tree.setDeleted(target);
+      // Deleting a typed run element by element leaves a row of tombstones: fold them back together.
+      const after = this.#tree.after(target);
+      if (after !== undefined) this.#fold(target, after);
+      const before = this.#tree.before(target);
+      if (before !== undefined) this.#fold(before, target);
     }
     this.#log.deleted(op.id.actor, op.id.counter, op.target);
     this.#log.applied(op.id.actor, op.id.counter);

@@ -34,6 +34,18 @@ export class IdIndex<T> {
     entry.pieces.splice(entry.pieces.indexOf(head) + 1, 0, tail);
   }
 
+  /**
+   * `tail` (the piece right after `head` in counter order) is being folded into `head`: forget it.
+   * Refused (false) when the two lie in different entries.
+   */
+  merge(head: Piece<T>, tail: Piece<T>): boolean {
+    const entry = this.#entry(head.actor, head.counter) as Entry<T>;
+    const i = entry.pieces.indexOf(head);
+    if (entry.pieces[i + 1] !== tail) return false;
+    entry.pieces.splice(i + 1, 1);
+    return true;
+  }
+
   /** The piece holding element (actor, counter) and the element's offset in it. */
   find(actor: number, counter: number): [Piece<T>, number] | undefined {
     const entry = this.#entry(actor, counter);
