@@ -22,31 +22,6 @@ export function decodeOpBody(id: OpId, body: Uint8Array): Op<number> {
   return op;
 }
 
-/** Version byte of an op list (`encodeOps`). */
-const OPS_V1 = 1;
-
-/** A list of ops with their ids: version, count, then per op actor, counter and body. */
-export function encodeOps(ops: readonly Op<number>[]): Uint8Array {
-  const out: number[] = [OPS_V1];
-  pushVarint(out, ops.length);
-  for (const op of ops) {
-    pushId(out, op.id);
-    writeBody(out, op);
-  }
-  return Uint8Array.from(out);
-}
-
-export function decodeOps(bytes: Uint8Array): Op<number>[] {
-  const r = { pos: 0 };
-  const version = readByte(bytes, r);
-  if (version !== OPS_V1) throw new Error(`unknown op list version ${version}`);
-  const n = readVarint(bytes, r);
-  const ops: Op<number>[] = [];
-  for (let i = 0; i < n; i++) ops.push(readBody(bytes, r, readId(bytes, r)));
-  end(bytes, r);
-  return ops;
-}
-
 function writeBody(out: number[], op: Op<number>): void {
   if (op.type === 'delete') {
     out.push(1);
