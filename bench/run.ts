@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Result } from './workloads.js';
 
 const LIBS = ['crdt-genome', 'yjs', 'loro', 'json-joy', 'automerge'];
 const WORKLOADS = ['trace-local', 'trace-remote', 'genome-local', 'genome-merge', 'snapshot', 'wire'];
@@ -31,16 +32,8 @@ const libs = pick(values.lib, LIBS, '--lib');
 const workloads = pick(values.workload, WORKLOADS, '--workload');
 const worker = fileURLToPath(new URL('./worker.js', import.meta.url));
 
-interface Row {
-  lib: string;
-  workload: string;
-  of?: string;
-  ms: number;
-  heapMB: number;
-  bytes: number | null;
-  ok: boolean;
-  timeout?: boolean;
-}
+/** A worker's result, named by library; `timeout` when the run was stopped. */
+type Row = Result & { lib: string; timeout?: boolean };
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

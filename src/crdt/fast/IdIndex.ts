@@ -50,29 +50,26 @@ export class IdIndex<T> {
   find(actor: number, counter: number): [Piece<T>, number] | undefined {
     const entry = this.#entry(actor, counter);
     if (entry === undefined) return undefined;
-    const { pieces } = entry;
-    let lo = 0;
-    let hi = pieces.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((pieces[mid] as Piece<T>).counter <= counter) lo = mid;
-      else hi = mid - 1;
-    }
-    const piece = pieces[lo] as Piece<T>;
+    const piece = entry.pieces[lastAtOrBelow(entry.pieces, (p) => p.counter, counter)] as Piece<T>;
     return [piece, counter - piece.counter];
   }
 
   #entry(actor: number, counter: number): Entry<T> | undefined {
     const entries = this.#byActor.get(actor);
     if (entries === undefined) return undefined;
-    let lo = 0;
-    let hi = entries.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((entries[mid] as Entry<T>).start <= counter) lo = mid;
-      else hi = mid - 1;
-    }
-    const entry = entries[lo];
+    const entry = entries[lastAtOrBelow(entries, (e) => e.start, counter)];
     return entry !== undefined && counter >= entry.start && counter < entry.end ? entry : undefined;
   }
+}
+
+/** Index of the last item whose key is at most `x` (0 when none is): `items` sorted by key. */
+function lastAtOrBelow<I>(items: readonly I[], key: (item: I) => number, x: number): number {
+  let lo = 0;
+  let hi = items.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (key(items[mid] as I) <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
