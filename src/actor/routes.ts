@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { formatId, type ActorId } from '../crdt/ids.js';
 import { versionFromJSON } from '../crdt/version.js';
+import type { BatchResult } from '../crdt/batch.js';
 import type { Op } from '../crdt/ops.js';
 import type { Gene } from '../genome/gene.js';
 import { BINARY_TYPE, decodeBinaryPush, encodeBinarySyncReply } from '../transport/binary-wire.js';
@@ -23,14 +24,13 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   const pushSchema = { body: { content: { 'application/json': { schema: batchSchema } } } };
   app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema }, async (req) => {
     const { from, ops } = readPush(req.body);
-    const result = (() => {
-      try {
-        return state.replica.receivePush(from, ops);
-      } catch (err) {
-        onFatal(err);
-        throw err;
-      }
-    })();
+    let result: BatchResult<Gene>;
+    try {
+      result = state.replica.receivePush(from, ops);
+    } catch (err) {
+      onFatal(err);
+      throw err;
+    }
     switch (result.status) {
       case 'ok':
         return { applied: result.applied, duplicate: result.duplicate, pending: result.pending };
