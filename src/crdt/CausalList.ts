@@ -91,6 +91,12 @@ export abstract class CausalList<T> implements List<T> {
     }
   }
 
+  protected checkInsertIndex(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index > this.length) {
+      throw new RangeError(`insert index ${index} out of range 0..${this.length}`);
+    }
+  }
+
   /** Make and apply a local op through the general path (simple lists use this). */
   protected applyLocal<O extends Op<T>>(op: O): O {
     const result = this.apply(op);

@@ -25,9 +25,7 @@ export class ReferenceList<T> extends CausalList<T> {
   }
 
   insert(index: number, value: T): InsertOp<T> {
-    if (!Number.isInteger(index) || index < 0 || index > this.length) {
-      throw new RangeError(`insert index ${index} out of range 0..${this.length}`);
-    }
+    this.checkInsertIndex(index);
     const { left, right } = this.#tree.originsAt(index);
     return this.applyLocal({ type: 'insert', id: this.#nextId(), value, left, right });
   }

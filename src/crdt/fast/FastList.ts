@@ -36,16 +36,14 @@ export class FastList<T> extends CausalList<T> {
   }
 
   insert(index: number, value: T): InsertOp<T> {
-    if (!Number.isInteger(index) || index < 0 || index > this.length) {
-      throw new RangeError(`insert index ${index} out of range 0..${this.length}`);
-    }
+    this.checkInsertIndex(index);
     const counter = this.nextCounter;
     const typed = this.#typeOn(index, value, counter);
     if (typed !== null) return typed;
     const left = index === 0 ? null : this.#locate(index - 1);
     const right = this.#after(left);
     const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left: idOf(left), right: idOf(right) };
-    const piece = this.#add(op, left, right);
+    const piece = this.#add(op, left, right, true);
     this.#cursor = piece;
     this.#cursorStart = index - (piece.length - 1);
     this.released(op.id);
@@ -167,9 +165,10 @@ export class FastList<T> extends CausalList<T> {
    * FugueMax's order; and then in the list right where that puts it in the tree's in-order walk.
    * The cost depends on the siblings, not on how much was inserted concurrently between the
    * origins. Returns the piece that holds the element (it may have grown an existing one).
+   * `adjacent`: the caller knows `right` is the element right after `left` (a local edit).
    */
-  #add(op: InsertOp<T>, left: At<T> | null, right: At<T> | null): Piece<T> {
-    if (right !== null && this.#inSubtree(left, right)) {
+  #add(op: InsertOp<T>, left: At<T> | null, right: At<T> | null, adjacent = false): Piece<T> {
+    if (right !== null && this.#inSubtree(left, right, adjacent)) {
       const parent = right[1] > 0 ? this.#split(right[0], right[1]) : right[0];
       const piece = this.#newPiece(op, right, parent, 'L', parent.depth + 1);
       const kids = (parent.leftKids ??= []);
@@ -236,9 +235,11 @@ export class FastList<T> extends CausalList<T> {
    * Whether `right` lies in `left`'s subtree. When `right` is the very next element after `left`
    * (always so for local edits), that is the case exactly when `left` has right children.
    */
-  #inSubtree(left: At<T> | null, right: At<T>): boolean {
-    const next = this.#after(left);
-    if (next === null || next[0] !== right[0] || next[1] !== right[1]) return this.#isAncestor(left, right);
+  #inSubtree(left: At<T> | null, right: At<T>, adjacent: boolean): boolean {
+    if (!adjacent) {
+      const next = this.#after(left);
+      if (next === null || next[0] !== right[0] || next[1] !== right[1]) return this.#isAncestor(left, right);
+    }
     if (left === null) return this.#rootKids.length > 0;
     const [p, k] = left;
     return k < p.length - 1 || (p.rightKids !== null && p.rightKids.length > 0);
