@@ -46,7 +46,14 @@ describe('faults, with real processes and SQLite stores', () => {
     const result = await c.verify(100);
     expect(result.stdout).toContain('converged');
     expect(result.code).toBe(0);
-    for (const i of [0, 1, 2]) expect((await c.status(i)).messages.dropped).toBeGreaterThan(10);
+    // About half of what the actors tried to send was dropped: the fault really was injected.
+    const counts = await Promise.all([0, 1, 2].map(async (i) => (await c.status(i)).messages));
+    for (const m of counts) expect(m.dropped).toBeGreaterThan(0);
+    const dropped = counts.reduce((n, m) => n + m.dropped, 0);
+    const tried = counts.reduce((n, m) => n + m.dropped + m.sent + m.failed, 0);
+    expect(tried).toBeGreaterThan(60);
+    expect(dropped / tried).toBeGreaterThan(0.3);
+    expect(dropped / tried).toBeLessThan(0.7);
     expect(c.allLogs()).not.toContain('equivocation');
   });
 
