@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { runActorProcess, type ActorOptions } from './actor/run.js';
 import type { Interval } from './actor/Mutator.js';
-import { directory, fraction, hostName, integer, interval, localUrls, MAX_MS, peerList, reachableHost } from './cli/flags.js';
+import { directory, fraction, hostName, integer, interval, localUrls, MAX_MS, peerIds, peerList, reachableHost, token } from './cli/flags.js';
 import { runCluster } from './cluster/supervisor.js';
 import { verify } from './cluster/verify.js';
 import { actorId, MAX_ACTOR } from './crdt/ids.js';
@@ -49,8 +49,18 @@ function usage(cmd: Command, message: string): never {
   cmd.error(`error: ${message}`, { exitCode: 2, code: 'crdt-genome.usage' });
 }
 
+/** `--token` is checked here rather than by commander, whose message would print the secret. */
+function tokenOption(cmd: Command, value: string | undefined): string | null {
+  try {
+    return value === undefined ? null : token(value);
+  } catch (err) {
+    const from = cmd.getOptionValueSource('token') === 'env' ? ' (from env `GENOME_TOKEN`)' : '';
+    usage(cmd, `option \`--token <t>\`${from} is invalid: ${(err as Error).message}`);
+  }
+}
+
 function actorOptions(cmd: Command): ActorOptions {
-  const o = cmd.opts<MutationFlags & { actor?: number; count?: number; base?: number; peers?: string[] }>();
+  const o = cmd.opts<MutationFlags & { actor?: number; count?: number; base?: number; peers?: string[]; token?: string }>();
   if (o.actor === undefined) usage(cmd, 'missing `--actor <id>`');
   if (o.base === undefined) usage(cmd, 'missing `--base <port>`');
   let peers: string[];
@@ -69,17 +79,20 @@ function actorOptions(cmd: Command): ActorOptions {
     peers = localUrls(o.host, o.base, count).filter((_, i) => i !== o.actor);
   }
   if (o.actor >= count) usage(cmd, `expected \`--actor\` below the actor count ${count}, got \`${o.actor}\``);
+  const self = actorId(o.actor);
   return {
-    actor: actorId(o.actor),
+    actor: self,
     host: o.host,
     port,
     peers,
+    peerIds: peerIds(peers, self),
     interval: o.interval,
     mutations: o.mutations,
     seed: o.seed ?? randomInt(0x7fffffff),
     verifyIntervalMs: o.verifyInterval,
     syncIntervalMs: o.syncInterval,
     dropRate: o.dropRate,
+    token: tokenOption(cmd, o.token),
     dataDir: o.memory === true ? null : o.dataDir,
     logLevel: o.logLevel,
   };
@@ -98,7 +111,8 @@ export function buildProgram(): Command {
       .option('-a, --actor <id>', 'this actor\'s id (0 .. count-1)', integer(0, MAX_ACTOR))
       .option('-c, --count <n>', 'number of actors', integer(1, MAX_ACTOR + 1))
       .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535))
-      .option('--peers <url,...>', 'base URLs of the other actors (multi-host)', peerList),
+      .option('--peers <url,...>', 'base URLs of the other actors (multi-host), in actor-id order', peerList)
+      .addOption(new Option('--token <t>', 'enables the admin API (/admin/faults), which then requires it (8+ characters; empty: none)').env('GENOME_TOKEN')),
   ).action(async (_opts, cmd: Command) => {
     await runActorProcess(actorOptions(cmd));
   });

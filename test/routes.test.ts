@@ -44,14 +44,15 @@ describe('GET routes', () => {
     expect(res.body).toBe('0001ff');
   });
 
-  it('GET /status reports actor, length, digest, version, pending, matchCount', async () => {
+  it('GET /status reports actor, length, digest, version, pending, matchCount, messages, faults', async () => {
     const { app, state } = setup();
     state.replica.edit((list) => list.insert(0, 7));
     const res = await app.inject({ url: '/status' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       actor: 0, length: 1, digest: digest('07'), version: { '0': 1 }, pending: 0, matchCount: 0, mutations: 1,
-      messages: { sent: 0, dropped: 0, failed: 0, bytesOut: 0 },
+      messages: { sent: 0, dropped: 0, failed: 0, blocked: 0, syncRounds: 0, bytesIn: 0, bytesOut: 0 },
+      faults: { dropRate: 0, partition: [], pauseMutations: false },
     });
   });
 

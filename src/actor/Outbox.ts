@@ -11,9 +11,7 @@ import type { ActorState } from './ActorState.js';
 
 export interface OutboxOptions {
   timeoutMs: number;
-  /** Fraction of replication messages discarded on purpose; the sender treats them as delivered. */
-  dropRate: number;
-  /** Decides which messages are dropped. */
+  /** Decides which messages are dropped (at the drop rate of the actor's live `FaultState`). */
   dropRng: Rng;
   /** Called when storing what a peer sent fails: the actor cannot go on safely. */
   onFatal: (err: unknown) => void;
@@ -21,9 +19,12 @@ export interface OutboxOptions {
 
 /**
  * Carries the replicator's requests over HTTP: asks it what to send (after every event and when
- * its next timer is due), sends each request with a timeout, and reports how it ended. The
- * drop-rate fault is injected here, at the transport; start-up catch-up exchanges are exempt,
- * since an actor that lost its store relies on them not to reuse op ids.
+ * its next timer is due), sends each request with a timeout, and reports how it ended. Faults are
+ * injected here, at the transport, as the actor's `FaultState` says at the time of sending. A
+ * dropped message is treated as delivered; start-up catch-up exchanges are exempt, since an actor
+ * that lost its store relies on them not to reuse op ids. A message to a peer in the partition is
+ * not attempted and is reported as a failure, so the replicator backs off and retries as it would
+ * for a network that does not answer.
  */
 export class Outbox {
   readonly #state: ActorState;
@@ -55,9 +56,16 @@ export class Outbox {
   }
 
   #send({ peer, request }: Outgoing<Gene>): void {
-    const { replica, messages: counts } = this.#state;
+    const { replica, messages: counts, faults } = this.#state;
+    if (faults.cuts(peer)) {
+      counts.blocked++;
+      // The backoff is in the future, so the timer set at the end of this pump retries it.
+      replica.onFailure(peer, request, Date.now());
+      return;
+    }
     const catchUp = request.type === 'sync' && request.catchUp;
-    if (!catchUp && this.#opts.dropRate > 0 && this.#opts.dropRng.next() < this.#opts.dropRate) {
+    const { dropRate } = faults;
+    if (!catchUp && dropRate > 0 && this.#opts.dropRng.next() < dropRate) {
       counts.dropped++;
       replica.onDropped(peer, request);
       queueMicrotask(() => this.pump());
@@ -66,6 +74,7 @@ export class Outbox {
     // Ops travel in binary (wire v2); the sync request itself is a small JSON version vector.
     const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops)] : ['/sync', encodeSyncRequest(request.from, request.version)];
     counts.bytesOut += body.length;
+    if (request.type === 'sync') counts.syncRounds++;
     this.#exchange(peer, request, path, body)
       .catch((err: unknown) => this.#opts.onFatal(err))
       .finally(() => this.pump());
@@ -81,6 +90,7 @@ export class Outbox {
         timeoutMs: this.#opts.timeoutMs,
         ...(typeof body === 'string' ? { accept: `${BINARY_TYPE}, application/json` } : { contentType: BINARY_TYPE }),
       });
+      if (request.type === 'sync') messages.bytesIn += answer.bytes.length;
       reply = request.type === 'push' ? { type: 'push' } : { type: 'sync', ...decodeAnswer(answer.contentType, answer.bytes) };
     } catch (err) {
       if (this.#stopped) return;

@@ -6,7 +6,8 @@ import type { ActorState, Status } from './ActorState.js';
 /**
  * Every `intervalMs`, asks every peer for its status in parallel and logs `match count = N`,
  * N being the peers whose genome digest equals ours. A peer that does not answer counts as no
- * match; that it went away (or came back) is logged once, when it changes.
+ * match; that it went away (or came back) is logged once, when it changes. Peers in the actor's
+ * partition (a runtime fault) are not asked, and count as no match.
  */
 export async function runVerifier(
   state: ActorState,
@@ -23,7 +24,7 @@ export async function runVerifier(
       return;
     }
     const answers = await Promise.all(
-      peers.map(async (url) => {
+      peers.filter((url) => !state.faults.cuts(url)).map(async (url) => {
         try {
           const status = await requestJson<Status>(`${url}/status`, { timeoutMs: opts.timeoutMs });
           if (down.delete(url)) log.info({ peer: url }, `peer ${url} is reachable again`);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { formatId, type ActorId } from '../crdt/ids.js';
 import { versionFromJSON } from '../crdt/version.js';
@@ -13,8 +13,19 @@ import type { ActorState } from './ActorState.js';
 /**
  * The actor's HTTP routes (see README for the contract). `onFatal` is told when storing received
  * ops fails: the list already holds them, so the actor must stop rather than acknowledge them later.
+ * A push or sync from an actor in this actor's partition (a runtime fault) is refused with 503
+ * before anything of it is applied, as a network that does not carry it would.
  */
 export function registerRoutes(app: FastifyInstance, state: ActorState, log: Logger, onFatal: (err: unknown) => void = () => undefined): void {
+  // Bodies that parsed; peers send them with a length (fetch does for strings and bytes).
+  const preValidation = async (req: FastifyRequest): Promise<void> => {
+    const length = Number(req.headers['content-length']);
+    if (Number.isSafeInteger(length)) state.messages.bytesIn += length;
+  };
+  const refuseIfPartitioned = (from: number): void => {
+    if (state.faults.refuses(from)) throw new HttpError(503, `actor ${from} is partitioned from actor ${state.actor}`, 'partitioned');
+  };
+
   app.get('/genome', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(state.hex));
 
   app.get('/status', async () => state.status());
@@ -22,8 +33,9 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   app.get('/healthz', async () => ({ ok: true }));
 
   const pushSchema = { body: { content: { 'application/json': { schema: batchSchema } } } };
-  app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema }, async (req) => {
+  app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema, preValidation }, async (req) => {
     const { from, ops } = readPush(req.body);
+    refuseIfPartitioned(from);
     let result: BatchResult<Gene>;
     try {
       result = state.replica.receivePush(from, ops);
@@ -45,7 +57,8 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     }
   });
 
-  app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema } }, async (req, reply) => {
+  app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema }, preValidation }, async (req, reply) => {
+    refuseIfPartitioned(req.body.from);
     const page = state.replica.serveSync(req.body.from as ActorId, versionFromJSON(req.body.version));
     if (req.headers.accept?.includes(BINARY_TYPE)) {
       const bytes = encodeBinarySyncReply(state.actor, page);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { collectDefaultMetrics } from 'prom-client';
 import type { ActorId } from '../crdt/ids.js';
 import { FastList } from '../crdt/fast/FastList.js';
 import { isGene, type Gene } from '../genome/gene.js';
@@ -13,10 +14,14 @@ import type { Store } from '../sync/store.js';
 import { REQUEST_TIMEOUT_MS } from '../transport/http-client.js';
 import { createHttpServer } from '../transport/http-server.js';
 import { BATCH_BYTES, MAX_BATCH_OPS, wireSize } from '../transport/wire.js';
+import { ActorMetrics } from './ActorMetrics.js';
 import { ActorState } from './ActorState.js';
+import { FaultState } from './FaultState.js';
+import { registerAdminRoutes, registerMetricsRoute } from './lab-routes.js';
 import { runMutator, type Interval } from './Mutator.js';
 import { Outbox } from './Outbox.js';
 import { registerRoutes } from './routes.js';
+import { TimedStore } from './TimedStore.js';
 import { runVerifier } from './Verifier.js';
 
 export interface ActorOptions {
@@ -25,12 +30,17 @@ export interface ActorOptions {
   port: number;
   /** Base URLs of the other actors. */
   peers: string[];
+  /** The actor id of each peer URL (every one of `peers`), for partitions, which name actors by id. */
+  peerIds: ReadonlyMap<string, ActorId>;
   interval: Interval;
   mutations: number | undefined;
   seed: number;
   verifyIntervalMs: number;
   syncIntervalMs: number;
+  /** The initial drop rate; the admin API may change it at runtime. */
   dropRate: number;
+  /** Enables the admin API (`/admin/faults`), which then requires it; null: no admin API. Never logged. */
+  token: string | null;
   /** Where the SQLite store lives; null keeps everything in memory (`--memory`). */
   dataDir: string | null;
   logLevel: LogLevel;
@@ -39,6 +49,7 @@ export interface ActorOptions {
 
 export interface RunningActor {
   readonly state: ActorState;
+  readonly metrics: ActorMetrics;
   readonly url: string;
   /** Stops the loops and the server, and closes the store. */
   stop(): Promise<void>;
@@ -62,14 +73,19 @@ export async function startActor(
     process.exit(1);
   },
 ): Promise<RunningActor> {
+  const unmapped = opts.peers.find((url) => !opts.peerIds.has(url));
+  if (unmapped !== undefined) throw new Error(`peer ${unmapped} has no actor id`);
+  const metrics = new ActorMetrics();
   const store: Store<Gene> = opts.dataDir === null ? new MemoryStore(opts.actor) : SqliteStore.open(storeFile(opts.dataDir, opts.actor), opts.actor, { isValue: isGene });
-  const replica = new Replica(store, (actor) => new FastList<Gene>(actor), opts.peers, syncConfig(opts.syncIntervalMs), Date.now());
-  const state = new ActorState(replica);
-  const loaded = replica.list.version();
-  log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: [...loaded.values()].reduce((a, b) => a + b, 0), mutations: replica.mutations }, `store loaded: ${replica.mutations} own mutations so far`);
+  const replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s)), (actor) => new FastList<Gene>(actor), opts.peers, syncConfig(opts.syncIntervalMs), Date.now());
+  const state = new ActorState(replica, new FaultState(opts.peerIds, opts.dropRate));
+  metrics.watch(state);
+  log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: state.applied, mutations: replica.mutations }, `store loaded: ${replica.mutations} own mutations so far`);
 
   const app = createHttpServer(log);
   registerRoutes(app, state, log, onFatal);
+  registerMetricsRoute(app, metrics);
+  if (opts.token !== null) registerAdminRoutes(app, state.faults, opts.token, log);
   try {
     await app.listen({ host: opts.host, port: opts.port });
   } catch (err) {
@@ -77,25 +93,27 @@ export async function startActor(
     throw err;
   }
   const url = `http://${opts.host}:${opts.port}`;
-  log.info({ url, peers: opts.peers, seed: opts.seed }, `actor ${opts.actor} listening on ${url} (seed ${opts.seed})`);
+  log.info({ url, peers: Object.fromEntries(opts.peerIds), seed: opts.seed, admin: opts.token !== null }, `actor ${opts.actor} listening on ${url} (seed ${opts.seed}${opts.token === null ? '' : '; admin API on'})`);
 
   const stopping = new AbortController();
   const { signal } = stopping;
   const timeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  const outbox = new Outbox(state, log, { timeoutMs, dropRate: opts.dropRate, dropRng: new Rng(opts.seed ^ 0x2545f491), onFatal });
+  const outbox = new Outbox(state, log, { timeoutMs, dropRng: new Rng(opts.seed ^ 0x2545f491), onFatal });
   outbox.pump();
 
   const mutator = (async () => {
     while (!replica.replicator.ready && !signal.aborted) await sleep(20, undefined, { signal }).catch(() => undefined);
     if (signal.aborted) return;
     log.info({ mutations: replica.mutations, version: Object.fromEntries(replica.list.version()) }, `caught up with peers; mutating from counter ${replica.list.nextCounter}`);
-    await runMutator(replica, { interval: opts.interval, limit: opts.mutations, seed: opts.seed }, () => outbox.pump(), signal);
+    const paused = (): boolean => state.faults.pauseMutations;
+    await runMutator(replica, { interval: opts.interval, limit: opts.mutations, seed: opts.seed, paused }, () => outbox.pump(), signal);
     if (!signal.aborted) log.info({ mutations: replica.mutations }, `made all ${replica.mutations} mutations`);
   })().catch(onFatal);
   const verifier = runVerifier(state, opts.peers, { intervalMs: opts.verifyIntervalMs, timeoutMs }, log, signal);
 
   return {
     state,
+    metrics,
     url,
     async stop() {
       stopping.abort();
@@ -111,6 +129,9 @@ export async function startActor(
 export async function runActorProcess(opts: ActorOptions): Promise<void> {
   const log = createLogger(opts.logLevel, { actor: opts.actor });
   const actor = await startActor(opts, log);
+  // Node's own metrics (memory, event loop, GC) only here: their collectors cannot be stopped,
+  // and an actor that runs as the process's program is the only actor in it.
+  collectDefaultMetrics({ register: actor.metrics.registry });
   let stopping = false;
   const shutdown = (why: string): void => {
     if (stopping) return;

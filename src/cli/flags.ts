@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { Interval } from '../actor/Mutator.js';
+import { actorId, type ActorId } from '../crdt/ids.js';
 
 /** Flag parsers for commander: each throws with the expected form and the value it got. */
 
@@ -71,4 +72,24 @@ export function reachableHost(host: string): string {
 /** Base URLs of actors 0..count-1 on one host. */
 export function localUrls(host: string, base: number, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `http://${reachableHost(host)}:${base + i}`);
+}
+
+/**
+ * The admin token: empty means none. It travels in an `Authorization` header, so it is printable
+ * ASCII without spaces; 8 characters at least. The message never repeats the value: it is a secret.
+ */
+export function token(value: string): string | null {
+  if (value === '') return null;
+  if (!/^[\x21-\x7e]*$/.test(value)) throw new InvalidArgumentError('expected printable ASCII characters without spaces (value not shown)');
+  if (value.length < 8) throw new InvalidArgumentError(`expected at least 8 characters, got ${value.length} (value not shown)`);
+  return value;
+}
+
+/**
+ * The actor ids of an actor's peers, from their URLs in actor-id order (this actor's own left out):
+ * 0, 1, 2, ..., skipping `self`. With `--count/--base` that is the actor on port `base + id`; with
+ * `--peers`, the position in the list the user gave when it lists every actor, own URL included.
+ */
+export function peerIds(peers: readonly string[], self: ActorId): Map<string, ActorId> {
+  return new Map(peers.map((url, i) => [url, actorId(i < self ? i : i + 1)]));
 }

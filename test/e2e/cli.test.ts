@@ -8,7 +8,7 @@ describe('crdt-genome CLI', () => {
   it('-h lists the actor flags and the subcommands', async () => {
     const { code, stdout } = await runCli(['-h']);
     expect(code).toBe(0);
-    for (const flag of ['--actor', '--count', '--base', '--host', '--peers', '--interval', '--mutations', '--seed', '--verify-interval', '--sync-interval', '--drop-rate', '--data-dir', '--memory', '--log-level', 'cluster', 'verify']) {
+    for (const flag of ['--actor', '--count', '--base', '--host', '--peers', '--interval', '--mutations', '--seed', '--verify-interval', '--sync-interval', '--drop-rate', '--data-dir', '--memory', '--token', 'GENOME_TOKEN', '--log-level', 'cluster', 'verify']) {
       expect(stdout).toContain(flag);
     }
   });
@@ -46,6 +46,8 @@ describe('crdt-genome CLI', () => {
     [['-a', '0', '-c', '3', '-b', '9000', '--drop-rate', 'half'], ['--drop-rate', 'half']],
     [['-a', '0', '-c', '3', '-b', '9000', '--sync-interval', '0'], ['--sync-interval', '0']],
     [['-a', '0', '-c', '3', '-b', '9000', '--data-dir', ''], ['--data-dir']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--token', 'short'], ['--token', 'at least 8']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--token', 'with a space'], ['--token', 'without spaces']],
     [['-c', '3', '-b', '9000'], ['--actor']],
     [['-a', '0', '-b', '9000'], ['--count']],
     [['cluster', '--count', '0'], ['--count', '0']],
@@ -65,6 +67,35 @@ describe('crdt-genome CLI', () => {
       for (const m of mentions) expect(lines[0]).toContain(m);
     });
   }
+
+  it('checks a token from env `GENOME_TOKEN` as `--token`, without printing it', async () => {
+    const proc = startCli(['-a', '0', '-c', '1', '-b', '9000', '--memory'], { GENOME_TOKEN: 'secret\n' });
+    expect(await proc.exited).toBe(2);
+    const lines = proc.stderr.join('').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('--token');
+    expect(lines[0]).toContain('GENOME_TOKEN');
+    expect(lines[0]).not.toContain('secret');
+  });
+
+  it('serves the admin API only with a token, and never logs it', async () => {
+    const base = await freeBase(2);
+    const token = 'cli-token-0123456789';
+    const withToken = startCli(['-a', '0', '-c', '2', '-b', String(base), '--memory', '--log-level', 'debug'], { GENOME_TOKEN: token });
+    const without = startCli(['-a', '1', '-c', '2', '-b', String(base), '--memory', '--token', '']);
+    const admin = (i: number, auth = token) => fetch(`http://127.0.0.1:${base + i}/admin/faults`, { headers: { authorization: `Bearer ${auth}` }, signal: AbortSignal.timeout(2000) });
+    await waitFor('both actors to serve', () => Promise.all([0, 1].map((i) => getJson(`http://127.0.0.1:${base + i}/healthz`))));
+    expect((await admin(0)).status).toBe(200);
+    expect((await admin(0, 'wrong-token-0123456')).status).toBe(401);
+    expect((await admin(1)).status).toBe(404);
+    const metrics = await fetch(`http://127.0.0.1:${base}/metrics`, { signal: AbortSignal.timeout(2000) });
+    expect(await metrics.text()).toMatch(/^process_cpu_seconds_total /m);
+    withToken.child.kill('SIGTERM');
+    without.child.kill('SIGTERM');
+    expect(await withToken.exited).toBe(0);
+    expect(withToken.stderr.join('')).toContain('admin request refused');
+    expect(withToken.stderr.join('')).not.toContain(token);
+  });
 
   it('takes `--actor=0` as well as `--actor 0`, serves, and exits 0 on SIGTERM', async () => {
     const base = await freeBase(2);

@@ -21,10 +21,10 @@ describe('a peer that accepts connections and never answers', () => {
     const base = await freeBase(3);
     await new Promise<void>((resolve) => blackHole.listen(base + 2, '127.0.0.1', resolve));
     const url = (i: number) => `http://127.0.0.1:${base + i}`;
-    const common = { host: '127.0.0.1', interval: { min: 0, max: 2 }, mutations: 200, verifyIntervalMs: 200, syncIntervalMs: 500, dropRate: 0, dataDir: null, logLevel: 'silent' as const };
+    const common = { host: '127.0.0.1', interval: { min: 0, max: 2 }, mutations: 200, verifyIntervalMs: 200, syncIntervalMs: 500, dropRate: 0, token: null, dataDir: null, logLevel: 'silent' as const };
     for (const i of [0, 1]) {
       const a = await startActor(
-        { ...common, actor: actorId(i), port: base + i, peers: [url(1 - i), url(2)], seed: i },
+        { ...common, actor: actorId(i), port: base + i, peers: [url(1 - i), url(2)], peerIds: new Map([[url(1 - i), actorId(1 - i)], [url(2), actorId(2)]]), seed: i },
         pino({ level: 'silent' }),
       );
       running.push(a);

@@ -1,0 +1,37 @@
+import { performance } from 'node:perf_hooks';
+import type { ActorId } from '../crdt/ids.js';
+import type { Op } from '../crdt/ops.js';
+import type { Store } from '../sync/store.js';
+
+/**
+ * A store that reports how long each write takes, in seconds, to `observe`. The timing lives
+ * here, at the actor, so the stores and the sync protocol stay free of clocks.
+ */
+export class TimedStore<T> implements Store<T> {
+  readonly #inner: Store<T>;
+  readonly #observe: (seconds: number) => void;
+
+  constructor(inner: Store<T>, observe: (seconds: number) => void) {
+    this.#inner = inner;
+    this.#observe = observe;
+  }
+
+  get actor(): ActorId {
+    return this.#inner.actor;
+  }
+
+  load(): Op<T>[] {
+    return this.#inner.load();
+  }
+
+  /** A write that throws is not observed: the actor stops on it anyway. */
+  append(ops: readonly Op<T>[]): void {
+    const start = performance.now();
+    this.#inner.append(ops);
+    this.#observe((performance.now() - start) / 1000);
+  }
+
+  close(): void {
+    this.#inner.close();
+  }
+}
