@@ -143,7 +143,7 @@ export const WORKLOADS: Record<string, Workload> = {
 /** The genome-merge check: what the reference list renders for the union of the three op sets. */
 function referenceMerge(states: Uint8Array[]): number[] {
   const list = new ReferenceList<number>(actorId(99));
-  const all: Op<number>[] = states.flatMap((s) => decodeSnapshot(s));
+  const all: Op<number>[] = states.flatMap((s) => [...decodeSnapshot(s, actorId(99)).appliedOps()]);
   for (const op of all) list.apply(op);
   if (list.pendingCount > 0) throw new Error('reference merge left ops pending');
   return list.toArray();

@@ -53,7 +53,7 @@ describe('binary batches (v2, run-length)', () => {
   });
 });
 
-describe('columns (v3) and snapshots', () => {
+describe('columns (v3)', () => {
   it('round-trip any ops, and refuse damaged bytes', async () => {
     const { decodeColumns, encodeColumns } = await import('../src/crdt/batch-codec.js');
     fc.assert(
@@ -64,21 +64,6 @@ describe('columns (v3) and snapshots', () => {
         if (ops.length > 0) expect(() => decodeColumns(bytes.subarray(0, bytes.length - 1))).toThrow();
       }),
       { numRuns: 200 },
-    );
-  });
-
-  it('a snapshot loads into a replica equal to the one saved', async () => {
-    const { decodeSnapshot, encodeSnapshot } = await import('../src/store/snapshot.js');
-    fc.assert(
-      fc.property(scenarioArb(4, 80), (scenario) => {
-        const run = play((a) => new FastList<number>(a), scenario);
-        const source = run.lists[0]!;
-        const loaded = new FastList<number>(actorId(9));
-        for (const op of decodeSnapshot(encodeSnapshot(source))) expect(loaded.apply(op)).toBe('applied');
-        expect(loaded.toArray()).toEqual(source.toArray());
-        expect(loaded.version()).toEqual(source.version());
-      }),
-      { numRuns: 100 },
     );
   });
 });

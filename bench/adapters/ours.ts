@@ -83,19 +83,13 @@ export const adapter: Adapter = {
     return new Text(list);
   },
   encodeText: (doc) => encodeSnapshot((doc as Text).list),
-  decodeText(bytes, agent) {
-    const list = new FastList<number>(actorId(agent));
-    applyAll(list, decodeSnapshot(bytes));
-    return new Text(list);
-  },
+  decodeText: (bytes, agent) => new Text(decodeSnapshot(bytes, actorId(agent))),
   newList: (agent) => new Genes(new FastList(actorId(agent))),
   encodeList: (doc) => encodeSnapshot((doc as Genes).list),
-  decodeList(bytes, agent) {
-    const list = new FastList<number>(actorId(agent));
-    applyAll(list, decodeSnapshot(bytes));
-    return new Genes(list);
-  },
+  decodeList: (bytes, agent) => new Genes(decodeSnapshot(bytes, actorId(agent))),
+  /** Load the other replica's state, then apply the ops this one lacks. */
   mergeList(into, bytes) {
-    applyAll((into as Genes).list, decodeSnapshot(bytes));
+    const list = (into as Genes).list;
+    applyAll(list, [...decodeSnapshot(bytes, actorId(0xffff)).appliedOps(list.version())]);
   },
 };

@@ -1,4 +1,4 @@
-import { pushVarint, readVarint } from './codec.js';
+import { pushVarint, pushZigzag, readVarint, readZigzag } from './codec.js';
 import type { ActorId, OpId } from './ids.js';
 import type { DeleteOp, InsertOp, Op } from './ops.js';
 
@@ -101,7 +101,7 @@ function encodeRuns(ops: readonly Op<number>[], out: number[], values: number[])
     } else {
       pushRef(out, first.id, first.target);
       const step = n > 1 ? (ops[i + 1] as DeleteOp).target.counter - first.target.counter : 0;
-      pushVarint(out, step >= 0 ? step * 2 : -step * 2 - 1);
+      pushZigzag(out, step);
     }
     i += n;
     prev = (ops[i - 1] as Op<number>).id;
@@ -134,8 +134,7 @@ function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v
     if (head & 1) {
       const target = readRef(bytes, r, id0);
       if (target === null) throw new Error('a delete needs a target');
-      const z = readVarint(bytes, r);
-      const step = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      const step = readZigzag(bytes, r);
       for (let k = 0; k < n; k++) {
         const t = target.counter + k * step;
         if (t < 1) throw new Error('delete target out of range');

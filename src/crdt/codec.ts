@@ -67,6 +67,16 @@ export function readVarint(buf: Uint8Array, r: { pos: number }): number {
   return n;
 }
 
+/** A signed integer as a varint: 0, -1, 1, -2, ... as 0, 1, 2, 3, ... */
+export function pushZigzag(out: number[], n: number): void {
+  pushVarint(out, n >= 0 ? n * 2 : -n * 2 - 1);
+}
+
+export function readZigzag(buf: Uint8Array, r: { pos: number }): number {
+  const z = readVarint(buf, r);
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
 function pushId(out: number[], id: OpId): void {
   pushVarint(out, id.actor);
   pushVarint(out, id.counter);

@@ -69,6 +69,32 @@ export class ContentTree<T> {
     return this.#root.total;
   }
 
+  /** A tree of `pieces`, in this order, built bottom-up with nodes three quarters full. */
+  static of<T>(pieces: readonly Piece<T>[]): ContentTree<T> {
+    const tree = new ContentTree<T>();
+    if (pieces.length === 0) return tree;
+    const fill = (MAX * 3) >> 2;
+    let level: Node<T>[] = [];
+    for (let i = 0; i < pieces.length; i += fill) {
+      const leaf = newLeaf<T>(null, pieces.slice(i, i + fill));
+      for (const p of leaf.pieces) p.leaf = leaf;
+      recount(leaf);
+      level.push(leaf);
+    }
+    while (level.length > 1) {
+      const up: Node<T>[] = [];
+      for (let i = 0; i < level.length; i += fill) {
+        const inner: Inner<T> = { isLeaf: false, parent: null, visible: 0, total: 0, children: level.slice(i, i + fill) };
+        for (const c of inner.children) c.parent = inner;
+        recount(inner);
+        up.push(inner);
+      }
+      level = up;
+    }
+    tree.#root = level[0] as Node<T>;
+    return tree;
+  }
+
   /** The piece holding the element at visible `index`, and the element's offset in it. */
   findVisible(index: number): [Piece<T>, number] {
     let node = this.#root;

@@ -6,6 +6,7 @@ import { formatVersion, type VersionVector } from '../version.js';
 import { ContentTree, type Piece } from './ContentTree.js';
 import { IdIndex } from './IdIndex.js';
 import { OpLog } from './OpLog.js';
+import { checkState, linkPieces, type ListState, type PieceState } from './state.js';
 
 /** An element: a piece and an offset in it. */
 type At<T> = [Piece<T>, number];
@@ -18,9 +19,9 @@ type At<T> = [Piece<T>, number];
  * pieces, deletes from a compact log (see INTERNALS.md).
  */
 export class FastList<T> extends CausalList<T> {
-  readonly #tree = new ContentTree<T>();
-  readonly #ids = new IdIndex<T>();
-  readonly #log = new OpLog();
+  #tree = new ContentTree<T>();
+  #ids = new IdIndex<T>();
+  #log = new OpLog();
   /** The root's right children, in sibling order (the root has no left children). */
   readonly #rootKids: Piece<T>[] = [];
   /** The piece of the last local edit and the visible index of its first element: local edits cluster. */
@@ -29,6 +30,34 @@ export class FastList<T> extends CausalList<T> {
 
   constructor(actor: ActorId, options: ListOptions<T> = {}) {
     super(actor, options);
+  }
+
+  /**
+   * A list with a saved state (`exportState`), rebuilt without applying any op again. Throws on
+   * a state that is not consistent (see `checkState`); nothing is pending.
+   */
+  static fromState<T>(actor: ActorId, state: ListState<T>, options: ListOptions<T> = {}): FastList<T> {
+    const list = new FastList<T>(actor, options);
+    const { pieces, rootKids } = linkPieces(state.pieces);
+    list.#ids = IdIndex.of(pieces);
+    list.#log = OpLog.of(state.log);
+    checkState(pieces, state.log);
+    list.#tree = ContentTree.of(pieces);
+    list.#rootKids.push(...rootKids);
+    return list;
+  }
+
+  /** The whole state but pending ops: pieces in list order with their tree links, and the op log. */
+  exportState(): ListState<T> {
+    const index = new Map<Piece<T>, number>();
+    const pieces: PieceState<T>[] = [];
+    for (const p of this.#tree.pieces()) {
+      index.set(p, pieces.length);
+      pieces.push({ actor: p.actor, counter: p.counter, values: p.values.slice(), deleted: p.deleted, olA: p.olA, olC: p.olC, orA: p.orA, orC: p.orC, parent: -1, side: p.side });
+    }
+    let i = 0;
+    for (const p of this.#tree.pieces()) (pieces[i++] as PieceState<T>).parent = p.parent === null ? -1 : (index.get(p.parent) as number);
+    return { pieces, log: this.#log.state() };
   }
 
   get length(): number {

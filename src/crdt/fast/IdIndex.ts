@@ -15,6 +15,30 @@ interface Entry<T> {
 export class IdIndex<T> {
   readonly #byActor = new Map<number, Entry<T>[]>();
 
+  /** An index of `pieces` (any order); throws when two of them share an element. */
+  static of<T>(pieces: readonly Piece<T>[]): IdIndex<T> {
+    const index = new IdIndex<T>();
+    const byActor = new Map<number, Piece<T>[]>();
+    for (const p of pieces) {
+      const list = byActor.get(p.actor);
+      if (list === undefined) byActor.set(p.actor, [p]);
+      else list.push(p);
+    }
+    for (const [actor, list] of byActor) {
+      list.sort((a, b) => a.counter - b.counter);
+      const entries: Entry<T>[] = [];
+      let last: Entry<T> | undefined;
+      for (const p of list) {
+        if (last !== undefined && p.counter < last.end) throw new Error(`element a${actor}.${p.counter} is in two pieces`);
+        if (last !== undefined && p.counter === last.end) last.pieces.push(p);
+        else entries.push((last = { start: p.counter, end: p.counter, pieces: [p] }));
+        last.end = p.counter + p.length;
+      }
+      index.#byActor.set(actor, entries);
+    }
+    return index;
+  }
+
   /** A new piece; its counters come after every element of its actor seen so far. */
   add(piece: Piece<T>): void {
     let entries = this.#byActor.get(piece.actor);

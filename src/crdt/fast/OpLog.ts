@@ -1,4 +1,5 @@
 import type { ActorId, OpId } from '../ids.js';
+import type { LogState } from './state.js';
 
 /** An actor's deletes, in counter order: their counters and targets. */
 interface Deletes {
@@ -10,13 +11,44 @@ interface Deletes {
 /**
  * What a list needs to remember about its ops beyond its elements: how many of each actor's ops
  * it holds, what each delete removed, and the order ops were applied in (a causal order), as
- * numbers rather than op objects. Inserts are read back from the elements themselves.
+ * numbers rather than op objects. Inserts are read back from the elements themselves. The order
+ * is kept in runs of one actor's consecutive ops: typing, and taking in a peer's batch, make long
+ * runs, so the order costs little memory and loads at once.
  */
 export class OpLog {
   readonly #held = new Map<ActorId, number>();
   readonly #deletes = new Map<number, Deletes>();
-  /** Applied op ids in application order, packed as counter * 65536 + actor. */
-  readonly #order: number[] = [];
+  /** The order applied, as runs: (actor, first counter, length) triples. */
+  #runs: number[] = [];
+
+  /** A log from a saved state; throws unless the order holds each actor's ops 1..held in counter order. */
+  static of(state: LogState): OpLog {
+    const log = new OpLog();
+    for (const [actor, n] of state.held) log.#held.set(actor as ActorId, n);
+    for (const d of state.deletes) {
+      const { counters } = d;
+      if (d.targetActors.length !== counters.length || d.targetCounters.length !== counters.length) throw new Error(`deletes of a${d.actor} do not line up`);
+      for (let i = 1; i < counters.length; i++) if ((counters[i] as number) <= (counters[i - 1] as number)) throw new Error(`deletes of a${d.actor} are out of order`);
+      log.#deletes.set(d.actor, { counters, targetActors: d.targetActors, targetCounters: d.targetCounters });
+    }
+    const next = new Map<number, number>();
+    const runs = state.order;
+    if (runs.length % 3 !== 0) throw new Error('the order is not in runs');
+    for (let i = 0; i < runs.length; i += 3) {
+      const [actor, first, length] = [runs[i] as number, runs[i + 1] as number, runs[i + 2] as number];
+      if (first !== (next.get(actor) ?? 0) + 1 || length < 1) throw new Error(`op a${actor}.${first} is out of order`);
+      next.set(actor, first + length - 1);
+    }
+    for (const [actor, n] of log.#held) if ((next.get(actor) ?? 0) !== n) throw new Error(`a${actor} holds ${n} ops, ${next.get(actor) ?? 0} in order`);
+    if (next.size !== log.#held.size) throw new Error('ops in order from an actor not held');
+    log.#runs = runs.slice();
+    return log;
+  }
+
+  state(): LogState {
+    const deletes = [...this.#deletes].map(([actor, d]) => ({ actor, counters: [...d.counters], targetActors: [...d.targetActors], targetCounters: [...d.targetCounters] }));
+    return { held: [...this.#held], deletes, order: this.#runs.slice() };
+  }
 
   held(actor: ActorId): number {
     return this.#held.get(actor) ?? 0;
@@ -28,7 +60,10 @@ export class OpLog {
 
   applied(actor: ActorId, counter: number): void {
     this.#held.set(actor, counter);
-    this.#order.push(counter * 65536 + actor);
+    const runs = this.#runs;
+    const n = runs.length;
+    if (n > 0 && runs[n - 3] === actor && (runs[n - 2] as number) + (runs[n - 1] as number) === counter) runs[n - 1] = (runs[n - 1] as number) + 1;
+    else runs.push(actor, counter, 1);
   }
 
   deleted(actor: ActorId, counter: number, target: OpId): void {
@@ -58,10 +93,11 @@ export class OpLog {
 
   /** Applied op ids, in the order applied; with `except`, only those that version does not cover. */
   *order(except?: ReadonlyMap<ActorId, number>): Generator<OpId> {
-    for (const packed of this.#order) {
-      const actor = (packed % 65536) as ActorId;
-      const counter = Math.floor(packed / 65536);
-      if (except === undefined || counter > (except.get(actor) ?? 0)) yield { actor, counter };
+    const runs = this.#runs;
+    for (let i = 0; i < runs.length; i += 3) {
+      const actor = runs[i] as ActorId;
+      const end = (runs[i + 1] as number) + (runs[i + 2] as number);
+      for (let counter = Math.max(runs[i + 1] as number, (except?.get(actor) ?? 0) + 1); counter < end; counter++) yield { actor, counter };
     }
   }
 }
