@@ -7,57 +7,14 @@ import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { runActorProcess, type ActorOptions } from './actor/run.js';
-import type { Interval } from './actor/Mutator.js';
-import { directory, fraction, hostName, integer, interval, localUrls, MAX_MS, peerIds, peerList, reachableHost, token } from './cli/flags.js';
-import { runCluster } from './cluster/supervisor.js';
+import { addActorFlags, tokenOption, usage, type MutationFlags } from './cli/actor-flags.js';
+import { registerCluster } from './cli/cluster-command.js';
+import { hostName, integer, localUrls, MAX_MS, peerIds, peerList, reachableHost } from './cli/flags.js';
 import { verify } from './cluster/verify.js';
 import { actorId, MAX_ACTOR } from './crdt/ids.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
 import { replayCommand, runSim } from './sim/index.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-
-interface MutationFlags {
-  host: string;
-  interval: Interval;
-  mutations?: number;
-  seed?: number;
-  verifyInterval: number;
-  syncInterval: number;
-  dropRate: number;
-  dataDir: string;
-  memory?: boolean;
-  logLevel: LogLevel;
-}
-
-/** Flags shared by an actor and a cluster of them. */
-function addActorFlags(cmd: Command): Command {
-  return cmd
-    .option('--host <addr>', 'address to bind', hostName, '127.0.0.1')
-    .addOption(new Option('--interval <min-max>', 'random wait between mutations, in ms (0-0: as fast as possible)').argParser(interval).default({ min: 0, max: 20000 }, '0-20000'))
-    .option('--mutations <n>', 'stop mutating after this many mutations (default: unlimited)', integer(0))
-    .option('--seed <n>', 'seed of the mutation RNG (default: random, logged)', integer(0, 0xffffffff))
-    .option('--verify-interval <ms>', 'how often the verifier polls peers', integer(1, MAX_MS), 5000)
-    .option('--sync-interval <ms>', 'how often anti-entropy runs with the next peer in turn', integer(1, MAX_MS), 1000)
-    .option('--drop-rate <p>', 'fault injection: discard this fraction of outgoing replication messages', fraction, 0)
-    .option('--data-dir <dir>', 'where the SQLite store lives (<dir>/actor-<id>.db)', directory, './data')
-    .option('--memory', 'keep nothing on disk')
-    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default('info'));
-}
-
-function usage(cmd: Command, message: string): never {
-  cmd.error(`error: ${message}`, { exitCode: 2, code: 'crdt-genome.usage' });
-}
-
-/** `--token` is checked here rather than by commander, whose message would print the secret. */
-function tokenOption(cmd: Command, value: string | undefined): string | null {
-  try {
-    return value === undefined ? null : token(value);
-  } catch (err) {
-    const from = cmd.getOptionValueSource('token') === 'env' ? ' (from env `GENOME_TOKEN`)' : '';
-    usage(cmd, `option \`--token <t>\`${from} is invalid: ${(err as Error).message}`);
-  }
-}
 
 function actorOptions(cmd: Command): ActorOptions {
   const o = cmd.opts<MutationFlags & { actor?: number; count?: number; base?: number; peers?: string[]; token?: string }>();
@@ -117,28 +74,7 @@ export function buildProgram(): Command {
     await runActorProcess(actorOptions(cmd));
   });
 
-  addActorFlags(
-    program
-      .command('cluster')
-      .description('spawn and supervise a local cluster of actors')
-      .option('-c, --count <n>', 'number of actors', integer(1, 32), 3)
-      .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535), 8000),
-  ).action(async (o: MutationFlags & { count: number; base: number }, cmd: Command) => {
-    if (o.base + o.count - 1 > 65535) usage(cmd, `expected \`--base\` + \`--count\` - 1 to be a port <= 65535, got \`${o.base + o.count - 1}\``);
-    const log = createLogger(o.logLevel, { component: 'cluster' });
-    const seed = o.seed ?? randomInt(0x7fffffff);
-    const urls = localUrls(o.host, o.base, o.count);
-    log.info({ urls, seed }, `starting ${o.count} actors: ${urls.join(' ')} (seed ${seed}; actor i uses seed + i)`);
-    const actorArgs = (i: number): string[] => [
-      '--actor', String(i), '--count', String(o.count), '--base', String(o.base), '--host', o.host,
-      '--interval', `${o.interval.min}-${o.interval.max}`, '--seed', String((seed + i) % 0x1_0000_0000),
-      '--verify-interval', String(o.verifyInterval), '--sync-interval', String(o.syncInterval),
-      '--drop-rate', String(o.dropRate), '--data-dir', o.dataDir, '--log-level', o.logLevel,
-      ...(o.mutations === undefined ? [] : ['--mutations', String(o.mutations)]),
-      ...(o.memory === true ? ['--memory'] : []),
-    ];
-    process.exitCode = await runCluster({ count: o.count, actorArgs, cli: process.argv[1] as string }, log);
-  });
+  registerCluster(program);
 
   program
     .command('verify')

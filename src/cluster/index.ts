@@ -1,6 +1,8 @@
 /**
- * Programs that look after a group of actors: the local cluster supervisor and the one-shot
- * convergence check.
+ * Programs that look after a group of actors: the lab (a local cluster with its supervisor,
+ * dashboard and nemesis) and the one-shot convergence check.
  */
-export { runCluster, type ClusterOptions } from './supervisor.js';
+export { runLab, type LabRunOptions } from './run.js';
+export { planNemesis, type Action, type Plan } from './nemesis.js';
+export type { Report } from './report.js';
 export { verify, type VerifyOptions } from './verify.js';

@@ -17,6 +17,8 @@ export interface RequestOptions {
   body?: string | Uint8Array;
   contentType?: string;
   accept?: string;
+  /** e.g. `Authorization` */
+  headers?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -29,7 +31,7 @@ export interface Answer {
 /** A request with a hard timeout; non-2xx answers and network errors become RequestError. */
 export async function request(url: string, options: RequestOptions = {}): Promise<Answer> {
   const { method = 'GET', body, timeoutMs = REQUEST_TIMEOUT_MS } = options;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   if (options.accept !== undefined) headers.accept = options.accept;
   try {

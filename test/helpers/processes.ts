@@ -8,11 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
-/** A base port such that base..base+count-1 are free, below the ephemeral range. */
+/**
+ * A base port such that base..base+count-1 are free, below the ephemeral range; base - 1 too,
+ * where `crdt-genome cluster` puts its dashboard by default.
+ */
 export async function freeBase(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * (12000 - count));
-    const ok = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
+    const base = 20001 + Math.floor(Math.random() * (12000 - count));
+    const ok = await Promise.all(Array.from({ length: count + 1 }, (_, i) => portFree(base - 1 + i)));
     if (ok.every(Boolean)) return base;
   }
   throw new Error('no free ports found');

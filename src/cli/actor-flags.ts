@@ -1,0 +1,46 @@
+import { Command, Option } from 'commander';
+import type { Interval } from '../actor/Mutator.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { directory, fraction, hostName, integer, interval, MAX_MS, token } from './flags.js';
+
+export interface MutationFlags {
+  host: string;
+  interval: Interval;
+  mutations?: number;
+  seed?: number;
+  verifyInterval: number;
+  syncInterval: number;
+  dropRate: number;
+  dataDir: string;
+  memory?: boolean;
+  logLevel: LogLevel;
+}
+
+/** Flags shared by an actor and a cluster of them. */
+export function addActorFlags(cmd: Command): Command {
+  return cmd
+    .option('--host <addr>', 'address to bind', hostName, '127.0.0.1')
+    .addOption(new Option('--interval <min-max>', 'random wait between mutations, in ms (0-0: as fast as possible)').argParser(interval).default({ min: 0, max: 20000 }, '0-20000'))
+    .option('--mutations <n>', 'stop mutating after this many mutations (default: unlimited)', integer(0))
+    .option('--seed <n>', 'seed of the mutation RNG (default: random, logged)', integer(0, 0xffffffff))
+    .option('--verify-interval <ms>', 'how often the verifier polls peers', integer(1, MAX_MS), 5000)
+    .option('--sync-interval <ms>', 'how often anti-entropy runs with the next peer in turn', integer(1, MAX_MS), 1000)
+    .option('--drop-rate <p>', 'fault injection: discard this fraction of outgoing replication messages', fraction, 0)
+    .option('--data-dir <dir>', 'where the SQLite store lives (<dir>/actor-<id>.db)', directory, './data')
+    .option('--memory', 'keep nothing on disk')
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default('info'));
+}
+
+export function usage(cmd: Command, message: string): never {
+  cmd.error(`error: ${message}`, { exitCode: 2, code: 'crdt-genome.usage' });
+}
+
+/** `--token` is checked here rather than by commander, whose message would print the secret. */
+export function tokenOption(cmd: Command, value: string | undefined): string | null {
+  try {
+    return value === undefined ? null : token(value);
+  } catch (err) {
+    const from = cmd.getOptionValueSource('token') === 'env' ? ' (from env `GENOME_TOKEN`)' : '';
+    usage(cmd, `option \`--token <t>\`${from} is invalid: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,265 @@
+import type { Status } from '../actor/ActorState.js';
+import type { Logger } from '../log.js';
+import { request, requestJson } from '../transport/http-client.js';
+import type { ActorView, Faults, LabControl, LabEvent, LabSnapshot } from '../web/types.js';
+import type { Supervisor } from './Supervisor.js';
+
+export interface LabOptions {
+  /** Base URL of actor i. */
+  urls: string[];
+  /** The actors' admin token. */
+  token: string;
+  supervisor: Supervisor;
+  /** Actors held back at the start (late joiners); started by `restart`. */
+  held: ReadonlySet<number>;
+  /** Drop rate the actors start with (`--drop-rate`). */
+  dropRate: number;
+  pollMs: number;
+  log: Logger;
+}
+
+const HISTORY = 1200;
+const EVENTS = 200;
+const REQUEST_MS = 1000;
+
+const noFaults = (dropRate: number): Faults => ({ dropRate, partition: [], pauseMutations: false });
+
+/**
+ * The cluster runner's view and control of its actors: it polls every actor's status and genome,
+ * keeps the history the dashboard draws, and carries out fault actions through the supervisor
+ * (kill, restart, late start) and the actors' admin API (partition, drop rate, pause). The faults
+ * it wants are kept per actor and set again when an actor comes back up, so they survive restarts.
+ * It also records the highest own op counter it has seen from each actor: ops it must not lose.
+ */
+export class Lab implements LabControl {
+  readonly #opts: LabOptions;
+  readonly #started = Date.now();
+  readonly #views: ActorView[];
+  readonly #wanted: Faults[];
+  readonly #held: Set<number>;
+  readonly #observed: number[];
+  readonly #history: LabSnapshot['history'] = [];
+  readonly #events: LabEvent[] = [];
+  readonly #listeners = new Set<(s: LabSnapshot) => void>();
+  #lastConvergedAt: number | null = null;
+  #wasConverged = false;
+  #nemesis = false;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(opts: LabOptions) {
+    this.#opts = opts;
+    this.#held = new Set(opts.held);
+    this.#wanted = opts.urls.map(() => noFaults(opts.dropRate));
+    this.#observed = opts.urls.map(() => 0);
+    this.#views = opts.urls.map((url, id) => ({ id, url, phase: this.#held.has(id) ? 'held' : 'starting', length: null, digest: null, genome: null, version: {}, pending: 0, mutations: 0, faults: noFaults(opts.dropRate) }));
+  }
+
+  /** Start the actors not held back, and poll them. */
+  start(): void {
+    this.#opts.urls.forEach((_, i) => this.#held.has(i) || this.#opts.supervisor.start(i));
+    void this.#poll();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  set nemesis(running: boolean) {
+    this.#nemesis = running;
+    this.#changed();
+  }
+
+  /** ms since the lab started */
+  now(): number {
+    return Date.now() - this.#started;
+  }
+
+  snapshot(): LabSnapshot {
+    return {
+      t: this.now(),
+      actors: this.#views.map((v) => ({ ...v, version: { ...v.version }, faults: { ...v.faults, partition: [...v.faults.partition] } })),
+      distinct: this.distinct(),
+      lastConvergedAt: this.#lastConvergedAt,
+      nemesis: this.#nemesis,
+      history: [...this.#history],
+      events: [...this.#events],
+    };
+  }
+
+  subscribe(listener: (s: LabSnapshot) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Distinct genomes among the actors that are up. */
+  distinct(): number {
+    return new Set(this.#views.filter((v) => v.phase === 'up').map((v) => v.digest)).size;
+  }
+
+  /** Every actor up, all with one genome, versions equal, nothing pending. */
+  converged(): boolean {
+    const [first] = this.#views;
+    if (first === undefined) return true;
+    const version = JSON.stringify(first.version);
+    return this.#views.every((v) => v.phase === 'up' && v.digest === first.digest && v.pending === 0 && JSON.stringify(v.version) === version);
+  }
+
+  /** Highest own op counter seen from each actor during the run. */
+  observed(): readonly number[] {
+    return this.#observed;
+  }
+
+  /** Per actor, its own ops that some actor lacks now (from the last poll). */
+  lost(): number {
+    return this.#observed.reduce((sum, max, i) => sum + Math.max(0, max - Math.min(...this.#views.map((v) => v.version[String(i)] ?? 0))), 0);
+  }
+
+  event(kind: LabEvent['kind'], actors: number[], text: string, level: 'info' | 'error' = 'info'): void {
+    this.#events.push({ t: this.now(), kind, actors, text });
+    if (this.#events.length > EVENTS) this.#events.shift();
+    this.#opts.log[level]({ event: kind, actors }, text);
+    this.#changed();
+  }
+
+  async kill(actor: number): Promise<void> {
+    this.#check(actor);
+    if (!this.#opts.supervisor.running(actor)) throw new Error(`actor ${actor} is not running`);
+    await this.#opts.supervisor.kill(actor);
+    this.event('kill', [actor], `actor ${actor} killed (kill -9)`);
+  }
+
+  /** Start a stopped or held actor; a running one is killed first. */
+  async restart(actor: number): Promise<void> {
+    this.#check(actor);
+    const { supervisor } = this.#opts;
+    const late = this.#held.delete(actor);
+    if (supervisor.running(actor)) await supervisor.kill(actor);
+    supervisor.start(actor);
+    this.#view(actor).phase = 'starting';
+    this.event(late ? 'start' : 'restart', [actor], late ? `actor ${actor} joins late` : `actor ${actor} restarted`);
+  }
+
+  async partition(groups: number[][]): Promise<void> {
+    const all = this.#views.map((v) => v.id);
+    for (const id of groups.flat()) this.#check(id);
+    const groupOf = new Map<number, number[]>();
+    for (const g of groups) for (const id of g) groupOf.set(id, g);
+    // An actor in no group is on its own.
+    for (const id of all) {
+      const mine = groupOf.get(id) ?? [id];
+      this.#wanted[id] = { ...(this.#wanted[id] as Faults), partition: all.filter((x) => !mine.includes(x)) };
+    }
+    await this.#applyAll();
+    this.event('partition', groups.flat(), `partition: ${groups.map((g) => `{${g.join(',')}}`).join(' | ')}`);
+  }
+
+  /** Join the partition back into one, leaving drop rates and pauses. */
+  async unpartition(): Promise<void> {
+    this.#wanted.forEach((w, i) => (this.#wanted[i] = { ...w, partition: [] }));
+    await this.#applyAll();
+    this.event('heal', [], 'partition healed');
+  }
+
+  async heal(): Promise<void> {
+    this.#wanted.forEach((_, i) => (this.#wanted[i] = noFaults(0)));
+    await this.#applyAll();
+    this.event('heal', [], 'healed: no partition, no drops, mutations resumed');
+  }
+
+  async setDropRate(actor: number | 'all', rate: number): Promise<void> {
+    for (const id of this.#targets(actor)) this.#wanted[id] = { ...(this.#wanted[id] as Faults), dropRate: rate };
+    await this.#applyAll();
+    this.event('drop', this.#targets(actor), `drop rate ${rate} on ${actor === 'all' ? 'every actor' : `actor ${actor}`}`);
+  }
+
+  async pauseMutations(actor: number | 'all', paused: boolean): Promise<void> {
+    for (const id of this.#targets(actor)) this.#wanted[id] = { ...(this.#wanted[id] as Faults), pauseMutations: paused };
+    await this.#applyAll();
+    this.event(paused ? 'pause' : 'resume', this.#targets(actor), `mutations ${paused ? 'paused' : 'resumed'} on ${actor === 'all' ? 'every actor' : `actor ${actor}`}`);
+  }
+
+  /** An actor exited: down, and the exit noted if nobody asked for it. */
+  exited(actor: number, how: string, deliberate: boolean): void {
+    const view = this.#view(actor);
+    view.phase = 'down';
+    if (!deliberate) this.event('exit', [actor], `actor ${actor} exited unexpectedly (${how})`, 'error');
+    else this.#changed();
+  }
+
+  #check(actor: number): void {
+    if (!Number.isInteger(actor) || actor < 0 || actor >= this.#views.length) throw new Error(`no actor ${actor}`);
+  }
+
+  #targets(actor: number | 'all'): number[] {
+    if (actor === 'all') return this.#views.map((v) => v.id);
+    this.#check(actor);
+    return [actor];
+  }
+
+  #view(actor: number): ActorView {
+    return this.#views[actor] as ActorView;
+  }
+
+  /** Set the wanted faults on every actor that answers; the others get them when they come up. */
+  async #applyAll(): Promise<void> {
+    await Promise.all(this.#views.map((v) => (v.phase === 'up' || v.phase === 'starting' ? this.#apply(v.id) : undefined)));
+  }
+
+  async #apply(actor: number): Promise<void> {
+    const view = this.#view(actor);
+    try {
+      const answer = await requestJson<{ faults: Faults }>(`${view.url}/admin/faults`, {
+        method: 'POST',
+        body: JSON.stringify(this.#wanted[actor]),
+        headers: { authorization: `Bearer ${this.#opts.token}` },
+        timeoutMs: REQUEST_MS,
+      });
+      view.faults = answer.faults;
+    } catch (err) {
+      this.#opts.log.debug({ actor, err: (err as Error).message }, `could not set faults on actor ${actor}`);
+    }
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#stopped) return;
+    await Promise.all(this.#views.map((v) => this.#pollOne(v)));
+    this.#afterPoll();
+    if (!this.#stopped) this.#timer = setTimeout(() => void this.#poll(), this.#opts.pollMs);
+  }
+
+  async #pollOne(view: ActorView): Promise<void> {
+    if (!this.#opts.supervisor.running(view.id)) return;
+    try {
+      const status = await requestJson<Status & { faults: Faults }>(`${view.url}/status`, { timeoutMs: REQUEST_MS });
+      if (status.digest !== view.digest || view.genome === null) {
+        view.genome = Buffer.from((await request(`${view.url}/genome`, { timeoutMs: REQUEST_MS })).bytes).toString('utf8');
+      }
+      if (!this.#opts.supervisor.running(view.id)) return; // killed while we asked
+      const cameUp = view.phase !== 'up';
+      Object.assign(view, { phase: 'up', length: status.length, digest: status.digest, version: status.version, pending: status.pending, mutations: status.mutations, faults: status.faults });
+      for (const [id, n] of Object.entries(status.version)) this.#observed[Number(id)] = Math.max(this.#observed[Number(id)] ?? 0, n);
+      if (cameUp && JSON.stringify(status.faults) !== JSON.stringify(this.#wanted[view.id])) await this.#apply(view.id);
+    } catch {
+      if (this.#opts.supervisor.running(view.id)) view.phase = 'starting';
+    }
+  }
+
+  #afterPoll(): void {
+    const t = this.now();
+    const up = this.#views.filter((v) => v.phase === 'up').length;
+    this.#history.push({ t, distinct: this.distinct(), up });
+    if (this.#history.length > HISTORY) this.#history.shift();
+    const converged = this.converged();
+    if (converged) this.#lastConvergedAt = t;
+    if (converged && !this.#wasConverged) this.event('converged', [], 'every actor holds the same genome');
+    else this.#changed();
+    this.#wasConverged = converged;
+  }
+
+  #changed(): void {
+    const snapshot = this.snapshot();
+    for (const listener of this.#listeners) listener(snapshot);
+  }
+}

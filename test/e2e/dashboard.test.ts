@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freeBase, groupAlive, killAll, startCli, tmpDataDir, waitFor, type Proc } from '../helpers/processes.js';
+
+/** Debian's Chromium, installed by `.ci/run`; the flags keep it off the (closed) network. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOTS = 'test-results';
+
+let browser: Browser;
+let cluster: Proc;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  killAll();
+});
+
+/** The dashboard URL the runner printed (it carries the token). */
+async function dashboardUrl(proc: Proc): Promise<string> {
+  return waitFor('the dashboard URL', () => /dashboard: (http:\/\/\S+)/.exec(proc.stderr.join(''))?.[1]);
+}
+
+const phase = (page: Page, id: number): Promise<string | null> => page.getByTestId(`actor-${id}`).getAttribute('data-phase');
+
+/** Every cell of the match matrix shows equal genomes. */
+async function allEqual(page: Page, n: number): Promise<boolean> {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) if ((await page.getByTestId(`match-${i}-${j}`).getAttribute('data-equal')) !== 'true') return false;
+  }
+  return (await page.getByTestId('distinct').getAttribute('data-distinct')) === '1';
+}
+
+describe('the lab dashboard in Chromium', () => {
+  it('shows 3 actors converging; kill one from the page, it shows down; restart it, it converges again', async () => {
+    const base = await freeBase(3);
+    cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--dashboard-port', String(base - 1), '--data-dir', tmpDataDir(), '--interval', '20-200', '--mutations', '40', '--verify-interval', '500', '--seed', '11']);
+    const url = await dashboardUrl(cluster);
+    expect(url).toMatch(/\?token=/);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(url);
+    // The token leaves the address bar once the page has it.
+    await waitFor('the token to leave the address bar', () => !page.url().includes('token'));
+
+    for (const id of [0, 1, 2]) await waitFor(`actor ${id} up`, async () => (await phase(page, id)) === 'up', 30_000);
+    await waitFor('all genomes equal in the matrix', () => allEqual(page, 3), 60_000, 250);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: `${SCREENSHOTS}/dashboard-converged.png`, fullPage: true });
+
+    await page.getByTestId('kill-1').click();
+    await waitFor('actor 1 down', async () => (await phase(page, 1)) === 'down', 10_000);
+    await page.screenshot({ path: `${SCREENSHOTS}/dashboard-killed.png`, fullPage: true });
+
+    await page.getByTestId('restart-1').click();
+    await waitFor('actor 1 up again', async () => (await phase(page, 1)) === 'up', 30_000);
+    await waitFor('all genomes equal again', () => allEqual(page, 3), 60_000, 250);
+    await page.screenshot({ path: `${SCREENSHOTS}/dashboard-restarted.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('without the token, the page watches but cannot act', async () => {
+    const url = new URL(await dashboardUrl(cluster));
+    url.search = '';
+    const page = await browser.newPage();
+    await page.goto(url.toString());
+    await waitFor('actor 0 shown', async () => (await phase(page, 0)) !== null);
+    const kill = page.getByTestId('kill-0');
+    expect((await kill.isDisabled()) || !(await kill.isVisible())).toBe(true);
+    expect(await page.locator('#readonly-note').isVisible()).toBe(true);
+    const refused = await page.evaluate(async () => (await fetch('/api/actors/0/kill', { method: 'POST' })).status);
+    expect(refused).toBe(401);
+    // Pages still connected to the event stream do not keep the runner from stopping.
+    cluster.child.kill('SIGTERM');
+    expect(await cluster.exited).toBe(0);
+    await waitFor('every process of the lab to exit', () => !groupAlive(cluster));
+  });
+});

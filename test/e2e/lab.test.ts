@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { freeBase, getJson, groupAlive, killAll, runCli, startCli, tmpDataDir, waitFor } from '../helpers/processes.js';
+
+afterAll(killAll);
+
+interface Report {
+  faults: number;
+  converged: boolean;
+  convergeMs: number;
+  ops: number;
+  lost: number;
+}
+
+const SEED = 20261122;
+
+describe('the lab: crdt-genome cluster with a nemesis', () => {
+  it(`survives a ~20 s seeded nemesis (seed ${SEED}): converged, nothing lost, hundreds of ops`, async () => {
+    const base = await freeBase(4);
+    const args = ['cluster', '--count', '4', '--base', String(base), '--data-dir', tmpDataDir(), '--interval', '10-100', '--nemesis', '--duration', '20000', '--seed', String(SEED), '--report', 'json', '--sync-interval', '300'];
+    const result = await runCli(args, 90_000);
+    const lines = result.stdout.trim().split('\n');
+    const report = JSON.parse(lines.at(-1) as string) as Report;
+    // Replay: crdt-genome <the same args> (the schedule and the mutations follow the seed).
+    expect(report, `nemesis run, replay with: crdt-genome ${args.join(' ')}\n${result.stderr.slice(-3000)}`).toMatchObject({ converged: true, lost: 0 });
+    expect(Object.keys(report).sort()).toEqual(['convergeMs', 'converged', 'faults', 'lost', 'ops']);
+    expect(report.faults).toBeGreaterThan(5);
+    expect(report.ops).toBeGreaterThan(200);
+    expect(result.code).toBe(0);
+    // Logs go to stderr; stdout holds only the report.
+    expect(lines).toHaveLength(1);
+    expect(result.stderr).toMatch(/killed \(kill -9\)/);
+    expect(result.stderr).toMatch(/joins late/);
+  });
+
+  it('an actor refuses admin requests without the token (401) and changes nothing; SIGTERM leaves no process behind', async () => {
+    const base = await freeBase(3);
+    const token = 'lab-test-token-0123';
+    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--data-dir', tmpDataDir(), '--interval', '50-200'], { GENOME_TOKEN: token });
+    const actor = `http://127.0.0.1:${base + 1}`;
+    await waitFor('actor 1 up', () => getJson(`${actor}/status`));
+    const before = (await getJson<{ faults: unknown }>(`${actor}/status`)).faults;
+    for (const authorization of [undefined, 'Bearer wrong-token-123', `Basic ${token}`]) {
+      const res = await fetch(`${actor}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify({ pauseMutations: true, dropRate: 1 }) });
+      expect(res.status).toBe(401);
+    }
+    expect((await getJson<{ faults: unknown }>(`${actor}/status`)).faults).toEqual(before);
+    // The dashboard's controls are guarded the same way.
+    const dashboard = `http://127.0.0.1:${base - 1}`;
+    expect((await fetch(`${dashboard}/api/actors/1/kill`, { method: 'POST' })).status).toBe(401);
+    expect((await getJson<{ actors: Array<{ phase: string }> }>(`${dashboard}/api/snapshot`)).actors[1]?.phase).not.toBe('down');
+    // The token never appears on a command line.
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(token);
+    // With the token, the runner's admin calls work: pause actor 1 from the dashboard.
+    const ok = await fetch(`${dashboard}/api/pause`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ actor: 1, paused: true }) });
+    expect(ok.status).toBe(200);
+    await waitFor('actor 1 paused', async () => (await getJson<{ faults: { pauseMutations: boolean } }>(`${actor}/status`)).faults.pauseMutations);
+    cluster.child.kill('SIGTERM');
+    expect(await cluster.exited).toBe(0);
+    await waitFor('every process of the lab to exit', () => !groupAlive(cluster));
+  });
+
+  it('refuses contradictory flags with exit 2 and one line', async () => {
+    for (const [args, needle] of [
+      [['cluster', '--nemesis', '--memory'], '--memory'],
+      [['cluster', '--report', 'json'], '--duration'],
+      [['cluster', '--base', '9000', '--dashboard-port', '9001'], '--dashboard-port'],
+      [['cluster', '--report', 'xml'], '--report'],
+    ] as const) {
+      const r = await runCli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(needle);
+    }
+  });
+});
