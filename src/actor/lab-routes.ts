@@ -1,8 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { MAX_ACTOR } from '../crdt/ids.js';
-import { HttpError } from '../transport/http-server.js';
+import { requireBearer } from '../transport/bearer.js';
 import type { Faults } from '../web/types.js';
 import type { ActorMetrics } from './ActorMetrics.js';
 import type { FaultState } from './FaultState.js';
@@ -31,16 +30,7 @@ const faultsSchema = {
  * The token is checked before the body is read, so a refused request changes nothing.
  */
 export function registerAdminRoutes(app: FastifyInstance, faults: FaultState, token: string, log: Logger): void {
-  // Digests have equal lengths, as timingSafeEqual needs, and say nothing of the token's length.
-  const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
-  const expected = sha256(token);
-  const onRequest = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const given = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (given !== undefined && timingSafeEqual(sha256(given), expected)) return;
-    log.warn({ ip: req.ip, route: `${req.method} ${req.url}` }, `admin request refused: ${given === undefined ? 'no bearer token' : 'wrong token'}`);
-    void reply.header('www-authenticate', 'Bearer');
-    throw new HttpError(401, 'expected the header `Authorization: Bearer <token>` with this actor\'s token', 'unauthorized');
-  };
+  const onRequest = requireBearer(token, (req, why) => log.warn({ ip: req.ip, route: `${req.method} ${req.url}` }, `admin request refused: ${why}`));
 
   app.get('/admin/faults', { onRequest }, async () => ({ faults: faults.toJSON() }));
 

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createHttpServer } from '../transport/http-server.js';
 import { loadAssets } from './assets.js';
-import { requireBearer } from './auth.js';
+import { requireBearer } from '../transport/bearer.js';
 import { registerControlRoutes } from './control-routes.js';
 import { DEFAULT_TIMING, SnapshotStream, type StreamTiming } from './SnapshotStream.js';
 import type { LabControl } from './types.js';
@@ -29,7 +29,7 @@ const HEADERS = {
 } as const;
 
 export function createDashboard(lab: LabControl, opts: DashboardOptions): FastifyInstance {
-  const auth = requireBearer(opts.token);
+  const auth = requireBearer(opts.token, (req, why) => opts.log.warn({ ip: req.ip, route: `${req.method} ${req.url}` }, `dashboard control refused: ${why}`));
   const assets = loadAssets();
   const timing = opts.timing ?? DEFAULT_TIMING;
   const app = createHttpServer(opts.log);
