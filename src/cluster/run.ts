@@ -60,7 +60,7 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
   });
   const plan = opts.nemesis && opts.durationMs !== null ? planNemesis(opts.seed, opts.count, opts.durationMs) : null;
   const lab = new Lab({ urls: opts.urls, token: opts.token, supervisor, held: new Set(plan?.held), dropRate: opts.dropRate, pollMs: POLL_MS, log });
-  lab.subscribe((s) => status.update(s));
+  const unsubscribe = lab.subscribe((s) => status.update(s));
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const onSignal = (signal: NodeJS.Signals): void => stop(signal, exitCode);
   for (const signal of signals) process.on(signal, onSignal);
@@ -82,6 +82,7 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
       lab.nemesis = false;
       if (!stopping.signal.aborted) {
         const report = await healAndConverge(lab, opts, faults, stopping.signal);
+        unsubscribe();
         status.clear();
         process.stdout.write(`${opts.report === 'json' ? reportJson(report) : reportText(report)}\n`);
         if (exitCode === 0) exitCode = report.converged && report.lost === 0 ? 0 : 1;
@@ -89,6 +90,7 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
       }
     }
   } finally {
+    unsubscribe();
     lab.stop();
     await supervisor.stopAll();
     await dashboard?.close();
