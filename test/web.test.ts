@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -82,10 +82,41 @@ describe('page and snapshot', () => {
     expect(res.body).toBe(readFileSync(new URL(`../web/${file}`, import.meta.url), 'utf8'));
   });
 
+  it('serves every ES module in web/, and every module the page imports, transitively', async () => {
+    const { app } = setup();
+    const files = readdirSync(new URL('../web/', import.meta.url)).filter((name) => name.endsWith('.js'));
+    expect(files).toContain('app.js');
+    for (const file of files) {
+      const res = await app.inject({ url: `/${file}` });
+      expect(res.statusCode, file).toBe(200);
+      expect(res.headers['content-type'], file).toMatch(/^text\/javascript; charset=utf-8/);
+      expect(res.body, file).toBe(readFileSync(new URL(`../web/${file}`, import.meta.url), 'utf8'));
+    }
+    expect((await app.inject({ url: '/' })).body).toContain('<script type="module" src="/app.js"></script>');
+    const seen = new Set<string>();
+    const queue = ['/app.js'];
+    for (let url = queue.shift(); url !== undefined; url = queue.shift()) {
+      if (seen.has(url)) continue;
+      seen.add(url);
+      const res = await app.inject({ url });
+      expect(res.statusCode, `${url}, imported by the page`).toBe(200);
+      for (const [, name] of res.body.matchAll(/^import\s[^;]*?\sfrom\s+'\.\/([\w-]+\.js)';/gm)) queue.push(`/${name}`);
+    }
+    expect([...seen].sort()).toEqual(files.map((file) => `/${file}`).sort());
+  });
+
+  it('serves nothing outside web/', async () => {
+    const { app } = setup();
+    for (const url of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/index.html', '/x.js', '/app.js/']) {
+      expect((await app.inject({ url })).statusCode, url).toBe(404);
+    }
+  });
+
   it('the page carries the test ids the browser test relies on', async () => {
     const { app } = setup();
     const html = (await app.inject({ url: '/' })).body;
-    const js = (await app.inject({ url: '/app.js' })).body;
+    const files = readdirSync(new URL('../web/', import.meta.url)).filter((name) => name.endsWith('.js'));
+    const js = (await Promise.all(files.map((file) => app.inject({ url: `/${file}` })))).map((res) => res.body).join('\n');
     expect(html).toContain('data-testid="match-matrix"');
     expect(html).toContain('data-testid="distinct"');
     for (const id of ['actor-${id}', 'kill-${id}', 'restart-${id}', 'match-${a.id}-${b.id}']) expect(js).toContain(`'data-testid': \`${id}\``);

@@ -1,0 +1,115 @@
+// One row per actor: its phase, figures, faults, controls (kill, restart, pause, drop rate) and genome.
+
+import { act } from './api.js';
+import { byId, h } from './dom.js';
+import { DROP_RATES, fmtInt, fmtRate, fmtVersion } from './format.js';
+import { drawGenome, geneTooltip } from './genome.js';
+import { snap } from './state.js';
+import { hideTooltip } from './tooltip.js';
+
+/** One row per actor id, built once and updated in place (keeps focus and open selects intact). */
+export const rows = new Map();
+
+function dropSelect(label) {
+  const select = h('select', { class: 'drop-select', 'aria-label': label });
+  for (const rate of DROP_RATES) select.append(h('option', { value: String(rate), text: `drop ${fmtRate(rate)}` }));
+  return select;
+}
+
+function setSelectRate(select, rate) {
+  // While its own request runs, the select shows what the user chose, not the stale state.
+  if (select.disabled) return;
+  const value = String(rate);
+  if (![...select.options].some((o) => o.value === value)) select.append(h('option', { value, text: `drop ${fmtRate(rate)}` }));
+  select.value = value;
+}
+
+function buildRow(actor) {
+  const id = actor.id;
+  const field = (label, cls = '') => {
+    const value = h('span', { class: `v ${cls}` });
+    return [h('span', { class: 'field' }, h('span', { class: 'k', text: label }), value), value];
+  };
+  const [lengthField, length] = field('len');
+  const [digestField, digest] = field('digest', 'mono');
+  const [pendingField, pending] = field('pending');
+  const [mutationsField, mutations] = field('mutations');
+  const [versionField, version] = field('version', 'mono');
+  versionField.classList.add('version');
+  const phase = h('span', { class: 'phase' });
+  const faults = h('span', { class: 'faults' });
+  const kill = h('button', { type: 'button', class: 'bad', 'data-testid': `kill-${id}`, text: 'kill' });
+  const restart = h('button', { type: 'button', 'data-testid': `restart-${id}`, text: 'restart' });
+  const pause = h('button', { type: 'button', text: 'pause' });
+  const drop = dropSelect(`drop rate of actor ${id}`);
+  const canvas = h('canvas', { class: 'genome', 'aria-label': `genome of actor ${id}` });
+  const strip = h('div', { class: 'strip' }, canvas);
+  const el = h(
+    'div',
+    { class: 'actor', 'data-testid': `actor-${id}`, 'data-phase': actor.phase },
+    h('div', { class: 'actor-id', title: actor.url }, h('span', { class: 'hash', text: '#' }), String(id)),
+    h('div', { class: 'actor-meta' }, phase, lengthField, digestField, pendingField, mutationsField, versionField, faults),
+    h('div', { class: 'actor-controls control' }, kill, restart, pause, drop),
+    strip,
+  );
+  const row = { id, el, phase, length, digest, pending, mutations, version, faults, kill, restart, pause, drop, canvas, strip, drawn: '', layout: null, genome: '' };
+  kill.addEventListener('click', () => act(kill, `kill ${id}`, `/api/actors/${id}/kill`));
+  restart.addEventListener('click', () => act(restart, `restart ${id}`, `/api/actors/${id}/restart`));
+  pause.addEventListener('click', () => {
+    const paused = row.actor.faults.pauseMutations;
+    act(pause, `${paused ? 'resume' : 'pause'} ${id}`, '/api/pause', { actor: id, paused: !paused });
+  });
+  drop.addEventListener('change', () => act(drop, `drop rate of ${id}`, '/api/drop-rate', { actor: id, rate: Number(drop.value) }));
+  canvas.addEventListener('mousemove', (event) => geneTooltip(row, event));
+  canvas.addEventListener('mouseleave', hideTooltip);
+  return row;
+}
+
+export function ensureRows() {
+  const container = byId('actors');
+  const ids = snap.actors.map((a) => a.id).join(',');
+  if (container.dataset.ids !== ids) {
+    rows.clear();
+    container.replaceChildren(...snap.actors.map((a) => {
+      const row = buildRow(a);
+      rows.set(a.id, row);
+      return row.el;
+    }));
+    container.dataset.ids = ids;
+  }
+}
+
+export function renderActors(stripWidth) {
+  const maxLength = snap.actors.reduce((max, a) => Math.max(max, a.genome === null ? 0 : a.genome.length / 2), 0);
+  for (const actor of snap.actors) updateRow(rows.get(actor.id), actor, maxLength, stripWidth);
+}
+
+function updateRow(row, actor, maxLength, stripWidth) {
+  row.actor = actor;
+  row.el.dataset.phase = actor.phase;
+  row.phase.textContent = actor.phase;
+  row.phase.dataset.phase = actor.phase;
+  row.length.textContent = actor.length === null ? '–' : fmtInt.format(actor.length);
+  row.digest.textContent = actor.digest === null ? '–' : actor.digest.slice(0, 8);
+  row.digest.title = actor.digest ?? '';
+  row.pending.textContent = fmtInt.format(actor.pending);
+  row.pending.classList.toggle('warn', actor.pending > 0);
+  row.mutations.textContent = fmtInt.format(actor.mutations);
+  row.version.textContent = fmtVersion(actor.version) || '–';
+
+  const f = actor.faults;
+  const chips = [];
+  if (f.dropRate > 0) chips.push(h('span', { class: 'chip drop', text: `drop ${fmtRate(f.dropRate)}` }));
+  if (f.partition.length > 0) chips.push(h('span', { class: 'chip partition', text: `cut off from ${f.partition.join(', ')}` }));
+  if (f.pauseMutations) chips.push(h('span', { class: 'chip pause', text: 'paused' }));
+  row.faults.replaceChildren(...chips);
+
+  const running = actor.phase === 'up' || actor.phase === 'starting';
+  row.kill.disabled = !running;
+  row.restart.textContent = actor.phase === 'held' ? 'start' : 'restart';
+  row.pause.textContent = f.pauseMutations ? 'resume' : 'pause';
+  row.pause.classList.toggle('active', f.pauseMutations);
+  setSelectRate(row.drop, f.dropRate);
+
+  drawGenome(row, actor, maxLength, stripWidth);
+}

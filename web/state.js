@@ -1,0 +1,37 @@
+// What the page knows: the control token, the latest snapshot and when it came, and how to redraw.
+
+/** The token lives in memory only: it leaves the address bar (and screenshots, and history). */
+function takeToken() {
+  const url = new URL(location.href);
+  const value = url.searchParams.get('token');
+  if (value === null) return null;
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  return value === '' ? null : value;
+}
+
+export const token = takeToken();
+
+/** Latest snapshot, and when (performance.now()) it arrived, to tick the clocks between snapshots. */
+export let snap = null;
+let receivedAt = 0;
+
+export function setSnapshot(snapshot) {
+  snap = snapshot;
+  receivedAt = performance.now();
+}
+
+/** Lab time now, extrapolated from the last snapshot. */
+export const labNow = () => (snap === null ? 0 : snap.t + (performance.now() - receivedAt));
+
+/** Draws the whole page from `snap`: set by app.js, which knows every part. */
+let renderer = () => {};
+
+export function setRenderer(render) {
+  renderer = render;
+}
+
+/** Draws the page again from the latest snapshot, if one has come. */
+export function redraw() {
+  if (snap !== null) renderer();
+}
