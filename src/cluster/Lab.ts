@@ -1,4 +1,5 @@
 import type { Status } from '../actor/ActorState.js';
+import { digest } from '../genome/render.js';
 import type { Logger } from '../log.js';
 import { request, requestJson } from '../transport/http-client.js';
 import type { ActorView, Faults, LabControl, LabEvent, LabSnapshot } from '../web/types.js';
@@ -38,6 +39,8 @@ export class Lab implements LabControl {
   readonly #wanted: Faults[];
   readonly #held: Set<number>;
   readonly #observed: number[];
+  /** The digest of the genome each view shows. */
+  readonly #genomeDigests: Array<string | null>;
   readonly #history: LabSnapshot['history'] = [];
   readonly #events: LabEvent[] = [];
   readonly #listeners = new Set<(s: LabSnapshot) => void>();
@@ -52,6 +55,7 @@ export class Lab implements LabControl {
     this.#held = new Set(opts.held);
     this.#wanted = opts.urls.map(() => noFaults(opts.dropRate));
     this.#observed = opts.urls.map(() => 0);
+    this.#genomeDigests = opts.urls.map(() => null);
     this.#views = opts.urls.map((url, id) => ({ id, url, phase: this.#held.has(id) ? 'held' : 'starting', length: null, digest: null, genome: null, version: {}, pending: 0, mutations: 0, faults: noFaults(opts.dropRate) }));
   }
 
@@ -233,8 +237,13 @@ export class Lab implements LabControl {
     if (!this.#opts.supervisor.running(view.id)) return;
     try {
       const status = await requestJson<Status & { faults: Faults }>(`${view.url}/status`, { timeoutMs: REQUEST_MS });
-      if (status.digest !== view.digest || view.genome === null) {
-        view.genome = Buffer.from((await request(`${view.url}/genome`, { timeoutMs: REQUEST_MS })).bytes).toString('utf8');
+      if (status.digest !== this.#genomeDigests[view.id]) {
+        const text = Buffer.from((await request(`${view.url}/genome`, { timeoutMs: REQUEST_MS })).bytes).toString('utf8');
+        // The genome may have changed since the status: keep it only if it is the status's one.
+        if (digest(text) === status.digest) {
+          view.genome = text;
+          this.#genomeDigests[view.id] = status.digest;
+        }
       }
       if (!this.#opts.supervisor.running(view.id)) return; // killed while we asked
       const cameUp = view.phase !== 'up';
