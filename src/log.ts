@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -11,12 +12,22 @@ export const PRETTY_ENV = 'GENOME_LOG_PRETTY';
 
 /**
  * Logs go to stderr: readable lines on a terminal, JSON lines otherwise (pipes, files,
- * log collectors). Pretty printing is synchronous so nothing is lost on exit.
+ * log collectors). Pretty printing is synchronous so nothing is lost on exit. With `write`, each
+ * line goes there instead (without its newline), e.g. above a live status line.
  */
-export function createLogger(level: LogLevel, bindings: Record<string, unknown> = {}): Logger {
+export function createLogger(level: LogLevel, bindings: Record<string, unknown> = {}, write?: (line: string) => void): Logger {
   const usePretty = process.stderr.isTTY === true || process.env[PRETTY_ENV] === '1';
+  const to =
+    write === undefined
+      ? undefined
+      : new Writable({
+          write(chunk: Buffer | string, _encoding, done) {
+            for (const line of String(chunk).split('\n')) if (line !== '') write(line);
+            done();
+          },
+        });
   const stream = usePretty
-    ? pretty({ destination: 2, sync: true, colorize: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
-    : pino.destination({ fd: 2, sync: true });
+    ? pretty({ destination: to ?? 2, sync: true, colorize: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
+    : (to ?? pino.destination({ fd: 2, sync: true }));
   return pino({ level, base: bindings }, stream);
 }

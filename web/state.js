@@ -1,13 +1,21 @@
 // What the page knows: the control token, the latest snapshot and when it came, and how to redraw.
 
-/** The token lives in memory only: it leaves the address bar (and screenshots, and history). */
+/**
+ * The token leaves the address bar (and screenshots, and history) and is kept for this tab only
+ * (sessionStorage), so a reload keeps the controls; closing the tab forgets it.
+ */
 function takeToken() {
   const url = new URL(location.href);
   const value = url.searchParams.get('token');
-  if (value === null) return null;
+  if (value === null) return sessionStorage.getItem('lab-token');
   url.searchParams.delete('token');
   history.replaceState(history.state, '', url.pathname + url.search + url.hash);
-  return value === '' ? null : value;
+  if (value === '') {
+    sessionStorage.removeItem('lab-token');
+    return null;
+  }
+  sessionStorage.setItem('lab-token', value);
+  return value;
 }
 
 export const token = takeToken();

@@ -128,16 +128,18 @@ export async function startActor(
 /** Run an actor as the process's program: stop cleanly on SIGINT/SIGTERM/SIGHUP or when the parent goes. */
 export async function runActorProcess(opts: ActorOptions): Promise<void> {
   const log = createLogger(opts.logLevel, { actor: opts.actor });
-  const actor = await startActor(opts, log);
-  // Node's own metrics (memory, event loop, GC) only here: their collectors cannot be stopped,
-  // and an actor that runs as the process's program is the only actor in it.
-  collectDefaultMetrics({ register: actor.metrics.registry });
+  // Listen for the end before starting, which takes a while (the store loads): a signal or the
+  // parent's death during start-up must not leave the actor running.
+  let actor: RunningActor | null = null;
   let stopping = false;
   const shutdown = (why: string): void => {
     if (stopping) return;
     stopping = true;
     log.info(`stopping (${why})`);
-    actor.stop().then(
+    if (actor !== null) stop(actor);
+  };
+  const stop = (running: RunningActor): void => {
+    running.stop().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'error while stopping');
@@ -147,5 +149,13 @@ export async function runActorProcess(opts: ActorOptions): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
   // Started by `crdt-genome cluster` with an IPC channel: exit when the parent goes away.
-  if (process.send !== undefined) process.on('disconnect', () => shutdown('parent went away'));
+  if (process.send !== undefined) {
+    process.on('disconnect', () => shutdown('parent went away'));
+    if (!process.connected) shutdown('parent went away');
+  }
+  actor = await startActor(opts, log);
+  if (stopping) return stop(actor); // asked to stop while starting
+  // Node's own metrics (memory, event loop, GC) only here: their collectors cannot be stopped,
+  // and an actor that runs as the process's program is the only actor in it.
+  collectDefaultMetrics({ register: actor.metrics.registry });
 }

@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { runLab } from '../cluster/run.js';
-import { createLogger, PRETTY_ENV } from '../log.js';
+import { PRETTY_ENV } from '../log.js';
 import { addActorFlags, tokenOption, usage, type MutationFlags } from './actor-flags.js';
 import { integer, localUrls, MAX_MS } from './flags.js';
 
@@ -49,10 +49,8 @@ export function registerCluster(program: Command): void {
     const durationMs = o.duration ?? (o.nemesis ? NEMESIS_DURATION_MS : null);
     if (durationMs === null && cmd.getOptionValueSource('report') === 'cli') usage(cmd, 'expected `--duration <ms>` or `--nemesis` with `--report`: only a timed run ends with a report');
     const token = tokenOption(cmd, o.token) ?? randomBytes(18).toString('base64url');
-    const log = createLogger(o.logLevel, { component: 'cluster' });
     const seed = o.seed ?? randomInt(0x7fffffff);
     const urls = localUrls(o.host, o.base, o.count);
-    log.info({ urls, seed }, `starting ${o.count} actors: ${urls.join(' ')} (seed ${seed}; actor i uses seed + i)`);
     const actorArgs = (i: number): string[] => [
       '--actor', String(i), '--count', String(o.count), '--base', String(o.base), '--host', o.host,
       '--interval', `${o.interval.min}-${o.interval.max}`, '--seed', String((seed + i) % 0x1_0000_0000),
@@ -78,7 +76,7 @@ export function registerCluster(program: Command): void {
       durationMs,
       convergeTimeoutMs: o.convergeTimeout,
       report: o.report,
-      log,
+      logLevel: o.logLevel,
     });
   });
 }

@@ -24,6 +24,7 @@ const EVENTS = 200;
 const REQUEST_MS = 1000;
 
 const noFaults = (dropRate: number): Faults => ({ dropRate, partition: [], pauseMutations: false });
+const sameFaults = (a: Faults, b: Faults): boolean => a.dropRate === b.dropRate && a.pauseMutations === b.pauseMutations && a.partition.length === b.partition.length && a.partition.every((x, i) => x === b.partition[i]);
 
 /**
  * The cluster runner's view and control of its actors: it polls every actor's status and genome,
@@ -39,6 +40,9 @@ export class Lab implements LabControl {
   readonly #wanted: Faults[];
   readonly #held: Set<number>;
   readonly #observed: number[];
+  /** When each actor was last seen to have the faults wanted of it (ms, wall clock); null: not since they changed. */
+  readonly #confirmed: Array<number | null>;
+  #lastRoundStart = 0;
   /** The digest of the genome each view shows. */
   readonly #genomeDigests: Array<string | null>;
   readonly #history: LabSnapshot['history'] = [];
@@ -56,6 +60,7 @@ export class Lab implements LabControl {
     this.#wanted = opts.urls.map(() => noFaults(opts.dropRate));
     this.#observed = opts.urls.map(() => 0);
     this.#genomeDigests = opts.urls.map(() => null);
+    this.#confirmed = opts.urls.map(() => null);
     this.#views = opts.urls.map((url, id) => ({ id, url, phase: this.#held.has(id) ? 'held' : 'starting', length: null, digest: null, genome: null, version: {}, pending: 0, mutations: 0, faults: noFaults(opts.dropRate) }));
   }
 
@@ -153,7 +158,7 @@ export class Lab implements LabControl {
     // An actor in no group is on its own.
     for (const id of all) {
       const mine = groupOf.get(id) ?? [id];
-      this.#wanted[id] = { ...(this.#wanted[id] as Faults), partition: all.filter((x) => !mine.includes(x)) };
+      this.#want(id, { partition: all.filter((x) => !mine.includes(x)) });
     }
     await this.#applyAll();
     this.event('partition', groups.flat(), `partition: ${groups.map((g) => `{${g.join(',')}}`).join(' | ')}`);
@@ -161,33 +166,39 @@ export class Lab implements LabControl {
 
   /** Join the partition back into one, leaving drop rates and pauses. */
   async unpartition(): Promise<void> {
-    this.#wanted.forEach((w, i) => (this.#wanted[i] = { ...w, partition: [] }));
+    this.#wanted.forEach((_, i) => this.#want(i, { partition: [] }));
     await this.#applyAll();
     this.event('heal', [], 'partition healed');
   }
 
   async heal(): Promise<void> {
-    this.#wanted.forEach((_, i) => (this.#wanted[i] = noFaults(0)));
+    this.#wanted.forEach((_, i) => this.#want(i, noFaults(0)));
     await this.#applyAll();
     this.event('heal', [], 'healed: no partition, no drops, mutations resumed');
   }
 
   async setDropRate(actor: number | 'all', rate: number): Promise<void> {
-    for (const id of this.#targets(actor)) this.#wanted[id] = { ...(this.#wanted[id] as Faults), dropRate: rate };
+    for (const id of this.#targets(actor)) this.#want(id, { dropRate: rate });
     await this.#applyAll();
     this.event('drop', this.#targets(actor), `drop rate ${rate} on ${actor === 'all' ? 'every actor' : `actor ${actor}`}`);
   }
 
   async pauseMutations(actor: number | 'all', paused: boolean): Promise<void> {
-    for (const id of this.#targets(actor)) this.#wanted[id] = { ...(this.#wanted[id] as Faults), pauseMutations: paused };
+    for (const id of this.#targets(actor)) this.#want(id, { pauseMutations: paused });
     await this.#applyAll();
     this.event(paused ? 'pause' : 'resume', this.#targets(actor), `mutations ${paused ? 'paused' : 'resumed'} on ${actor === 'all' ? 'every actor' : `actor ${actor}`}`);
+  }
+
+  phase(actor: number): ActorView['phase'] {
+    this.#check(actor);
+    return this.#view(actor).phase;
   }
 
   /** An actor exited: down, and the exit noted if nobody asked for it. */
   exited(actor: number, how: string, deliberate: boolean): void {
     const view = this.#view(actor);
     view.phase = 'down';
+    this.#confirmed[actor] = null;
     if (!deliberate) this.event('exit', [actor], `actor ${actor} exited unexpectedly (${how})`, 'error');
     else this.#changed();
   }
@@ -206,53 +217,83 @@ export class Lab implements LabControl {
     return this.#views[actor] as ActorView;
   }
 
-  /** Set the wanted faults on every actor that answers; the others get them when they come up. */
+  #want(actor: number, change: Partial<Faults>): void {
+    const wanted = { ...(this.#wanted[actor] as Faults), ...change };
+    if (sameFaults(wanted, this.#wanted[actor] as Faults)) return;
+    this.#wanted[actor] = wanted;
+    this.#confirmed[actor] = null;
+  }
+
+  /** Set the wanted faults where they are not confirmed yet; actors that are down get them when they come up. */
   async #applyAll(): Promise<void> {
-    await Promise.all(this.#views.map((v) => (v.phase === 'up' || v.phase === 'starting' ? this.#apply(v.id) : undefined)));
+    await Promise.all(this.#views.map((v) => ((v.phase === 'up' || v.phase === 'starting') && this.#confirmed[v.id] === null ? this.#apply(v.id) : undefined)));
   }
 
   async #apply(actor: number): Promise<void> {
     const view = this.#view(actor);
+    const generation = this.#opts.supervisor.generation(actor);
+    const wanted = this.#wanted[actor] as Faults;
     try {
       const answer = await requestJson<{ faults: Faults }>(`${view.url}/admin/faults`, {
         method: 'POST',
-        body: JSON.stringify(this.#wanted[actor]),
+        body: JSON.stringify(wanted),
         headers: { authorization: `Bearer ${this.#opts.token}` },
         timeoutMs: REQUEST_MS,
       });
+      if (generation !== this.#opts.supervisor.generation(actor) || !this.#opts.supervisor.running(actor)) return;
       view.faults = answer.faults;
+      if (sameFaults(answer.faults, this.#wanted[actor] as Faults)) this.#confirmed[actor] = Date.now();
     } catch (err) {
+      // The next poll tries again.
       this.#opts.log.debug({ actor, err: (err as Error).message }, `could not set faults on actor ${actor}`);
     }
   }
 
   async #poll(): Promise<void> {
     if (this.#stopped) return;
+    const started = Date.now();
     await Promise.all(this.#views.map((v) => this.#pollOne(v)));
+    this.#lastRoundStart = started;
     this.#afterPoll();
     if (!this.#stopped) this.#timer = setTimeout(() => void this.#poll(), this.#opts.pollMs);
   }
 
   async #pollOne(view: ActorView): Promise<void> {
-    if (!this.#opts.supervisor.running(view.id)) return;
+    const { supervisor } = this.#opts;
+    const generation = supervisor.generation(view.id);
+    // An answer from a process that has since been killed (and maybe started again) is dropped.
+    const gone = (): boolean => !supervisor.running(view.id) || supervisor.generation(view.id) !== generation;
+    if (gone()) return;
     try {
       const status = await requestJson<Status & { faults: Faults }>(`${view.url}/status`, { timeoutMs: REQUEST_MS });
       if (status.digest !== this.#genomeDigests[view.id]) {
         const text = Buffer.from((await request(`${view.url}/genome`, { timeoutMs: REQUEST_MS })).bytes).toString('utf8');
         // The genome may have changed since the status: keep it only if it is the status's one.
-        if (digest(text) === status.digest) {
+        if (!gone() && digest(text) === status.digest) {
           view.genome = text;
           this.#genomeDigests[view.id] = status.digest;
         }
       }
-      if (!this.#opts.supervisor.running(view.id)) return; // killed while we asked
-      const cameUp = view.phase !== 'up';
+      if (gone()) return;
       Object.assign(view, { phase: 'up', length: status.length, digest: status.digest, version: status.version, pending: status.pending, mutations: status.mutations, faults: status.faults });
       for (const [id, n] of Object.entries(status.version)) this.#observed[Number(id)] = Math.max(this.#observed[Number(id)] ?? 0, n);
-      if (cameUp && JSON.stringify(status.faults) !== JSON.stringify(this.#wanted[view.id])) await this.#apply(view.id);
+      // Reconcile: an actor that restarted, or missed a change, is given the wanted faults again.
+      if (!sameFaults(status.faults, this.#wanted[view.id] as Faults)) {
+        this.#confirmed[view.id] = null;
+        await this.#apply(view.id);
+      } else this.#confirmed[view.id] ??= Date.now();
     } catch {
-      if (this.#opts.supervisor.running(view.id)) view.phase = 'starting';
+      if (!gone()) view.phase = 'starting';
     }
+  }
+
+  /**
+   * Converged on a poll round that began after every actor confirmed the faults wanted of it
+   * (a pause of mutations, at the end of a run): nothing made before those took effect is missed.
+   */
+  settled(): boolean {
+    const since = this.#lastRoundStart;
+    return this.converged() && this.#confirmed.every((t) => t !== null && t < since);
   }
 
   #afterPoll(): void {

@@ -27,12 +27,20 @@ export class Supervisor {
   readonly #children: Array<ChildProcess | null>;
   readonly #exits: Array<Promise<void> | null>;
   readonly #deliberate = new Set<number>();
+  /** How many times each actor was started: tells an answer from a process already gone. */
+  readonly #starts: number[];
   #stopping = false;
 
   constructor(opts: SupervisorOptions) {
     this.#opts = opts;
     this.#children = new Array<ChildProcess | null>(opts.count).fill(null);
     this.#exits = new Array<Promise<void> | null>(opts.count).fill(null);
+    this.#starts = new Array<number>(opts.count).fill(0);
+  }
+
+  /** Changes every time the actor is started. */
+  generation(actor: number): number {
+    return this.#starts[actor] ?? 0;
   }
 
   get count(): number {
@@ -49,6 +57,7 @@ export class Supervisor {
     const { cli, actorArgs, env, out, onExit } = this.#opts;
     const child = spawn(process.execPath, [cli, ...actorArgs(actor)], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.#children[actor] = child;
+    this.#starts[actor] = (this.#starts[actor] ?? 0) + 1;
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => out(`[a${actor}] ${line}`));
     }

@@ -2,58 +2,59 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Rng } from '../genome/Rng.js';
 import type { Lab } from './Lab.js';
 
-/** One step of a nemesis schedule, at `at` ms after the start. Faults come with their own end. */
-export type Action =
-  | { at: number; kind: 'kill' | 'restart' | 'start'; actor: number }
-  | { at: number; kind: 'pause' | 'resume'; actor: number }
-  | { at: number; kind: 'drop'; actor: number; rate: number }
-  | { at: number; kind: 'partition'; groups: number[][] }
-  | { at: number; kind: 'unpartition' };
+/** A fault the nemesis injects. A late start has no end; the others are undone by their `end`. */
+export type Fault =
+  | { kind: 'kill' | 'pause' | 'start'; actor: number }
+  | { kind: 'drop'; actor: number; rate: number }
+  | { kind: 'partition'; groups: number[][] };
+
+/** One step of a schedule, at `at` ms after the start: a fault begins, or fault `id` ends. */
+export type Action = { at: number; id: number } & ({ type: 'begin'; fault: Fault } | { type: 'end' });
 
 export interface Plan {
-  /** Actors held back at the start; each has a `start` action. */
+  /** Actors held back at the start; each has a `start` fault. */
   held: number[];
   actions: Action[];
 }
 
-/** Actions that inject a fault (the others end one). */
-const FAULTS = new Set<Action['kind']>(['kill', 'start', 'pause', 'drop', 'partition']);
-
-export const isFault = (a: Action): boolean => FAULTS.has(a.kind) && !(a.kind === 'drop' && a.rate === 0);
-
 /**
- * A seeded random schedule of faults over `durationMs` for `count` actors: kills with restarts,
- * paused mutations, drop bursts, partitions into two sides, and late joins (a quarter of the
- * actors, at least one when there are three or more, start within the first half). Each fault
- * ends before the duration does. Pure: the same seed gives the same plan.
+ * A seeded random schedule of faults over `durationMs` for `count` actors: kills (undone by a
+ * restart), paused mutations, drop bursts, partitions into two sides, and late joins (a quarter
+ * of the actors, at least one when there are three or more, start within the first half). Each
+ * fault but a late start ends before the duration does. Pure: the same seed gives the same plan.
  */
 export function planNemesis(seed: number, count: number, durationMs: number): Plan {
   const rng = new Rng(seed ^ 0x6e656d65);
   const ids = Array.from({ length: count }, (_, i) => i);
   const held = count >= 3 ? shuffle(ids, rng).slice(0, Math.max(1, Math.floor(count / 4))) : [];
-  const actions: Action[] = held.map((actor) => ({ at: Math.round(durationMs * (0.1 + 0.4 * rng.next())), kind: 'start', actor }));
+  const actions: Action[] = [];
+  let id = 0;
+  for (const actor of held) actions.push({ at: Math.round(durationMs * (0.1 + 0.4 * rng.next())), id: id++, type: 'begin', fault: { kind: 'start', actor } });
   const end = durationMs * 0.9;
   for (let t = Math.round(durationMs * 0.05); t < end; t += rng.between(400, 2000)) {
     const lasts = Math.min(rng.between(500, 3000), Math.max(100, Math.floor(end - t)));
     const actor = rng.int(count);
+    let fault: Fault;
     switch (rng.int(count < 2 ? 3 : 4)) {
       case 0:
-        actions.push({ at: t, kind: 'kill', actor }, { at: t + lasts, kind: 'restart', actor });
+        fault = { kind: 'kill', actor };
         break;
       case 1:
-        actions.push({ at: t, kind: 'pause', actor }, { at: t + lasts, kind: 'resume', actor });
+        fault = { kind: 'pause', actor };
         break;
       case 2:
-        actions.push({ at: t, kind: 'drop', actor, rate: Math.round((0.3 + 0.6 * rng.next()) * 100) / 100 }, { at: t + lasts, kind: 'drop', actor, rate: 0 });
+        fault = { kind: 'drop', actor, rate: Math.round((0.3 + 0.6 * rng.next()) * 100) / 100 };
         break;
       default: {
         const order = shuffle(ids, rng);
         const cut = 1 + rng.int(count - 1);
-        actions.push({ at: t, kind: 'partition', groups: [order.slice(0, cut).sort((a, b) => a - b), order.slice(cut).sort((a, b) => a - b)] }, { at: t + lasts, kind: 'unpartition' });
+        fault = { kind: 'partition', groups: [order.slice(0, cut).sort((a, b) => a - b), order.slice(cut).sort((a, b) => a - b)] };
       }
     }
+    actions.push({ at: t, id, type: 'begin', fault }, { at: t + lasts, id, type: 'end' });
+    id++;
   }
-  actions.sort((a, b) => a.at - b.at);
+  actions.sort((a, b) => a.at - b.at || (a.type === 'end' ? -1 : 1));
   return { held, actions };
 }
 
@@ -66,53 +67,82 @@ function shuffle<X>(items: readonly X[], rng: Rng): X[] {
   return out;
 }
 
+/** Faults injected so far, readable while the schedule runs. */
+export interface Tally {
+  faults: number;
+}
+
 /**
- * Carry out a plan on the lab, each action at its time; an action that does not apply (killing an
- * actor that is down, restarting one that runs) is skipped. Returns the number of faults injected.
+ * Carry out a plan on the lab, each action at its time. A fault that does not apply (killing an
+ * actor that is down, starting one that is not held) is skipped, and so is its end. Overlapping
+ * faults of one kind on one target are counted: the fault is undone when the last of them ends
+ * (a drop burst ends at the `baseline` drop rate).
  */
-export async function runNemesis(plan: Plan, lab: Lab, signal: AbortSignal): Promise<number> {
+export async function runNemesis(plan: Plan, lab: Lab, baseline: number, tally: Tally, signal: AbortSignal): Promise<void> {
   const start = Date.now();
-  let faults = 0;
+  const begun = new Map<number, Fault>();
+  const active = new Map<string, number>();
+  const key = (f: Fault): string => ('actor' in f ? `${f.kind}:${f.actor}` : f.kind);
   for (const action of plan.actions) {
     const wait = start + action.at - Date.now();
     if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
     if (signal.aborted) break;
     try {
-      if (await perform(action, lab)) faults += isFault(action) ? 1 : 0;
+      if (action.type === 'begin') {
+        if (!(await begin(action.fault, lab))) continue;
+        tally.faults++;
+        begun.set(action.id, action.fault);
+        active.set(key(action.fault), (active.get(key(action.fault)) ?? 0) + 1);
+      } else {
+        const fault = begun.get(action.id);
+        if (fault === undefined) continue;
+        const left = (active.get(key(fault)) ?? 1) - 1;
+        active.set(key(fault), left);
+        if (left === 0) await end(fault, lab, baseline);
+      }
     } catch (err) {
-      lab.event('exit', [], `nemesis: ${action.kind} failed: ${(err as Error).message}`, 'error');
+      lab.event('exit', [], `nemesis: ${action.type} failed: ${(err as Error).message}`, 'error');
     }
   }
-  return faults;
 }
 
-async function perform(action: Action, lab: Lab): Promise<boolean> {
-  const phase = 'actor' in action ? lab.snapshot().actors[action.actor]?.phase : undefined;
-  switch (action.kind) {
-    case 'kill':
+/** Inject a fault; false when it does not apply now. */
+async function begin(fault: Fault, lab: Lab): Promise<boolean> {
+  switch (fault.kind) {
+    case 'kill': {
+      const phase = lab.phase(fault.actor);
       if (phase !== 'up' && phase !== 'starting') return false;
-      await lab.kill(action.actor);
+      await lab.kill(fault.actor);
       return true;
-    case 'restart':
-      if (phase !== 'down') return false;
-      await lab.restart(action.actor);
-      return true;
+    }
     case 'start':
-      if (phase !== 'held') return false;
-      await lab.restart(action.actor);
+      if (lab.phase(fault.actor) !== 'held') return false;
+      await lab.restart(fault.actor);
       return true;
     case 'pause':
-    case 'resume':
-      await lab.pauseMutations(action.actor, action.kind === 'pause');
+      await lab.pauseMutations(fault.actor, true);
       return true;
     case 'drop':
-      await lab.setDropRate(action.actor, action.rate);
+      await lab.setDropRate(fault.actor, fault.rate);
       return true;
     case 'partition':
-      await lab.partition(action.groups);
+      await lab.partition(fault.groups);
       return true;
-    case 'unpartition':
-      await lab.unpartition();
-      return true;
+  }
+}
+
+async function end(fault: Fault, lab: Lab, baseline: number): Promise<void> {
+  switch (fault.kind) {
+    case 'kill':
+      if (lab.phase(fault.actor) === 'down') await lab.restart(fault.actor);
+      return;
+    case 'pause':
+      return lab.pauseMutations(fault.actor, false);
+    case 'drop':
+      return lab.setDropRate(fault.actor, baseline);
+    case 'partition':
+      return lab.unpartition();
+    case 'start':
+      return;
   }
 }

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../log.js';
+import { constants } from 'node:os';
+import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { createDashboard } from '../web/server.js';
 import { Lab } from './Lab.js';
-import { planNemesis, runNemesis } from './nemesis.js';
+import { planNemesis, runNemesis, type Tally } from './nemesis.js';
 import { reportJson, reportText, type Report } from './report.js';
 import { StatusLine } from './StatusLine.js';
 import { Supervisor } from './Supervisor.js';
@@ -26,7 +27,7 @@ export interface LabRunOptions {
   durationMs: number | null;
   convergeTimeoutMs: number;
   report: 'text' | 'json';
-  log: Logger;
+  logLevel: LogLevel;
 }
 
 const POLL_MS = 250;
@@ -37,8 +38,9 @@ const POLL_MS = 250;
  * mutations and waiting for convergence, then report. Returns the exit code.
  */
 export async function runLab(opts: LabRunOptions): Promise<number> {
-  const { log } = opts;
   const status = new StatusLine();
+  const log = createLogger(opts.logLevel, { component: 'cluster' }, (line) => status.print(line));
+  const timed = opts.durationMs !== null;
   let exitCode = 0;
   const stopping = new AbortController();
   const stop = (why: string, code: number): void => {
@@ -58,15 +60,23 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
       if (!deliberate) stop(`actor ${actor} died`, 1);
     },
   });
-  const plan = opts.nemesis && opts.durationMs !== null ? planNemesis(opts.seed, opts.count, opts.durationMs) : null;
+  const plan = opts.nemesis && timed ? planNemesis(opts.seed, opts.count, opts.durationMs as number) : null;
   const lab = new Lab({ urls: opts.urls, token: opts.token, supervisor, held: new Set(plan?.held), dropRate: opts.dropRate, pollMs: POLL_MS, log });
   const unsubscribe = lab.subscribe((s) => status.update(s));
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const onSignal = (signal: NodeJS.Signals): void => stop(signal, exitCode);
+  // Stopping is how an open-ended run ends; a timed run stopped early has no verdict.
+  const onSignal = (signal: NodeJS.Signals): void => stop(signal, timed ? 128 + constants.signals[signal] : 0);
   for (const signal of signals) process.on(signal, onSignal);
+  const tally: Tally = { faults: 0 };
+  const printReport = (report: Report): void => {
+    unsubscribe();
+    status.clear();
+    process.stdout.write(`${opts.report === 'json' ? reportJson(report) : reportText(report)}\n`);
+  };
 
   const dashboard = opts.dashboardPort === null ? null : createDashboard(lab, { token: opts.token, log });
   try {
+    log.info({ urls: opts.urls, seed: opts.seed }, `starting ${opts.count} actors: ${opts.urls.join(' ')} (seed ${opts.seed}; actor i uses seed + i)`);
     if (dashboard !== null) {
       await dashboard.listen({ host: opts.host, port: opts.dashboardPort as number });
       const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.dashboardPort}/?token=${encodeURIComponent(opts.token)}`;
@@ -74,20 +84,16 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
     }
     lab.start();
     if (plan !== null) log.info({ held: plan.held, actions: plan.actions.length, seed: opts.seed }, `nemesis: ${plan.actions.length} actions over ${opts.durationMs} ms; late joiners: ${plan.held.join(', ') || 'none'}`);
-    if (opts.durationMs === null) {
+    if (!timed) {
       await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
     } else {
       lab.nemesis = plan !== null;
-      const [faults] = await Promise.all([plan === null ? 0 : runNemesis(plan, lab, stopping.signal), sleep(opts.durationMs, undefined, { signal: stopping.signal }).catch(() => undefined)]);
+      await Promise.all([plan === null ? undefined : runNemesis(plan, lab, opts.dropRate, tally, stopping.signal), sleep(opts.durationMs as number, undefined, { signal: stopping.signal }).catch(() => undefined)]);
       lab.nemesis = false;
-      if (!stopping.signal.aborted) {
-        const report = await healAndConverge(lab, opts, faults, stopping.signal);
-        unsubscribe();
-        status.clear();
-        process.stdout.write(`${opts.report === 'json' ? reportJson(report) : reportText(report)}\n`);
-        if (exitCode === 0) exitCode = report.converged && report.lost === 0 ? 0 : 1;
-        stop('the run is over', exitCode);
-      }
+      const report = stopping.signal.aborted ? cutShort(lab, tally) : await healAndConverge(lab, opts, tally, stopping.signal, log);
+      printReport(report);
+      if (exitCode === 0) exitCode = report.converged && report.lost === 0 ? 0 : 1;
+      stop('the run is over', exitCode);
     }
   } finally {
     unsubscribe();
@@ -100,8 +106,13 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
   return exitCode;
 }
 
+/** A timed run stopped before its end (a signal, an actor that died): no verdict but "no". */
+function cutShort(lab: Lab, tally: Tally): Report {
+  return { faults: tally.faults, converged: false, convergeMs: 0, ops: lab.observed().reduce((a, b) => a + b, 0), lost: lab.lost() };
+}
+
 /** End of a timed run: every actor up, no faults, mutations paused; wait until all agree. */
-async function healAndConverge(lab: Lab, opts: LabRunOptions, faults: number, signal: AbortSignal): Promise<Report> {
+async function healAndConverge(lab: Lab, opts: LabRunOptions, tally: Tally, signal: AbortSignal, log: Logger): Promise<Report> {
   const started = Date.now();
   await lab.heal();
   await lab.pauseMutations('all', true);
@@ -109,16 +120,16 @@ async function healAndConverge(lab: Lab, opts: LabRunOptions, faults: number, si
   const deadline = started + opts.convergeTimeoutMs;
   let converged = false;
   while (!signal.aborted && Date.now() < deadline) {
-    // Converged once all agree with every actor's mutations paused, so nothing new can come.
-    if (lab.converged() && lab.snapshot().actors.every((a) => a.faults.pauseMutations)) {
+    // Agreement seen by a poll that began once every actor had its mutations paused: final.
+    if (lab.settled()) {
       converged = true;
       break;
     }
-    await sleep(POLL_MS / 2, undefined, { signal }).catch(() => undefined);
+    await sleep(POLL_MS / 5, undefined, { signal }).catch(() => undefined);
   }
   const convergeMs = Date.now() - started;
   const ops = lab.observed().reduce((a, b) => a + b, 0);
-  const report = { faults, converged, convergeMs, ops, lost: lab.lost() };
-  opts.log.info(report, `run over: ${faults} faults, ${converged ? `converged in ${convergeMs} ms` : 'did not converge'}, ${ops} ops, ${report.lost} lost`);
+  const report = { faults: tally.faults, converged, convergeMs, ops, lost: lab.lost() };
+  log.info(report, `run over: ${tally.faults} faults, ${converged ? `converged in ${convergeMs} ms` : 'did not converge'}, ${ops} ops, ${report.lost} lost`);
   return report;
 }

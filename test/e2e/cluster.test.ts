@@ -82,6 +82,24 @@ describe('crdt-genome cluster', () => {
     expect(cluster.stderr.join('')).toContain('exited unexpectedly');
   });
 
+  it('a child actor exits when the runner is killed while the actors are still starting', async () => {
+    const base = await freeBase(3);
+    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--data-dir', tmpDataDir(), '--no-dashboard']);
+    const children = await waitFor('the actors spawned', () => {
+      const pids = childPids(cluster.child.pid as number);
+      return pids.length === 3 ? pids : null;
+    }, 20_000, 5);
+    cluster.child.kill('SIGKILL');
+    await waitFor('orphaned actors to exit', () => children.every((pid) => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }));
+  });
+
   it('a child actor exits when the runner is killed without warning', async () => {
     const base = await freeBase(2);
     const cluster = startCli(['cluster', '--count', '2', '--base', String(base), '--memory']);

@@ -37,7 +37,7 @@ async function allEqual(page: Page, n: number): Promise<boolean> {
 }
 
 describe('the lab dashboard in Chromium', () => {
-  it('shows 3 actors converging; kill one from the page, it shows down; restart it, it converges again', async () => {
+  it('shows 3 actors converging; kill one from the page, it shows down; restart it, it converges again', { timeout: 240_000 }, async () => {
     const base = await freeBase(3);
     cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--dashboard-port', String(base - 1), '--data-dir', tmpDataDir(), '--interval', '20-200', '--mutations', '40', '--verify-interval', '500', '--seed', '11']);
     const url = await dashboardUrl(cluster);
@@ -46,8 +46,10 @@ describe('the lab dashboard in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(url);
-    // The token leaves the address bar once the page has it.
+    // The token leaves the address bar once the page has it; the tab keeps it through a reload.
     await waitFor('the token to leave the address bar', () => !page.url().includes('token'));
+    await page.reload();
+    await waitFor('the controls after a reload', async () => !(await page.getByTestId('kill-0').isDisabled()) && (await page.getByTestId('kill-0').isVisible()));
 
     for (const id of [0, 1, 2]) await waitFor(`actor ${id} up`, async () => (await phase(page, id)) === 'up', 30_000);
     await waitFor('all genomes equal in the matrix', () => allEqual(page, 3), 60_000, 250);
@@ -65,10 +67,10 @@ describe('the lab dashboard in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('without the token, the page watches but cannot act', async () => {
+  it('without the token (a new browser context), the page watches but cannot act', async () => {
     const url = new URL(await dashboardUrl(cluster));
     url.search = '';
-    const page = await browser.newPage();
+    const page = await (await browser.newContext()).newPage();
     await page.goto(url.toString());
     await waitFor('actor 0 shown', async () => (await phase(page, 0)) !== null);
     const kill = page.getByTestId('kill-0');

@@ -14,7 +14,7 @@ interface Report {
 const SEED = 20261122;
 
 describe('the lab: crdt-genome cluster with a nemesis', () => {
-  it(`survives a ~20 s seeded nemesis (seed ${SEED}): converged, nothing lost, hundreds of ops`, async () => {
+  it(`survives a ~20 s seeded nemesis (seed ${SEED}): converged, nothing lost, hundreds of ops`, { timeout: 120_000 }, async () => {
     const base = await freeBase(4);
     const args = ['cluster', '--count', '4', '--base', String(base), '--data-dir', tmpDataDir(), '--interval', '10-100', '--nemesis', '--duration', '20000', '--seed', String(SEED), '--report', 'json', '--sync-interval', '300'];
     const result = await runCli(args, 90_000);
@@ -58,6 +58,17 @@ describe('the lab: crdt-genome cluster with a nemesis', () => {
     cluster.child.kill('SIGTERM');
     expect(await cluster.exited).toBe(0);
     await waitFor('every process of the lab to exit', () => !groupAlive(cluster));
+  });
+
+  it('a timed run stopped early (SIGINT) still reports, with no verdict but "not converged", and exits non-zero', async () => {
+    const base = await freeBase(3);
+    const lab = startCli(['cluster', '--count', '3', '--base', String(base), '--data-dir', tmpDataDir(), '--interval', '20-100', '--nemesis', '--duration', '60000', '--report', 'json']);
+    await waitFor('the actors up', () => getJson(`http://127.0.0.1:${base}/status`));
+    lab.child.kill('SIGINT');
+    expect(await lab.exited).toBe(130);
+    const report = JSON.parse(lab.stdout.join('').trim().split('\n').at(-1) as string) as Report;
+    expect(report.converged).toBe(false);
+    await waitFor('every process of the lab to exit', () => !groupAlive(lab));
   });
 
   it('refuses contradictory flags with exit 2 and one line', async () => {
