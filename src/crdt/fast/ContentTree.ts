@@ -5,13 +5,14 @@
  */
 export interface Piece<T> {
   readonly actor: number;
-  readonly counter: number;
+  /** Changes only when a delete moves the piece's first element to the tombstone before it (`moveDeleted`). */
+  counter: number;
   length: number;
   values: T[];
   deleted: boolean;
   /** Left origin of element 0 (actor -1: start of the list). */
   readonly olA: number;
-  readonly olC: number;
+  olC: number;
   /** Right origin of every element (actor -1: end of the list). */
   readonly orA: number;
   readonly orC: number;
@@ -29,6 +30,22 @@ export interface Piece<T> {
   leftKids: Piece<T>[] | null;
   rightKids: Piece<T>[] | null;
 }
+
+/**
+ * Whether `tail` continues `head` as one run and one tree chain: one actor's consecutive counters,
+ * typed right after `head`'s last element with the same right origin, and its only child.
+ */
+export const continues = <T>(head: Piece<T>, tail: Piece<T>): boolean =>
+  tail.actor === head.actor &&
+  tail.counter === head.counter + head.length &&
+  tail.olA === head.actor &&
+  tail.olC === head.counter + head.length - 1 &&
+  tail.orA === head.orA &&
+  tail.orC === head.orC &&
+  tail.parent === head &&
+  tail.side === 'R' &&
+  head.rightKids?.length === 1 &&
+  (tail.leftKids === null || tail.leftKids.length === 0);
 
 interface Leaf<T> {
   readonly isLeaf: true;
@@ -77,7 +94,7 @@ export class ContentTree<T> {
     let level: Node<T>[] = [];
     for (let i = 0; i < pieces.length; i += fill) {
       const leaf = newLeaf<T>(null, pieces.slice(i, i + fill));
-      for (const p of leaf.pieces) p.leaf = leaf;
+      for (let k = 0; k < leaf.pieces.length; k++) (leaf.pieces[k] as Piece<T>).leaf = leaf;
       recount(leaf);
       level.push(leaf);
     }
@@ -109,7 +126,9 @@ export class ContentTree<T> {
       }
       node = children[i] as Node<T>;
     }
-    for (const piece of node.pieces) {
+    const { pieces } = node;
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i] as Piece<T>;
       if (piece.deleted) continue;
       if (rest < piece.length) return [piece, rest];
       rest -= piece.length;
@@ -145,16 +164,12 @@ export class ContentTree<T> {
   /** Position of `piece`'s first element in the list, tombstones included. */
   totalIndex(piece: Piece<T>): number {
     let sum = 0;
-    for (const p of piece.leaf.pieces) {
-      if (p === piece) break;
-      sum += p.length;
-    }
+    const { pieces } = piece.leaf;
+    for (let i = 0; pieces[i] !== piece; i++) sum += (pieces[i] as Piece<T>).length;
     let node: Node<T> = piece.leaf;
     while (node.parent !== null) {
-      for (const c of node.parent.children) {
-        if (c === node) break;
-        sum += c.total;
-      }
+      const children: Node<T>[] = node.parent.children;
+      for (let i = 0; children[i] !== node; i++) sum += (children[i] as Node<T>).total;
       node = node.parent;
     }
     return sum;
@@ -232,6 +247,28 @@ export class ContentTree<T> {
     return true;
   }
 
+  /**
+   * Delete the last element of live `piece` when `dead`, the tombstone right after it, continues
+   * it as one run and tree chain (or its first element, `dead` right before it): the element moves
+   * into `dead`. That is what a split and a fold would leave, without making and dropping pieces.
+   */
+  moveDeleted(piece: Piece<T>, dead: Piece<T>): void {
+    if (dead.counter > piece.counter) {
+      dead.values.unshift(piece.values.pop() as T);
+      dead.counter--;
+      dead.olC--;
+      dead.depth--;
+    } else {
+      dead.values.push(piece.values.shift() as T);
+      piece.counter++;
+      piece.olC++;
+      piece.depth++;
+    }
+    piece.length--;
+    dead.length++;
+    bump(piece.leaf, -1, 0);
+  }
+
   /** The piece before `piece` in its leaf, if any. */
   before(piece: Piece<T>): Piece<T> | undefined {
     const { pieces } = piece.leaf;
@@ -302,12 +339,16 @@ function recount<T>(node: Node<T>): void {
   let visible = 0;
   let total = 0;
   if (node.isLeaf) {
-    for (const p of node.pieces) {
+    const { pieces } = node;
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i] as Piece<T>;
       total += p.length;
       if (!p.deleted) visible += p.length;
     }
   } else {
-    for (const c of node.children) {
+    const { children } = node;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i] as Node<T>;
       visible += c.visible;
       total += c.total;
     }

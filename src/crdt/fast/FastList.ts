@@ -3,10 +3,11 @@ import type { ActorId, OpId } from '../ids.js';
 import type { ListOptions } from '../list.js';
 import type { DeleteOp, InsertOp, Op } from '../ops.js';
 import { formatVersion, type VersionVector } from '../version.js';
-import { ContentTree, type Piece } from './ContentTree.js';
+import { ContentTree, continues, type Piece } from './ContentTree.js';
+import { authorFirst, byAuthor, insertSorted, leftmost, rightmost } from './siblings.js';
 import { IdIndex } from './IdIndex.js';
 import { OpLog } from './OpLog.js';
-import { checkState, linkPieces, type ListState, type PieceState } from './state.js';
+import { checkSiblings, checkState, linkPieces, type ListState, type PieceState } from './state.js';
 
 /** An element: a piece and an offset in it. */
 type At<T> = [Piece<T>, number];
@@ -27,6 +28,13 @@ export class FastList<T> extends CausalList<T> {
   /** The piece of the last local edit and the visible index of its first element: local edits cluster. */
   #cursor: Piece<T> | null = null;
   #cursorStart = 0;
+  /** The last local insert: typing on shares its ids. */
+  #lastInsert: InsertOp<T> | null = null;
+  /** Whether typing grew the cursor's piece. */
+  #grew = false;
+  /** The tombstone deleting last grew. */
+  #grownDead: Piece<T> | null = null;
+  readonly #rightFirst = (a: Piece<T>, b: Piece<T>): boolean => this.#rightSiblingFirst(a, b);
 
   constructor(actor: ActorId, options: ListOptions<T> = {}) {
     super(actor, options);
@@ -44,6 +52,7 @@ export class FastList<T> extends CausalList<T> {
     checkState(pieces, state.log);
     list.#tree = ContentTree.of(pieces);
     list.#rootKids.push(...rootKids);
+    checkSiblings(pieces, rootKids, list.#rightFirst, authorFirst);
     return list;
   }
 
@@ -73,8 +82,8 @@ export class FastList<T> extends CausalList<T> {
     const right = this.#after(left);
     const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left: idOf(left), right: idOf(right) };
     const piece = this.#add(op, left, right, true);
-    this.#cursor = piece;
-    this.#cursorStart = index - (piece.length - 1);
+    this.#moveCursor(piece, index - (piece.length - 1));
+    this.#lastInsert = op;
     this.released(op.id);
     return op;
   }
@@ -87,7 +96,7 @@ export class FastList<T> extends CausalList<T> {
     const op: DeleteOp = { type: 'delete', id: { actor: this.actor, counter: this.nextCounter }, target: idOf(at) as OpId };
     this.#remove(at, op);
     // What precedes the deleted element keeps its position; the cursor stays only if it is that.
-    if (at[1] === 0) this.#cursor = null;
+    if (at[1] === 0) this.#moveCursor(null, 0);
     this.released(op.id);
     return op;
   }
@@ -100,7 +109,12 @@ export class FastList<T> extends CausalList<T> {
   }
 
   *appliedOps(except?: VersionVector): Generator<Op<T>> {
-    for (const id of this.#log.order(except)) yield this.opAt(id) as Op<T>;
+    const runs = this.#log.runs;
+    for (let i = 0; i < runs.length; i += 3) {
+      const actor = runs[i] as ActorId;
+      const end = (runs[i + 1] as number) + (runs[i + 2] as number);
+      for (let counter = Math.max(runs[i + 1] as number, (except?.get(actor) ?? 0) + 1); counter < end; counter++) yield this.opAt({ actor, counter }) as Op<T>;
+    }
   }
 
   toArray(): T[] {
@@ -142,7 +156,7 @@ export class FastList<T> extends CausalList<T> {
   }
 
   protected integrate(op: Op<T>): void {
-    this.#cursor = null;
+    this.#moveCursor(null, 0);
     if (op.type === 'delete') this.#remove(this.#find(op.target), op);
     else this.#add(op, op.left === null ? null : this.#find(op.left), op.right === null ? null : this.#find(op.right));
   }
@@ -158,9 +172,16 @@ export class FastList<T> extends CausalList<T> {
     const next = this.#tree.next(c);
     if (next === undefined ? c.orA >= 0 : next.actor !== c.orA || next.counter !== c.orC) return null;
     this.#tree.grow(c, value);
+    this.#grew = true;
     this.#ids.grew(c);
     this.#log.applied(this.actor, counter);
-    const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left: { actor: this.actor, counter: counter - 1 }, right: ref(c.orA, c.orC) };
+    // Typing on, the last local insert is usually the one before: share its id and right origin (ids are immutable).
+    const last = this.#lastInsert;
+    const left = last !== null && last.id.counter === counter - 1 ? last.id : { actor: this.actor, counter: counter - 1 };
+    const r = last?.right;
+    const right = r !== undefined && (r === null ? c.orA < 0 : r.actor === c.orA && r.counter === c.orC) ? r : ref(c.orA, c.orC);
+    const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left, right };
+    this.#lastInsert = op;
     this.released(op.id);
     return op;
   }
@@ -170,9 +191,20 @@ export class FastList<T> extends CausalList<T> {
     const c = this.#cursor;
     if (c !== null && !c.deleted && index >= this.#cursorStart && index < this.#cursorStart + c.length) return [c, index - this.#cursorStart];
     const at = this.#tree.findVisible(index);
-    this.#cursor = at[0];
-    this.#cursorStart = index - at[1];
+    this.#moveCursor(at[0], index - at[1]);
     return at;
+  }
+
+  /**
+   * Typing grows the cursor's piece by push, which leaves spare room in its values (up to half
+   * again): when the cursor leaves a piece it grew, the values are copied to their exact size.
+   */
+  #moveCursor(piece: Piece<T> | null, start: number): void {
+    const c = this.#cursor;
+    if (this.#grew && c !== null && c !== piece) c.values = c.values.slice();
+    this.#grew = false;
+    this.#cursor = piece;
+    this.#cursorStart = start;
   }
 
   #find(id: OpId): At<T> {
@@ -200,9 +232,11 @@ export class FastList<T> extends CausalList<T> {
     if (right !== null && this.#inSubtree(left, right, adjacent)) {
       const parent = right[1] > 0 ? this.#split(right[0], right[1]) : right[0];
       const piece = this.#newPiece(op, right, parent, 'L', parent.depth + 1);
-      const kids = (parent.leftKids ??= []);
-      const j = insertSorted(kids, piece, (a, b) => byAuthor(a, b) < 0);
-      const next = kids[j + 1];
+      // A first child gets a one-slot array (an empty one would grow to sixteen on its first insert).
+      const kids = parent.leftKids;
+      const j = kids === null ? 0 : insertSorted(kids, piece, authorFirst);
+      if (kids === null) parent.leftKids = [piece];
+      const next = kids?.[j + 1];
       this.#tree.insertBefore(next !== undefined ? leftmost(next) : parent, piece);
       return this.#added(piece);
     }
@@ -211,17 +245,18 @@ export class FastList<T> extends CausalList<T> {
       parent = left[0];
       if (left[1] < parent.length - 1) this.#split(parent, left[1] + 1);
     }
-    const kids = parent === null ? this.#rootKids : (parent.rightKids ??= []);
-    if (parent !== null && kids.length === 0 && this.#canGrow(parent, op, right)) {
+    const kids = parent === null ? this.#rootKids : parent.rightKids;
+    if (parent !== null && (kids === null || kids.length === 0) && this.#canGrow(parent, op, right)) {
       this.#tree.grow(parent, op.value);
       this.#ids.grew(parent);
       this.#log.applied(op.id.actor, op.id.counter);
       return parent;
     }
     const piece = this.#newPiece(op, right, parent, 'R', parent === null ? 1 : parent.depth + parent.length);
-    const j = insertSorted(kids, piece, (a, b) => this.#rightSiblingFirst(a, b));
-    const next = kids[j + 1];
-    const prev = kids[j - 1];
+    const j = kids === null ? 0 : insertSorted(kids, piece, this.#rightFirst);
+    if (kids === null) (parent as Piece<T>).rightKids = [piece];
+    const next = kids?.[j + 1];
+    const prev = kids?.[j - 1];
     if (next !== undefined) this.#tree.insertBefore(leftmost(next), piece);
     else this.#tree.insertAfter(prev !== undefined ? rightmost(prev) : parent, piece);
     return this.#added(piece);
@@ -306,12 +341,37 @@ export class FastList<T> extends CausalList<T> {
    * tail the only child of that element (so the tree chain is the implicit one of a piece).
    */
   #fold(head: Piece<T>, tail: Piece<T>): void {
-    if (!head.deleted || !tail.deleted || tail.actor !== head.actor || tail.counter !== head.counter + head.length) return;
-    if (tail.olA !== head.actor || tail.olC !== head.counter + head.length - 1 || tail.orA !== head.orA || tail.orC !== head.orC) return;
-    if (tail.parent !== head || tail.side !== 'R' || head.rightKids?.length !== 1 || (tail.leftKids !== null && tail.leftKids.length > 0)) return;
-    if (!this.#ids.merge(head, tail)) return;
+    if (!head.deleted || !tail.deleted || !continues(head, tail) || !this.#ids.merge(head, tail)) return;
     this.#tree.merge(head, tail);
     if (this.#cursor === tail) this.#cursor = null;
+  }
+
+  /**
+   * Backspacing or deleting forward along a run: the element at `offset`, the last or first of
+   * live `piece`, would be cut out and folded into the tombstone next to it. Move it there
+   * instead (same pieces as split + fold, none made). False when that is not the case.
+   */
+  #deleteIntoTombstone(piece: Piece<T>, offset: number): boolean {
+    if (piece.length < 2) return false;
+    if (offset === piece.length - 1) {
+      const dead = this.#tree.after(piece);
+      if (dead === undefined || !dead.deleted || !continues(piece, dead) || !this.#ids.adjacent(piece, dead)) return false;
+      this.#moveDeleted(piece, dead);
+      return true;
+    }
+    if (offset !== 0) return false;
+    const dead = this.#tree.before(piece);
+    if (dead === undefined || !dead.deleted || !continues(dead, piece) || !this.#ids.adjacent(dead, piece)) return false;
+    this.#moveDeleted(piece, dead);
+    return true;
+  }
+
+  /** As `#moveCursor` for typing: once deleting moves on to another tombstone, the last one grown gets exact-size values. */
+  #moveDeleted(piece: Piece<T>, dead: Piece<T>): void {
+    const last = this.#grownDead;
+    if (last !== null && last !== dead) last.values = last.values.slice();
+    this.#grownDead = dead;
+    this.#tree.moveDeleted(piece, dead);
   }
 
   #split(piece: Piece<T>, at: number): Piece<T> {
@@ -322,7 +382,7 @@ export class FastList<T> extends CausalList<T> {
 
   /** Tombstone the element at `at` (cutting it out of its piece) and record the delete. */
   #remove([piece, offset]: At<T>, op: DeleteOp): void {
-    if (!piece.deleted) {
+    if (!piece.deleted && !this.#deleteIntoTombstone(piece, offset)) {
       const target = offset > 0 ? this.#split(piece, offset) : piece;
       if (target.length > 1) this.#split(target, 1);
       this.#tree.setDeleted(target);
@@ -339,21 +399,3 @@ export class FastList<T> extends CausalList<T> {
 
 const ref = (actor: number, counter: number): OpId | null => (actor < 0 ? null : { actor: actor as ActorId, counter });
 const idOf = <T>(at: At<T> | null): OpId | null => (at === null ? null : { actor: at[0].actor as ActorId, counter: at[0].counter + at[1] });
-
-const byAuthor = <T>(a: Piece<T>, b: Piece<T>): number => a.actor - b.actor || a.counter - b.counter;
-const leftmost = <T>(p: Piece<T>): Piece<T> => {
-  while (p.leftKids !== null && p.leftKids.length > 0) p = p.leftKids[0] as Piece<T>;
-  return p;
-};
-const rightmost = <T>(p: Piece<T>): Piece<T> => {
-  while (p.rightKids !== null && p.rightKids.length > 0) p = p.rightKids[p.rightKids.length - 1] as Piece<T>;
-  return p;
-};
-
-/** Insert `x` into `list` before the first element it goes before; returns its index. */
-function insertSorted<P>(list: P[], x: P, goesBefore: (a: P, b: P) => boolean): number {
-  let i = 0;
-  while (i < list.length && !goesBefore(x, list[i] as P)) i++;
-  list.splice(i, 0, x);
-  return i;
-}

@@ -4,7 +4,7 @@ import type { Piece } from './ContentTree.js';
 interface Entry<T> {
   readonly start: number;
   end: number;
-  readonly pieces: Piece<T>[];
+  pieces: Piece<T>[];
 }
 
 /**
@@ -19,7 +19,8 @@ export class IdIndex<T> {
   static of<T>(pieces: readonly Piece<T>[]): IdIndex<T> {
     const index = new IdIndex<T>();
     const byActor = new Map<number, Piece<T>[]>();
-    for (const p of pieces) {
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i] as Piece<T>;
       const list = byActor.get(p.actor);
       if (list === undefined) byActor.set(p.actor, [p]);
       else list.push(p);
@@ -28,7 +29,8 @@ export class IdIndex<T> {
       list.sort((a, b) => a.counter - b.counter);
       const entries: Entry<T>[] = [];
       let last: Entry<T> | undefined;
-      for (const p of list) {
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i] as Piece<T>;
         if (last !== undefined && p.counter < last.end) throw new Error(`element a${actor}.${p.counter} is in two pieces`);
         if (last !== undefined && p.counter === last.end) last.pieces.push(p);
         else entries.push((last = { start: p.counter, end: p.counter, pieces: [p] }));
@@ -55,7 +57,18 @@ export class IdIndex<T> {
   /** `head` was split; `tail` now holds its later elements. */
   split(head: Piece<T>, tail: Piece<T>): void {
     const entry = this.#entry(head.actor, head.counter) as Entry<T>;
-    entry.pieces.splice(entry.pieces.indexOf(head) + 1, 0, tail);
+    const old = entry.pieces;
+    const i = old.indexOf(head) + 1;
+    if (old.length >= 16) {
+      old.splice(i, 0, tail);
+      return;
+    }
+    // Most entries hold a few pieces: a new array of the exact size, where splice would leave room for sixteen more.
+    const pieces = new Array<Piece<T>>(old.length + 1);
+    for (let k = 0; k < i; k++) pieces[k] = old[k] as Piece<T>;
+    pieces[i] = tail;
+    for (let k = i; k < old.length; k++) pieces[k + 1] = old[k] as Piece<T>;
+    entry.pieces = pieces;
   }
 
   /**
@@ -68,6 +81,12 @@ export class IdIndex<T> {
     if (entry.pieces[i + 1] !== tail) return false;
     entry.pieces.splice(i + 1, 1);
     return true;
+  }
+
+  /** Whether `tail` is the piece right after `head` in one entry (so the two could fold). */
+  adjacent(head: Piece<T>, tail: Piece<T>): boolean {
+    const entry = this.#entry(head.actor, head.counter) as Entry<T>;
+    return entry.pieces[entry.pieces.indexOf(head) + 1] === tail;
   }
 
   /** The piece holding element (actor, counter) and the element's offset in it. */

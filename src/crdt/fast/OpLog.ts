@@ -1,13 +1,6 @@
 import type { ActorId, OpId } from '../ids.js';
 import type { LogState } from './state.js';
 
-/** An actor's deletes, in counter order: their counters and targets. */
-interface Deletes {
-  readonly counters: number[];
-  readonly targetActors: number[];
-  readonly targetCounters: number[];
-}
-
 /**
  * What a list needs to remember about its ops beyond its elements: how many of each actor's ops
  * it holds, what each delete removed, and the order ops were applied in (a causal order), as
@@ -17,7 +10,8 @@ interface Deletes {
  */
 export class OpLog {
   readonly #held = new Map<ActorId, number>();
-  readonly #deletes = new Map<number, Deletes>();
+  /** Each actor's deletes in counter order, as runs (see `LogState`): five numbers a run. */
+  readonly #deletes = new Map<number, number[]>();
   /** The order applied, as runs: (actor, first counter, length) triples. */
   #runs: number[] = [];
 
@@ -26,10 +20,14 @@ export class OpLog {
     const log = new OpLog();
     for (const [actor, n] of state.held) log.#held.set(actor as ActorId, n);
     for (const d of state.deletes) {
-      const { counters } = d;
-      if (d.targetActors.length !== counters.length || d.targetCounters.length !== counters.length) throw new Error(`deletes of a${d.actor} do not line up`);
-      for (let i = 1; i < counters.length; i++) if ((counters[i] as number) <= (counters[i - 1] as number)) throw new Error(`deletes of a${d.actor} are out of order`);
-      log.#deletes.set(d.actor, { counters, targetActors: d.targetActors, targetCounters: d.targetCounters });
+      const { runs } = d;
+      if (runs.length % 5 !== 0 || runs.length === 0 || log.#deletes.has(d.actor)) throw new Error(`deletes of a${d.actor} are not in runs`);
+      for (let i = 0, end = 1; i < runs.length; i += 5) {
+        const [first, length] = [runs[i] as number, runs[i + 1] as number];
+        if (first < end || length < 1) throw new Error(`deletes of a${d.actor} are out of order`);
+        end = first + length;
+      }
+      log.#deletes.set(d.actor, runs);
     }
     const next = new Map<number, number>();
     const runs = state.order;
@@ -46,7 +44,7 @@ export class OpLog {
   }
 
   state(): LogState {
-    const deletes = [...this.#deletes].map(([actor, d]) => ({ actor, counters: [...d.counters], targetActors: [...d.targetActors], targetCounters: [...d.targetCounters] }));
+    const deletes = [...this.#deletes].map(([actor, runs]) => ({ actor, runs: runs.slice() }));
     return { held: [...this.#held], deletes, order: this.#runs.slice() };
   }
 
@@ -66,38 +64,42 @@ export class OpLog {
     else runs.push(actor, counter, 1);
   }
 
+  /** A delete, in counter order: it extends its actor's last run when it continues it. */
   deleted(actor: ActorId, counter: number, target: OpId): void {
-    let d = this.#deletes.get(actor);
-    if (d === undefined) this.#deletes.set(actor, (d = { counters: [], targetActors: [], targetCounters: [] }));
-    d.counters.push(counter);
-    d.targetActors.push(target.actor);
-    d.targetCounters.push(target.counter);
+    let runs = this.#deletes.get(actor);
+    if (runs === undefined) this.#deletes.set(actor, (runs = []));
+    const n = runs.length;
+    if (n > 0 && (runs[n - 5] as number) + (runs[n - 4] as number) === counter && runs[n - 3] === target.actor) {
+      const length = runs[n - 4] as number;
+      // A run of one takes any step; a longer one only the next target of its step.
+      if (length === 1) runs[n - 1] = target.counter - (runs[n - 2] as number);
+      if (length === 1 || target.counter === (runs[n - 2] as number) + length * (runs[n - 1] as number)) {
+        runs[n - 4] = length + 1;
+        return;
+      }
+    }
+    runs.push(counter, 1, target.actor, target.counter, 0);
   }
 
   /** The target of delete (actor, counter), or undefined if that op is not a delete. */
   deleteTarget(actor: ActorId, counter: number): OpId | undefined {
-    const d = this.#deletes.get(actor);
-    if (d === undefined) return undefined;
-    const { counters } = d;
+    const runs = this.#deletes.get(actor);
+    if (runs === undefined) return undefined;
     let lo = 0;
-    let hi = counters.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const c = counters[mid] as number;
-      if (c === counter) return { actor: d.targetActors[mid] as ActorId, counter: d.targetCounters[mid] as number };
-      if (c < counter) lo = mid + 1;
+    let hi = runs.length / 5 - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((runs[mid * 5] as number) <= counter) lo = mid;
       else hi = mid - 1;
     }
-    return undefined;
+    const i = lo * 5;
+    const k = counter - (runs[i] as number);
+    if (k < 0 || k >= (runs[i + 1] as number)) return undefined;
+    return { actor: runs[i + 2] as ActorId, counter: (runs[i + 3] as number) + k * (runs[i + 4] as number) };
   }
 
-  /** Applied op ids, in the order applied; with `except`, only those that version does not cover. */
-  *order(except?: ReadonlyMap<ActorId, number>): Generator<OpId> {
-    const runs = this.#runs;
-    for (let i = 0; i < runs.length; i += 3) {
-      const actor = runs[i] as ActorId;
-      const end = (runs[i + 1] as number) + (runs[i + 2] as number);
-      for (let counter = Math.max(runs[i + 1] as number, (except?.get(actor) ?? 0) + 1); counter < end; counter++) yield { actor, counter };
-    }
+  /** The order applied, as (actor, first counter, length) runs; live: it grows as ops apply. */
+  get runs(): readonly number[] {
+    return this.#runs;
   }
 }

@@ -78,20 +78,22 @@ function writeLog(out: number[], log: LogState): void {
   pushVarint(out, log.deletes.length);
   for (const d of log.deletes) {
     pushVarint(out, d.actor);
-    const runs: number[] = [];
-    let [end, target] = [0, 0];
-    for (let i = 0; i < d.counters.length; ) {
-      const [c, ta, tc] = [d.counters[i] as number, d.targetActors[i] as number, d.targetCounters[i] as number];
-      const step = i + 1 < d.counters.length ? (d.targetCounters[i + 1] as number) - tc : 0;
-      let n = 1;
-      while (d.counters[i + n] === c + n && d.targetActors[i + n] === ta && d.targetCounters[i + n] === tc + n * step) n++;
-      runs.push(c - end, n, ta, tc - target, n > 1 ? step : 0);
-      [end, target] = [c + n, tc];
-      i += n;
-    }
+    const { runs } = d;
     pushVarint(out, runs.length / 5);
-    // In columns: each field's numbers together, for the compressor.
-    for (let f = 0; f < 5; f++) for (let i = f; i < runs.length; i += 5) (f === 1 || f === 2 ? pushVarint : pushZigzag)(out, runs[i] as number);
+    // In columns: each field's numbers together, for the compressor; counters and targets as
+    // differences from the previous run's end and first target.
+    let [end, target] = [0, 0];
+    for (let i = 0; i < runs.length; i += 5) {
+      pushZigzag(out, (runs[i] as number) - end);
+      end = (runs[i] as number) + (runs[i + 1] as number);
+    }
+    for (let i = 1; i < runs.length; i += 5) pushVarint(out, runs[i] as number);
+    for (let i = 2; i < runs.length; i += 5) pushVarint(out, runs[i] as number);
+    for (let i = 3; i < runs.length; i += 5) {
+      pushZigzag(out, (runs[i] as number) - target);
+      target = runs[i] as number;
+    }
+    for (let i = 4; i < runs.length; i += 5) pushZigzag(out, (runs[i - 3] as number) > 1 ? (runs[i] as number) : 0);
   }
   pushVarint(out, log.order.length / 3);
   for (const x of log.order) pushVarint(out, x);
@@ -102,9 +104,10 @@ export function decodeState(bytes: Uint8Array): ListState<number> {
   const r = { pos: 0 };
   if (bytes[r.pos++] !== STATE_V4) throw new Error(`not a v${STATE_V4} list state`);
   const n = count(bytes, r);
-  const actors = column(n, () => actorOf(readVarint(bytes, r)));
-  const deltas = column(n, () => readZigzag(bytes, r));
-  const lengths = column(n, () => readVarint(bytes, r));
+  const actors = varints(bytes, r, n, false);
+  for (let i = 0; i < n; i++) actorOf(actors[i] as number);
+  const deltas = varints(bytes, r, n, true);
+  const lengths = varints(bytes, r, n, false);
   // Counters are written relative to the previous piece's end.
   const counters = new Array<number>(n);
   let end = 0;
@@ -134,24 +137,35 @@ export function decodeState(bytes: Uint8Array): ListState<number> {
   }
   resolveOrigins(pieces, lengths, flags);
   const log = readLog(bytes, r);
+  // Every value takes a byte at least: bound them by the bytes left before allocating their arrays.
+  let total = 0;
+  for (let i = 0; i < n; i++) total += lengths[i] as number;
+  if (total > bytes.length - r.pos) throw new Error(`${total} values in ${bytes.length - r.pos} bytes`);
   for (let i = 0; i < n; i++) {
-    const values = (pieces[i] as PieceState<number>).values;
-    for (let k = lengths[i] as number; k > 0; k--) {
+    const length = lengths[i] as number;
+    const values = new Array<number>(length);
+    for (let k = 0; k < length; k++) {
       // Most values (text, half the genes) take one byte: read those inline.
-      const b = bytes[r.pos];
-      if (b !== undefined && b < 0x80) {
-        values.push(b);
+      const b = bytes[r.pos] as number;
+      if (b < 0x80) {
+        values[k] = b;
         r.pos++;
-      } else values.push(readVarint(bytes, r));
+      } else values[k] = readVarint(bytes, r);
     }
+    (pieces[i] as PieceState<number>).values = values;
   }
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
   return { pieces, log };
 }
 
 function setOther(p: PieceState<number>, actor: number, counter: number): void {
-  if (p.side === 'R') [p.orA, p.orC] = [actor, counter];
-  else [p.olA, p.olC] = [actor, counter];
+  if (p.side === 'R') {
+    p.orA = actor;
+    p.orC = counter;
+  } else {
+    p.olA = actor;
+    p.olC = counter;
+  }
 }
 
 /** Fill in each piece's origins from its parent: the one it hangs off, and a predicted other one. */
@@ -164,19 +178,24 @@ function resolveOrigins(pieces: PieceState<number>[], lengths: readonly number[]
       if (p.side === 'L' || (flags[i] as number) >> 2 === PREDICTED) throw new Error(`piece ${i} cannot hang off the root that way`);
       return;
     }
-    if (p.side === 'R') [p.olA, p.olC] = [parent.actor, parent.counter + (lengths[p.parent] as number) - 1];
-    else [p.orA, p.orC] = [parent.actor, parent.counter];
+    if (p.side === 'R') {
+      p.olA = parent.actor;
+      p.olC = parent.counter + (lengths[p.parent] as number) - 1;
+    } else {
+      p.orA = parent.actor;
+      p.orC = parent.counter;
+    }
     if ((flags[i] as number) >> 2 === PREDICTED) setOther(p, p.side === 'R' ? parent.orA : parent.olA, p.side === 'R' ? parent.orC : parent.olC);
   };
+  const chain: number[] = [];
   for (let i = 0; i < pieces.length; i++) {
     // Parents first: walk up to the first resolved ancestor, then resolve down. (A cycle stops
     // the walk where it closes; `linkPieces` refuses it.)
-    const chain: number[] = [];
     for (let j = i; j >= 0 && done[j] === 0; j = (pieces[j] as PieceState<number>).parent) {
       done[j] = 1;
       chain.push(j);
     }
-    for (let k = chain.length - 1; k >= 0; k--) resolve(chain[k] as number);
+    while (chain.length > 0) resolve(chain.pop() as number);
   }
 }
 
@@ -186,28 +205,25 @@ function readLog(bytes: Uint8Array, r: { pos: number }): LogState {
   let budget = held.reduce((sum, [, n]) => sum + n, 0);
   const deletes = column(count(bytes, r), () => {
     const actor = actorOf(readVarint(bytes, r));
-    const counters: number[] = [];
-    const targetActors: number[] = [];
-    const targetCounters: number[] = [];
-    let [end, target] = [0, 0];
-    const runs = count(bytes, r);
-    const fields = [readZigzag, readVarint, readVarint, readZigzag, readZigzag].map((read) => column(runs, () => read(bytes, r)));
+    const n = count(bytes, r);
+    const fields = [readZigzag, readVarint, readVarint, readZigzag, readZigzag].map((read) => column(n, () => read(bytes, r)));
     const [skips, lengths, actors, jumps, steps] = fields as [number[], number[], number[], number[], number[]];
-    for (let i = 0; i < runs; i++) {
+    const runs = new Array<number>(n * 5);
+    let [end, target] = [0, 0];
+    for (let i = 0; i < n; i++) {
       const c = end + (skips[i] as number);
-      const n = lengths[i] as number;
-      const ta = actorOf(actors[i] as number);
+      const length = lengths[i] as number;
       const tc = target + (jumps[i] as number);
-      const step = steps[i] as number;
-      if ((budget -= n) < 0) throw new Error('more deletes than ops held');
-      for (let k = 0; k < n; k++) {
-        counters.push(c + k);
-        targetActors.push(ta);
-        targetCounters.push(tc + k * step);
-      }
-      [end, target] = [c + n, tc];
+      if ((budget -= length) < 0) throw new Error('more deletes than ops held');
+      runs[i * 5] = c;
+      runs[i * 5 + 1] = length;
+      runs[i * 5 + 2] = actorOf(actors[i] as number);
+      runs[i * 5 + 3] = tc;
+      runs[i * 5 + 4] = steps[i] as number;
+      end = c + length;
+      target = tc;
     }
-    return { actor, counters, targetActors, targetCounters };
+    return { actor, runs };
   });
   const order = column(count(bytes, r) * 3, () => readVarint(bytes, r));
   return { held, deletes, order };
@@ -218,6 +234,21 @@ function count(bytes: Uint8Array, r: { pos: number }): number {
   const n = readVarint(bytes, r);
   if (n > bytes.length - r.pos) throw new Error(`a count of ${n} is more than the ${bytes.length - r.pos} bytes left`);
   return n;
+}
+
+/** `n` varints (zigzag ones when `signed`), with one-byte ones read inline: most are. */
+function varints(bytes: Uint8Array, r: { pos: number }, n: number, signed: boolean): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const b = bytes[r.pos] as number;
+    let v: number;
+    if (b < 0x80) {
+      v = b;
+      r.pos++;
+    } else v = readVarint(bytes, r);
+    out[i] = !signed ? v : v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  }
+  return out;
 }
 
 function column<X>(n: number, read: (i: number) => X): X[] {
