@@ -1,6 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { FastList } from '../crdt/fast/FastList.js';
-import { decodeState, encodeState } from '../crdt/fast/state-codec.js';
+import { decodeColumns, encodeState } from '../crdt/fast/state-codec.js';
 import type { ActorId } from '../crdt/ids.js';
 import type { ListOptions } from '../crdt/list.js';
 
@@ -19,5 +19,5 @@ export function encodeSnapshot(list: FastList<number>): Uint8Array {
 }
 
 export function decodeSnapshot(bytes: Uint8Array, actor: ActorId, options?: ListOptions<number>): FastList<number> {
-  return FastList.fromState(actor, decodeState(brotliDecompressSync(bytes, { maxOutputLength: MAX_INFLATED })), options);
+  return FastList.fromColumns(actor, decodeColumns(brotliDecompressSync(bytes, { maxOutputLength: MAX_INFLATED })), options);
 }

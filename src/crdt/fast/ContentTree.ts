@@ -1,3 +1,5 @@
+import type { ValueColumn } from './ValueColumn.js';
+
 /**
  * A piece: consecutive elements made by one actor with consecutive counters, each typed right
  * after the previous one, so element i > 0 has element i - 1 as its left origin and all share
@@ -8,7 +10,8 @@ export interface Piece<T> {
   /** Changes only when a delete moves the piece's first element to the tombstone before it (`moveDeleted`). */
   counter: number;
   length: number;
-  values: T[];
+  /** Its actor's values, shared: element i's is at `counter + i`. */
+  readonly values: ValueColumn<T>;
   deleted: boolean;
   /** Left origin of element 0 (actor -1: start of the list). */
   readonly olA: number;
@@ -26,9 +29,13 @@ export interface Piece<T> {
   side: 'L' | 'R';
   /** Depth of element 0 in the tree (the root's children have depth 1). */
   depth: number;
-  /** Left children of element 0, and right children of the last element, in sibling order. */
-  leftKids: Piece<T>[] | null;
-  rightKids: Piece<T>[] | null;
+  /**
+   * The first left child of element 0, and the first right child of the last element; the rest
+   * follow by `sibling`, in sibling order. Links rather than arrays: most pieces have one child.
+   */
+  leftKid: Piece<T> | null;
+  rightKid: Piece<T> | null;
+  sibling: Piece<T> | null;
 }
 
 /**
@@ -44,8 +51,9 @@ export const continues = <T>(head: Piece<T>, tail: Piece<T>): boolean =>
   tail.orC === head.orC &&
   tail.parent === head &&
   tail.side === 'R' &&
-  head.rightKids?.length === 1 &&
-  (tail.leftKids === null || tail.leftKids.length === 0);
+  head.rightKid === tail &&
+  tail.sibling === null &&
+  tail.leftKid === null;
 
 interface Leaf<T> {
   readonly isLeaf: true;
@@ -207,7 +215,7 @@ export class ContentTree<T> {
       actor: piece.actor,
       counter: piece.counter + at,
       length: piece.length - at,
-      values: piece.values.slice(at),
+      values: piece.values,
       deleted: piece.deleted,
       olA: piece.actor,
       olC: piece.counter + at - 1,
@@ -218,13 +226,13 @@ export class ContentTree<T> {
       parent: piece,
       side: 'R',
       depth: piece.depth + at,
-      leftKids: null,
-      rightKids: piece.rightKids,
+      leftKid: null,
+      rightKid: piece.rightKid,
+      sibling: null,
     };
-    for (const kid of tail.rightKids ?? []) kid.parent = tail;
-    piece.rightKids = [tail];
+    for (let kid = tail.rightKid; kid !== null; kid = kid.sibling) kid.parent = tail;
+    piece.rightKid = tail;
     piece.length = at;
-    piece.values.length = at;
     const { pieces } = piece.leaf;
     pieces.splice(pieces.indexOf(piece) + 1, 0, tail);
     if (pieces.length > MAX) this.#split(piece.leaf);
@@ -240,10 +248,9 @@ export class ContentTree<T> {
     const i = pieces.indexOf(head);
     if (pieces[i + 1] !== tail) return false;
     pieces.splice(i + 1, 1);
-    for (const v of tail.values) head.values.push(v);
     head.length += tail.length;
-    head.rightKids = tail.rightKids;
-    for (const kid of head.rightKids ?? []) kid.parent = head;
+    head.rightKid = tail.rightKid;
+    for (let kid = head.rightKid; kid !== null; kid = kid.sibling) kid.parent = head;
     return true;
   }
 
@@ -254,12 +261,10 @@ export class ContentTree<T> {
    */
   moveDeleted(piece: Piece<T>, dead: Piece<T>): void {
     if (dead.counter > piece.counter) {
-      dead.values.unshift(piece.values.pop() as T);
       dead.counter--;
       dead.olC--;
       dead.depth--;
     } else {
-      dead.values.push(piece.values.shift() as T);
       piece.counter++;
       piece.olC++;
       piece.depth++;
@@ -283,7 +288,7 @@ export class ContentTree<T> {
 
   /** Append one element to `piece` (an actor typing on). */
   grow(piece: Piece<T>, value: T): void {
-    piece.values.push(value);
+    piece.values.set(piece.counter + piece.length, value);
     piece.length++;
     bump(piece.leaf, piece.deleted ? 0 : 1, 1);
   }

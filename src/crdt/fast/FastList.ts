@@ -4,10 +4,12 @@ import type { ListOptions } from '../list.js';
 import type { DeleteOp, InsertOp, Op } from '../ops.js';
 import { formatVersion, type VersionVector } from '../version.js';
 import { ContentTree, continues, type Piece } from './ContentTree.js';
-import { authorFirst, byAuthor, insertSorted, leftmost, rightmost } from './siblings.js';
+import { authorFirst, byAuthor, insertSibling, leftmost, rightmost } from './siblings.js';
 import { IdIndex } from './IdIndex.js';
 import { OpLog } from './OpLog.js';
-import { checkSiblings, checkState, linkPieces, type ListState, type PieceState } from './state.js';
+import { ValueColumn } from './ValueColumn.js';
+import { checkSiblings, linkPieces } from './load.js';
+import { checkState, marksOf, toColumns, type ListState, type PieceState, type StateColumns } from './state.js';
 
 /** An element: a piece and an offset in it. */
 type At<T> = [Piece<T>, number];
@@ -23,17 +25,15 @@ export class FastList<T> extends CausalList<T> {
   #tree = new ContentTree<T>();
   #ids = new IdIndex<T>();
   #log = new OpLog();
-  /** The root's right children, in sibling order (the root has no left children). */
-  readonly #rootKids: Piece<T>[] = [];
+  /** Each actor's values, by counter. */
+  #values = new Map<number, ValueColumn<T>>();
+  /** The root's first right child; the rest follow by `sibling` (the root has no left children). */
+  #rootKid: Piece<T> | null = null;
   /** The piece of the last local edit and the visible index of its first element: local edits cluster. */
   #cursor: Piece<T> | null = null;
   #cursorStart = 0;
   /** The last local insert: typing on shares its ids. */
   #lastInsert: InsertOp<T> | null = null;
-  /** Whether typing grew the cursor's piece. */
-  #grew = false;
-  /** The tombstone deleting last grew. */
-  #grownDead: Piece<T> | null = null;
   readonly #rightFirst = (a: Piece<T>, b: Piece<T>): boolean => this.#rightSiblingFirst(a, b);
 
   constructor(actor: ActorId, options: ListOptions<T> = {}) {
@@ -45,14 +45,21 @@ export class FastList<T> extends CausalList<T> {
    * a state that is not consistent (see `checkState`); nothing is pending.
    */
   static fromState<T>(actor: ActorId, state: ListState<T>, options: ListOptions<T> = {}): FastList<T> {
+    return FastList.fromColumns(actor, toColumns(state), options);
+  }
+
+  /** As `fromState`, from the columns `decodeColumns` reads (no object per saved piece). */
+  static fromColumns<T>(actor: ActorId, cols: StateColumns<T>, options: ListOptions<T> = {}): FastList<T> {
     const list = new FastList<T>(actor, options);
-    const { pieces, rootKids } = linkPieces(state.pieces);
-    list.#ids = IdIndex.of(pieces);
-    list.#log = OpLog.of(state.log);
-    checkState(pieces, state.log);
+    const marks = marksOf(cols.log);
+    const { pieces, rootKid, values } = linkPieces(cols, marks);
+    list.#values = values;
+    list.#ids = IdIndex.of(pieces, marks.actors);
+    list.#log = OpLog.of(cols.log);
+    checkState(pieces, cols.log, marks);
     list.#tree = ContentTree.of(pieces);
-    list.#rootKids.push(...rootKids);
-    checkSiblings(pieces, rootKids, list.#rightFirst, authorFirst);
+    list.#rootKid = rootKid;
+    checkSiblings(pieces, rootKid, list.#rightFirst, authorFirst);
     return list;
   }
 
@@ -62,7 +69,9 @@ export class FastList<T> extends CausalList<T> {
     const pieces: PieceState<T>[] = [];
     for (const p of this.#tree.pieces()) {
       index.set(p, pieces.length);
-      pieces.push({ actor: p.actor, counter: p.counter, values: p.values.slice(), deleted: p.deleted, olA: p.olA, olC: p.olC, orA: p.orA, orC: p.orC, parent: -1, side: p.side });
+      const values = new Array<T>(p.length);
+      for (let k = 0; k < p.length; k++) values[k] = p.values.get(p.counter + k);
+      pieces.push({ actor: p.actor, counter: p.counter, values, deleted: p.deleted, olA: p.olA, olC: p.olC, orA: p.orA, orC: p.orC, parent: -1, side: p.side });
     }
     let i = 0;
     for (const p of this.#tree.pieces()) (pieces[i++] as PieceState<T>).parent = p.parent === null ? -1 : (index.get(p.parent) as number);
@@ -119,7 +128,7 @@ export class FastList<T> extends CausalList<T> {
 
   toArray(): T[] {
     const out: T[] = [];
-    for (const p of this.#tree.pieces()) if (!p.deleted) for (const v of p.values) out.push(v);
+    for (const p of this.#tree.pieces()) if (!p.deleted) for (let c = p.counter; c < p.counter + p.length; c++) out.push(p.values.get(c));
     return out;
   }
 
@@ -131,7 +140,9 @@ export class FastList<T> extends CausalList<T> {
     const parts: string[] = [];
     for (const p of this.#tree.pieces()) {
       const ids = p.length > 1 ? `a${p.actor}.${p.counter}..a${p.actor}.${p.counter + p.length - 1}` : `a${p.actor}.${p.counter}`;
-      const s = `${ids}:${JSON.stringify(p.length > 1 ? p.values : p.values[0])}`;
+      const values: T[] = [];
+      for (let c = p.counter; c < p.counter + p.length; c++) values.push(p.values.get(c));
+      const s = `${ids}:${JSON.stringify(p.length > 1 ? values : values[0])}`;
       parts.push(p.deleted ? `~${s}~` : s);
     }
     return `FastList a${this.actor} ${formatVersion(this.version())} pending=${this.pendingCount} [${parts.join(' ')}]`;
@@ -147,7 +158,7 @@ export class FastList<T> extends CausalList<T> {
     if (target !== undefined) return { type: 'delete', id, target };
     const [piece, offset] = this.#ids.find(id.actor, id.counter) as At<T>;
     const left = offset > 0 ? { actor: id.actor, counter: id.counter - 1 } : ref(piece.olA, piece.olC);
-    return { type: 'insert', id, value: piece.values[offset] as T, left, right: ref(piece.orA, piece.orC) };
+    return { type: 'insert', id, value: piece.values.get(id.counter), left, right: ref(piece.orA, piece.orC) };
   }
 
   protected isInsertAt(id: OpId): boolean | undefined {
@@ -168,11 +179,10 @@ export class FastList<T> extends CausalList<T> {
   #typeOn(index: number, value: T, counter: number): InsertOp<T> | null {
     const c = this.#cursor;
     if (c === null || c.deleted || index !== this.#cursorStart + c.length || c.actor !== this.actor || c.counter + c.length !== counter) return null;
-    if (c.rightKids !== null && c.rightKids.length > 0) return null;
+    if (c.rightKid !== null) return null;
     const next = this.#tree.next(c);
     if (next === undefined ? c.orA >= 0 : next.actor !== c.orA || next.counter !== c.orC) return null;
     this.#tree.grow(c, value);
-    this.#grew = true;
     this.#ids.grew(c);
     this.#log.applied(this.actor, counter);
     // Typing on, the last local insert is usually the one before: share its id and right origin (ids are immutable).
@@ -195,14 +205,7 @@ export class FastList<T> extends CausalList<T> {
     return at;
   }
 
-  /**
-   * Typing grows the cursor's piece by push, which leaves spare room in its values (up to half
-   * again): when the cursor leaves a piece it grew, the values are copied to their exact size.
-   */
   #moveCursor(piece: Piece<T> | null, start: number): void {
-    const c = this.#cursor;
-    if (this.#grew && c !== null && c !== piece) c.values = c.values.slice();
-    this.#grew = false;
     this.#cursor = piece;
     this.#cursorStart = start;
   }
@@ -232,12 +235,8 @@ export class FastList<T> extends CausalList<T> {
     if (right !== null && this.#inSubtree(left, right, adjacent)) {
       const parent = right[1] > 0 ? this.#split(right[0], right[1]) : right[0];
       const piece = this.#newPiece(op, right, parent, 'L', parent.depth + 1);
-      // A first child gets a one-slot array (an empty one would grow to sixteen on its first insert).
-      const kids = parent.leftKids;
-      const j = kids === null ? 0 : insertSorted(kids, piece, authorFirst);
-      if (kids === null) parent.leftKids = [piece];
-      const next = kids?.[j + 1];
-      this.#tree.insertBefore(next !== undefined ? leftmost(next) : parent, piece);
+      if (insertSibling(parent.leftKid, piece, authorFirst) === null) parent.leftKid = piece;
+      this.#tree.insertBefore(piece.sibling !== null ? leftmost(piece.sibling) : parent, piece);
       return this.#added(piece);
     }
     let parent: Piece<T> | null = null;
@@ -245,20 +244,19 @@ export class FastList<T> extends CausalList<T> {
       parent = left[0];
       if (left[1] < parent.length - 1) this.#split(parent, left[1] + 1);
     }
-    const kids = parent === null ? this.#rootKids : parent.rightKids;
-    if (parent !== null && (kids === null || kids.length === 0) && this.#canGrow(parent, op, right)) {
+    const first = parent === null ? this.#rootKid : parent.rightKid;
+    if (parent !== null && first === null && this.#canGrow(parent, op, right)) {
       this.#tree.grow(parent, op.value);
       this.#ids.grew(parent);
       this.#log.applied(op.id.actor, op.id.counter);
       return parent;
     }
     const piece = this.#newPiece(op, right, parent, 'R', parent === null ? 1 : parent.depth + parent.length);
-    const j = kids === null ? 0 : insertSorted(kids, piece, this.#rightFirst);
-    if (kids === null) (parent as Piece<T>).rightKids = [piece];
-    const next = kids?.[j + 1];
-    const prev = kids?.[j - 1];
-    if (next !== undefined) this.#tree.insertBefore(leftmost(next), piece);
-    else this.#tree.insertAfter(prev !== undefined ? rightmost(prev) : parent, piece);
+    const prev = insertSibling(first, piece, this.#rightFirst);
+    if (prev === null && parent === null) this.#rootKid = piece;
+    else if (prev === null) (parent as Piece<T>).rightKid = piece;
+    if (piece.sibling !== null) this.#tree.insertBefore(leftmost(piece.sibling), piece);
+    else this.#tree.insertAfter(prev !== null ? rightmost(prev) : parent, piece);
     return this.#added(piece);
   }
 
@@ -276,11 +274,13 @@ export class FastList<T> extends CausalList<T> {
   }
 
   #newPiece(op: InsertOp<T>, right: At<T> | null, parent: Piece<T> | null, side: 'L' | 'R', depth: number): Piece<T> {
+    const values = this.#column(op.id.actor);
+    values.set(op.id.counter, op.value);
     return {
       actor: op.id.actor,
       counter: op.id.counter,
       length: 1,
-      values: [op.value],
+      values,
       deleted: false,
       olA: op.left === null ? -1 : op.left.actor,
       olC: op.left === null ? 0 : op.left.counter,
@@ -290,8 +290,9 @@ export class FastList<T> extends CausalList<T> {
       parent,
       side,
       depth,
-      leftKids: null,
-      rightKids: null,
+      leftKid: null,
+      rightKid: null,
+      sibling: null,
     };
   }
 
@@ -304,9 +305,9 @@ export class FastList<T> extends CausalList<T> {
       const next = this.#after(left);
       if (next === null || next[0] !== right[0] || next[1] !== right[1]) return this.#isAncestor(left, right);
     }
-    if (left === null) return this.#rootKids.length > 0;
+    if (left === null) return this.#rootKid !== null;
     const [p, k] = left;
-    return k < p.length - 1 || (p.rightKids !== null && p.rightKids.length > 0);
+    return k < p.length - 1 || p.rightKid !== null;
   }
 
   /** Whether element `a` is the root (null) or an ancestor of element `b` in the tree. */
@@ -356,22 +357,20 @@ export class FastList<T> extends CausalList<T> {
     if (offset === piece.length - 1) {
       const dead = this.#tree.after(piece);
       if (dead === undefined || !dead.deleted || !continues(piece, dead) || !this.#ids.adjacent(piece, dead)) return false;
-      this.#moveDeleted(piece, dead);
+      this.#tree.moveDeleted(piece, dead);
       return true;
     }
     if (offset !== 0) return false;
     const dead = this.#tree.before(piece);
     if (dead === undefined || !dead.deleted || !continues(dead, piece) || !this.#ids.adjacent(dead, piece)) return false;
-    this.#moveDeleted(piece, dead);
+    this.#tree.moveDeleted(piece, dead);
     return true;
   }
 
-  /** As `#moveCursor` for typing: once deleting moves on to another tombstone, the last one grown gets exact-size values. */
-  #moveDeleted(piece: Piece<T>, dead: Piece<T>): void {
-    const last = this.#grownDead;
-    if (last !== null && last !== dead) last.values = last.values.slice();
-    this.#grownDead = dead;
-    this.#tree.moveDeleted(piece, dead);
+  #column(actor: number): ValueColumn<T> {
+    let column = this.#values.get(actor);
+    if (column === undefined) this.#values.set(actor, (column = new ValueColumn<T>()));
+    return column;
   }
 
   #split(piece: Piece<T>, at: number): Piece<T> {

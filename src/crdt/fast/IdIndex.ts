@@ -15,28 +15,30 @@ interface Entry<T> {
 export class IdIndex<T> {
   readonly #byActor = new Map<number, Entry<T>[]>();
 
-  /** An index of `pieces` (any order); throws when two of them share an element. */
-  static of<T>(pieces: readonly Piece<T>[]): IdIndex<T> {
+  /**
+   * An index of `pieces`, given per actor where each of its pieces starts (`starts[counter]`:
+   * 1 + the piece's index in `pieces`, or 0) and how many it has: pieces are put in counter order
+   * by a slot per counter rather than by sorting. Throws when two pieces share an element: the
+   * slots are read skipping each piece's elements, so a piece that starts among another's is
+   * never reached.
+   */
+  static of<T>(pieces: readonly Piece<T>[], byActor: ReadonlyMap<number, { starts: Int32Array; pieces: number }>): IdIndex<T> {
     const index = new IdIndex<T>();
-    const byActor = new Map<number, Piece<T>[]>();
-    for (let i = 0; i < pieces.length; i++) {
-      const p = pieces[i] as Piece<T>;
-      const list = byActor.get(p.actor);
-      if (list === undefined) byActor.set(p.actor, [p]);
-      else list.push(p);
-    }
-    for (const [actor, list] of byActor) {
-      list.sort((a, b) => a.counter - b.counter);
+    for (const [actor, { starts: slots, pieces: n }] of byActor) {
       const entries: Entry<T>[] = [];
       let last: Entry<T> | undefined;
-      for (let i = 0; i < list.length; i++) {
-        const p = list[i] as Piece<T>;
-        if (last !== undefined && p.counter < last.end) throw new Error(`element a${actor}.${p.counter} is in two pieces`);
-        if (last !== undefined && p.counter === last.end) last.pieces.push(p);
-        else entries.push((last = { start: p.counter, end: p.counter, pieces: [p] }));
-        last.end = p.counter + p.length;
+      let reached = 0;
+      for (let c = 1; c < slots.length; c++) {
+        if (slots[c] === 0) continue;
+        const p = pieces[(slots[c] as number) - 1] as Piece<T>;
+        if (last !== undefined && c === last.end) last.pieces.push(p);
+        else entries.push((last = { start: c, end: c, pieces: [p] }));
+        last.end = c + p.length;
+        c += p.length - 1;
+        reached++;
       }
-      index.#byActor.set(actor, entries);
+      if (reached !== n) throw new Error(`an element of a${actor} is in two pieces`);
+      if (entries.length > 0) index.#byActor.set(actor, entries);
     }
     return index;
   }

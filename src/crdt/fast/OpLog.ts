@@ -23,9 +23,8 @@ export class OpLog {
       const { runs } = d;
       if (runs.length % 5 !== 0 || runs.length === 0 || log.#deletes.has(d.actor)) throw new Error(`deletes of a${d.actor} are not in runs`);
       for (let i = 0, end = 1; i < runs.length; i += 5) {
-        const [first, length] = [runs[i] as number, runs[i + 1] as number];
-        if (first < end || length < 1) throw new Error(`deletes of a${d.actor} are out of order`);
-        end = first + length;
+        if ((runs[i] as number) < end || (runs[i + 1] as number) < 1) throw new Error(`deletes of a${d.actor} are out of order`);
+        end = (runs[i] as number) + (runs[i + 1] as number);
       }
       log.#deletes.set(d.actor, runs);
     }
@@ -33,7 +32,9 @@ export class OpLog {
     const runs = state.order;
     if (runs.length % 3 !== 0) throw new Error('the order is not in runs');
     for (let i = 0; i < runs.length; i += 3) {
-      const [actor, first, length] = [runs[i] as number, runs[i + 1] as number, runs[i + 2] as number];
+      const actor = runs[i] as number;
+      const first = runs[i + 1] as number;
+      const length = runs[i + 2] as number;
       if (first !== (next.get(actor) ?? 0) + 1 || length < 1) throw new Error(`op a${actor}.${first} is out of order`);
       next.set(actor, first + length - 1);
     }

@@ -7,19 +7,27 @@ export const byAuthor = <T>(a: Piece<T>, b: Piece<T>): number => a.actor - b.act
 export const authorFirst = <T>(a: Piece<T>, b: Piece<T>): boolean => byAuthor(a, b) < 0;
 /** The piece first in list order in `p`'s subtree. */
 export const leftmost = <T>(p: Piece<T>): Piece<T> => {
-  while (p.leftKids !== null && p.leftKids.length > 0) p = p.leftKids[0] as Piece<T>;
+  while (p.leftKid !== null) p = p.leftKid;
   return p;
 };
 /** The piece last in list order in `p`'s subtree. */
 export const rightmost = <T>(p: Piece<T>): Piece<T> => {
-  while (p.rightKids !== null && p.rightKids.length > 0) p = p.rightKids[p.rightKids.length - 1] as Piece<T>;
+  while (p.rightKid !== null) for (p = p.rightKid; p.sibling !== null; ) p = p.sibling;
   return p;
 };
 
-/** Insert `x` into `list` before the first element it goes before; returns its index. */
-export function insertSorted<P>(list: P[], x: P, goesBefore: (a: P, b: P) => boolean): number {
-  let i = 0;
-  while (i < list.length && !goesBefore(x, list[i] as P)) i++;
-  list.splice(i, 0, x);
-  return i;
+/**
+ * Put `x` among the siblings that start with `first`, before the first one it goes before.
+ * Returns the sibling now before it; null when `x` is now the first (the caller links it).
+ */
+export function insertSibling<T>(first: Piece<T> | null, x: Piece<T>, goesBefore: (a: Piece<T>, b: Piece<T>) => boolean): Piece<T> | null {
+  let prev: Piece<T> | null = null;
+  let at = first;
+  while (at !== null && !goesBefore(x, at)) {
+    prev = at;
+    at = at.sibling;
+  }
+  x.sibling = at;
+  if (prev !== null) prev.sibling = x;
+  return prev;
 }

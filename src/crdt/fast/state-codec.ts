@@ -1,5 +1,5 @@
 import { pushVarint, pushZigzag, readVarint, readZigzag } from '../codec.js';
-import type { ListState, LogState, PieceState } from './state.js';
+import { toListState, type ListState, type LogState, type PieceState, type StateColumns } from './state.js';
 
 /**
  * A list's state as bytes (format v4), for snapshots: the pieces as columns, then the op log,
@@ -101,101 +101,90 @@ function writeLog(out: number[], log: LogState): void {
 
 /** Bytes from `encodeState` back to a state; throws on bytes that are damaged or not a state. */
 export function decodeState(bytes: Uint8Array): ListState<number> {
+  return toListState(decodeColumns(bytes));
+}
+
+/** As `decodeState`, into the columns loading works from (`FastList.fromColumns`). */
+export function decodeColumns(bytes: Uint8Array): StateColumns<number> {
   const r = { pos: 0 };
   if (bytes[r.pos++] !== STATE_V4) throw new Error(`not a v${STATE_V4} list state`);
   const n = count(bytes, r);
   const actors = varints(bytes, r, n, false);
-  for (let i = 0; i < n; i++) actorOf(actors[i] as number);
-  const deltas = varints(bytes, r, n, true);
+  const counters = varints(bytes, r, n, true);
   const lengths = varints(bytes, r, n, false);
+  let total = 0;
   // Counters are written relative to the previous piece's end.
-  const counters = new Array<number>(n);
-  let end = 0;
-  for (let i = 0; i < n; i++) {
-    counters[i] = end + (deltas[i] as number);
+  for (let i = 0, end = 0; i < n; i++) {
+    actorOf(actors[i] as number);
+    counters[i] = end + (counters[i] as number);
     end = (counters[i] as number) + (lengths[i] as number);
+    total += lengths[i] as number;
   }
-  const parents = column(n, (i) => {
-    const d = readZigzag(bytes, r);
+  const parents = varints(bytes, r, n, true);
+  for (let i = 0; i < n; i++) {
+    const d = parents[i] as number;
     if (i + d < 0 || i + d >= n) throw new Error(`piece ${i} has a parent out of range`);
-    return d === 0 ? -1 : i + d;
-  });
-  const flags = column(n, () => {
+    parents[i] = d === 0 ? -1 : i + d;
+  }
+  const flags = new Array<number>(n);
+  const modes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
     const f = bytes[r.pos++];
     if (f === undefined || f > 11) throw new Error(`bad piece flags at byte ${r.pos - 1}`);
-    return f;
-  });
-  const pieces: PieceState<number>[] = new Array<PieceState<number>>(n);
-  for (let i = 0; i < n; i++) {
-    const f = flags[i] as number;
-    pieces[i] = { actor: actors[i] as number, counter: counters[i] as number, values: [], deleted: (f & 1) === 1, olA: -1, olC: 0, orA: -1, orC: 0, parent: parents[i] as number, side: f & 2 ? 'L' : 'R' };
+    flags[i] = f & 3;
+    modes[i] = f >> 2;
   }
+  const [olA, olC, orA, orC] = [new Array<number>(n).fill(-1), new Array<number>(n).fill(0), new Array<number>(n).fill(-1), new Array<number>(n).fill(0)];
   for (let i = 0; i < n; i++) {
-    if ((flags[i] as number) >> 2 !== WRITTEN) continue;
-    const p = pieces[i] as PieceState<number>;
-    setOther(p, actorOf(readVarint(bytes, r)), p.counter + readZigzag(bytes, r));
+    if (modes[i] !== WRITTEN) continue;
+    const a = actorOf(readVarint(bytes, r));
+    const c = (counters[i] as number) + readZigzag(bytes, r);
+    if ((flags[i] as number) & 2) [olA[i], olC[i]] = [a, c];
+    else [orA[i], orC[i]] = [a, c];
   }
-  resolveOrigins(pieces, lengths, flags);
-  const log = readLog(bytes, r);
-  // Every value takes a byte at least: bound them by the bytes left before allocating their arrays.
-  let total = 0;
-  for (let i = 0; i < n; i++) total += lengths[i] as number;
+  const cols: StateColumns<number> = { actors, counters, lengths, parents, flags, olA, olC, orA, orC, values: [], log: readLog(bytes, r) };
+  resolveOrigins(cols, modes);
+  // Every value takes a byte at least: bound them by the bytes left before allocating.
   if (total > bytes.length - r.pos) throw new Error(`${total} values in ${bytes.length - r.pos} bytes`);
-  for (let i = 0; i < n; i++) {
-    const length = lengths[i] as number;
-    const values = new Array<number>(length);
-    for (let k = 0; k < length; k++) {
-      // Most values (text, half the genes) take one byte: read those inline.
-      const b = bytes[r.pos] as number;
-      if (b < 0x80) {
-        values[k] = b;
-        r.pos++;
-      } else values[k] = readVarint(bytes, r);
-    }
-    (pieces[i] as PieceState<number>).values = values;
-  }
+  cols.values = oneByteEach(bytes, r.pos, total) ? bytes.subarray(r.pos, (r.pos += total)) : varints(bytes, r, total, false);
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
-  return { pieces, log };
-}
-
-function setOther(p: PieceState<number>, actor: number, counter: number): void {
-  if (p.side === 'R') {
-    p.orA = actor;
-    p.orC = counter;
-  } else {
-    p.olA = actor;
-    p.olC = counter;
-  }
+  return cols;
 }
 
 /** Fill in each piece's origins from its parent: the one it hangs off, and a predicted other one. */
-function resolveOrigins(pieces: PieceState<number>[], lengths: readonly number[], flags: readonly number[]): void {
-  const done = new Uint8Array(pieces.length);
-  const resolve = (i: number): void => {
-    const p = pieces[i] as PieceState<number>;
-    const parent = pieces[p.parent];
-    if (parent === undefined) {
-      if (p.side === 'L' || (flags[i] as number) >> 2 === PREDICTED) throw new Error(`piece ${i} cannot hang off the root that way`);
-      return;
-    }
-    if (p.side === 'R') {
-      p.olA = parent.actor;
-      p.olC = parent.counter + (lengths[p.parent] as number) - 1;
-    } else {
-      p.orA = parent.actor;
-      p.orC = parent.counter;
-    }
-    if ((flags[i] as number) >> 2 === PREDICTED) setOther(p, p.side === 'R' ? parent.orA : parent.olA, p.side === 'R' ? parent.orC : parent.olC);
-  };
+function resolveOrigins(cols: StateColumns<number>, modes: Uint8Array): void {
+  const { actors, counters, lengths, parents, flags, olA, olC, orA, orC } = cols;
+  const done = new Uint8Array(parents.length);
   const chain: number[] = [];
-  for (let i = 0; i < pieces.length; i++) {
+  for (let k = 0; k < parents.length; k++) {
     // Parents first: walk up to the first resolved ancestor, then resolve down. (A cycle stops
     // the walk where it closes; `linkPieces` refuses it.)
-    for (let j = i; j >= 0 && done[j] === 0; j = (pieces[j] as PieceState<number>).parent) {
+    for (let j = k; j >= 0 && done[j] === 0; j = parents[j] as number) {
       done[j] = 1;
       chain.push(j);
     }
-    while (chain.length > 0) resolve(chain.pop() as number);
+    while (chain.length > 0) {
+      const i = chain.pop() as number;
+      const p = parents[i] as number;
+      const left = ((flags[i] as number) & 2) !== 0;
+      if (p < 0) {
+        if (left || modes[i] === PREDICTED) throw new Error(`piece ${i} cannot hang off the root that way`);
+      } else if (!left) {
+        olA[i] = actors[p] as number;
+        olC[i] = (counters[p] as number) + (lengths[p] as number) - 1;
+        if (modes[i] === PREDICTED) {
+          orA[i] = orA[p] as number;
+          orC[i] = orC[p] as number;
+        }
+      } else {
+        orA[i] = actors[p] as number;
+        orC[i] = counters[p] as number;
+        if (modes[i] === PREDICTED) {
+          olA[i] = olA[p] as number;
+          olC[i] = olC[p] as number;
+        }
+      }
+    }
   }
 }
 
@@ -206,27 +195,30 @@ function readLog(bytes: Uint8Array, r: { pos: number }): LogState {
   const deletes = column(count(bytes, r), () => {
     const actor = actorOf(readVarint(bytes, r));
     const n = count(bytes, r);
-    const fields = [readZigzag, readVarint, readVarint, readZigzag, readZigzag].map((read) => column(n, () => read(bytes, r)));
-    const [skips, lengths, actors, jumps, steps] = fields as [number[], number[], number[], number[], number[]];
+    // Columns (see `writeLog`), then interleaved into runs.
+    const fields = [true, false, false, true, true].map((signed) => varints(bytes, r, n, signed));
     const runs = new Array<number>(n * 5);
-    let [end, target] = [0, 0];
-    for (let i = 0; i < n; i++) {
-      const c = end + (skips[i] as number);
-      const length = lengths[i] as number;
-      const tc = target + (jumps[i] as number);
+    for (let i = 0, end = 0, target = 0; i < n; i++) {
+      const length = (fields[1] as number[])[i] as number;
       if ((budget -= length) < 0) throw new Error('more deletes than ops held');
-      runs[i * 5] = c;
+      runs[i * 5] = end += (fields[0] as number[])[i] as number;
       runs[i * 5 + 1] = length;
-      runs[i * 5 + 2] = actorOf(actors[i] as number);
-      runs[i * 5 + 3] = tc;
-      runs[i * 5 + 4] = steps[i] as number;
-      end = c + length;
-      target = tc;
+      runs[i * 5 + 2] = actorOf((fields[2] as number[])[i] as number);
+      runs[i * 5 + 3] = target += (fields[3] as number[])[i] as number;
+      runs[i * 5 + 4] = (fields[4] as number[])[i] as number;
+      end += length;
     }
     return { actor, runs };
   });
   const order = column(count(bytes, r) * 3, () => readVarint(bytes, r));
   return { held, deletes, order };
+}
+
+/** Whether the `n` varints at `from` are the last bytes and one byte each (text, mostly): then they are those bytes. */
+function oneByteEach(bytes: Uint8Array, from: number, n: number): boolean {
+  if (bytes.length - from !== n) return false;
+  for (let i = from; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return false;
+  return true;
 }
 
 /** A count read before that many items: no larger than the bytes left could hold, one byte each. */

@@ -37,168 +37,113 @@ export interface ListState<T> {
 }
 
 /**
- * Pieces from saved ones, linked into their tree: parents, depths, and children in sibling order
- * (which is list order, since the list is the tree's in-order walk). Returns them in list order
- * with the root's children. Throws on a parent link that is out of range or makes a cycle.
+ * A state as columns, one entry per piece in list order: what `decodeState` reads and loading
+ * works from, without an object per piece.
  */
-export function linkPieces<T>(saved: readonly PieceState<T>[]): { pieces: Piece<T>[]; rootKids: Piece<T>[] } {
-  const n = saved.length;
-  const pieces: Piece<T>[] = new Array<Piece<T>>(n);
-  for (let i = 0; i < n; i++) {
-    const s = saved[i] as PieceState<T>;
-    if (s.values.length === 0) throw new Error(`piece ${i} is empty`);
-    if (!Number.isInteger(s.parent) || s.parent < -1 || s.parent >= n || s.parent === i) throw new Error(`piece ${i} has a bad parent ${s.parent}`);
-    if (s.parent === -1 && s.side !== 'R') throw new Error(`piece ${i} is a left child of the root`);
-    pieces[i] = {
-      actor: s.actor,
-      counter: s.counter,
-      length: s.values.length,
-      values: s.values,
-      deleted: s.deleted,
-      olA: s.olA,
-      olC: s.olC,
-      orA: s.orA,
-      orC: s.orC,
-      leaf: undefined as never,
-      parent: null,
-      side: s.side,
-      depth: 0,
-      leftKids: null,
-      rightKids: null,
-    };
-  }
-  const rootKids: Piece<T>[] = [];
-  for (let i = 0; i < n; i++) {
-    const piece = pieces[i] as Piece<T>;
-    const p = (saved[i] as PieceState<T>).parent;
-    if (p === -1) {
-      rootKids.push(piece);
-      continue;
-    }
-    const parent = pieces[p] as Piece<T>;
-    piece.parent = parent;
-    // A first child gets a one-slot array (push would give an empty one sixteen).
-    if (piece.side === 'L') {
-      if (parent.leftKids === null) parent.leftKids = [piece];
-      else parent.leftKids.push(piece);
-    } else if (parent.rightKids === null) parent.rightKids = [piece];
-    else parent.rightKids.push(piece);
-  }
-  for (let i = 0; i < n; i++) setDepth(pieces[i] as Piece<T>, n);
-  checkInOrder(pieces, rootKids);
-  return { pieces, rootKids };
+export interface StateColumns<T> {
+  actors: number[];
+  counters: number[];
+  lengths: number[];
+  /** Index of the parent piece; -1: the root. */
+  parents: number[];
+  /** Bit 0: deleted; bit 1: a left child. */
+  flags: number[];
+  olA: number[];
+  olC: number[];
+  orA: number[];
+  orC: number[];
+  /** Every element's value, piece after piece. */
+  values: ArrayLike<T>;
+  log: LogState;
 }
 
-/** The list must be the tree's in-order walk, else the saved links are not this list's tree. */
-function checkInOrder<T>(pieces: readonly Piece<T>[], rootKids: readonly Piece<T>[]): void {
-  let i = 0;
-  // Frames: a piece whose left subtrees are still to walk, or (visited) one whose own turn has
-  // come; in two parallel stacks, so that a frame allocates nothing.
-  const stack: Array<Piece<T>> = [];
-  const visited: boolean[] = [];
-  const push = (piece: Piece<T>, v: boolean): void => {
-    stack.push(piece);
-    visited.push(v);
+/** A state's pieces as columns (what `FastList.fromState` loads from). */
+export function toColumns<T>(state: ListState<T>): StateColumns<T> {
+  const { pieces } = state;
+  const values: T[] = [];
+  for (const p of pieces) for (const v of p.values) values.push(v);
+  return {
+    actors: pieces.map((p) => p.actor),
+    counters: pieces.map((p) => p.counter),
+    lengths: pieces.map((p) => p.values.length),
+    parents: pieces.map((p) => p.parent),
+    flags: pieces.map((p) => (p.deleted ? 1 : 0) | (p.side === 'L' ? 2 : 0)),
+    olA: pieces.map((p) => p.olA),
+    olC: pieces.map((p) => p.olC),
+    orA: pieces.map((p) => p.orA),
+    orC: pieces.map((p) => p.orC),
+    values,
+    log: state.log,
   };
-  for (let k = rootKids.length - 1; k >= 0; k--) push(rootKids[k] as Piece<T>, false);
-  while (stack.length > 0) {
-    const piece = stack.pop() as Piece<T>;
-    if (visited.pop() === true) {
-      if (pieces[i++] !== piece) throw new Error(`piece ${i - 1} is out of its tree order`);
-      continue;
-    }
-    const { leftKids, rightKids } = piece;
-    if (rightKids !== null) for (let k = rightKids.length - 1; k >= 0; k--) push(rightKids[k] as Piece<T>, false);
-    push(piece, true);
-    if (leftKids !== null) for (let k = leftKids.length - 1; k >= 0; k--) push(leftKids[k] as Piece<T>, false);
-  }
-  if (i !== pieces.length) throw new Error(`${pieces.length - i} pieces are not reachable from the root`);
 }
 
-/**
- * Siblings must be in FugueMax's order (`first(a, b)`: `a` goes before `b`), which the in-order
- * walk cannot see: it is the same whichever of two sibling subtrees comes first, but inserts
- * placed among them later are not.
- */
-export function checkSiblings<T>(pieces: readonly Piece<T>[], rootKids: readonly Piece<T>[], rightFirst: SiblingOrder<T>, leftFirst: SiblingOrder<T>): void {
-  const sorted = (kids: readonly Piece<T>[] | null, first: SiblingOrder<T>): void => {
-    if (kids === null) return;
-    for (let k = 1; k < kids.length; k++) {
-      const b = kids[k] as Piece<T>;
-      if (!first(kids[k - 1] as Piece<T>, b)) throw new Error(`a${b.actor}.${b.counter} is out of its siblings' order`);
-    }
-  };
-  sorted(rootKids, rightFirst);
-  for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i] as Piece<T>;
-    sorted(p.leftKids, leftFirst);
-    sorted(p.rightKids, rightFirst);
-  }
+/** Columns back to pieces as objects (what `decodeState` gives). */
+export function toListState<T>(cols: StateColumns<T>): ListState<T> {
+  let v = 0;
+  const pieces = cols.actors.map((actor, i): PieceState<T> => {
+    const f = cols.flags[i] as number;
+    const values = Array.from({ length: cols.lengths[i] as number }, () => cols.values[v++] as T);
+    const [olA, olC, orA, orC] = [cols.olA[i] as number, cols.olC[i] as number, cols.orA[i] as number, cols.orC[i] as number];
+    return { actor, counter: cols.counters[i] as number, values, deleted: (f & 1) !== 0, olA, olC, orA, orC, parent: cols.parents[i] as number, side: f & 2 ? 'L' : 'R' };
+  });
+  return { pieces, log: cols.log };
 }
 
-type SiblingOrder<T> = (a: Piece<T>, b: Piece<T>) => boolean;
-
-/** Depth of element 0: one below a left parent's element 0, or a right parent's last element. */
-function setDepth<T>(piece: Piece<T>, n: number): void {
-  if (piece.depth > 0) return;
-  const chain: Piece<T>[] = [];
-  let p: Piece<T> | null = piece;
-  while (p !== null && p.depth === 0) {
-    if (chain.length > n) throw new Error('parent links form a cycle');
-    chain.push(p);
-    p = p.parent;
-  }
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const c = chain[i] as Piece<T>;
-    const parent = c.parent;
-    c.depth = parent === null ? 1 : c.side === 'L' ? parent.depth + 1 : parent.depth + parent.length;
-  }
-}
-
-const ELEMENT = 1;
+export const ELEMENT = 1;
+export const TOMBSTONE = 8;
 const DELETE = 2;
 const TARGETED = 4;
-const TOMBSTONE = 8;
+
+/** What loading has seen of one actor's counters 1..held. */
+export interface ActorMarks {
+  /** Per counter: ELEMENT (and TOMBSTONE), DELETE, TARGETED. */
+  kinds: Uint8Array;
+  /** Per counter: 1 + the index of the piece that starts there, else 0 (see `IdIndex.of`). */
+  starts: Int32Array;
+  pieces: number;
+  /** Held ops no piece or delete has claimed yet. */
+  unsaved: number;
+}
+
+/** Per actor held, its marks; and how many deleted elements no delete has named yet. */
+export interface Marks {
+  actors: Map<number, ActorMarks>;
+  tombstones: number;
+}
+
+export function marksOf(log: LogState): Marks {
+  const actors = new Map<number, ActorMarks>();
+  for (const [actor, n] of log.held) actors.set(actor, { kinds: new Uint8Array(n + 1), starts: new Int32Array(n + 1), pieces: 0, unsaved: n });
+  return { actors, tombstones: 0 };
+}
 
 /**
  * Each actor's counters 1..held are either an element of exactly one piece or a delete; each op
  * is applied after what it names (origins, targets); each piece hangs in the tree off its origin;
- * the deleted elements are exactly the deletes' targets. `log` passed `OpLog.of`'s checks and the
- * pieces `IdIndex.of`'s (no element in two pieces). Work is per piece and per delete, not per
- * element, where it can be: elements are marked by ranges, and coverage is checked by counting.
+ * the deleted elements are exactly the deletes' targets. `log` passed `OpLog.of`'s checks, the
+ * pieces `IdIndex.of`'s (no element in two pieces), and `marks` has their elements (`linkPieces`).
+ * Work is per piece and per delete, not per element, where it can be: elements are marked by
+ * ranges, and coverage is checked by counting.
  */
-export function checkState<T>(pieces: readonly Piece<T>[], log: LogState): void {
-  const kinds = new Map<number, Uint8Array>();
-  const unsaved = new Map<number, number>();
-  for (const [actor, n] of log.held) {
-    kinds.set(actor, new Uint8Array(n + 1));
-    unsaved.set(actor, n);
-  }
+export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks): void {
+  const { actors } = marks;
   const place = applyPlaces(log);
   let [lastActor, lastKinds] = [-1, undefined as Uint8Array | undefined];
   const kind = (actor: number, counter: number): number => {
-    if (actor !== lastActor) [lastActor, lastKinds] = [actor, kinds.get(actor)];
+    if (actor !== lastActor) [lastActor, lastKinds] = [actor, actors.get(actor)?.kinds];
     return lastKinds?.[counter] ?? 0;
   };
   // The message is built only on failure: this runs once per delete and per piece.
   const after = (what: string, actor: number, counter: number, a: number, c: number): void => {
     if (a >= 0 && place(a, c) >= place(actor, counter)) throw new Error(`${what} a${actor}.${counter} is applied before a${a}.${c}, which it names`);
   };
-  let tombstones = 0;
-  for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i] as Piece<T>;
-    const k = kinds.get(p.actor);
-    if (k === undefined || p.counter < 1 || p.counter + p.length > k.length) throw new Error(`piece a${p.actor}.${p.counter} is beyond the ops held`);
-    k.fill(p.deleted ? ELEMENT | TOMBSTONE : ELEMENT, p.counter, p.counter + p.length);
-    unsaved.set(p.actor, (unsaved.get(p.actor) as number) - p.length);
-    if (p.deleted) tombstones += p.length;
-  }
+  let tombstones = marks.tombstones;
   for (const d of log.deletes) {
-    const [deletes, first] = checkDeletes(d, kinds, place, after);
-    unsaved.set(d.actor, (unsaved.get(d.actor) ?? 0) - deletes);
+    const [deletes, first] = checkDeletes(d, actors, place, after);
+    (actors.get(d.actor) as ActorMarks).unsaved -= deletes;
     tombstones -= first;
   }
-  for (const [actor, n] of unsaved) if (n !== 0) throw new Error(`a${actor}'s ops held and saved differ by ${n}`);
+  for (const [actor, { unsaved }] of actors) if (unsaved !== 0) throw new Error(`a${actor}'s ops held and saved differ by ${unsaved}`);
   if (tombstones !== 0) throw new Error(`${tombstones} deleted elements are deleted by no op`);
   for (let i = 0; i < pieces.length; i++) checkOrigins(pieces[i] as Piece<T>, kind, after);
 }
@@ -207,22 +152,30 @@ type Place = (actor: number, counter: number) => number;
 type After = (what: string, actor: number, counter: number, a: number, c: number) => void;
 
 /** Marks one actor's deletes and their targets; returns how many deletes, and how many deleted an element first. */
-function checkDeletes(d: LogState['deletes'][number], kinds: Map<number, Uint8Array>, place: Place, after: After): [number, number] {
-  const k = kinds.get(d.actor);
+function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorMarks>, place: Place, after: After): [number, number] {
+  const k = actors.get(d.actor)?.kinds;
   const { runs } = d;
-  let [deletes, first] = [0, 0];
+  let deletes = 0;
+  let first = 0;
+  // (No destructuring per run: this runs before V8 has optimised it, where that is slow.)
   for (let r = 0; r < runs.length; r += 5) {
-    const [c0, n, ta, tc0, step] = [runs[r] as number, runs[r + 1] as number, runs[r + 2] as number, runs[r + 3] as number, runs[r + 4] as number];
-    const tk = kinds.get(ta);
-    for (let i = 0; i < n; i++) {
-      const c = c0 + i;
-      const tc = tc0 + i * step;
-      if (k === undefined || c < 1 || c >= k.length || k[c] !== 0) throw new Error(`delete a${d.actor}.${c} is not a delete`);
+    const c0 = runs[r] as number;
+    const n = runs[r + 1] as number;
+    const ta = runs[r + 2] as number;
+    const tc0 = runs[r + 3] as number;
+    const step = runs[r + 4] as number;
+    const tk = actors.get(ta)?.kinds;
+    // Ranges checked at their ends (counters and targets move by a fixed step), marks per element.
+    const tLast = tc0 + (n - 1) * step;
+    if (k === undefined || c0 < 1 || c0 + n > k.length) throw new Error(`delete a${d.actor}.${c0} is not a delete`);
+    if (tk === undefined || Math.min(tc0, tLast) < 1 || Math.max(tc0, tLast) >= tk.length) throw new Error(`delete a${d.actor}.${c0} names no deleted element`);
+    for (let c = c0, tc = tc0; c < c0 + n; c++, tc += step) {
+      if (k[c] !== 0) throw new Error(`delete a${d.actor}.${c} is not a delete`);
       k[c] = DELETE;
-      const t = tk?.[tc] ?? 0;
+      const t = tk[tc] as number;
       if ((t & TOMBSTONE) === 0) throw new Error(`delete a${d.actor}.${c} names no deleted element`);
       if ((t & TARGETED) === 0) {
-        (tk as Uint8Array)[tc] = t | TARGETED;
+        tk[tc] = t | TARGETED;
         first++;
       }
     }
@@ -230,7 +183,10 @@ function checkDeletes(d: LogState['deletes'][number], kinds: Map<number, Uint8Ar
     // places apart (stepped for the targets), places are linear in i between them, and so is
     // their difference: the ends decide for the whole run.
     const last = n - 1;
-    const [d0, d1, t0, t1] = [place(d.actor, c0), place(d.actor, c0 + last), place(ta, tc0), place(ta, tc0 + last * step)];
+    const d0 = place(d.actor, c0);
+    const d1 = place(d.actor, c0 + last);
+    const t0 = place(ta, tc0);
+    const t1 = place(ta, tc0 + last * step);
     const linear = d1 - d0 === last && Math.abs(t1 - t0) === Math.abs(last * step);
     if (!linear || t0 >= d0 || t1 >= d1) for (let i = 0; i < n; i++) after('delete', d.actor, c0 + i, ta, tc0 + i * step);
     deletes += n;
