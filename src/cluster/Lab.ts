@@ -115,9 +115,9 @@ export class Lab implements LabControl {
     return this.#views.every((v) => v.phase === 'up' && v.digest === first.digest && v.pending === 0 && JSON.stringify(v.version) === version);
   }
 
-  /** Highest own op counter seen from each actor during the run. */
-  observed(): readonly number[] {
-    return this.#observed;
+  /** Ops created: per actor, the highest own op counter seen during the run, summed. */
+  opsSeen(): number {
+    return this.#observed.reduce((a, b) => a + b, 0);
   }
 
   /** Per actor, its own ops that some actor lacks now (from the last poll). */

@@ -108,7 +108,7 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
 
 /** A timed run stopped before its end (a signal, an actor that died): no verdict but "no". */
 function cutShort(lab: Lab, tally: Tally): Report {
-  return { faults: tally.faults, converged: false, convergeMs: 0, ops: lab.observed().reduce((a, b) => a + b, 0), lost: lab.lost() };
+  return { faults: tally.faults, converged: false, convergeMs: 0, ops: lab.opsSeen(), lost: lab.lost() };
 }
 
 /** End of a timed run: every actor up, no faults, mutations paused; wait until all agree. */
@@ -128,7 +128,7 @@ async function healAndConverge(lab: Lab, opts: LabRunOptions, tally: Tally, sign
     await sleep(POLL_MS / 5, undefined, { signal }).catch(() => undefined);
   }
   const convergeMs = Date.now() - started;
-  const ops = lab.observed().reduce((a, b) => a + b, 0);
+  const ops = lab.opsSeen();
   const report = { faults: tally.faults, converged, convergeMs, ops, lost: lab.lost() };
   log.info(report, `run over: ${tally.faults} faults, ${converged ? `converged in ${convergeMs} ms` : 'did not converge'}, ${ops} ops, ${report.lost} lost`);
   return report;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freeBase, getJson, groupAlive, killAll, runCli, startCli, tmpDataDir, waitFor, type Proc } from '../helpers/processes.js';
+import { freeBase, getJson, groupAlive, killAll, pidAlive, runCli, startCli, tmpDataDir, waitFor, type Proc } from '../helpers/processes.js';
 
 afterAll(killAll);
 
@@ -67,7 +67,7 @@ describe('crdt-genome cluster', () => {
     cluster.child.kill('SIGTERM');
     expect(await cluster.exited).toBe(0);
     await waitFor('every actor to exit', () => !groupAlive(cluster));
-    for (const pid of children) expect(() => process.kill(pid, 0)).toThrow();
+    for (const pid of children) expect(pidAlive(pid)).toBe(false);
   });
 
   it('exits non-zero and stops the others when an actor dies', async () => {
@@ -90,14 +90,7 @@ describe('crdt-genome cluster', () => {
       return pids.length === 3 ? pids : null;
     }, 20_000, 5);
     cluster.child.kill('SIGKILL');
-    await waitFor('orphaned actors to exit', () => children.every((pid) => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }));
+    await waitFor('orphaned actors to exit', () => !children.some(pidAlive));
   });
 
   it('a child actor exits when the runner is killed without warning', async () => {
@@ -106,13 +99,6 @@ describe('crdt-genome cluster', () => {
     await waitFor('all actors up', () => Promise.all(urls(base, 2).map((u) => getJson(`${u}/healthz`))));
     const children = childPids(cluster.child.pid as number);
     cluster.child.kill('SIGKILL');
-    await waitFor('orphaned actors to exit', () => children.every((pid) => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }));
+    await waitFor('orphaned actors to exit', () => !children.some(pidAlive));
   });
 });

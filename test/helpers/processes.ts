@@ -64,8 +64,13 @@ export async function runCli(args: string[], timeoutMs = 30_000): Promise<{ code
 
 /** True while any process of the group is alive. */
 export function groupAlive(proc: Proc): boolean {
+  return pidAlive(-(proc.child.pid as number));
+}
+
+/** True while the process with this pid (a negative pid: any process of that group) is alive. */
+export function pidAlive(pid: number): boolean {
   try {
-    process.kill(-(proc.child.pid as number), 0);
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;
