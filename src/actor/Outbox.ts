@@ -4,9 +4,9 @@ import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
 import type { Reply, Request } from '../sync/messages.js';
 import type { Outgoing } from '../sync/Replicator.js';
-import { BINARY_TYPE, decodeBinarySyncReply, encodeBinaryPush } from '../transport/binary-wire.js';
+import { BINARY_TYPE, decodeSyncAnswer, encodeBinaryPush } from '../transport/binary-wire.js';
 import { request as httpRequest, RequestError } from '../transport/http-client.js';
-import { decodeSyncReply, encodeSyncRequest } from '../transport/wire.js';
+import { encodeSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
 
 export interface OutboxOptions {
@@ -91,7 +91,7 @@ export class Outbox {
         ...(typeof body === 'string' ? { accept: `${BINARY_TYPE}, application/json` } : { contentType: BINARY_TYPE }),
       });
       if (request.type === 'sync') messages.bytesIn += answer.bytes.length;
-      reply = request.type === 'push' ? { type: 'push' } : { type: 'sync', ...decodeAnswer(answer.contentType, answer.bytes) };
+      reply = request.type === 'push' ? { type: 'push' } : { type: 'sync', ...decodeSyncAnswer(answer.contentType, answer.bytes) };
     } catch (err) {
       if (this.#stopped) return;
       messages.failed++;
@@ -112,9 +112,9 @@ export class Outbox {
     this.#ok(peer);
     // Errors from here on are the store's: not the peer's fault, and fatal (see INTERNALS.md).
     const outcome = replica.onReply(peer, request, reply, Date.now());
-    for (const { op, verdict } of outcome.refused) {
+    for (const { op, verdict, why } of outcome.refused) {
       const what = verdict === 'equivocation' ? 'equivocation' : 'invalid op';
-      this.#log.error({ sender: peer, op: formatId(op.id) }, `${what} from ${peer}: op ${formatId(op.id)} refused`);
+      this.#log.error({ sender: peer, op: formatId(op.id) }, `${what} from ${peer}: op ${formatId(op.id)} refused${why === undefined ? '' : `: ${why}`}`);
     }
   }
 
@@ -130,8 +130,3 @@ export class Outbox {
   }
 }
 
-/** A peer answers a sync in binary, or (an older or a foreign peer) in JSON. */
-function decodeAnswer(contentType: string, bytes: Uint8Array) {
-  if (contentType.startsWith(BINARY_TYPE)) return decodeBinarySyncReply(bytes);
-  return decodeSyncReply(JSON.parse(Buffer.from(bytes).toString('utf8')));
-}

@@ -31,6 +31,10 @@ export class TimedStore<T> implements Store<T> {
     this.#observe((performance.now() - start) / 1000);
   }
 
+  check(op: Op<T>): string | null {
+    return this.#inner.check(op);
+  }
+
   close(): void {
     this.#inner.close();
   }

@@ -4,6 +4,7 @@ import { formatId, type ActorId } from '../crdt/ids.js';
 import { versionFromJSON } from '../crdt/version.js';
 import type { BatchResult } from '../crdt/batch.js';
 import type { Op } from '../crdt/ops.js';
+import { InvalidOpError } from '../crdt/validate.js';
 import type { Gene } from '../genome/gene.js';
 import { BINARY_TYPE, decodeBinaryPush, encodeBinarySyncReply } from '../transport/binary-wire.js';
 import { HttpError } from '../transport/http-server.js';
@@ -22,7 +23,9 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     const length = Number(req.headers['content-length']);
     if (Number.isSafeInteger(length)) state.messages.bytesIn += length;
   };
-  const refuseIfPartitioned = (from: number): void => {
+  // A sender outside the cluster is refused before anything else; its ops could never be taken.
+  const admit = (from: number): void => {
+    if (!state.replica.replicator.isMember(from as ActorId)) throw new HttpError(400, `from: actor ${from} is not a member of this cluster`, 'invalid_body');
     if (state.faults.refuses(from)) throw new HttpError(503, `actor ${from} is partitioned from actor ${state.actor}`, 'partitioned');
   };
 
@@ -35,7 +38,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   const pushSchema = { body: { content: { 'application/json': { schema: batchSchema } } } };
   app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema, preValidation }, async (req) => {
     const { from, ops } = readPush(req.body);
-    refuseIfPartitioned(from);
+    admit(from);
     let result: BatchResult<Gene>;
     try {
       result = state.replica.receivePush(from, ops);
@@ -58,7 +61,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   });
 
   app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema }, preValidation }, async (req, reply) => {
-    refuseIfPartitioned(req.body.from);
+    admit(req.body.from);
     const page = state.replica.serveSync(req.body.from as ActorId, versionFromJSON(req.body.version));
     if (req.headers.accept?.includes(BINARY_TYPE)) {
       const bytes = encodeBinarySyncReply(state.actor, page);
@@ -78,6 +81,8 @@ function readPush(body: WireBatch | Buffer | string): { from: ActorId; ops: Op<G
   try {
     return decodeBinaryPush(body);
   } catch (err) {
-    throw new HttpError(400, `bad binary push: ${(err as Error).message}`, 'invalid_body');
+    // Well-formed, but an id no replica takes (a counter beyond MAX_COUNTER): as the JSON push's check says.
+    const code = err instanceof InvalidOpError ? 'invalid_op' : 'invalid_body';
+    throw new HttpError(400, `bad binary push: ${(err as Error).message}`, code);
   }
 }

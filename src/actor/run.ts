@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectDefaultMetrics } from 'prom-client';
-import type { ActorId } from '../crdt/ids.js';
-import { FastList } from '../crdt/fast/FastList.js';
+import { MAX_ACTOR, type ActorId } from '../crdt/ids.js';
+import { genomeList, genomeRules } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { Rng } from '../genome/Rng.js';
 import { createLogger, type LogLevel, type Logger } from '../log.js';
-import { MemoryStore } from '../store/MemoryStore.js';
+import { MemoryStore, memoryBacking } from '../store/MemoryStore.js';
 import { SqliteStore } from '../store/SqliteStore.js';
 import { Replica } from '../sync/Replica.js';
 import type { SyncConfig } from '../sync/Replicator.js';
@@ -57,8 +57,9 @@ export interface RunningActor {
 
 export const storeFile = (dataDir: string, actor: ActorId): string => join(dataDir, `actor-${actor}.db`);
 
-export function syncConfig(syncIntervalMs: number): SyncConfig<Gene> {
-  return { syncIntervalMs, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: MAX_BATCH_OPS, maxBytes: BATCH_BYTES, sizeOf: wireSize };
+/** The replication settings of an actor in a cluster of `members` actors (ids 0 .. members - 1). */
+export function syncConfig(syncIntervalMs: number, members: number = MAX_ACTOR + 1): SyncConfig<Gene> {
+  return { syncIntervalMs, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: MAX_BATCH_OPS, maxBytes: BATCH_BYTES, sizeOf: wireSize, rules: genomeRules(members) };
 }
 
 /**
@@ -76,8 +77,9 @@ export async function startActor(
   const unmapped = opts.peers.find((url) => !opts.peerIds.has(url));
   if (unmapped !== undefined) throw new Error(`peer ${unmapped} has no actor id`);
   const metrics = new ActorMetrics();
-  const store: Store<Gene> = opts.dataDir === null ? new MemoryStore(opts.actor) : SqliteStore.open(storeFile(opts.dataDir, opts.actor), opts.actor, { isValue: isGene });
-  const replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s)), (actor) => new FastList<Gene>(actor), opts.peers, syncConfig(opts.syncIntervalMs), Date.now());
+  const store: Store<Gene> = opts.dataDir === null ? new MemoryStore(opts.actor, memoryBacking(), isGene) : SqliteStore.open(storeFile(opts.dataDir, opts.actor), opts.actor, { isValue: isGene });
+  const members = opts.peers.length + 1;
+  const replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s)), genomeList(members), opts.peers, syncConfig(opts.syncIntervalMs, members), Date.now());
   const state = new ActorState(replica, new FaultState(opts.peerIds, opts.dropRate));
   metrics.watch(state);
   log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: state.applied, mutations: replica.mutations }, `store loaded: ${replica.mutations} own mutations so far`);

@@ -16,7 +16,8 @@ export abstract class CausalList<T> implements List<T> {
 
   constructor(actor: ActorId, options: ListOptions<T>) {
     this.actor = actor;
-    this.#pending = new PendingOps(options.maxPending ?? DEFAULT_MAX_PENDING);
+    const max = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.#pending = new PendingOps(max, options.maxPendingPerAuthor ?? max);
     this.#equals = options.equals ?? Object.is;
   }
 
@@ -54,17 +55,14 @@ export abstract class CausalList<T> implements List<T> {
   }
 
   apply(op: Op<T>): ApplyResult {
-    const verdict = this.check(op);
-    if (verdict !== 'new') return verdict;
-    const missing = this.#missing(op);
-    if (missing !== null) {
-      if (this.#pending.full) return 'full';
-      this.#pending.add(op, missing);
-      return 'pending';
+    return this.#apply(op, true);
+  }
+
+  restore(ops: Iterable<Op<T>>): void {
+    for (const op of ops) {
+      const verdict = this.#apply(op, false);
+      if (verdict === 'equivocation') throw new Error(`op ${formatId(op.id)} is held twice with different content`);
     }
-    this.integrate(op);
-    this.released(op.id);
-    return 'applied';
   }
 
   check(op: Op<T>): 'new' | 'duplicate' | 'equivocation' | 'invalid' {
@@ -82,7 +80,7 @@ export abstract class CausalList<T> implements List<T> {
         if (!this.#refsValid(waiter)) continue; // names a delete as its origin: never applicable
         const missing = this.#missing(waiter);
         if (missing !== null) {
-          this.#pending.repark(waiter, missing);
+          this.#pending.add(waiter, missing);
         } else {
           this.integrate(waiter);
           ready.push(waiter.id);
@@ -102,6 +100,20 @@ export abstract class CausalList<T> implements List<T> {
     const result = this.apply(op);
     if (result !== 'applied') throw new Error(`local op ${formatId(op.id)} was not applied: ${result}`);
     return op;
+  }
+
+  #apply(op: Op<T>, bounded: boolean): ApplyResult {
+    const verdict = this.check(op);
+    if (verdict !== 'new') return verdict;
+    const missing = this.#missing(op);
+    if (missing !== null) {
+      if (bounded && !this.#pending.admits(op.id.actor)) return 'full';
+      this.#pending.add(op, missing);
+      return 'pending';
+    }
+    this.integrate(op);
+    this.released(op.id);
+    return 'applied';
   }
 
   /** Origins and targets must be inserts made before this op (by its author's own clock, too). */

@@ -1,6 +1,7 @@
 import { pushVarint, pushZigzag, readVarint, readZigzag } from './codec.js';
 import type { ActorId, OpId } from './ids.js';
 import type { DeleteOp, InsertOp, Op } from './ops.js';
+import { InvalidOpError, MAX_COUNTER } from './validate.js';
 
 /**
  * Binary batches of ops (format v2), run-length encoded: what typing and deleting produce comes
@@ -18,6 +19,9 @@ import type { DeleteOp, InsertOp, Op } from './ops.js';
  *   ref     := 0 (none) | 1 back:varint (the op's own actor, counter - back) | 2 actor:varint counter:varint
  *
  * Every number is an unsigned LEB128 varint. Values are non-negative integers (genes, char codes).
+ * Every id a decoder computes (run offsets, follow-on runs, delete steps, back references) is
+ * checked before use: a counter below 1 is a malformed batch; one above MAX_COUNTER is an op no
+ * replica takes (`InvalidOpError`).
  */
 export const BATCH_V2 = 2;
 /** Most ops a batch may claim: a run of deletes costs no bytes per op, so the count is bounded. */
@@ -127,17 +131,20 @@ function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v
       actor = readVarint(bytes, r) as ActorId;
       counter = readVarint(bytes, r);
     }
-    if (actor > 0xffff || counter < 1) throw new Error(`bad id ${actor}.${counter}`);
+    if (actor > 0xffff) throw new Error(`bad actor ${actor}`);
+    checkCounter(counter, `run start ${actor}.`);
     const n = readVarint(bytes, r);
     if (n < 1 || ops.length + n > count) throw new Error(`bad run length ${n}`);
+    checkCounter(counter + n - 1, `run end ${actor}.`);
     const id0: OpId = { actor, counter };
     if (head & 1) {
       const target = readRef(bytes, r, id0);
       if (target === null) throw new Error('a delete needs a target');
       const step = readZigzag(bytes, r);
+      // Targets move by a fixed step: the run's two ends bound every one of them.
+      checkCounter(target.counter + (n - 1) * step, `delete run target ${target.actor}.`);
       for (let k = 0; k < n; k++) {
         const t = target.counter + k * step;
-        if (t < 1) throw new Error('delete target out of range');
         ops.push({ type: 'delete', id: { actor, counter: counter + k }, target: { actor: target.actor, counter: t } });
       }
     } else {
@@ -209,8 +216,15 @@ function readRef(bytes: Uint8Array, r: { pos: number }, self: OpId): OpId | null
   if (tag === 2) {
     const actor = readVarint(bytes, r);
     const counter = readVarint(bytes, r);
-    if (actor > 0xffff || counter < 1) throw new Error(`bad reference ${actor}.${counter}`);
+    if (actor > 0xffff) throw new Error(`bad reference actor ${actor}`);
+    checkCounter(counter, `reference ${actor}.`);
     return { actor: actor as ActorId, counter };
   }
   throw new Error(`bad reference tag at byte ${r.pos - 1}`);
+}
+
+/** A counter computed or read while decoding; `what` prefixes it in the message. */
+function checkCounter(counter: number, what: string): void {
+  if (!(counter >= 1)) throw new Error(`${what}${counter} is below 1`);
+  if (counter > MAX_COUNTER) throw new InvalidOpError(`${what}${counter} is beyond the highest counter ${MAX_COUNTER}`);
 }

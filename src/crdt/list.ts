@@ -7,7 +7,8 @@ import type { VersionVector } from './version.js';
  * - `applied`: integrated now (and anything it released from the pending set);
  * - `duplicate`: already held, nothing changed;
  * - `pending`: held until its dependencies arrive;
- * - `full`: it would have to wait but the pending set is full; not taken, offer it again later;
+ * - `full`: it would have to wait but the pending set is full (in all, or its author's share); not
+ *   taken, offer it again later;
  * - `equivocation`: an op with this id but other content is already held; not taken;
  * - `invalid`: it names an op that is not an insert as an origin or target; not taken.
  */
@@ -25,6 +26,12 @@ export interface List<T> {
   insert(index: number, value: T): InsertOp<T>;
   delete(index: number): DeleteOp;
   apply(op: Op<T>): ApplyResult;
+  /**
+   * Take back ops this replica held before (from its store, in the order it took them): as `apply`,
+   * but the pending bounds do not apply, since each op was admitted once. Throws on an op that
+   * could not have been taken (an equivocation).
+   */
+  restore(ops: Iterable<Op<T>>): void;
   /** What `apply(op)` would say about its identity, without changing anything. */
   check(op: Op<T>): 'new' | 'duplicate' | 'equivocation' | 'invalid';
   /** Applied ops of `actor` with counters after `after`, in counter order, at most `limit`. */
@@ -45,6 +52,8 @@ export interface List<T> {
 export interface ListOptions<T> {
   /** Bound on the pending set. */
   readonly maxPending?: number;
+  /** Bound on one author's ops in the pending set (default: `maxPending`); see `fairShare`. */
+  readonly maxPendingPerAuthor?: number;
   /** Equality of values, for equivocation checks. */
   readonly equals?: (a: T, b: T) => boolean;
 }
@@ -53,3 +62,6 @@ export type MakeList<T> = (actor: ActorId, options?: ListOptions<T>) => List<T>;
 
 /** Default bound on ops waiting for dependencies (see INTERNALS.md). */
 export const DEFAULT_MAX_PENDING = 10_000;
+
+/** Each of `members` authors' share of a pending set of `max` ops. */
+export const fairShare = (members: number, max = DEFAULT_MAX_PENDING): number => Math.max(1, Math.floor(max / Math.max(1, members)));

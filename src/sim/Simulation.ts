@@ -1,8 +1,8 @@
 import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
-import { FastList } from '../crdt/fast/FastList.js';
 import { formatVersion } from '../crdt/version.js';
-import type { Gene } from '../genome/gene.js';
+import { genomeList, genomeRules } from '../genome/cluster.js';
+import { isGene, type Gene } from '../genome/gene.js';
 import { mutate, nextMutation } from '../genome/mutation.js';
 import { Rng } from '../genome/Rng.js';
 import { MemoryStore, memoryBacking, type MemoryBacking } from '../store/MemoryStore.js';
@@ -87,7 +87,7 @@ export class Simulation {
       replica: null, life: 0, wakeToken: 0, joined: false,
     }));
     // Small pages, so that paging is exercised on every run.
-    this.#config = { syncIntervalMs: 1000, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: 1 + rng.int(40), maxBytes: 1 + rng.int(60), sizeOf: (op) => (op.type === 'insert' ? 2 : 1) };
+    this.#config = { syncIntervalMs: 1000, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: 1 + rng.int(40), maxBytes: 1 + rng.int(60), sizeOf: (op) => (op.type === 'insert' ? 2 : 1), rules: genomeRules(plan.actors) };
   }
 
   run(): SimResult {
@@ -167,7 +167,7 @@ export class Simulation {
     else this.#say(`${node.name} restarts with ${node.backing.ops.length} stored ops`);
     node.joined = true;
     const peers = this.#nodes.filter((n) => n !== node).map((n) => n.name);
-    node.replica = new Replica(new MemoryStore(node.actor, node.backing), (a) => new FastList<Gene>(a), peers, this.#config, this.#now);
+    node.replica = new Replica(new MemoryStore(node.actor, node.backing, isGene), genomeList(this.#plan.actors), peers, this.#config, this.#now);
     this.#pump(node);
     this.#queue.push(this.#now + 1, { kind: 'mutate', node, life: node.life });
   }

@@ -1,6 +1,7 @@
 import type { ActorId } from '../crdt/ids.js';
 import { idKey } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
+import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { Store } from '../sync/store.js';
 
 /** What a memory store has committed; hand the same one to a new MemoryStore to "restart". */
@@ -15,10 +16,13 @@ export const memoryBacking = <T>(): MemoryBacking<T> => ({ ops: [], ids: new Set
 export class MemoryStore<T> implements Store<T> {
   readonly actor: ActorId;
   readonly #backing: MemoryBacking<T>;
+  readonly #rules: OpRules<T>;
 
-  constructor(actor: ActorId, backing: MemoryBacking<T> = memoryBacking()) {
+  /** `isValue`: what an insert may hold, as a store on disk would check it. */
+  constructor(actor: ActorId, backing: MemoryBacking<T> = memoryBacking(), isValue?: (value: T) => boolean) {
     this.actor = actor;
     this.#backing = backing;
+    this.#rules = isValue === undefined ? {} : { isValue };
   }
 
   load(): Op<T>[] {
@@ -27,11 +31,19 @@ export class MemoryStore<T> implements Store<T> {
 
   append(ops: readonly Op<T>[]): void {
     for (const op of ops) {
+      const problem = this.check(op);
+      if (problem !== null) throw new Error(`memory store refuses ${problem}`);
+    }
+    for (const op of ops) {
       const key = idKey(op.id);
       if (this.#backing.ids.has(key)) continue;
       this.#backing.ids.add(key);
       this.#backing.ops.push(op);
     }
+  }
+
+  check(op: Op<T>): string | null {
+    return opProblem(op, this.#rules);
   }
 
   close(): void {}

@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { decodeOpBody, encodeOpBody } from '../crdt/codec.js';
-import { isActorId, type ActorId } from '../crdt/ids.js';
-import type { Op } from '../crdt/ops.js';
+import { formatId, type ActorId } from '../crdt/ids.js';
+import { sameOp, type Op } from '../crdt/ops.js';
+import { opProblem } from '../crdt/validate.js';
 import type { Store } from '../sync/store.js';
 import { CURRENT_SCHEMA, type Schema } from './schema.js';
 import { StoreError } from './StoreError.js';
@@ -21,6 +22,15 @@ interface Row {
   body: Buffer;
 }
 
+/** What `repair` did: rows read, rows dropped (with why, the first few), and the backup it made. */
+export interface RepairReport {
+  readonly file: string;
+  readonly rows: number;
+  readonly dropped: ReadonlyArray<{ seq: number; why: string }>;
+  /** The copy made before dropping anything; null when nothing was dropped. */
+  readonly backup: string | null;
+}
+
 /**
  * An actor's ops in one SQLite file (better-sqlite3), WAL mode. The file is opened with an
  * exclusive lock held until close, so a second process is refused. It is checked before anything
@@ -32,7 +42,7 @@ export class SqliteStore implements Store<number> {
   readonly file: string;
   readonly #db: Db;
   readonly #insert: Statement<[number, number, Buffer]>;
-  readonly #appendAll: (ops: readonly Op<number>[]) => void;
+  readonly #appendAll: (rows: readonly Row[]) => void;
   readonly #isValue: (value: number) => boolean;
 
   private constructor(file: string, actor: ActorId, db: Db, isValue: (value: number) => boolean) {
@@ -41,8 +51,8 @@ export class SqliteStore implements Store<number> {
     this.#db = db;
     this.#isValue = isValue;
     this.#insert = db.prepare('INSERT OR IGNORE INTO ops (actor, counter, body) VALUES (?, ?, ?)');
-    this.#appendAll = db.transaction((ops: readonly Op<number>[]) => {
-      for (const op of ops) this.#insert.run(op.id.actor, op.id.counter, Buffer.from(encodeOpBody(op)));
+    this.#appendAll = db.transaction((rows: readonly Row[]) => {
+      for (const r of rows) this.#insert.run(r.actor, r.counter, r.body);
     });
   }
 
@@ -63,29 +73,93 @@ export class SqliteStore implements Store<number> {
   }
 
   load(): Op<number>[] {
-    const rows = this.#db.prepare('SELECT actor, counter, body FROM ops ORDER BY seq').all() as Row[];
+    const rows = this.#db.prepare('SELECT seq, actor, counter, body FROM ops ORDER BY seq').all() as Array<Row & { seq: number }>;
     return rows.map((r) => {
-      const bad = (why: string): StoreError => new StoreError(this.file, 'corrupt', `op ${r.actor}.${r.counter} ${why}`);
-      if (!isActorId(r.actor) || !Number.isSafeInteger(r.counter) || r.counter < 1) throw bad('has an impossible id');
-      if (!(r.body instanceof Uint8Array)) throw bad('has no binary body');
-      let op: Op<number>;
-      try {
-        op = decodeOpBody({ actor: r.actor, counter: r.counter }, r.body);
-      } catch (err) {
-        throw bad(`cannot be decoded: ${(err as Error).message}`);
+      const op = readRow(r, this.#isValue);
+      if (typeof op === 'string') {
+        const repair = `crdt-genome repair --data-dir ${dirname(this.file)} --actor ${this.actor}`;
+        throw new StoreError(this.file, 'corrupt', `row ${r.seq}: ${op}; \`${repair}\` drops the rows that cannot be loaded, after a backup copy`);
       }
-      if (op.type === 'insert' && !this.#isValue(op.value)) throw bad(`holds an impossible value ${op.value}`);
       return op;
     });
   }
 
+  /** Every op is checked as `load` would read it back before anything is written. */
   append(ops: readonly Op<number>[]): void {
-    if (ops.length > 0) this.#appendAll(ops);
+    if (ops.length === 0) return;
+    const rows = ops.map((op) => {
+      const row = this.#row(op);
+      if (typeof row === 'string') throw new Error(`store ${this.file} refuses ${row}`);
+      return row;
+    });
+    this.#appendAll(rows);
+  }
+
+  check(op: Op<number>): string | null {
+    const row = this.#row(op);
+    return typeof row === 'string' ? row : null;
+  }
+
+  /** The row `op` is stored as, or why it cannot be: it must read back, through `readRow`, as itself. */
+  #row(op: Op<number>): Row | string {
+    let row: Row;
+    try {
+      row = { actor: op.id.actor, counter: op.id.counter, body: Buffer.from(encodeOpBody(op)) };
+    } catch (err) {
+      return `op ${formatId(op.id)}: ${opProblem(op) ?? (err as Error).message}`;
+    }
+    const back = readRow(row, this.#isValue);
+    if (typeof back === 'string') return back;
+    return sameOp(back, op) ? row : `op ${formatId(op.id)} does not read back as written`;
+  }
+
+  /**
+   * Drop the rows of the store at `file` that cannot be loaded, after a backup copy next to it
+   * (`<file>.backup-<time>`). The file must be this actor's store; everything else is refused as
+   * `open` refuses it.
+   */
+  static repair(file: string, actor: ActorId, options: SqliteStoreOptions = {}): RepairReport {
+    if (!existsSync(file)) throw new StoreError(file, 'io', 'no such file');
+    const store = SqliteStore.open(file, actor, options);
+    try {
+      const db = store.#db;
+      const rows = db.prepare('SELECT seq, actor, counter, body FROM ops ORDER BY seq').all() as Array<Row & { seq: number }>;
+      const dropped = rows.flatMap((r) => {
+        const op = readRow(r, store.#isValue);
+        return typeof op === 'string' ? [{ seq: r.seq, why: op }] : [];
+      });
+      if (dropped.length === 0) return { file, rows: rows.length, dropped, backup: null };
+      const backup = `${file}.backup-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      db.prepare('VACUUM INTO ?').run(backup);
+      const remove = db.prepare('DELETE FROM ops WHERE seq = ?');
+      db.transaction(() => {
+        for (const d of dropped) remove.run(d.seq);
+      })();
+      return { file, rows: rows.length, dropped, backup };
+    } finally {
+      store.close();
+    }
   }
 
   close(): void {
     if (this.#db.open) this.#db.close();
   }
+}
+
+/**
+ * The op a row holds, or why it cannot be loaded: the one check for what `load` reads and what
+ * `append` writes (the shared op check, after the body decodes).
+ */
+function readRow(r: Row, isValue: (value: number) => boolean): Op<number> | string {
+  const id = `op ${r.actor}.${r.counter}`;
+  if (!(r.body instanceof Uint8Array)) return `${id} has no binary body`;
+  let op: Op<number>;
+  try {
+    op = decodeOpBody({ actor: r.actor as ActorId, counter: r.counter }, r.body);
+  } catch (err) {
+    return `${id} cannot be decoded: ${(err as Error).message}`;
+  }
+  return opProblem(op, { isValue }) ?? op;
 }
 
 /** Inside one exclusive transaction: initialise an empty file, refuse a wrong one, migrate an old one. */

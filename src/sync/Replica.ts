@@ -1,7 +1,8 @@
 import type { BatchResult } from '../crdt/batch.js';
-import { formatId, type ActorId } from '../crdt/ids.js';
+import type { ActorId } from '../crdt/ids.js';
 import type { List, MakeList } from '../crdt/list.js';
 import type { Op } from '../crdt/ops.js';
+import { MAX_COUNTER } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
 import { Replicator, type Outgoing, type PageOutcome, type SyncConfig } from './Replicator.js';
@@ -21,13 +22,9 @@ export class Replica<T> {
   constructor(store: Store<T>, makeList: MakeList<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number) {
     this.#store = store;
     this.list = makeList(store.actor);
-    for (const op of store.load()) {
-      const verdict = this.list.apply(op);
-      if (verdict === 'full' || verdict === 'equivocation') {
-        throw new Error(`stored op ${formatId(op.id)} cannot be loaded (${verdict})`);
-      }
-    }
-    this.replicator = new Replicator(this.list, peers, config, now);
+    this.list.restore(store.load());
+    // The store checks every received op before the list takes it: it must be able to hold it.
+    this.replicator = new Replicator(this.list, peers, config, now, (op) => store.check(op));
   }
 
   get actor(): ActorId {
@@ -41,6 +38,7 @@ export class Replica<T> {
 
   /** Make local edits; they are stored, in one transaction, before this returns. */
   edit(make: (list: List<T>) => Op<T>, count = 1): Op<T>[] {
+    if (this.list.nextCounter + count - 1 > MAX_COUNTER) throw new RangeError(`actor ${this.actor} has used every counter up to ${MAX_COUNTER}`);
     const ops: Op<T>[] = [];
     for (let i = 0; i < count; i++) ops.push(make(this.list));
     this.#store.append(ops);

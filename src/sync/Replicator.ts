@@ -2,6 +2,7 @@ import { applyBatch, type BatchResult } from '../crdt/batch.js';
 import { formatId, type ActorId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import type { Op } from '../crdt/ops.js';
+import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
@@ -11,7 +12,12 @@ export interface SyncConfig<T> extends PageLimits<T> {
   readonly syncIntervalMs: number;
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
+  /** What an op must be to be taken (the cluster's members, the values); every received op is checked. */
+  readonly rules?: OpRules<T>;
 }
+
+/** Why an op this replica received cannot be taken, or null: checks beyond `opProblem` (the store's). */
+export type Screen<T> = (op: Op<T>) => string | null;
 
 export interface Outgoing<T> {
   readonly peer: PeerId;
@@ -21,7 +27,7 @@ export interface Outgoing<T> {
 /** What applying a sync page did: `accepted` must be stored; `refused` ops were not taken. */
 export interface PageOutcome<T> {
   readonly accepted: Op<T>[];
-  readonly refused: Array<{ op: Op<T>; verdict: 'equivocation' | 'invalid' }>;
+  readonly refused: Array<{ op: Op<T>; verdict: 'equivocation' | 'invalid'; why?: string }>;
 }
 
 interface PeerState {
@@ -50,14 +56,16 @@ export class Replicator<T> {
   readonly list: List<T>;
   readonly #config: SyncConfig<T>;
   readonly #peers: PeerState[];
+  readonly #screen: Screen<T>;
   #nextRound: number;
   #turn = 0;
   /** The highest own counter any peer said it holds (applied or waiting): never reuse one. */
   #knownOwn = 0;
 
-  constructor(list: List<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number) {
+  constructor(list: List<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.list = list;
     this.#config = config;
+    this.#screen = screen;
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
     this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, catchUp: 'waiting' }));
     this.#nextRound = now + config.syncIntervalMs;
@@ -136,14 +144,31 @@ export class Replicator<T> {
     this.#delivered(p, request);
   }
 
-  /** A push carries its sender's own ops only; never this replica's (those it makes itself). */
+  /**
+   * A push carries its sender's own ops only; never this replica's (those it makes itself). One op
+   * that cannot be taken refuses the whole batch, before anything of it is applied.
+   */
   servePush(from: ActorId, ops: readonly Op<T>[]): BatchResult<T> {
-    const stray = ops.find((op) => op.id.actor !== from || from === this.list.actor);
-    if (stray !== undefined) {
-      const why = from === this.list.actor ? `a push claims to come from this actor (${from})` : `a push from actor ${from} carries op ${formatId(stray.id)} of another actor`;
-      return { status: 'invalid', op: stray, message: why, accepted: [] };
+    for (const op of ops) {
+      const why =
+        from === this.list.actor
+          ? `a push claims to come from this actor (${from})`
+          : op.id.actor !== from
+            ? `a push from actor ${from} carries op ${formatId(op.id)} of another actor`
+            : this.#problem(op);
+      if (why !== null) return { status: 'invalid', op, message: why, accepted: [] };
     }
     return applyBatch(this.list, ops);
+  }
+
+  /** Whether `actor` is one of the cluster's (no rule: every actor is). */
+  isMember(actor: ActorId): boolean {
+    return this.#config.rules?.isMember?.(actor) ?? true;
+  }
+
+  /** Why a received op cannot be taken: the shared check, then the screen. */
+  #problem(op: Op<T>): string | null {
+    return opProblem(op, this.#config.rules) ?? this.#screen(op);
   }
 
   serveSync(asker: ActorId, version: VersionVector): SyncPage<T> {
@@ -169,6 +194,11 @@ export class Replicator<T> {
   #applyPage(ops: readonly Op<T>[]): PageOutcome<T> {
     const outcome: PageOutcome<T> = { accepted: [], refused: [] };
     for (const op of ops) {
+      const why = this.#problem(op);
+      if (why !== null) {
+        outcome.refused.push({ op, verdict: 'invalid', why });
+        continue;
+      }
       const verdict = this.list.apply(op);
       if (verdict === 'applied' || verdict === 'pending') outcome.accepted.push(op);
       else if (verdict === 'equivocation' || verdict === 'invalid') outcome.refused.push({ op, verdict });

@@ -10,7 +10,15 @@ export interface Store<T> {
   readonly actor: ActorId;
   /** Everything stored, in the order it was appended. */
   load(): Op<T>[];
-  /** Store ops atomically; they are durable when this returns. Ops already stored are ignored. */
+  /**
+   * Store ops atomically; they are durable when this returns. Ops already stored are ignored. An
+   * op `check` refuses throws, and nothing of the call is stored.
+   */
   append(ops: readonly Op<T>[]): void;
+  /**
+   * Why this store could not hold `op` and load it again, or null: the same check `load` makes of
+   * what it reads, so a store never holds what it cannot load. Pure; a replica asks before taking an op.
+   */
+  check(op: Op<T>): string | null;
   close(): void;
 }

@@ -2,10 +2,11 @@ import { readBatch, writeBatch } from '../crdt/batch-codec.js';
 import { pushVarint, readVarint } from '../crdt/codec.js';
 import { MAX_ACTOR, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
+import { MAX_COUNTER } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import type { SyncPage } from '../sync/messages.js';
-import { MAX_BATCH_OPS } from './wire.js';
+import { decodeSyncReply, MAX_BATCH_OPS } from './wire.js';
 
 /**
  * Wire format v2, binary, for actors talking to each other (JSON v1 stays for people and tools):
@@ -55,12 +56,18 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
   actor(bytes, r);
   const more = bytes[r.pos++];
   if (more !== 0 && more !== 1) throw new Error('bad "more" flag');
-  const yours = readVarint(bytes, r);
+  const yours = held(bytes, r);
   const n = readVarint(bytes, r);
   if (n > MAX_ACTOR + 1) throw new Error(`a version of ${n} actors`);
   const version = new Map<ActorId, number>();
-  for (let i = 0; i < n; i++) version.set(actor(bytes, r), readVarint(bytes, r));
+  for (let i = 0; i < n; i++) version.set(actor(bytes, r), held(bytes, r));
   return { version: version as VersionVector, ops: ops_(bytes, r), more: more === 1, yours };
+}
+
+/** A peer's answer to a sync: binary, or (an older or a foreign peer) JSON. Throws on anything malformed. */
+export function decodeSyncAnswer(contentType: string, bytes: Uint8Array): SyncPage<Gene> {
+  if (contentType.startsWith(BINARY_TYPE)) return decodeBinarySyncReply(bytes);
+  return decodeSyncReply(JSON.parse(Buffer.from(bytes).toString('utf8')));
 }
 
 function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: string): void {
@@ -71,6 +78,13 @@ function actor(bytes: Uint8Array, r: { pos: number }): ActorId {
   const a = readVarint(bytes, r);
   if (a > MAX_ACTOR) throw new Error(`actor ${a} out of range`);
   return a as ActorId;
+}
+
+/** How many ops of an actor a replica holds: never more than any op's counter. */
+function held(bytes: Uint8Array, r: { pos: number }): number {
+  const n = readVarint(bytes, r);
+  if (n > MAX_COUNTER) throw new Error(`a count of ${n} ops is beyond the highest counter`);
+  return n;
 }
 
 /** The batch that ends a message: every value a gene, no more than a batch may hold, nothing after. */

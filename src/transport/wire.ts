@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import type { ActorId, OpId } from '../crdt/ids.js';
 import { MAX_ACTOR } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
+import { MAX_COUNTER } from '../crdt/validate.js';
 import { versionFromJSON, versionToJSON, type VersionVector } from '../crdt/version.js';
 import type { Gene } from '../genome/gene.js';
 import type { SyncPage } from '../sync/messages.js';
@@ -43,7 +44,11 @@ export interface WireSyncReply extends WireBatch {
   yours: number;
 }
 
+// Any safe integer: a counter beyond MAX_COUNTER is a well-formed op that no replica takes, which
+// the replicator's check answers with 400 `invalid_op`.
 const counter = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
+/** How many ops of an actor a replica holds: never more than any op's counter. */
+const held = { type: 'integer', minimum: 0, maximum: MAX_COUNTER } as const;
 const idSchema = {
   type: 'array',
   items: [{ type: 'integer', minimum: 0, maximum: MAX_ACTOR }, counter],
@@ -81,7 +86,7 @@ const versionSchema = {
   maxProperties: MAX_ACTOR + 1,
   // An actor id, 0..65535, written as JSON writes integers.
   propertyNames: { pattern: '^(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$' },
-  additionalProperties: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+  additionalProperties: held,
 } as const;
 const header = { v: { const: WIRE_VERSION }, from: { type: 'integer', minimum: 0, maximum: MAX_ACTOR } } as const;
 
@@ -102,7 +107,7 @@ export const syncReplySchema = {
   type: 'object',
   required: ['v', 'from', 'version', 'ops', 'more', 'yours'],
   additionalProperties: false,
-  properties: { ...header, version: versionSchema, ops: opsSchema, more: { type: 'boolean' }, yours: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
+  properties: { ...header, version: versionSchema, ops: opsSchema, more: { type: 'boolean' }, yours: held },
 } as const;
 
 const toWireId = (id: OpId): WireId => [id.actor, id.counter];
