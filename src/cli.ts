@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * crdt-genome: the command line. The default command runs one actor; `cluster` runs a local
- * cluster; `verify` checks that a cluster converged.
+ * cluster; `verify` checks that a cluster converged; `sim` runs a simulation; `repair` mends a store.
  */
 import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { runActorProcess, type ActorOptions } from './actor/run.js';
 import { addActorFlags, tokenOption, usage, type MutationFlags } from './cli/actor-flags.js';
 import { registerCluster } from './cli/cluster-command.js';
+import { registerRepair } from './cli/repair-command.js';
 import { hostName, integer, localUrls, MAX_MS, peerIds, peerList, reachableHost } from './cli/flags.js';
 import { verify } from './cluster/verify.js';
 import { actorId, MAX_ACTOR } from './crdt/ids.js';
@@ -75,6 +76,7 @@ export function buildProgram(): Command {
   });
 
   registerCluster(program);
+  registerRepair(program);
 
   program
     .command('verify')

@@ -7,7 +7,9 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeOpBody, encodeOpBody } from '../src/crdt/codec.js';
-import { actorId } from '../src/crdt/ids.js';
+import { actorId, opId } from '../src/crdt/ids.js';
+import type { Op } from '../src/crdt/ops.js';
+import { MAX_COUNTER } from '../src/crdt/validate.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { MemoryStore, memoryBacking } from '../src/store/MemoryStore.js';
 import { CURRENT_SCHEMA, type Schema } from '../src/store/schema.js';
@@ -123,6 +125,83 @@ describe('SqliteStore: rows it must refuse when loading', () => {
       store.close();
     });
   }
+
+  it('names the row and the way out', () => {
+    const file = join(tmp(), 'actor-0.db');
+    const store = storeWithBadRow(file);
+    expect(() => store.load()).toThrow(/row 2: op a1\.9007199254740992 has a counter outside.*`crdt-genome repair --data-dir .* --actor 0` drops the rows that cannot be loaded, after a backup copy/);
+    store.close();
+  });
+});
+
+/** A store of actor 0 whose second row (of three) holds an op id no replica takes, as an older version let in. */
+function storeWithBadRow(file: string): SqliteStore {
+  const one = new ReferenceList<number>(actorId(1));
+  const store = SqliteStore.open(file, actorId(0), { isValue: (v) => v <= 255 });
+  store.append([one.insert(0, 5), one.insert(1, 6)]);
+  store.close();
+  const db = new Database(file);
+  db.exec(`UPDATE ops SET counter = 9007199254740992 WHERE counter = 2`);
+  db.exec(`INSERT INTO ops (actor, counter, body) VALUES (1, 3, X'0007')`);
+  db.close();
+  return SqliteStore.open(file, actorId(0), { isValue: (v) => v <= 255 });
+}
+
+describe('SqliteStore: never holds what it cannot load', () => {
+  const bad: Array<[string, Op<number>]> = [
+    ['a counter past the highest', { type: 'insert', id: opId(1, MAX_COUNTER + 1), value: 1, left: null, right: null }],
+    ['a counter that is not a safe integer', { type: 'insert', id: { actor: actorId(1), counter: 2 ** 53 }, value: 1, left: null, right: null }],
+    ['an origin that is not a safe integer', { type: 'insert', id: opId(1, 1), value: 1, left: { actor: actorId(2), counter: 2 ** 53 }, right: null }],
+    ['a target past the highest counter', { type: 'delete', id: opId(1, 1), target: opId(2, MAX_COUNTER + 1) }],
+    ['a value it refuses on load', { type: 'insert', id: opId(1, 1), value: 300, left: null, right: null }],
+  ];
+  for (const [what, op] of bad) {
+    it(`refuses ${what}: check says why, append throws and stores nothing of the call`, () => {
+      const file = join(tmp(), 'actor-0.db');
+      const good = new ReferenceList<number>(actorId(2)).insert(0, 1);
+      let store = SqliteStore.open(file, actorId(0), { isValue: (v) => v <= 255 });
+      expect(store.check(op)).toMatch(/op a1\./);
+      expect(store.check(good)).toBeNull();
+      expect(() => store.append([good, op])).toThrow(/refuses op a1\./);
+      store.close();
+      store = SqliteStore.open(file, actorId(0), { isValue: (v) => v <= 255 });
+      expect(store.load()).toEqual([]);
+      store.close();
+    });
+  }
+});
+
+describe('SqliteStore.repair', () => {
+  it('drops the rows that cannot be loaded, after a backup copy, and says how many', () => {
+    const dir = tmp();
+    const file = join(dir, 'actor-0.db');
+    storeWithBadRow(file).close();
+    const report = SqliteStore.repair(file, actorId(0), { isValue: (v) => v <= 255 });
+    expect(report.rows).toBe(3);
+    expect(report.dropped).toEqual([{ seq: 2, why: expect.stringMatching(/counter outside/) }]);
+    expect(report.backup).toMatch(/actor-0\.db\.backup-/);
+    // The backup holds every row as it was; the store loads what is left.
+    const backup = new Database(report.backup as string, { readonly: true });
+    expect((backup.prepare('SELECT count(*) AS n FROM ops').get() as { n: number }).n).toBe(3);
+    backup.close();
+    const store = SqliteStore.open(file, actorId(0), { isValue: (v) => v <= 255 });
+    expect(store.load().map((op) => op.id.counter)).toEqual([1, 3]);
+    store.close();
+    const again = SqliteStore.repair(file, actorId(0));
+    expect(again).toEqual({ file, rows: 2, dropped: [], backup: null });
+    expect(readdirSync(dir).filter((f) => f.includes('backup'))).toHaveLength(1);
+  });
+
+  it('refuses, untouched, what `open` refuses, and a missing file', () => {
+    const file = join(tmp(), 'actor-0.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY)');
+    db.close();
+    const before = sha(file);
+    expect(() => SqliteStore.repair(file, actorId(0))).toThrow(/not a crdt-genome store/);
+    expect(sha(file)).toBe(before);
+    expect(() => SqliteStore.repair(join(tmp(), 'actor-0.db'), actorId(0))).toThrow(/no such file/);
+  });
 });
 
 describe('SqliteStore: files it must initialise', () => {

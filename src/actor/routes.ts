@@ -23,9 +23,9 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     const length = Number(req.headers['content-length']);
     if (Number.isSafeInteger(length)) state.messages.bytesIn += length;
   };
-  // A sender outside the cluster is refused before anything else; its ops could never be taken.
-  const admit = (from: number): void => {
-    if (!state.replica.replicator.isMember(from as ActorId)) throw new HttpError(400, `from: actor ${from} is not a member of this cluster`, 'invalid_body');
+  // A sender outside the cluster is refused before anything else: its ops could never be taken.
+  const admit = (from: number, code: 'invalid_op' | 'invalid_body'): void => {
+    if (!state.replica.replicator.isMember(from as ActorId)) throw new HttpError(400, `from: actor ${from} is not a member of this cluster`, code);
     if (state.faults.refuses(from)) throw new HttpError(503, `actor ${from} is partitioned from actor ${state.actor}`, 'partitioned');
   };
 
@@ -38,7 +38,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   const pushSchema = { body: { content: { 'application/json': { schema: batchSchema } } } };
   app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema, preValidation }, async (req) => {
     const { from, ops } = readPush(req.body);
-    admit(from);
+    admit(from, 'invalid_op');
     let result: BatchResult<Gene>;
     try {
       result = state.replica.receivePush(from, ops);
@@ -61,7 +61,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   });
 
   app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema }, preValidation }, async (req, reply) => {
-    admit(req.body.from);
+    admit(req.body.from, 'invalid_body');
     const page = state.replica.serveSync(req.body.from as ActorId, versionFromJSON(req.body.version));
     if (req.headers.accept?.includes(BINARY_TYPE)) {
       const bytes = encodeBinarySyncReply(state.actor, page);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { actorId, opId } from '../crdt/ids.js';
 import type { List, MakeList } from '../crdt/list.js';
-import type { Op } from '../crdt/ops.js';
+import type { InsertOp, Op } from '../crdt/ops.js';
 import { versionToJSON } from '../crdt/version.js';
 import { deliverAll, mix, play, scenarioArb } from './scenario.js';
 
@@ -138,6 +138,32 @@ export function runListTests(name: string, make: MakeList<number>): void {
       expect(b.toArray()).toEqual([1, 2, 3, 4]);
       expect(b.apply(ops[4] as Op<number>)).toBe('applied');
       expect(b.toArray()).toEqual(a.toArray());
+    });
+
+    it('bounds each author\'s share of the pending set: one author\'s waiting ops leave room for another\'s', () => {
+      const a = make(actorId(0));
+      const c = make(actorId(2));
+      const fromA = [1, 2, 3, 4].map((v, i) => a.insert(i, v));
+      const fromC = [5, 6].map((v, i) => c.insert(i, v));
+      const b = make(actorId(1), { maxPending: 10, maxPendingPerAuthor: 2 });
+      expect(fromA.slice(1).map((op) => b.apply(op))).toEqual(['pending', 'pending', 'full']);
+      expect(b.apply(fromC[1] as Op<number>)).toBe('pending');
+      expect(b.pendingCount).toBe(3);
+      for (const op of [...fromA, ...fromC]) b.apply(op);
+      expect(b.pendingCount).toBe(0);
+      expect(b.version()).toEqual(new Map([[0, 4], [2, 2]]));
+    });
+
+    it('restores ops it held before whatever the pending bounds, and refuses to restore an equivocation', () => {
+      const a = make(actorId(0));
+      const ops = [1, 2, 3, 4].map((v, i) => a.insert(i, v));
+      const b = make(actorId(1), { maxPending: 1 });
+      b.restore(ops.slice(1));
+      expect(b.pendingCount).toBe(3);
+      b.restore(ops.slice(0, 1));
+      expect(b.pendingCount).toBe(0);
+      expect(b.toArray()).toEqual(a.toArray());
+      expect(() => b.restore([{ ...(ops[0] as InsertOp<number>), value: 9 }])).toThrow(/different content/);
     });
 
     it('refuses an op whose id is held with other content (equivocation), applied or pending', () => {

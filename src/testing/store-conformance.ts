@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { actorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { ReferenceList } from '../crdt/ReferenceList.js';
+import { MAX_COUNTER } from '../crdt/validate.js';
 import type { Store } from '../sync/store.js';
 
 /** A place a store lives: `open` gives a store over what earlier (closed) stores committed there. */
@@ -51,6 +52,20 @@ export function runStoreTests(name: string, makeHome: (actor: number) => StoreHo
       store.append(ops);
       store.append([ops[1] as Op<number>, ops[4] as Op<number>]);
       expect(store.load()).toEqual(ops);
+      store.close();
+    });
+
+    it('refuses, in check and in append, an op it could not load back; append then stores nothing of the call', () => {
+      const home = makeHome(2);
+      const good = sample()[0] as Op<number>;
+      const bad: Op<number> = { type: 'insert', id: { actor: actorId(5), counter: MAX_COUNTER + 1 }, value: 1, left: null, right: null };
+      let store = home.open();
+      expect(store.check(good)).toBeNull();
+      expect(store.check(bad)).toMatch(/counter outside/);
+      expect(() => store.append([good, bad])).toThrow(/counter outside/);
+      store.close();
+      store = home.open();
+      expect(store.load()).toEqual([]);
       store.close();
     });
 

@@ -8,7 +8,7 @@ describe('crdt-genome CLI', () => {
   it('-h lists the actor flags and the subcommands', async () => {
     const { code, stdout } = await runCli(['-h']);
     expect(code).toBe(0);
-    for (const flag of ['--actor', '--count', '--base', '--host', '--peers', '--interval', '--mutations', '--seed', '--verify-interval', '--sync-interval', '--drop-rate', '--data-dir', '--memory', '--token', 'GENOME_TOKEN', '--log-level', 'cluster', 'verify']) {
+    for (const flag of ['--actor', '--count', '--base', '--host', '--peers', '--interval', '--mutations', '--seed', '--verify-interval', '--sync-interval', '--drop-rate', '--data-dir', '--memory', '--token', 'GENOME_TOKEN', '--log-level', 'cluster', 'verify', 'repair']) {
       expect(stdout).toContain(flag);
     }
   });
@@ -54,6 +54,9 @@ describe('crdt-genome CLI', () => {
     [['cluster', '--count', '33'], ['--count', '33']],
     [['cluster', '--interval', '1-'], ['--interval', '1-']],
     [['verify'], ['--count']],
+    [['repair'], ['--actor']],
+    [['repair', '--actor', 'x'], ['--actor', 'x']],
+    [['repair', '--actor', '0', '--data-dir', ''], ['--data-dir']],
     [['verify', '-c', '3', '-b', '9000', '--timeout', 'soon'], ['--timeout', 'soon']],
     [['verify', '-c', '3', '-b', '9000', '--expect-ops', '-1'], ['--expect-ops', '-1']],
   ];
