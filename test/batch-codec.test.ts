@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch } from '../src/crdt/batch-codec.js';
+import { pushVarint } from '../src/crdt/codec.js';
+import { InvalidOpError, MAX_COUNTER, opProblem } from '../src/crdt/validate.js';
 import { actorId } from '../src/crdt/ids.js';
 import { FastList } from '../src/crdt/fast/FastList.js';
 import type { Op } from '../src/crdt/ops.js';
@@ -42,14 +44,33 @@ describe('binary batches (v2, run-length)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (junk) => {
         try {
-          const decoded = decodeBatch(Uint8Array.from([2, ...junk]));
-          for (const op of decoded) expect(op.id.counter).toBeGreaterThanOrEqual(1);
+          // Whatever decodes is made of ids every replica can take: every computed counter was checked.
+          for (const op of decodeBatch(Uint8Array.from([2, ...junk]))) expect(opProblem(op)).toBeNull();
         } catch (err) {
           expect(err).toBeInstanceOf(Error);
         }
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('refuses, as invalid ops, runs whose computed counters pass the highest one', () => {
+    const batch = (...xs: number[]): Uint8Array => {
+      const out = [2];
+      for (const x of xs) pushVarint(out, x);
+      return Uint8Array.from(out);
+    };
+    const cases = [
+      batch(2, 0, 1, MAX_COUNTER, 2, 0, 0, 5, 6), // an insert run past the end
+      batch(2, 1, 1, 5, 2, 2, 0, MAX_COUNTER, 2), // delete targets stepping past the end
+      batch(3, 1, 1, 5, 3, 2, 0, 1, 2 ** 50), // delete targets stepping far past it
+      batch(2, 0, 1, MAX_COUNTER, 1, 0, 0, 5, 2, 1, 0, 0, 6), // a run following one at the end
+      batch(1, 0, 1, 2 ** 53 - 1, 1, 0, 0, 5), // a start beyond it
+      batch(1, 0, 1, 1, 1, 2, 1, 2 ** 53 - 1, 0, 5), // an origin beyond it
+    ];
+    for (const bytes of cases) expect(() => decodeBatch(bytes)).toThrow(InvalidOpError);
+    expect(decodeBatch(batch(1, 0, 1, MAX_COUNTER, 1, 0, 0, 5))).toHaveLength(1);
+    expect(() => decodeBatch(batch(2, 1, 1, 5, 2, 2, 0, 1, 1))).toThrow(/below 1/); // delete targets stepping below 1
   });
 });
 
