@@ -132,17 +132,17 @@ function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v
       counter = readVarint(bytes, r);
     }
     if (actor > 0xffff) throw new Error(`bad actor ${actor}`);
-    checkCounter(counter, `run start ${actor}.`);
+    checkCounter(counter, 'run start', actor);
     const n = readVarint(bytes, r);
     if (n < 1 || ops.length + n > count) throw new Error(`bad run length ${n}`);
-    checkCounter(counter + n - 1, `run end ${actor}.`);
+    checkCounter(counter + n - 1, 'run end', actor);
     const id0: OpId = { actor, counter };
     if (head & 1) {
       const target = readRef(bytes, r, id0);
       if (target === null) throw new Error('a delete needs a target');
       const step = readZigzag(bytes, r);
       // Targets move by a fixed step: the run's two ends bound every one of them.
-      checkCounter(target.counter + (n - 1) * step, `delete run target ${target.actor}.`);
+      checkCounter(target.counter + (n - 1) * step, 'delete run target', target.actor);
       for (let k = 0; k < n; k++) {
         const t = target.counter + k * step;
         ops.push({ type: 'delete', id: { actor, counter: counter + k }, target: { actor: target.actor, counter: t } });
@@ -217,14 +217,14 @@ function readRef(bytes: Uint8Array, r: { pos: number }, self: OpId): OpId | null
     const actor = readVarint(bytes, r);
     const counter = readVarint(bytes, r);
     if (actor > 0xffff) throw new Error(`bad reference actor ${actor}`);
-    checkCounter(counter, `reference ${actor}.`);
+    checkCounter(counter, 'reference', actor);
     return { actor: actor as ActorId, counter };
   }
   throw new Error(`bad reference tag at byte ${r.pos - 1}`);
 }
 
-/** A counter computed or read while decoding; `what` prefixes it in the message. */
-function checkCounter(counter: number, what: string): void {
-  if (!(counter >= 1)) throw new Error(`${what}${counter} is below 1`);
-  if (counter > MAX_COUNTER) throw new InvalidOpError(`${what}${counter} is beyond the highest counter ${MAX_COUNTER}`);
+/** A counter of `actor` computed or read while decoding (`what` names it in the message; built only on failure). */
+function checkCounter(counter: number, what: string, actor: number): void {
+  if (!(counter >= 1)) throw new Error(`${what} ${actor}.${counter} is below 1`);
+  if (counter > MAX_COUNTER) throw new InvalidOpError(`${what} ${actor}.${counter} is beyond the highest counter ${MAX_COUNTER}`);
 }
