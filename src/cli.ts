@@ -7,10 +7,10 @@ import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { runActorProcess, type ActorOptions } from './actor/run.js';
-import { addActorFlags, tokenOption, usage, type MutationFlags } from './cli/actor-flags.js';
+import { addActorFlags, clusterKeyOption, tokenOption, usage, type MutationFlags } from './cli/actor-flags.js';
 import { registerCluster } from './cli/cluster-command.js';
 import { registerRepair } from './cli/repair-command.js';
-import { hostName, integer, localUrls, MAX_MS, peerIds, peerList, reachableHost } from './cli/flags.js';
+import { hostName, integer, isLoopback, localUrls, MAX_MS, peerIds, peerList, reachableHost } from './cli/flags.js';
 import { verify } from './cluster/verify.js';
 import { actorId, MAX_ACTOR } from './crdt/ids.js';
 import { replayCommand, runSim } from './sim/index.js';
@@ -18,7 +18,7 @@ import { replayCommand, runSim } from './sim/index.js';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 function actorOptions(cmd: Command): ActorOptions {
-  const o = cmd.opts<MutationFlags & { actor?: number; count?: number; base?: number; peers?: string[]; token?: string }>();
+  const o = cmd.opts<MutationFlags & { actor?: number; count?: number; base?: number; peers?: string[]; token?: string; clusterKey?: string; insecure?: boolean }>();
   if (o.actor === undefined) usage(cmd, 'missing `--actor <id>`');
   if (o.base === undefined) usage(cmd, 'missing `--base <port>`');
   let peers: string[];
@@ -38,6 +38,11 @@ function actorOptions(cmd: Command): ActorOptions {
   }
   if (o.actor >= count) usage(cmd, `expected \`--actor\` below the actor count ${count}, got \`${o.actor}\``);
   const self = actorId(o.actor);
+  const clusterKey = clusterKeyOption(cmd, o.clusterKey);
+  // As Redis's protected mode: a public address without a key would let anyone who reaches it write.
+  if (clusterKey === null && o.insecure !== true && !isLoopback(o.host)) {
+    usage(cmd, `expected \`--cluster-key <k>\` (or env \`GENOME_CLUSTER_KEY\`) to serve \`--host ${o.host}\`, which is not loopback: without a key anyone who reaches it can send ops (\`--insecure\` serves it anyway)`);
+  }
   return {
     actor: self,
     host: o.host,
@@ -51,6 +56,8 @@ function actorOptions(cmd: Command): ActorOptions {
     syncIntervalMs: o.syncInterval,
     dropRate: o.dropRate,
     token: tokenOption(cmd, o.token),
+    clusterKey,
+    insecure: o.insecure === true,
     dataDir: o.memory === true ? null : o.dataDir,
     logLevel: o.logLevel,
   };
@@ -70,7 +77,9 @@ export function buildProgram(): Command {
       .option('-c, --count <n>', 'number of actors', integer(1, MAX_ACTOR + 1))
       .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535))
       .option('--peers <url,...>', 'base URLs of the other actors (multi-host), in actor-id order', peerList)
-      .addOption(new Option('--token <t>', 'enables the admin API (/admin/faults), which then requires it (8+ characters; empty: none)').env('GENOME_TOKEN')),
+      .addOption(new Option('--token <t>', 'enables the admin API (/admin/faults), which then requires it (8+ characters; empty: none)').env('GENOME_TOKEN'))
+      .addOption(new Option('--cluster-key <k>', 'replication requests carry, and must carry, an HMAC under this key (16+ characters; shared by every actor)').env('GENOME_CLUSTER_KEY'))
+      .option('--insecure', 'serve a non-loopback --host without a cluster key (refused otherwise)'),
   ).action(async (_opts, cmd: Command) => {
     await runActorProcess(actorOptions(cmd));
   });

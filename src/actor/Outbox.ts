@@ -5,6 +5,7 @@ import type { Rng } from '../genome/Rng.js';
 import type { Reply, Request } from '../sync/messages.js';
 import type { Outgoing } from '../sync/Replicator.js';
 import { BINARY_TYPE, decodeSyncAnswer, encodeBinaryPush } from '../transport/binary-wire.js';
+import { signRequest } from '../transport/cluster-mac.js';
 import { request as httpRequest, RequestError } from '../transport/http-client.js';
 import { encodeSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
@@ -15,6 +16,8 @@ export interface OutboxOptions {
   dropRng: Rng;
   /** Called when storing what a peer sent fails: the actor cannot go on safely. */
   onFatal: (err: unknown) => void;
+  /** Signs every request with the cluster MAC; null: requests go unsigned. */
+  clusterKey: string | null;
 }
 
 /**
@@ -75,12 +78,13 @@ export class Outbox {
     const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops)] : ['/sync', encodeSyncRequest(request.from, request.version)];
     counts.bytesOut += body.length;
     if (request.type === 'sync') counts.syncRounds++;
-    this.#exchange(peer, request, path, body)
+    const signed = this.#opts.clusterKey === null ? {} : signRequest(this.#opts.clusterKey, 'POST', path, request.from, body, Date.now());
+    this.#exchange(peer, request, path, body, signed)
       .catch((err: unknown) => this.#opts.onFatal(err))
       .finally(() => this.pump());
   }
 
-  async #exchange(peer: string, request: Request<Gene>, path: string, body: string | Uint8Array): Promise<void> {
+  async #exchange(peer: string, request: Request<Gene>, path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<void> {
     const { replica, messages } = this.#state;
     let reply: Reply<Gene>;
     try {
@@ -88,6 +92,7 @@ export class Outbox {
         method: 'POST',
         body,
         timeoutMs: this.#opts.timeoutMs,
+        headers,
         ...(typeof body === 'string' ? { accept: `${BINARY_TYPE}, application/json` } : { contentType: BINARY_TYPE }),
       });
       if (request.type === 'sync') messages.bytesIn += answer.bytes.length;

@@ -7,6 +7,7 @@ import type { Op } from '../crdt/ops.js';
 import { InvalidOpError } from '../crdt/validate.js';
 import type { Gene } from '../genome/gene.js';
 import { BINARY_TYPE, decodeBinaryPush, encodeBinarySyncReply } from '../transport/binary-wire.js';
+import { MacGuard, requireClusterMac } from '../transport/cluster-mac.js';
 import { HttpError } from '../transport/http-server.js';
 import { batchSchema, decodeOp, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
@@ -17,7 +18,9 @@ import type { ActorState } from './ActorState.js';
  * A push or sync from an actor in this actor's partition (a runtime fault) is refused with 503
  * before anything of it is applied, as a network that does not carry it would.
  */
-export function registerRoutes(app: FastifyInstance, state: ActorState, log: Logger, onFatal: (err: unknown) => void = () => undefined): void {
+export function registerRoutes(app: FastifyInstance, state: ActorState, log: Logger, onFatal: (err: unknown) => void = () => undefined, clusterKey: string | null = null): void {
+  // With a cluster key, replication requests need its MAC (401 before the body is parsed).
+  const guard = clusterKey === null ? {} : requireClusterMac(new MacGuard(clusterKey), refusalLog(log));
   // Bodies that parsed; peers send them with a length (fetch does for strings and bytes).
   const preValidation = async (req: FastifyRequest): Promise<void> => {
     const length = Number(req.headers['content-length']);
@@ -36,7 +39,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   app.get('/healthz', async () => ({ ok: true }));
 
   const pushSchema = { body: { content: { 'application/json': { schema: batchSchema } } } };
-  app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema, preValidation }, async (req) => {
+  app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema, preValidation, ...guard }, async (req) => {
     const { from, ops } = readPush(req.body);
     admit(from, 'invalid_op');
     let result: BatchResult<Gene>;
@@ -60,7 +63,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     }
   });
 
-  app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema }, preValidation }, async (req, reply) => {
+  app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema }, preValidation, ...guard }, async (req, reply) => {
     admit(req.body.from, 'invalid_body');
     const page = state.replica.serveSync(req.body.from as ActorId, versionFromJSON(req.body.version));
     if (req.headers.accept?.includes(BINARY_TYPE)) {
@@ -72,6 +75,23 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     state.messages.bytesOut += body.length;
     return reply.type('application/json; charset=utf-8').send(body);
   });
+}
+
+/** Refusals are logged at warn, naming the address; from one address at most one line per 10 s, with a count. */
+function refusalLog(log: Logger): (req: FastifyRequest, why: string) => void {
+  const last = new Map<string, { at: number; quiet: number }>();
+  return (req, why) => {
+    const now = Date.now();
+    const seen = last.get(req.ip);
+    if (seen !== undefined && now - seen.at < 10_000) {
+      seen.quiet++;
+      return;
+    }
+    if (last.size > 1000) last.clear();
+    last.set(req.ip, { at: now, quiet: 0 });
+    const more = seen === undefined || seen.quiet === 0 ? '' : ` (and ${seen.quiet} more refused since)`;
+    log.warn({ ip: req.ip, route: `${req.method} ${req.url}` }, `replication request from ${req.ip} refused: ${why}${more}`);
+  };
 }
 
 /** A push body: JSON (wire v1, checked by its schema) or binary (wire v2, checked here). */

@@ -41,6 +41,10 @@ export interface ActorOptions {
   dropRate: number;
   /** Enables the admin API (`/admin/faults`), which then requires it; null: no admin API. Never logged. */
   token: string | null;
+  /** Replication requests carry, and must carry, its MAC; null: none. Never logged. */
+  clusterKey?: string | null;
+  /** Serve a non-loopback address without a cluster key (the CLI refuses that otherwise); warned at start. */
+  insecure?: boolean;
   /** Where the SQLite store lives; null keeps everything in memory (`--memory`). */
   dataDir: string | null;
   logLevel: LogLevel;
@@ -85,7 +89,8 @@ export async function startActor(
   log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: state.applied, mutations: replica.mutations }, `store loaded: ${replica.mutations} own mutations so far`);
 
   const app = createHttpServer(log);
-  registerRoutes(app, state, log, onFatal);
+  const clusterKey = opts.clusterKey ?? null;
+  registerRoutes(app, state, log, onFatal, clusterKey);
   registerMetricsRoute(app, metrics);
   if (opts.token !== null) registerAdminRoutes(app, state.faults, opts.token, log);
   try {
@@ -95,12 +100,13 @@ export async function startActor(
     throw err;
   }
   const url = `http://${opts.host}:${opts.port}`;
-  log.info({ url, peers: Object.fromEntries(opts.peerIds), seed: opts.seed, admin: opts.token !== null }, `actor ${opts.actor} listening on ${url} (seed ${opts.seed}${opts.token === null ? '' : '; admin API on'})`);
+  log.info({ url, peers: Object.fromEntries(opts.peerIds), seed: opts.seed, admin: opts.token !== null, clusterKey: clusterKey !== null }, `actor ${opts.actor} listening on ${url} (seed ${opts.seed}${opts.token === null ? '' : '; admin API on'}${clusterKey === null ? '' : '; cluster key required'})`);
+  if (opts.insecure === true && clusterKey === null) log.warn({ host: opts.host }, `--insecure: serving ${opts.host} without a cluster key; anyone who can reach it can send ops`);
 
   const stopping = new AbortController();
   const { signal } = stopping;
   const timeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  const outbox = new Outbox(state, log, { timeoutMs, dropRng: new Rng(opts.seed ^ 0x2545f491), onFatal });
+  const outbox = new Outbox(state, log, { timeoutMs, dropRng: new Rng(opts.seed ^ 0x2545f491), onFatal, clusterKey });
   outbox.pump();
 
   const mutator = (async () => {

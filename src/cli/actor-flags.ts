@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Interval } from '../actor/Mutator.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { MIN_CLUSTER_KEY } from '../transport/cluster-mac.js';
 import { directory, fraction, hostName, integer, interval, MAX_MS, token } from './flags.js';
 
 export interface MutationFlags {
@@ -33,6 +34,24 @@ export function addActorFlags(cmd: Command): Command {
 
 export function usage(cmd: Command, message: string): never {
   cmd.error(`error: ${message}`, { exitCode: 2, code: 'crdt-genome.usage' });
+}
+
+/**
+ * `--cluster-key` / env `GENOME_CLUSTER_KEY`: at least 16 characters; empty means none. Given both
+ * ways with different values is an error (which one was meant?). Never echoed.
+ */
+export function clusterKeyOption(cmd: Command, value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  const env = process.env.GENOME_CLUSTER_KEY;
+  const source = cmd.getOptionValueSource('clusterKey');
+  if (source === 'cli' && env !== undefined && env !== '' && env !== value) {
+    usage(cmd, 'option `--cluster-key <k>` and env `GENOME_CLUSTER_KEY` disagree: give the key one way (values not shown)');
+  }
+  if (value.length < MIN_CLUSTER_KEY) {
+    const from = source === 'env' ? ' (from env `GENOME_CLUSTER_KEY`)' : '';
+    usage(cmd, `option \`--cluster-key <k>\`${from} is invalid: expected at least ${MIN_CLUSTER_KEY} characters, got ${value.length} (value not shown)`);
+  }
+  return value;
 }
 
 /** `--token` is checked here rather than by commander, whose message would print the secret. */

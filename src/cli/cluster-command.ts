@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { runLab } from '../cluster/run.js';
 import { PRETTY_ENV } from '../log.js';
-import { addActorFlags, tokenOption, usage, type MutationFlags } from './actor-flags.js';
+import { addActorFlags, clusterKeyOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
 import { integer, localUrls, MAX_MS } from './flags.js';
 
 interface ClusterFlags extends MutationFlags {
@@ -16,6 +16,7 @@ interface ClusterFlags extends MutationFlags {
   convergeTimeout: number;
   report: 'text' | 'json';
   token?: string;
+  clusterKey?: string;
 }
 
 /** With `--nemesis` and no `--duration`. */
@@ -35,7 +36,8 @@ export function registerCluster(program: Command): void {
       .option('--duration <ms>', 'run this long, then heal every fault, pause mutations, wait for convergence and report', integer(1, MAX_MS))
       .option('--converge-timeout <ms>', 'how long to wait for convergence after the heal', integer(1, MAX_MS), 30000)
       .addOption(new Option('--report <format>', 'how to print the report of a timed run (json: one line, the last on stdout)').choices(['text', 'json']).default('text'))
-      .addOption(new Option('--token <t>', 'the admin token of the actors and the dashboard (default: a random one)').env('GENOME_TOKEN')),
+      .addOption(new Option('--token <t>', 'the admin token of the actors and the dashboard (default: a random one)').env('GENOME_TOKEN'))
+      .addOption(new Option('--cluster-key <k>', "the key of the actors' replication MACs (default: a random one)").env('GENOME_CLUSTER_KEY')),
   ).action(async (o: ClusterFlags, cmd: Command) => {
     const last = o.base + o.count - 1;
     if (last > 65535) usage(cmd, `expected \`--base\` + \`--count\` - 1 to be a port <= 65535, got \`${last}\``);
@@ -49,6 +51,7 @@ export function registerCluster(program: Command): void {
     const durationMs = o.duration ?? (o.nemesis ? NEMESIS_DURATION_MS : null);
     if (durationMs === null && cmd.getOptionValueSource('report') === 'cli') usage(cmd, 'expected `--duration <ms>` or `--nemesis` with `--report`: only a timed run ends with a report');
     const token = tokenOption(cmd, o.token) ?? randomBytes(18).toString('base64url');
+    const clusterKey = clusterKeyOption(cmd, o.clusterKey) ?? randomBytes(24).toString('base64url');
     const seed = o.seed ?? randomInt(0x7fffffff);
     const urls = localUrls(o.host, o.base, o.count);
     const actorArgs = (i: number): string[] => [
@@ -59,8 +62,8 @@ export function registerCluster(program: Command): void {
       ...(o.mutations === undefined ? [] : ['--mutations', String(o.mutations)]),
       ...(o.memory === true ? ['--memory'] : []),
     ];
-    // The token reaches the actors through their environment, never their command lines.
-    const env = { ...process.env, GENOME_TOKEN: token, ...(process.stderr.isTTY ? { [PRETTY_ENV]: '1' } : {}) };
+    // Secrets reach the actors through their environment, never their command lines.
+    const env = { ...process.env, GENOME_TOKEN: token, GENOME_CLUSTER_KEY: clusterKey, ...(process.stderr.isTTY ? { [PRETTY_ENV]: '1' } : {}) };
     process.exitCode = await runLab({
       count: o.count,
       host: o.host,

@@ -55,6 +55,9 @@ describe('crdt-genome CLI', () => {
     [['cluster', '--interval', '1-'], ['--interval', '1-']],
     [['verify'], ['--count']],
     [['repair'], ['--actor']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--cluster-key', 'short-key'], ['--cluster-key', 'at least 16']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--host', '0.0.0.0'], ['--cluster-key', '0.0.0.0', '--insecure']],
+    [['cluster', '--cluster-key', 'short-key'], ['--cluster-key', 'at least 16']],
     [['repair', '--actor', 'x'], ['--actor', 'x']],
     [['repair', '--actor', '0', '--data-dir', ''], ['--data-dir']],
     [['verify', '-c', '3', '-b', '9000', '--timeout', 'soon'], ['--timeout', 'soon']],
@@ -79,6 +82,24 @@ describe('crdt-genome CLI', () => {
     expect(lines[0]).toContain('--token');
     expect(lines[0]).toContain('GENOME_TOKEN');
     expect(lines[0]).not.toContain('secret');
+  });
+
+  it('refuses a cluster key given as a flag and in env with different values, echoing neither', async () => {
+    const proc = startCli(['-a', '0', '-c', '1', '-b', '9000', '--memory', '--cluster-key', 'flag-key-0123456789'], { GENOME_CLUSTER_KEY: 'env-key-0123456789ab' });
+    expect(await proc.exited).toBe(2);
+    const out = proc.stderr.join('');
+    expect(out.trim().split('\n')).toHaveLength(1);
+    expect(out).toMatch(/--cluster-key.*GENOME_CLUSTER_KEY.*disagree/);
+    expect(out).not.toMatch(/flag-key|env-key/);
+  });
+
+  it('serves a non-loopback address without a key only with --insecure, and warns', async () => {
+    const base = await freeBase(1);
+    const actor = startCli(['-a', '0', '-c', '1', '-b', String(base), '--host', '0.0.0.0', '--insecure', '--memory']);
+    await waitFor('the actor to serve', () => getJson(`http://127.0.0.1:${base}/healthz`));
+    actor.child.kill('SIGTERM');
+    expect(await actor.exited).toBe(0);
+    expect(actor.stderr.join('')).toMatch(/--insecure: serving 0\.0\.0\.0 without a cluster key/);
   });
 
   it('serves the admin API only with a token, and never logs it', async () => {

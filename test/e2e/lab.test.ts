@@ -32,10 +32,11 @@ describe('the lab: crdt-genome cluster with a nemesis', () => {
     expect(result.stderr).toMatch(/joins late/);
   });
 
-  it('an actor refuses admin requests without the token (401) and changes nothing; SIGTERM leaves no process behind', async () => {
+  it('an actor refuses admin requests without the token and pushes without the cluster key (401), changing nothing; SIGTERM leaves no process behind', async () => {
     const base = await freeBase(3);
     const token = 'lab-test-token-0123';
-    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--data-dir', tmpDataDir(), '--interval', '50-200'], { GENOME_TOKEN: token });
+    const key = 'lab-test-cluster-key-0123';
+    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--data-dir', tmpDataDir(), '--interval', '50-200'], { GENOME_TOKEN: token, GENOME_CLUSTER_KEY: key });
     const actor = `http://127.0.0.1:${base + 1}`;
     await waitFor('actor 1 up', () => getJson(`${actor}/status`));
     const before = (await getJson<{ faults: unknown }>(`${actor}/status`)).faults;
@@ -44,13 +45,17 @@ describe('the lab: crdt-genome cluster with a nemesis', () => {
       expect(res.status).toBe(401);
     }
     expect((await getJson<{ faults: unknown }>(`${actor}/status`)).faults).toEqual(before);
+    const push = await fetch(`${actor}/genome`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: 1, from: 2, ops: [] }) });
+    expect(push.status).toBe(401);
     // The dashboard's controls are guarded the same way.
     const dashboard = `http://127.0.0.1:${base - 1}`;
     expect((await fetch(`${dashboard}/api/actors/1/kill`, { method: 'POST' })).status).toBe(401);
     expect((await getJson<{ actors: Array<{ phase: string }> }>(`${dashboard}/api/snapshot`)).actors[1]?.phase).not.toBe('down');
-    // The token never appears on a command line.
+    // Neither the token nor the cluster key ever appears on a command line.
     const { execFileSync } = await import('node:child_process');
-    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(token);
+    const commandLines = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+    expect(commandLines).not.toContain(token);
+    expect(commandLines).not.toContain(key);
     // With the token, the runner's admin calls work: pause actor 1 from the dashboard.
     const ok = await fetch(`${dashboard}/api/pause`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ actor: 1, paused: true }) });
     expect(ok.status).toBe(200);

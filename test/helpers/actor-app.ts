@@ -35,6 +35,7 @@ interface Wiring {
   members?: number;
   peers?: string[];
   token?: string | null;
+  clusterKey?: string | null;
 }
 
 /** An actor's routes on an in-process Fastify (for inject()), wired as `startActor` wires them, with its log lines captured. */
@@ -52,16 +53,16 @@ function wire(w: Wiring): ActorApp {
   const state = new ActorState(new Replica(store, w.makeList, w.peers ?? [], syncConfig(1000, w.members), 0), new FaultState(new Map()));
   metrics.watch(state);
   const app = createHttpServer(log);
-  registerRoutes(app, state, log);
+  registerRoutes(app, state, log, undefined, w.clusterKey ?? null);
   registerMetricsRoute(app, metrics);
   if (w.token != null) registerAdminRoutes(app, state.faults, w.token, log);
   return { app, state, metrics, logs };
 }
 
-/** An actor over a memory store and the reference list; with `token`, the admin API is on. */
-export function actorApp(actor = 0, maxPending?: number, token: string | null = null): ActorApp {
+/** An actor over a memory store and the reference list; with `token`, the admin API is on; with `clusterKey`, replication needs its MAC. */
+export function actorApp(actor = 0, maxPending?: number, token: string | null = null, clusterKey: string | null = null): ActorApp {
   const makeList: MakeList<Gene> = (a) => new ReferenceList<Gene>(a, maxPending === undefined ? {} : { maxPending });
-  return wire({ store: new MemoryStore<Gene>(actorId(actor)), makeList, token });
+  return wire({ store: new MemoryStore<Gene>(actorId(actor)), makeList, token, clusterKey });
 }
 
 /** An actor as the program runs it: a SQLite store in `file`, the fast list, a cluster of `members`. */
