@@ -170,6 +170,24 @@ describe('only members\' ops', () => {
   });
 });
 
+describe('sync answers are causal prefixes', () => {
+  it('an op in an answer that would have to wait is refused, above all one under the receiver\'s own id', async () => {
+    const actor = setup(['p']);
+    actor.state.replica.edit((list) => list.insert(0, 1));
+    const one = new ReferenceList<number>(actorId(1));
+    const ones = [one.insert(0, 2), one.insert(1, 3)];
+    // Actor 0's next id, forged; and actor 1's second op without its first.
+    const own = { type: 'delete', id: [0, 2], target: [1, 1] };
+    const page = decodeSyncReply({ v: 1, from: 1, version: { 1: 2 }, ops: [own, encodeOp(ones[1] as Op<number>)], more: false, yours: 0 });
+    const request = { type: 'sync', from: actorId(0), version: actor.state.replica.list.version(), catchUp: false } as const;
+    const outcome = actor.state.replica.onReply('p', request, { type: 'sync', ...page }, 0);
+    expect(outcome.accepted).toEqual([]);
+    expect(outcome.refused.map((r) => r.why)).toEqual([expect.stringMatching(/waits for a1\.1/), expect.stringMatching(/waits for a1\.1/)]);
+    expect(actor.state.replica.list.pendingCount).toBe(0);
+    await expectReopensAndGoesOn(actor);
+  });
+});
+
 describe('a fair share of the pending set per author', () => {
   it('one author\'s ops that cannot apply fill its share only: others\' out-of-order ops are still taken', async () => {
     const actor = setup();
@@ -198,5 +216,24 @@ describe('a fair share of the pending set per author', () => {
     expect((await post(current!, encodeBinaryPush(actorId(2), twos.slice(0, 1)))).statusCode).toBe(200);
     expect(current!.state.replica.list.pendingCount).toBe(0);
     expect(current!.state.replica.list.version()).toEqual(new Map([[0, 1], [1, share + 2], [2, 2]]));
+  });
+});
+
+describe('an op the list dropped does not shadow its id in the store', () => {
+  it('a forged op that waited, then became invalid, is replaced in the store by the genuine op under its id', async () => {
+    const actor = setup();
+    const two = new ReferenceList<number>(actorId(2));
+    const twos: Op<number>[] = [two.insert(0, 5), two.delete(0)];
+    // Forged under actor 1's first id: its origin is actor 2's delete, not yet known here, so it waits.
+    const forged = { type: 'insert', id: [1, 1], value: 9, left: [2, 2], right: null };
+    expect((await post(actor, json(1, [forged]))).json()).toEqual({ applied: 0, duplicate: 0, pending: 1 });
+    // The delete arrives: the forged op can never apply, and leaves the pending set.
+    expect((await post(actor, encodeBinaryPush(actorId(2), twos))).statusCode).toBe(200);
+    expect(actor.state.replica.list.pendingCount).toBe(0);
+    const genuine = new ReferenceList<number>(actorId(1)).insert(0, 7);
+    expect((await post(actor, encodeBinaryPush(actorId(1), [genuine]))).json()).toEqual({ applied: 1, duplicate: 0, pending: 0 });
+    expect(actor.state.hex).toBe('07');
+    await expectReopensAndGoesOn(actor);
+    expect(current!.state.hex).toBe('0707');
   });
 });

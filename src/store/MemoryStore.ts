@@ -1,16 +1,17 @@
 import type { ActorId } from '../crdt/ids.js';
 import { idKey } from '../crdt/ids.js';
-import type { Op } from '../crdt/ops.js';
+import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { Store } from '../sync/store.js';
 
 /** What a memory store has committed; hand the same one to a new MemoryStore to "restart". */
 export interface MemoryBacking<T> {
   readonly ops: Op<T>[];
-  readonly ids: Set<string>;
+  /** The op held under each id. */
+  readonly ids: Map<string, Op<T>>;
 }
 
-export const memoryBacking = <T>(): MemoryBacking<T> => ({ ops: [], ids: new Set() });
+export const memoryBacking = <T>(): MemoryBacking<T> => ({ ops: [], ids: new Map() });
 
 /** Keeps nothing on disk (`--memory`); the simulator keeps the backing across simulated crashes. */
 export class MemoryStore<T> implements Store<T> {
@@ -34,11 +35,15 @@ export class MemoryStore<T> implements Store<T> {
       const problem = this.check(op);
       if (problem !== null) throw new Error(`memory store refuses ${problem}`);
     }
+    const { ids, ops: held } = this.#backing;
     for (const op of ops) {
       const key = idKey(op.id);
-      if (this.#backing.ids.has(key)) continue;
-      this.#backing.ids.add(key);
-      this.#backing.ops.push(op);
+      const old = ids.get(key);
+      if (old !== undefined && sameOp(old, op)) continue;
+      // Held with other content: an op the list dropped; this one replaces it, in the order taken.
+      if (old !== undefined) held.splice(held.indexOf(old), 1);
+      ids.set(key, op);
+      held.push(op);
     }
   }
 

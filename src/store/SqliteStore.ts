@@ -51,8 +51,17 @@ export class SqliteStore implements Store<number> {
     this.#db = db;
     this.#isValue = isValue;
     this.#insert = db.prepare('INSERT OR IGNORE INTO ops (actor, counter, body) VALUES (?, ?, ?)');
+    const held = db.prepare<[number, number], { body: Buffer }>('SELECT body FROM ops WHERE actor = ? AND counter = ?');
+    const drop = db.prepare<[number, number]>('DELETE FROM ops WHERE actor = ? AND counter = ?');
     this.#appendAll = db.transaction((rows: readonly Row[]) => {
-      for (const r of rows) this.#insert.run(r.actor, r.counter, r.body);
+      for (const r of rows) {
+        if (this.#insert.run(r.actor, r.counter, r.body).changes > 0) continue;
+        // Held with other content: an op the list dropped (it waited, then could never apply).
+        // The list took this one instead, so it replaces that row, in the order taken (at the end).
+        if (held.get(r.actor, r.counter)?.body.equals(r.body) === true) continue;
+        drop.run(r.actor, r.counter);
+        this.#insert.run(r.actor, r.counter, r.body);
+      }
     });
   }
 

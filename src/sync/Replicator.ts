@@ -1,7 +1,7 @@
 import { applyBatch, type BatchResult } from '../crdt/batch.js';
 import { formatId, type ActorId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
-import type { Op } from '../crdt/ops.js';
+import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
@@ -191,10 +191,16 @@ export class Replicator<T> {
     if (last !== undefined) p.acked = Math.max(p.acked ?? 0, last.id.counter);
   }
 
+  /**
+   * A page is a causal prefix: every op in it can be applied at once. One that would have to wait
+   * did not come from an honest page and is refused; it would otherwise sit in the pending set, and
+   * under this replica's own id it would collide with the op this replica makes next.
+   */
   #applyPage(ops: readonly Op<T>[]): PageOutcome<T> {
     const outcome: PageOutcome<T> = { accepted: [], refused: [] };
     for (const op of ops) {
-      const why = this.#problem(op);
+      const waitsFor = this.list.check(op) === 'new' ? dependencies(op).find((d) => !this.list.has(d)) : undefined;
+      const why = this.#problem(op) ?? (waitsFor === undefined ? null : `it waits for ${formatId(waitsFor)}, which the page neither holds nor follows`);
       if (why !== null) {
         outcome.refused.push({ op, verdict: 'invalid', why });
         continue;

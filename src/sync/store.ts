@@ -11,8 +11,10 @@ export interface Store<T> {
   /** Everything stored, in the order it was appended. */
   load(): Op<T>[];
   /**
-   * Store ops atomically; they are durable when this returns. Ops already stored are ignored. An
-   * op `check` refuses throws, and nothing of the call is stored.
+   * Store ops atomically; they are durable when this returns. An op already stored with the same
+   * content is ignored; one stored with other content (an op the list dropped: it waited, then
+   * could never apply) is replaced, and moves to the end of the order. An op `check` refuses
+   * throws, and nothing of the call is stored.
    */
   append(ops: readonly Op<T>[]): void;
   /**

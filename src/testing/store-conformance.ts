@@ -55,6 +55,20 @@ export function runStoreTests(name: string, makeHome: (actor: number) => StoreHo
       store.close();
     });
 
+    it('replaces an op held under the same id with other content, moving it to the end', () => {
+      const home = makeHome(2);
+      const ops = sample();
+      const first = ops[0] as Op<number>;
+      const other: Op<number> = { type: 'insert', id: first.id, value: 99, left: null, right: null };
+      let store = home.open();
+      store.append(ops);
+      store.append([other]);
+      store.close();
+      store = home.open();
+      expect(store.load()).toEqual([...ops.slice(1), other]);
+      store.close();
+    });
+
     it('refuses, in check and in append, an op it could not load back; append then stores nothing of the call', () => {
       const home = makeHome(2);
       const good = sample()[0] as Op<number>;
