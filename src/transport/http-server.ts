@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { BINARY_TYPE } from './binary-wire.js';
+import { connectionCap, fdLimit, guardConnections } from './connection-guard.js';
 import { BODY_LIMIT } from './wire.js';
 
 /** An error with an HTTP status; the central handler turns it into a JSON body. */
@@ -15,20 +16,45 @@ export class HttpError extends Error {
   }
 }
 
+/** Complete request headers within this: honest clients send them in one write; a slowloris socket goes after 5-6 s. */
+export const HEADERS_TIMEOUT_MS = 5_000;
+/** The whole request, body included: a 1 MiB body at 100 KiB/s. A client that stalls mid-request does not hold a socket for ever. */
+export const INCOMING_REQUEST_TIMEOUT_MS = 10_000;
+/** How often Node enforces the two timeouts above (its default, 30 s, would let a slowloris socket live 7 times longer). */
+export const TIMEOUT_CHECK_MS = 1_000;
+/** A kept-alive socket idle this long is closed: above the default sync interval (1 s), so peers reuse theirs; Fastify's 72 s would let every idle client hold one for over a minute. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** A socket with no traffic either way for this long is closed, e.g. a client that stopped reading its answer; twice the dashboard's SSE heartbeat (15 s). */
+export const IDLE_TIMEOUT_MS = 30_000;
+/** A kept-alive socket is renewed after this many requests (one handshake per 1,000 requests), so no connection, and none of its pipelined backlog, lives for ever. */
+export const MAX_REQUESTS_PER_SOCKET = 1_000;
+/** Open connections allowed in this process (see connection-guard.ts): at most MAX_CONNECTIONS, well below the fd limit. */
+export const CONNECTION_CAP = connectionCap(fdLimit());
+
+export interface HttpServerOptions {
+  /** Open connections allowed; the oldest idle one is closed beyond it. Default CONNECTION_CAP. */
+  maxConnections?: number;
+}
+
 /**
  * A Fastify instance with the project's edge rules: body limit, strict schema validation (no type
- * coercion, no silent stripping of unknown fields), and one error handler that answers
- * `{"error": code, "message": ...}`.
+ * coercion, no silent stripping of unknown fields), one error handler that answers
+ * `{"error": code, "message": ...}`, and the connection limits above.
  */
-export function createHttpServer(log: Logger): FastifyInstance {
+export function createHttpServer(log: Logger, opts: HttpServerOptions = {}): FastifyInstance {
+  const httpLog = log.child({ component: 'http' });
   const app = Fastify({
-    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: httpLog as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    // A client that stalls mid-request does not hold a socket for ever.
-    requestTimeout: 10_000,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+    requestTimeout: INCOMING_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: IDLE_TIMEOUT_MS,
+    maxRequestsPerSocket: MAX_REQUESTS_PER_SOCKET,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  guardConnections(app.server, opts.maxConnections ?? CONNECTION_CAP, httpLog);
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500 && !(err instanceof HttpError)) req.log.error({ err }, 'request failed');

@@ -38,9 +38,14 @@ export interface Proc {
 
 const started: Proc[] = [];
 
-/** Start the CLI in its own process group, collecting its output. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/**
+ * Start the CLI in its own process group, collecting its output; with `openFiles`, under that
+ * limit on open files (as a machine with the usual 1,024 would run it).
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, openFiles?: number): Proc {
+  const [command, argv] =
+    openFiles === undefined ? [process.execPath, [CLI, ...args]] : ['/bin/sh', ['-c', 'ulimit -n "$0" && exec "$@"', String(openFiles), process.execPath, CLI, ...args]];
+  const child = spawn(command, argv, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const proc: Proc = {
     child,
     stdout: [],
