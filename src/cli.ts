@@ -7,13 +7,14 @@ import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { runActorProcess, type ActorOptions } from './actor/run.js';
-import { addActorFlags, clusterKeyOption, tokenOption, usage, type MutationFlags } from './cli/actor-flags.js';
+import { addActorFlags, clusterKeyOption, tlsOption, tokenOption, usage, type MutationFlags } from './cli/actor-flags.js';
 import { registerCluster } from './cli/cluster-command.js';
 import { registerRepair } from './cli/repair-command.js';
 import { hostName, integer, isLoopback, localUrls, MAX_MS, peerIds, peerList, reachableHost } from './cli/flags.js';
 import { verify } from './cluster/verify.js';
 import { actorId, MAX_ACTOR } from './crdt/ids.js';
 import { replayCommand, runSim } from './sim/index.js';
+import { trustCa } from './transport/http-client.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -24,17 +25,20 @@ function actorOptions(cmd: Command): ActorOptions {
   let peers: string[];
   let count: number;
   const port = o.base + o.actor;
+  const tls = tlsOption(cmd, o);
   if (port > 65535) usage(cmd, `expected \`--base\` + \`--actor\` to be a port <= 65535, got \`${port}\``);
   if (o.peers !== undefined) {
     const own = new Set([o.host, reachableHost(o.host), 'localhost', '127.0.0.1'].map((h) => `${h}:${port}`));
     peers = o.peers.filter((u) => !own.has(new URL(u).host));
+    const plain = peers.find((u) => u.startsWith('http:'));
+    if (tls.server !== null && plain !== undefined) usage(cmd, `expected \`https://\` peers with \`--tls-cert\`, got \`${plain}\``);
     count = peers.length + 1;
     if (o.count !== undefined && o.count !== count) usage(cmd, `expected \`--count\` to equal the ${peers.length} peers + 1, got \`${o.count}\``);
   } else {
     if (o.count === undefined) usage(cmd, 'missing `--count <n>` (or `--peers <urls>`)');
     count = o.count;
     if (o.base + count - 1 > 65535) usage(cmd, `expected \`--base\` + \`--count\` - 1 to be a port <= 65535, got \`${o.base + count - 1}\``);
-    peers = localUrls(o.host, o.base, count).filter((_, i) => i !== o.actor);
+    peers = localUrls(o.host, o.base, count, tls.server === null ? 'http' : 'https').filter((_, i) => i !== o.actor);
   }
   if (o.actor >= count) usage(cmd, `expected \`--actor\` below the actor count ${count}, got \`${o.actor}\``);
   const self = actorId(o.actor);
@@ -58,6 +62,7 @@ function actorOptions(cmd: Command): ActorOptions {
     token: tokenOption(cmd, o.token),
     clusterKey,
     insecure: o.insecure === true,
+    tls,
     dataDir: o.memory === true ? null : o.dataDir,
     logLevel: o.logLevel,
   };
@@ -96,10 +101,13 @@ export function buildProgram(): Command {
     .option('--peers <url,...>', 'base URLs of every actor', peerList)
     .option('--timeout <ms>', 'give up after this long', integer(1, MAX_MS), 30000)
     .option('--expect-ops <n>', 'also require exactly n ops from every actor everywhere, nothing pending', integer(0))
-    .action(async (o: { count?: number; base?: number; host: string; peers?: string[]; timeout: number; expectOps?: number }, cmd: Command) => {
+    .option('--tls-ca <file>', 'the actors serve HTTPS with certificates from this CA (PEM)')
+    .action(async (o: { count?: number; base?: number; host: string; peers?: string[]; timeout: number; expectOps?: number; tlsCa?: string }, cmd: Command) => {
+      const { ca } = tlsOption(cmd, o);
+      trustCa(ca);
       let urls: string[];
       if (o.peers !== undefined) urls = o.peers;
-      else if (o.count !== undefined && o.base !== undefined) urls = localUrls(o.host, o.base, o.count);
+      else if (o.count !== undefined && o.base !== undefined) urls = localUrls(o.host, o.base, o.count, ca === null ? 'http' : 'https');
       else usage(cmd, 'expected `--count <n>` and `--base <port>`, or `--peers <urls>`');
       process.exitCode = await verify({ urls, timeoutMs: o.timeout, ...(o.expectOps === undefined ? {} : { expectOps: o.expectOps }) });
     });

@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { connect, createServer as createTcp, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -208,5 +213,39 @@ describe('the HTTP client', () => {
     const answer = await request(url);
     expect(Buffer.from(answer.bytes).toString()).toBe('{"ok":true}');
     expect(requests).toBe(3); // the second one did meet the closed socket
+  });
+});
+
+describe('connection guard over HTTPS', () => {
+  it('counts the accepted socket under its TLS socket: a request in progress is never evicted by idle newcomers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genome-guard-tls-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    const tls = { cert: readFileSync(cert), key: readFileSync(key) };
+    const app = createHttpServer(pino({ level: 'silent' }), { maxConnections: 2, tls });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const holding = new Promise<void>((resolve) => (entered = resolve));
+    app.get('/hold', async () => {
+      entered();
+      await released;
+      return { ok: true };
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => app.close(), release);
+    const port = portOf(app.server);
+    const answer = new Promise<number | string>((resolve) => {
+      const req = httpsGet({ host: '127.0.0.1', port, path: '/hold', ca: tls.cert, agent: false }, (res) => resolve(res.statusCode ?? 0));
+      req.on('error', (err) => resolve(err.message));
+    });
+    await holding;
+    // Idle newcomers take the count over the cap: they displace each other, not the busy TLS connection.
+    const idle = Array.from({ length: 4 }, () => connect(port, '127.0.0.1').on('error', () => undefined));
+    cleanups.push(() => idle.forEach((s) => s.destroy()));
+    await waitUntil(() => idle.filter((s) => s.destroyed || s.readyState === 'closed').length >= 3);
+    release();
+    expect(await answer).toBe(200);
   });
 });

@@ -11,7 +11,8 @@ import { SqliteStore } from '../store/SqliteStore.js';
 import { Replica } from '../sync/Replica.js';
 import type { SyncConfig } from '../sync/Replicator.js';
 import type { Store } from '../sync/store.js';
-import { REQUEST_TIMEOUT_MS } from '../transport/http-client.js';
+import { REQUEST_TIMEOUT_MS, trustCa } from '../transport/http-client.js';
+import { NO_TLS, type TlsConfig } from '../transport/tls.js';
 import { createHttpServer } from '../transport/http-server.js';
 import { BATCH_BYTES, MAX_BATCH_OPS, wireSize } from '../transport/wire.js';
 import { ActorMetrics } from './ActorMetrics.js';
@@ -45,6 +46,8 @@ export interface ActorOptions {
   clusterKey?: string | null;
   /** Serve a non-loopback address without a cluster key (the CLI refuses that otherwise); warned at start. */
   insecure?: boolean;
+  /** HTTPS: what this actor serves with and which CA its peers' certificates chain to. */
+  tls?: TlsConfig;
   /** Where the SQLite store lives; null keeps everything in memory (`--memory`). */
   dataDir: string | null;
   logLevel: LogLevel;
@@ -88,7 +91,9 @@ export async function startActor(
   metrics.watch(state);
   log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: state.applied, mutations: replica.mutations }, `store loaded: ${replica.mutations} own mutations so far`);
 
-  const app = createHttpServer(log);
+  const tls = opts.tls ?? NO_TLS;
+  if (tls.ca !== null) trustCa(tls.ca);
+  const app = createHttpServer(log, { tls: tls.server });
   const clusterKey = opts.clusterKey ?? null;
   registerRoutes(app, state, log, onFatal, clusterKey);
   registerMetricsRoute(app, metrics);
@@ -99,7 +104,7 @@ export async function startActor(
     replica.close();
     throw err;
   }
-  const url = `http://${opts.host}:${opts.port}`;
+  const url = `${tls.server === null ? 'http' : 'https'}://${opts.host}:${opts.port}`;
   log.info({ url, peers: Object.fromEntries(opts.peerIds), seed: opts.seed, admin: opts.token !== null, clusterKey: clusterKey !== null }, `actor ${opts.actor} listening on ${url} (seed ${opts.seed}${opts.token === null ? '' : '; admin API on'}${clusterKey === null ? '' : '; cluster key required'})`);
   if (opts.insecure === true && clusterKey === null) log.warn({ host: opts.host }, `--insecure: serving ${opts.host} without a cluster key; anyone who can reach it can send ops`);
 

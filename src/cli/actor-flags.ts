@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { Interval } from '../actor/Mutator.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { MIN_CLUSTER_KEY } from '../transport/cluster-mac.js';
+import { readTls, type TlsConfig } from '../transport/tls.js';
 import { directory, fraction, hostName, integer, interval, MAX_MS, token } from './flags.js';
 
 export interface MutationFlags {
@@ -14,6 +15,9 @@ export interface MutationFlags {
   dropRate: number;
   dataDir: string;
   memory?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
   logLevel: LogLevel;
 }
 
@@ -29,6 +33,9 @@ export function addActorFlags(cmd: Command): Command {
     .option('--drop-rate <p>', 'fault injection: discard this fraction of outgoing replication messages', fraction, 0)
     .option('--data-dir <dir>', 'where the SQLite store lives (<dir>/actor-<id>.db)', directory, './data')
     .option('--memory', 'keep nothing on disk')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option('--tls-ca <file>', "trust only this CA for peers' certificates (PEM)")
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default('info'));
 }
 
@@ -52,6 +59,15 @@ export function clusterKeyOption(cmd: Command, value: string | undefined): strin
     usage(cmd, `option \`--cluster-key <k>\`${from} is invalid: expected at least ${MIN_CLUSTER_KEY} characters, got ${value.length} (value not shown)`);
   }
   return value;
+}
+
+/** The TLS flags' files, read and checked now: a bad one is a usage error, not a failure at the first connection. */
+export function tlsOption(cmd: Command, o: Pick<MutationFlags, 'tlsCert' | 'tlsKey' | 'tlsCa'>): TlsConfig {
+  try {
+    return readTls({ cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa });
+  } catch (err) {
+    usage(cmd, (err as Error).message);
+  }
 }
 
 /** `--token` is checked here rather than by commander, whose message would print the secret. */

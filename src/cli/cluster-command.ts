@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { runLab } from '../cluster/run.js';
 import { PRETTY_ENV } from '../log.js';
-import { addActorFlags, clusterKeyOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
+import { trustCa } from '../transport/http-client.js';
+import { addActorFlags, clusterKeyOption, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
 import { integer, localUrls, MAX_MS } from './flags.js';
 
 interface ClusterFlags extends MutationFlags {
@@ -53,7 +54,9 @@ export function registerCluster(program: Command): void {
     const token = tokenOption(cmd, o.token) ?? randomBytes(18).toString('base64url');
     const clusterKey = clusterKeyOption(cmd, o.clusterKey) ?? randomBytes(24).toString('base64url');
     const seed = o.seed ?? randomInt(0x7fffffff);
-    const urls = localUrls(o.host, o.base, o.count);
+    const tls = tlsOption(cmd, o);
+    trustCa(tls.ca);
+    const urls = localUrls(o.host, o.base, o.count, tls.server === null ? 'http' : 'https');
     const actorArgs = (i: number): string[] => [
       '--actor', String(i), '--count', String(o.count), '--base', String(o.base), '--host', o.host,
       '--interval', `${o.interval.min}-${o.interval.max}`, '--seed', String((seed + i) % 0x1_0000_0000),
@@ -61,6 +64,8 @@ export function registerCluster(program: Command): void {
       '--drop-rate', String(o.dropRate), '--data-dir', join(o.dataDir, `actor-${i}`), '--log-level', o.logLevel,
       ...(o.mutations === undefined ? [] : ['--mutations', String(o.mutations)]),
       ...(o.memory === true ? ['--memory'] : []),
+      ...(o.tlsCert === undefined || o.tlsKey === undefined ? [] : ['--tls-cert', o.tlsCert, '--tls-key', o.tlsKey]),
+      ...(o.tlsCa === undefined ? [] : ['--tls-ca', o.tlsCa]),
     ];
     // Secrets reach the actors through their environment, never their command lines.
     const env = { ...process.env, GENOME_TOKEN: token, GENOME_CLUSTER_KEY: clusterKey, ...(process.stderr.isTTY ? { [PRETTY_ENV]: '1' } : {}) };
@@ -72,6 +77,7 @@ export function registerCluster(program: Command): void {
       actorArgs,
       env,
       token,
+      tls,
       dropRate: o.dropRate,
       dashboardPort,
       nemesis: o.nemesis === true,

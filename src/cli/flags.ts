@@ -76,8 +76,8 @@ export function reachableHost(host: string): string {
 }
 
 /** Base URLs of actors 0..count-1 on one host. */
-export function localUrls(host: string, base: number, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `http://${reachableHost(host)}:${base + i}`);
+export function localUrls(host: string, base: number, count: number, scheme: 'http' | 'https' = 'http'): string[] {
+  return Array.from({ length: count }, (_, i) => `${scheme}://${reachableHost(host)}:${base + i}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { constants } from 'node:os';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
+import type { TlsConfig } from '../transport/tls.js';
 import { createDashboard } from '../web/server.js';
 import { Lab } from './Lab.js';
 import { planNemesis, runNemesis, type Tally } from './nemesis.js';
@@ -18,6 +19,8 @@ export interface LabRunOptions {
   /** Environment for the actors (the token goes in here). */
   env: NodeJS.ProcessEnv;
   token: string;
+  /** The actors' (and the dashboard's) certificate and key, and the CA the lab trusts; NO_TLS: plain HTTP. */
+  tls: TlsConfig;
   dropRate: number;
   /** Where the dashboard listens; null: no dashboard. */
   dashboardPort: number | null;
@@ -74,12 +77,12 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
     process.stdout.write(`${opts.report === 'json' ? reportJson(report) : reportText(report)}\n`);
   };
 
-  const dashboard = opts.dashboardPort === null ? null : createDashboard(lab, { token: opts.token, log });
+  const dashboard = opts.dashboardPort === null ? null : createDashboard(lab, { token: opts.token, log, tls: opts.tls.server });
   try {
     log.info({ urls: opts.urls, seed: opts.seed }, `starting ${opts.count} actors: ${opts.urls.join(' ')} (seed ${opts.seed}; actor i uses seed + i)`);
     if (dashboard !== null) {
       await dashboard.listen({ host: opts.host, port: opts.dashboardPort as number });
-      const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.dashboardPort}/?token=${encodeURIComponent(opts.token)}`;
+      const url = `${opts.tls.server === null ? 'http' : 'https'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.dashboardPort}/?token=${encodeURIComponent(opts.token)}`;
       status.print(`dashboard: ${url}`);
     }
     lab.start();

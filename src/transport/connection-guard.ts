@@ -69,7 +69,8 @@ export function guardConnections(server: Server, cap: number, log: Logger): void
 
   // Before the application's handler, so a response that ends at once is seen ending.
   server.prependListener('request', (req, res) => {
-    const { socket } = req;
+    // Over HTTPS a request comes on the TLS socket wrapping the accepted one, which is what is counted.
+    const socket = (req.socket as Socket & { _parent?: Socket })._parent ?? req.socket;
     idle.delete(socket);
     busy.set(socket, (busy.get(socket) ?? 0) + 1);
     res.once('close', () => {

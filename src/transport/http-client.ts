@@ -17,6 +17,14 @@ const transports: Record<string, { request: typeof http.request; agent: http.Age
   'https:': { request: https.request, agent: new https.Agent(pooled) },
 };
 
+/**
+ * Trust only certificates that chain to `ca` for every HTTPS request of this process (`--tls-ca`;
+ * null: the system's CAs again). A process talks to one cluster, so its trust is process-wide.
+ */
+export function trustCa(ca: Buffer | null): void {
+  transports['https:'] = { request: https.request, agent: new https.Agent({ ...pooled, ...(ca === null ? {} : { ca }) }) };
+}
+
 export class RequestError extends Error {
   constructor(
     message: string,

@@ -34,6 +34,8 @@ export const CONNECTION_CAP = connectionCap(fdLimit());
 export interface HttpServerOptions {
   /** Open connections allowed; the oldest idle one is closed beyond it. Default CONNECTION_CAP. */
   maxConnections?: number;
+  /** Serve HTTPS with this certificate and key. */
+  tls?: { cert: Buffer; key: Buffer } | null;
 }
 
 /**
@@ -43,17 +45,21 @@ export interface HttpServerOptions {
  */
 export function createHttpServer(log: Logger, opts: HttpServerOptions = {}): FastifyInstance {
   const httpLog = log.child({ component: 'http' });
+  const limits = { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS };
+  // A TLS handshake that never ends is a slowloris too: the same deadline as for headers.
+  const tls = opts.tls == null ? {} : { https: { ...limits, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: HEADERS_TIMEOUT_MS } };
   const app = Fastify({
     loggerInstance: httpLog as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+    http: limits,
+    ...tls,
     requestTimeout: INCOMING_REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     connectionTimeout: IDLE_TIMEOUT_MS,
     maxRequestsPerSocket: MAX_REQUESTS_PER_SOCKET,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-  });
+  }) as unknown as FastifyInstance; // an HTTPS instance differs only in its server's type
   guardConnections(app.server, opts.maxConnections ?? CONNECTION_CAP, httpLog);
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     const status = err.statusCode ?? 500;

@@ -18,6 +18,8 @@ export interface DashboardOptions {
   log: Logger;
   /** SSE throttle and heartbeat (tests shorten them). */
   timing?: StreamTiming;
+  /** Serve HTTPS with this certificate and key (as the actors do). */
+  tls?: { cert: Buffer; key: Buffer } | null;
 }
 
 /** Every answer: never cached (live data), a strict CSP, and no token leaking through a Referer. */
@@ -32,7 +34,7 @@ export function createDashboard(lab: LabControl, opts: DashboardOptions): Fastif
   const auth = requireBearer(opts.token, (req, why) => opts.log.warn({ ip: req.ip, route: `${req.method} ${req.url}` }, `dashboard control refused: ${why}`));
   const assets = loadAssets();
   const timing = opts.timing ?? DEFAULT_TIMING;
-  const app = createHttpServer(opts.log);
+  const app = createHttpServer(opts.log, { tls: opts.tls ?? null });
   const streams = new Set<SnapshotStream>();
 
   app.addHook('onRequest', async (_req, reply) => {
