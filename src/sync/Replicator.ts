@@ -199,8 +199,7 @@ export class Replicator<T> {
   #applyPage(ops: readonly Op<T>[]): PageOutcome<T> {
     const outcome: PageOutcome<T> = { accepted: [], refused: [] };
     for (const op of ops) {
-      const waitsFor = this.list.check(op) === 'new' ? dependencies(op).find((d) => !this.list.has(d)) : undefined;
-      const why = this.#problem(op) ?? (waitsFor === undefined ? null : `it waits for ${formatId(waitsFor)}, which the page neither holds nor follows`);
+      const why = this.#problem(op) ?? this.#waits(op);
       if (why !== null) {
         outcome.refused.push({ op, verdict: 'invalid', why });
         continue;
@@ -211,6 +210,13 @@ export class Replicator<T> {
       else if (verdict === 'full') break; // the rest comes with a later exchange
     }
     return outcome;
+  }
+
+  /** Why a new op cannot be applied at once (a dependency it lacks), or null. */
+  #waits(op: Op<T>): string | null {
+    if (this.list.check(op) !== 'new') return null;
+    const missing = dependencies(op).find((d) => !this.list.has(d));
+    return missing === undefined ? null : `it waits for ${formatId(missing)}, which the page neither holds nor follows`;
   }
 
   #peer(id: PeerId): PeerState {
