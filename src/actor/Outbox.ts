@@ -131,7 +131,9 @@ export class Outbox {
   #failed(peer: string, request: Request<Gene>, message: string): void {
     if (this.#failing.get(peer) === message) return;
     this.#failing.set(peer, message);
-    this.#log.warn({ peer, request: request.type, error: message }, `${request.type} to ${peer} failed, retrying with backoff: ${message}`);
+    // A peer of another wire version needs a person, not a retry: said at error level.
+    const level = message.includes('wire version') ? 'error' : 'warn';
+    this.#log[level]({ peer, request: request.type, error: message }, `${request.type} to ${peer} failed, retrying with backoff: ${message}`);
   }
 }
 

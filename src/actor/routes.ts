@@ -6,7 +6,7 @@ import type { BatchResult } from '../crdt/batch.js';
 import type { Op } from '../crdt/ops.js';
 import { InvalidOpError } from '../crdt/validate.js';
 import type { Gene } from '../genome/gene.js';
-import { BINARY_TYPE, decodeBinaryPush, encodeBinarySyncReply } from '../transport/binary-wire.js';
+import { BINARY_TYPE, decodeBinaryPush, encodeBinarySyncReply, wireVersionProblem } from '../transport/binary-wire.js';
 import { MacGuard, requireClusterMac } from '../transport/cluster-mac.js';
 import { HttpError } from '../transport/http-server.js';
 import { batchSchema, decodeOp, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
@@ -20,11 +20,19 @@ import type { ActorState } from './ActorState.js';
  */
 export function registerRoutes(app: FastifyInstance, state: ActorState, log: Logger, onFatal: (err: unknown) => void = () => undefined, clusterKey: string | null = null): void {
   // With a cluster key, replication requests need its MAC (401 before the body is parsed).
-  const guard = clusterKey === null ? {} : requireClusterMac(new MacGuard(clusterKey), refusalLog(log));
+  const guard = clusterKey === null ? {} : requireClusterMac(new MacGuard(clusterKey), refusalLog(log, 'warn'));
+  const wireRefusals = refusalLog(log, 'error');
   // Bodies that parsed; peers send them with a length (fetch does for strings and bytes).
+  // A peer of another wire version is told so plainly (still 400 `invalid_body`), before its body
+  // is checked against this version's schema.
   const preValidation = async (req: FastifyRequest): Promise<void> => {
     const length = Number(req.headers['content-length']);
     if (Number.isSafeInteger(length)) state.messages.bytesIn += length;
+    const other = wireVersionProblem(req.body);
+    if (other !== null) {
+      wireRefusals(req, other);
+      throw new HttpError(400, `refused ${other}`, 'invalid_body');
+    }
   };
   // A sender outside the cluster is refused before anything else: its ops could never be taken.
   const admit = (from: number, code: 'invalid_op' | 'invalid_body'): void => {
@@ -77,8 +85,8 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   });
 }
 
-/** Refusals are logged at warn, naming the address; from one address at most one line per 10 s, with a count. */
-function refusalLog(log: Logger): (req: FastifyRequest, why: string) => void {
+/** Refusals are logged naming the address; from one address at most one line per 10 s, with a count. */
+function refusalLog(log: Logger, level: 'warn' | 'error'): (req: FastifyRequest, why: string) => void {
   const last = new Map<string, { at: number; quiet: number }>();
   return (req, why) => {
     const now = Date.now();
@@ -90,7 +98,7 @@ function refusalLog(log: Logger): (req: FastifyRequest, why: string) => void {
     if (last.size > 1000) last.clear();
     last.set(req.ip, { at: now, quiet: 0 });
     const more = seen === undefined || seen.quiet === 0 ? '' : ` (and ${seen.quiet} more refused since)`;
-    log.warn({ ip: req.ip, route: `${req.method} ${req.url}` }, `replication request from ${req.ip} refused: ${why}${more}`);
+    log[level]({ ip: req.ip, route: `${req.method} ${req.url}` }, `replication request from ${req.ip} refused: ${why}${more}`);
   };
 }
 

@@ -6,7 +6,7 @@ import { MAX_COUNTER } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import type { SyncPage } from '../sync/messages.js';
-import { decodeSyncReply, MAX_BATCH_OPS } from './wire.js';
+import { decodeSyncReply, MAX_BATCH_OPS, WIRE_VERSION } from './wire.js';
 
 /**
  * Wire format v2, binary, for actors talking to each other (JSON v1 stays for people and tools):
@@ -19,7 +19,9 @@ export const BINARY_TYPE = 'application/x-crdt-genome';
 
 const PUSH = 0x50;
 const SYNC = 0x53;
-const V2 = 2;
+/** The binary wire's version, the second byte of every message. */
+export const BINARY_WIRE_VERSION = 2;
+const V2 = BINARY_WIRE_VERSION;
 
 export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[]): Uint8Array {
   const out = [PUSH, V2];
@@ -67,11 +69,34 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
 /** A peer's answer to a sync: binary, or (an older or a foreign peer) JSON. Throws on anything malformed. */
 export function decodeSyncAnswer(contentType: string, bytes: Uint8Array): SyncPage<Gene> {
   if (contentType.startsWith(BINARY_TYPE)) return decodeBinarySyncReply(bytes);
-  return decodeSyncReply(JSON.parse(Buffer.from(bytes).toString('utf8')));
+  const json: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  const other = wireVersionProblem(json);
+  if (other !== null) throw new Error(`the peer answered with ${other}`);
+  return decodeSyncReply(json);
 }
 
 function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: string): void {
-  if (bytes[r.pos++] !== kind || bytes[r.pos++] !== V2) throw new Error(`not a v2 binary ${what}`);
+  if (bytes[r.pos++] !== kind) throw new Error(`not a binary ${what}`);
+  const version = bytes[r.pos++];
+  if (version !== V2) throw new Error(otherWireVersion(`a binary ${what} of wire version ${version}`));
+}
+
+/**
+ * Why a message, which the caller has read as far as its version, is of a wire version this
+ * build does not speak; peers must not be misread, so they are told plainly.
+ */
+export function otherWireVersion(what: string): string {
+  return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V2} (binary); run one version of crdt-genome on every actor`;
+}
+
+/** The problem with a request body of another wire version, or null (anything else is left to the parsers). */
+export function wireVersionProblem(body: unknown): string | null {
+  if (Buffer.isBuffer(body)) {
+    const [kind, version] = body;
+    return (kind === PUSH || kind === SYNC) && version !== undefined && version !== V2 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
+  }
+  const v = typeof body === 'object' && body !== null ? (body as { v?: unknown }).v : undefined;
+  return Number.isInteger(v) && v !== WIRE_VERSION ? otherWireVersion(`a JSON message of wire version ${String(v)}`) : null;
 }
 
 function actor(bytes: Uint8Array, r: { pos: number }): ActorId {
