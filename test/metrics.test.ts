@@ -13,6 +13,7 @@ const NAMES = [
   'genome_bytes_in_total',
   'genome_bytes_out_total',
   'genome_store_write_seconds',
+  'genome_requests_refused_total',
 ];
 
 const apps: ActorApp[] = [];
@@ -84,6 +85,18 @@ describe('GET /metrics', () => {
     expect(sample(text, 'genome_messages_total{outcome="dropped"}')).toBe(2);
     expect(sample(text, 'genome_messages_total{outcome="failed"}')).toBe(0);
     expect(sample(text, 'genome_sync_rounds_total')).toBe(1);
+  });
+
+  it('counts refused replication requests by route and code', async () => {
+    const { app } = setup();
+    await app.inject({ method: 'POST', url: '/genome', payload: '{nope', headers: { 'content-type': 'application/json' } });
+    await app.inject({ method: 'POST', url: '/genome', payload: JSON.stringify({ v: 1, from: 1, ops: [{ ...encodeOp(ops[0]!), id: [1, 2 ** 50] }] }), headers: { 'content-type': 'application/json' } });
+    await app.inject({ method: 'POST', url: '/sync', payload: JSON.stringify({ v: 9, from: 1, version: {} }), headers: { 'content-type': 'application/json' } });
+    expect((await push(app, ops)).statusCode).toBe(200);
+    const text = await scrape(app);
+    expect(sample(text, 'genome_requests_refused_total{route="POST /genome",code="invalid_body"}')).toBe(1);
+    expect(sample(text, 'genome_requests_refused_total{route="POST /genome",code="invalid_op"}')).toBe(1);
+    expect(sample(text, 'genome_requests_refused_total{route="POST /sync",code="invalid_body"}')).toBe(1);
   });
 
   it('keeps each actor\'s metrics apart when several share a process', async () => {

@@ -50,6 +50,16 @@ export class ActorMetrics {
         for (const outcome of OUTCOMES) this.inc({ outcome }, messages[outcome]);
       },
     });
+    new Counter({
+      name: 'genome_requests_refused_total',
+      help: 'Replication requests this actor refused (4xx, 5xx), by route and error code.',
+      labelNames: ['route', 'code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [route, codes] of state.refused) for (const [code, n] of codes) this.inc({ route, code }, n);
+      },
+    });
     counter('genome_sync_rounds_total', 'Anti-entropy requests sent (each page of an exchange counts).', () => messages.syncRounds);
     counter('genome_bytes_in_total', 'Replication bytes received: push and sync request bodies, and sync answers.', () => messages.bytesIn);
     counter('genome_bytes_out_total', 'Replication bytes sent: push and sync request bodies, and answers to /sync.', () => messages.bytesOut);

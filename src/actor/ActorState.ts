@@ -40,6 +40,8 @@ export class ActorState {
   /** Peers whose genome equalled ours at the last verify round. */
   matchCount = 0;
   readonly messages: MessageCounts = { sent: 0, dropped: 0, failed: 0, blocked: 0, syncRounds: 0, bytesIn: 0, bytesOut: 0 };
+  /** Replication requests this actor refused: route (`POST /genome`) → error code → how many. */
+  readonly refused = new Map<string, Map<string, number>>();
   readonly faults: FaultState;
   #rendered: { key: number; hex: string; digest: string } | null = null;
 

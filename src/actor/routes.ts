@@ -40,6 +40,17 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     if (state.faults.refuses(from)) throw new HttpError(503, `actor ${from} is partitioned from actor ${state.actor}`, 'partitioned');
   };
 
+  // Refusals of replication requests are counted by code, for /metrics.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode < 400 || req.method !== 'POST' || (req.url !== '/genome' && req.url !== '/sync')) return payload;
+    const code = typeof payload === 'string' ? (/"error":"([a-z_]+)"/.exec(payload)?.[1] ?? 'unknown') : 'unknown';
+    const route = `POST ${req.url}`;
+    const codes = state.refused.get(route) ?? new Map<string, number>();
+    codes.set(code, (codes.get(code) ?? 0) + 1);
+    state.refused.set(route, codes);
+    return payload;
+  });
+
   app.get('/genome', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(state.hex));
 
   app.get('/status', async () => state.status());
