@@ -237,3 +237,16 @@ describe('an op the list dropped does not shadow its id in the store', () => {
     expect(current!.state.hex).toBe('0707');
   });
 });
+
+describe('a peer that answers "more" with nothing', () => {
+  it('does not keep the replica asking, nor hold back its first mutation', () => {
+    const actor = setup(['p']);
+    const { replica } = actor.state;
+    const [request] = replica.poll(0);
+    expect(request?.request.type).toBe('sync');
+    expect(replica.replicator.ready).toBe(false);
+    replica.onReply('p', request!.request, { type: 'sync', version: new Map(), ops: [], more: true, yours: 0 }, 1);
+    expect(replica.poll(2)).toEqual([]);
+    expect(replica.replicator.ready).toBe(true);
+  });
+});

@@ -118,7 +118,8 @@ export class Replicator<T> {
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
     p.acked = reply.version.get(self) ?? 0;
     this.#knownOwn = Math.max(this.#knownOwn, reply.yours);
-    if (reply.more) p.syncDue = true;
+    // An honest page that says "more" holds at least one op; an empty one must not keep us asking.
+    if (reply.more && reply.ops.length > 0) p.syncDue = true;
     else if (p.catchUp === 'waiting') p.catchUp = 'done';
     return outcome;
   }
