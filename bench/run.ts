@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Result } from './workloads.js';
 
 const LIBS = ['crdt-genome', 'yjs', 'loro', 'json-joy', 'automerge'];
-const WORKLOADS = ['trace-local', 'trace-remote', 'genome-local', 'genome-merge', 'snapshot', 'wire'];
+const WORKLOADS = ['trace-local', 'trace-remote', 'genome-local', 'genome-merge', 'snapshot', 'wire', 'replication'];
 
 const { values } = parseArgs({
   options: {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { actorId } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
@@ -5,6 +8,13 @@ import { decodeBatch, encodeBatch } from '../src/crdt/batch-codec.js';
 import { decodeSnapshot } from '../src/store/snapshot.js';
 import { MIN_GENES } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
+import { syncConfig } from '../src/actor/run.js';
+import { genomeList } from '../src/genome/cluster.js';
+import { isGene } from '../src/genome/gene.js';
+import { SqliteStore } from '../src/store/SqliteStore.js';
+import { ownOpsAfter } from '../src/sync/pages.js';
+import { Replica } from '../src/sync/Replica.js';
+import { BINARY_TYPE, decodeBinaryPush, decodeSyncAnswer, encodeBinaryPush, encodeBinarySyncReply } from '../src/transport/binary-wire.js';
 import { encodePush } from '../src/transport/wire.js';
 import type { Adapter, ListDoc } from './adapters/types.js';
 import { loadTrace, type Trace } from './trace.js';
@@ -121,6 +131,58 @@ export const WORKLOADS: Record<string, Workload> = {
       { workload: 'wire', of: 'json', ms: jsonMs, heapMB: NaN, bytes: Math.round((json / ops.length) * 100) / 100, ok },
       { workload: 'wire', of: 'binary', ms: binMs, heapMB: NaN, bytes: Math.round((binary / ops.length) * 100) / 100, ok },
     ];
+  },
+
+  /**
+   * Ops through the actors' real replication paths, SQLite stores included (ours only): 100,000
+   * seed-rule mutations of one actor pushed to a second in binary batches (decode, op checks, apply,
+   * store), and pulled by a third in sync pages (serve, encode, decode, checks, apply, store).
+   */
+  replication(adapter) {
+    if (adapter.name !== 'crdt-genome') return [];
+    const dir = mkdtempSync(join(tmpdir(), 'genome-bench-'));
+    try {
+      const replica = (actor: number) =>
+        new Replica(SqliteStore.open(join(dir, `actor-${actor}.db`), actorId(actor), { isValue: isGene }), genomeList(3), ['peer'], syncConfig(1000, 3), 0);
+      const [source, pushed, pulled] = [1, 0, 2].map(replica) as [Replica<number>, Replica<number>, Replica<number>];
+      const rng = new Rng(42);
+      const mutation = (list: Replica<number>['list']): Op<number> => (list.length < MIN_GENES || rng.next() < 0.5 ? list.insert(rng.int(list.length + 1), rng.int(256)) : list.delete(rng.int(list.length)));
+      for (let i = 0; i < 100; i++) source.edit(mutation, 1000);
+      const limits = syncConfig(1000, 3);
+      const [pushBytes, pushMs] = time(() => {
+        let bytes = 0;
+        for (let after = 0; ; ) {
+          const ops = ownOpsAfter(source.list, after, limits);
+          if (ops.length === 0) return bytes;
+          const body = encodeBinaryPush(actorId(1), ops);
+          bytes += body.length;
+          const push = decodeBinaryPush(body);
+          if (pushed.receivePush(push.from, push.ops).status !== 'ok') throw new Error('push refused');
+          after = (ops[ops.length - 1] as Op<number>).id.counter;
+        }
+      });
+      const request = { type: 'sync', from: actorId(2), version: new Map(), catchUp: false } as const;
+      const [pullBytes, pullMs] = time(() => {
+        let bytes = 0;
+        for (let more = true; more; ) {
+          const body = encodeBinarySyncReply(actorId(1), source.serveSync(actorId(2), pulled.list.version()));
+          bytes += body.length;
+          const page = decodeSyncAnswer(BINARY_TYPE, body);
+          pulled.onReply('peer', request, { type: 'sync', ...page }, 0);
+          more = page.more;
+        }
+        return bytes;
+      });
+      const want = source.list.toArray();
+      const ok = sameArray(pushed.list.toArray(), want) && sameArray(pulled.list.toArray(), want);
+      for (const r of [source, pushed, pulled]) r.close();
+      return [
+        { workload: 'replication', of: 'push', ms: pushMs, heapMB: NaN, bytes: pushBytes, ok },
+        { workload: 'replication', of: 'sync', ms: pullMs, heapMB: NaN, bytes: pullBytes, ok },
+      ];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
 
   snapshot(adapter) {
