@@ -154,19 +154,16 @@ export class ContentTree<T> {
   next(piece: Piece<T>): Piece<T> | undefined {
     const { pieces } = piece.leaf;
     const i = pieces.indexOf(piece);
-    if (i + 1 < pieces.length) return pieces[i + 1];
-    let node: Node<T> = piece.leaf;
-    while (node.parent !== null) {
-      const siblings = node.parent.children;
-      const j = siblings.indexOf(node);
-      if (j + 1 < siblings.length) {
-        let down = siblings[j + 1] as Node<T>;
-        while (!down.isLeaf) down = down.children[0] as Node<T>;
-        return down.pieces[0];
-      }
-      node = node.parent;
-    }
-    return undefined;
+    return i + 1 < pieces.length ? pieces[i + 1] : nextLeaf(piece.leaf)?.pieces[0];
+  }
+
+  /** The piece before `piece` in list order. */
+  prev(piece: Piece<T>): Piece<T> | undefined {
+    const { pieces } = piece.leaf;
+    const i = pieces.indexOf(piece);
+    if (i > 0) return pieces[i - 1];
+    const leaf = prevLeaf(piece.leaf);
+    return leaf?.pieces[leaf.pieces.length - 1];
   }
 
   /** Position of `piece`'s first element in the list, tombstones included. */
@@ -240,24 +237,26 @@ export class ContentTree<T> {
   }
 
   /**
-   * Fold `tail`, the piece right after `head` in the same leaf, into `head` (the caller checked
-   * they form one run and one tree chain). Counts do not change. False when not in one leaf.
+   * Fold tombstone `tail`, the piece right after tombstone `head` in list order, into `head` (the
+   * caller checked they form one run and one tree chain). A leaf boundary between them does not
+   * stop it: where the B+tree cuts depends on its history, the pieces must not.
    */
-  merge(head: Piece<T>, tail: Piece<T>): boolean {
-    const { pieces } = head.leaf;
-    const i = pieces.indexOf(head);
-    if (pieces[i + 1] !== tail) return false;
-    pieces.splice(i + 1, 1);
+  merge(head: Piece<T>, tail: Piece<T>): void {
+    if (tail.leaf !== head.leaf) {
+      bump(tail.leaf, 0, -tail.length);
+      bump(head.leaf, 0, tail.length);
+    }
+    this.#drop(tail);
     head.length += tail.length;
     head.rightKid = tail.rightKid;
     for (let kid = head.rightKid; kid !== null; kid = kid.sibling) kid.parent = head;
-    return true;
   }
 
   /**
    * Delete the last element of live `piece` when `dead`, the tombstone right after it, continues
    * it as one run and tree chain (or its first element, `dead` right before it): the element moves
-   * into `dead`. That is what a split and a fold would leave, without making and dropping pieces.
+   * into `dead` (and into its leaf, if that is another). That is what a split and a fold would
+   * leave, without making and dropping pieces.
    */
   moveDeleted(piece: Piece<T>, dead: Piece<T>): void {
     if (dead.counter > piece.counter) {
@@ -271,19 +270,11 @@ export class ContentTree<T> {
     }
     piece.length--;
     dead.length++;
-    bump(piece.leaf, -1, 0);
-  }
-
-  /** The piece before `piece` in its leaf, if any. */
-  before(piece: Piece<T>): Piece<T> | undefined {
-    const { pieces } = piece.leaf;
-    return pieces[pieces.indexOf(piece) - 1];
-  }
-
-  /** The piece after `piece` in its leaf, if any. */
-  after(piece: Piece<T>): Piece<T> | undefined {
-    const { pieces } = piece.leaf;
-    return pieces[pieces.indexOf(piece) + 1];
+    if (piece.leaf === dead.leaf) bump(piece.leaf, -1, 0);
+    else {
+      bump(piece.leaf, -1, -1);
+      bump(dead.leaf, 0, 1);
+    }
   }
 
   /** Append one element to `piece` (an actor typing on). */
@@ -301,6 +292,18 @@ export class ContentTree<T> {
 
   *pieces(): Generator<Piece<T>> {
     for (let p = this.first(); p !== undefined; p = this.next(p)) yield p;
+  }
+
+  /** Take `piece` out of its leaf (its counts moved already), and any node that leaves empty out of its parent. */
+  #drop(piece: Piece<T>): void {
+    const { pieces } = piece.leaf;
+    pieces.splice(pieces.indexOf(piece), 1);
+    let node: Node<T> = piece.leaf;
+    while (node.parent !== null && (node.isLeaf ? node.pieces.length : node.children.length) === 0) {
+      const { children } = node.parent;
+      children.splice(children.indexOf(node), 1);
+      node = node.parent;
+    }
   }
 
   /** Split an overfull node in two halves; the parent gets the new half right after it. */
@@ -331,6 +334,37 @@ export class ContentTree<T> {
     parent.children.splice(parent.children.indexOf(node) + 1, 0, right);
     if (parent.children.length > MAX) this.#split(parent);
   }
+}
+
+// The walks to a neighbouring leaf stay out of `next` and `prev`, so these inline where deletes call them.
+function nextLeaf<T>(leaf: Leaf<T>): Leaf<T> | undefined {
+  let node: Node<T> = leaf;
+  while (node.parent !== null) {
+    const siblings = node.parent.children;
+    const j = siblings.indexOf(node);
+    if (j + 1 < siblings.length) {
+      let down = siblings[j + 1] as Node<T>;
+      while (!down.isLeaf) down = down.children[0] as Node<T>;
+      return down;
+    }
+    node = node.parent;
+  }
+  return undefined;
+}
+
+function prevLeaf<T>(leaf: Leaf<T>): Leaf<T> | undefined {
+  let node: Node<T> = leaf;
+  while (node.parent !== null) {
+    const siblings = node.parent.children;
+    const j = siblings.indexOf(node);
+    if (j > 0) {
+      let down = siblings[j - 1] as Node<T>;
+      while (!down.isLeaf) down = down.children[down.children.length - 1] as Node<T>;
+      return down;
+    }
+    node = node.parent;
+  }
+  return undefined;
 }
 
 function bump<T>(node: Node<T>, visible: number, total: number): void {

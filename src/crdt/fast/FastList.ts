@@ -245,11 +245,16 @@ export class FastList<T> extends CausalList<T> {
       if (left[1] < parent.length - 1) this.#split(parent, left[1] + 1);
     }
     const first = parent === null ? this.#rootKid : parent.rightKid;
-    if (parent !== null && first === null && this.#canGrow(parent, op, right)) {
-      this.#tree.grow(parent, op.value);
-      this.#ids.grew(parent);
-      this.#log.applied(op.id.actor, op.id.counter);
-      return parent;
+    let runsOn = false;
+    if (parent !== null && first === null && this.#runsOn(parent, op, right)) {
+      if (!parent.deleted) {
+        this.#tree.grow(parent, op.value);
+        this.#ids.grew(parent);
+        this.#log.applied(op.id.actor, op.id.counter);
+        return parent;
+      }
+      // A tombstone does not grow, but the new piece may fold into it once deleted too.
+      runsOn = true;
     }
     const piece = this.#newPiece(op, right, parent, 'R', parent === null ? 1 : parent.depth + parent.length);
     const prev = insertSibling(first, piece, this.#rightFirst);
@@ -257,20 +262,20 @@ export class FastList<T> extends CausalList<T> {
     else if (prev === null) (parent as Piece<T>).rightKid = piece;
     if (piece.sibling !== null) this.#tree.insertBefore(leftmost(piece.sibling), piece);
     else this.#tree.insertAfter(prev !== null ? rightmost(prev) : parent, piece);
-    return this.#added(piece);
+    return this.#added(piece, runsOn);
   }
 
-  #added(piece: Piece<T>): Piece<T> {
-    this.#ids.add(piece);
+  #added(piece: Piece<T>, runsOn = false): Piece<T> {
+    this.#ids.add(piece, runsOn);
     this.#log.applied(piece.actor as ActorId, piece.counter);
     return piece;
   }
 
-  /** The actor typing on at the end of its own piece, with the same right origin: no new piece. */
-  #canGrow(piece: Piece<T>, op: InsertOp<T>, right: At<T> | null): boolean {
+  /** The actor typing on at the end of its own piece, with the same right origin: one run. */
+  #runsOn(piece: Piece<T>, op: InsertOp<T>, right: At<T> | null): boolean {
     const orA = right === null ? -1 : right[0].actor;
     const orC = right === null ? 0 : right[0].counter + right[1];
-    return !piece.deleted && piece.actor === op.id.actor && piece.counter + piece.length === op.id.counter && piece.orA === orA && piece.orC === orC;
+    return piece.actor === op.id.actor && piece.counter + piece.length === op.id.counter && piece.orA === orA && piece.orC === orC;
   }
 
   #newPiece(op: InsertOp<T>, right: At<T> | null, parent: Piece<T> | null, side: 'L' | 'R', depth: number): Piece<T> {
@@ -342,7 +347,8 @@ export class FastList<T> extends CausalList<T> {
    * tail the only child of that element (so the tree chain is the implicit one of a piece).
    */
   #fold(head: Piece<T>, tail: Piece<T>): void {
-    if (!head.deleted || !tail.deleted || !continues(head, tail) || !this.#ids.merge(head, tail)) return;
+    if (!head.deleted || !tail.deleted || !continues(head, tail)) return;
+    this.#ids.merge(head);
     this.#tree.merge(head, tail);
     if (this.#cursor === tail) this.#cursor = null;
   }
@@ -355,14 +361,14 @@ export class FastList<T> extends CausalList<T> {
   #deleteIntoTombstone(piece: Piece<T>, offset: number): boolean {
     if (piece.length < 2) return false;
     if (offset === piece.length - 1) {
-      const dead = this.#tree.after(piece);
-      if (dead === undefined || !dead.deleted || !continues(piece, dead) || !this.#ids.adjacent(piece, dead)) return false;
+      const dead = this.#tree.next(piece);
+      if (dead === undefined || !dead.deleted || !continues(piece, dead)) return false;
       this.#tree.moveDeleted(piece, dead);
       return true;
     }
     if (offset !== 0) return false;
-    const dead = this.#tree.before(piece);
-    if (dead === undefined || !dead.deleted || !continues(dead, piece) || !this.#ids.adjacent(dead, piece)) return false;
+    const dead = this.#tree.prev(piece);
+    if (dead === undefined || !dead.deleted || !continues(dead, piece)) return false;
     this.#tree.moveDeleted(piece, dead);
     return true;
   }
@@ -386,9 +392,9 @@ export class FastList<T> extends CausalList<T> {
       if (target.length > 1) this.#split(target, 1);
       this.#tree.setDeleted(target);
       // Deleting a typed run element by element leaves a row of tombstones: fold them back together.
-      const after = this.#tree.after(target);
+      const after = this.#tree.next(target);
       if (after !== undefined) this.#fold(target, after);
-      const before = this.#tree.before(target);
+      const before = this.#tree.prev(target);
       if (before !== undefined) this.#fold(before, target);
     }
     this.#log.deleted(op.id.actor, op.id.counter, op.target);

@@ -43,11 +43,19 @@ export class IdIndex<T> {
     return index;
   }
 
-  /** A new piece; its counters come after every element of its actor seen so far. */
-  add(piece: Piece<T>): void {
+  /**
+   * A new piece; its counters come after every element of its actor seen so far. `runsOn`: it
+   * continues the run of the actor's newest piece, a tombstone (so it could not grow), and joins
+   * that entry, as loading would (see `merge`).
+   */
+  add(piece: Piece<T>, runsOn = false): void {
     let entries = this.#byActor.get(piece.actor);
     if (entries === undefined) this.#byActor.set(piece.actor, (entries = []));
-    entries.push({ start: piece.counter, end: piece.counter + piece.length, pieces: [piece] });
+    const last = entries[entries.length - 1];
+    if (runsOn && last !== undefined) {
+      last.pieces.push(piece);
+      last.end += piece.length;
+    } else entries.push({ start: piece.counter, end: piece.counter + piece.length, pieces: [piece] });
   }
 
   /** `piece`, the newest of its actor, grew by one element. */
@@ -74,21 +82,15 @@ export class IdIndex<T> {
   }
 
   /**
-   * `tail` (the piece right after `head` in counter order) is being folded into `head`: forget it.
-   * Refused (false) when the two lie in different entries.
+   * The piece after `head` in counter order is being folded into it: forget it. Pieces that can
+   * fold (or pass an element on) continue one run, and such pieces always share an entry: one
+   * piece split, or a piece added with `runsOn` (a new piece that continues a run is one typed
+   * after a tombstone, else it would have grown it), or entries built by `of`. So whether pieces
+   * fold depends on the pieces alone, never on how the index was built.
    */
-  merge(head: Piece<T>, tail: Piece<T>): boolean {
-    const entry = this.#entry(head.actor, head.counter) as Entry<T>;
-    const i = entry.pieces.indexOf(head);
-    if (entry.pieces[i + 1] !== tail) return false;
-    entry.pieces.splice(i + 1, 1);
-    return true;
-  }
-
-  /** Whether `tail` is the piece right after `head` in one entry (so the two could fold). */
-  adjacent(head: Piece<T>, tail: Piece<T>): boolean {
-    const entry = this.#entry(head.actor, head.counter) as Entry<T>;
-    return entry.pieces[entry.pieces.indexOf(head) + 1] === tail;
+  merge(head: Piece<T>): void {
+    const { pieces } = this.#entry(head.actor, head.counter) as Entry<T>;
+    pieces.splice(pieces.indexOf(head) + 1, 1);
   }
 
   /** The piece holding element (actor, counter) and the element's offset in it. */
