@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { LogThrottle, quietSince } from '../src/actor/LogThrottle.js';
 import { pushVarint } from '../src/crdt/codec.js';
 import { actorId } from '../src/crdt/ids.js';
 import { fairShare } from '../src/crdt/list.js';
@@ -248,5 +249,29 @@ describe('a peer that answers "more" with nothing', () => {
     replica.onReply('p', request!.request, { type: 'sync', version: new Map(), ops: [], more: true, yours: 0 }, 1);
     expect(replica.poll(2)).toEqual([]);
     expect(replica.replicator.ready).toBe(true);
+  });
+});
+
+describe('what a sender can make an actor log', () => {
+  it('is one line per kind and sender every 10 s, however fast it sends: equivocations, a full pending set', async () => {
+    const actor = setup();
+    const one = new ReferenceList<number>(actorId(1));
+    const op = one.insert(0, 1);
+    expect((await post(actor, encodeBinaryPush(actorId(1), [op]))).statusCode).toBe(200);
+    const forged = encodeBinaryPush(actorId(1), [{ ...op, value: 2 }]);
+    for (let i = 0; i < 20; i++) expect((await post(actor, forged)).statusCode).toBe(409);
+    const lines = actor.logs.filter((l) => String(l.msg).includes('equivocation'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 50, sender: 1 });
+  });
+
+  it('LogThrottle lets one line through per key and window, and counts the rest', () => {
+    const t = new LogThrottle(1000);
+    expect(t.pass('a', 0)).toEqual({ quiet: 0 });
+    expect(t.pass('a', 10)).toBeNull();
+    expect(t.pass('a', 20)).toBeNull();
+    expect(t.pass('b', 30)).toEqual({ quiet: 0 });
+    expect(t.pass('a', 1000)).toEqual({ quiet: 2 });
+    expect(quietSince(2)).toBe(' (and 2 more since)');
   });
 });

@@ -9,6 +9,7 @@ import { signRequest } from '../transport/cluster-mac.js';
 import { request as httpRequest, RequestError } from '../transport/http-client.js';
 import { encodeSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
+import { LogThrottle, quietSince } from './LogThrottle.js';
 
 export interface OutboxOptions {
   timeoutMs: number;
@@ -34,6 +35,8 @@ export class Outbox {
   readonly #log: Logger;
   readonly #opts: OutboxOptions;
   readonly #failing = new Map<string, string>();
+  /** A page of junk must not make a line per op. */
+  readonly #refusals = new LogThrottle();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -119,7 +122,8 @@ export class Outbox {
     const outcome = replica.onReply(peer, request, reply, Date.now());
     for (const { op, verdict, why } of outcome.refused) {
       const what = verdict === 'equivocation' ? 'equivocation' : 'invalid op';
-      this.#log.error({ sender: peer, op: formatId(op.id) }, `${what} from ${peer}: op ${formatId(op.id)} refused${why === undefined ? '' : `: ${why}`}`);
+      const pass = this.#refusals.pass(`${what} ${peer}`);
+      if (pass !== null) this.#log.error({ sender: peer, op: formatId(op.id) }, `${what} from ${peer}: op ${formatId(op.id)} refused${why === undefined ? '' : `: ${why}`}${quietSince(pass.quiet)}`);
     }
   }
 

@@ -11,6 +11,7 @@ import { MacGuard, requireClusterMac } from '../transport/cluster-mac.js';
 import { HttpError } from '../transport/http-server.js';
 import { batchSchema, decodeOp, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
+import { LogThrottle, quietSince } from './LogThrottle.js';
 
 /**
  * The actor's HTTP routes (see README for the contract). `onFatal` is told when storing received
@@ -22,6 +23,8 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   // With a cluster key, replication requests need its MAC (401 before the body is parsed).
   const guard = clusterKey === null ? {} : requireClusterMac(new MacGuard(clusterKey), refusalLog(log, 'warn'));
   const wireRefusals = refusalLog(log, 'error');
+  // What a sender can make this actor log, at most one line per kind and sender every 10 s.
+  const throttle = new LogThrottle();
   // Bodies that parsed; peers send them with a length (fetch does for strings and bytes).
   // A peer of another wire version is told so plainly (still 400 `invalid_body`), before its body
   // is checked against this version's schema.
@@ -71,14 +74,18 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     switch (result.status) {
       case 'ok':
         return { applied: result.applied, duplicate: result.duplicate, pending: result.pending };
-      case 'equivocation':
-        log.error({ sender: from, op: formatId(result.op.id) }, `equivocation from actor ${from}: ${result.message}`);
+      case 'equivocation': {
+        const pass = throttle.pass(`equivocation ${from}`);
+        if (pass !== null) log.error({ sender: from, op: formatId(result.op.id) }, `equivocation from actor ${from}: ${result.message}${quietSince(pass.quiet)}`);
         throw new HttpError(409, result.message, 'equivocation');
+      }
       case 'invalid':
         throw new HttpError(400, result.message, 'invalid_op');
-      case 'full':
-        log.warn({ sender: from, pending: state.replica.list.pendingCount }, `pending set full: refusing ops from actor ${from} until their dependencies arrive`);
+      case 'full': {
+        const pass = throttle.pass(`full ${from}`);
+        if (pass !== null) log.warn({ sender: from, pending: state.replica.list.pendingCount }, `pending set full: refusing ops from actor ${from} until their dependencies arrive${quietSince(pass.quiet)}`);
         throw new HttpError(503, 'pending set is full; retry later', 'pending_full');
+      }
     }
   });
 
@@ -98,18 +105,10 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
 
 /** Refusals are logged naming the address; from one address at most one line per 10 s, with a count. */
 function refusalLog(log: Logger, level: 'warn' | 'error'): (req: FastifyRequest, why: string) => void {
-  const last = new Map<string, { at: number; quiet: number }>();
+  const throttle = new LogThrottle();
   return (req, why) => {
-    const now = Date.now();
-    const seen = last.get(req.ip);
-    if (seen !== undefined && now - seen.at < 10_000) {
-      seen.quiet++;
-      return;
-    }
-    if (last.size > 1000) last.clear();
-    last.set(req.ip, { at: now, quiet: 0 });
-    const more = seen === undefined || seen.quiet === 0 ? '' : ` (and ${seen.quiet} more refused since)`;
-    log[level]({ ip: req.ip, route: `${req.method} ${req.url}` }, `replication request from ${req.ip} refused: ${why}${more}`);
+    const pass = throttle.pass(req.ip);
+    if (pass !== null) log[level]({ ip: req.ip, route: `${req.method} ${req.url}` }, `replication request from ${req.ip} refused: ${why}${quietSince(pass.quiet)}`);
   };
 }
 
