@@ -45,9 +45,10 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
 
   // Refusals of replication requests are counted by code, for /metrics.
   app.addHook('onSend', async (req, reply, payload) => {
-    if (reply.statusCode < 400 || req.method !== 'POST' || (req.url !== '/genome' && req.url !== '/sync')) return payload;
+    const path = req.routeOptions.url;
+    if (reply.statusCode < 400 || req.method !== 'POST' || (path !== '/genome' && path !== '/sync')) return payload;
     const code = typeof payload === 'string' ? (/"error":"([a-z_]+)"/.exec(payload)?.[1] ?? 'unknown') : 'unknown';
-    const route = `POST ${req.url}`;
+    const route = `POST ${path}`;
     const codes = state.refused.get(route) ?? new Map<string, number>();
     codes.set(code, (codes.get(code) ?? 0) + 1);
     state.refused.set(route, codes);
