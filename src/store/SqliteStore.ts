@@ -22,7 +22,7 @@ interface Row {
   body: Buffer;
 }
 
-/** What `repair` did: rows read, rows dropped (with why, the first few), and the backup it made. */
+/** What `repair` did: rows read, rows dropped (each with why), and the backup it made. */
 export interface RepairReport {
   readonly file: string;
   readonly rows: number;
