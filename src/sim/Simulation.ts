@@ -10,6 +10,7 @@ import type { Reply, Request } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { Outgoing, SyncConfig } from '../sync/Replicator.js';
 import { EventQueue } from './EventQueue.js';
+import { junkPushes } from './junk.js';
 import type { Fault, SimPlan } from './plan.js';
 
 /** How long a sender waits for an answer that never comes. */
@@ -200,8 +201,24 @@ export class Simulation {
     } else if (f.kind === 'heal') {
       this.#groups = null;
       this.#say('partition healed');
+    } else if (f.kind === 'junk') {
+      this.#junk(this.#nodes[f.actor] as SimNode, new Rng(f.seed));
     } else {
       this.#crash(this.#nodes[f.actor] as SimNode, f.downFor);
+    }
+  }
+
+  /** An attacker's pushes: each must be refused whole, and leave the replica exactly as it was. */
+  #junk(node: SimNode, rng: Rng): void {
+    const r = node.replica;
+    if (r === null) return;
+    const holds = (): string => `${formatVersion(r.list.version())} ${r.list.toArray().join(',')} ${[...r.list.pendingOps()].map((op) => idKey(op.id)).sort().join(',')}`;
+    for (const push of junkPushes(rng, this.#plan.actors)) {
+      const before = holds();
+      const result = r.receivePush(push.from, push.ops);
+      this.#say(`junk to ${node.name} (${push.what}): ${result.status}`);
+      if (result.status !== 'invalid') this.#fail(`${node.name} took junk (${push.what}): ${result.status}`);
+      if (holds() !== before) this.#fail(`junk (${push.what}) changed ${node.name}`);
     }
   }
 

@@ -24,7 +24,9 @@ export interface SimPlan {
 export type Fault =
   | { at: number; kind: 'partition'; groups: number[] }
   | { at: number; kind: 'heal' }
-  | { at: number; kind: 'crash'; actor: number; downFor: number };
+  | { at: number; kind: 'crash'; actor: number; downFor: number }
+  /** Hostile pushes to `actor` (`src/sim/junk.ts`), drawn from `seed`: refused whole, changing nothing. */
+  | { at: number; kind: 'junk'; actor: number; seed: number };
 
 export function makePlan(rng: Rng, actors?: number): SimPlan {
   const n = actors ?? 3 + rng.int(6);
@@ -43,6 +45,7 @@ export function makePlan(rng: Rng, actors?: number): SimPlan {
       faults.push({ at, kind: 'crash', actor: rng.int(n), downFor: 100 + rng.int(8000) });
     }
   }
+  for (let i = rng.int(3); i > 0; i--) faults.push({ at: rng.int(healAt), kind: 'junk', actor: rng.int(n), seed: rng.uint32() });
   faults.sort((a, b) => a.at - b.at);
   return {
     actors: n,
