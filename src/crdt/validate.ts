@@ -45,12 +45,6 @@ export function opProblem<T>(op: Op<T>, rules: OpRules<T> = {}): string | null {
   return `op ${formatId((op as Op<T>).id)} has an unknown type`;
 }
 
-/** `opProblem` as an exception, for decoders. */
-export function checkOp<T>(op: Op<T>, rules: OpRules<T> = {}): void {
-  const problem = opProblem(op, rules);
-  if (problem !== null) throw new InvalidOpError(problem);
-}
-
 /** Membership is all an id needs of the rules. */
 type Members = Pick<OpRules<never>, 'isMember'>;
 
