@@ -4,7 +4,7 @@ import type { ListOptions } from '../list.js';
 import type { DeleteOp, InsertOp, Op } from '../ops.js';
 import { formatVersion, type VersionVector } from '../version.js';
 import { ContentTree, continues, type Piece } from './ContentTree.js';
-import { authorFirst, byAuthor, insertSibling, leftmost, rightmost } from './siblings.js';
+import { authorFirst, byAuthor, insertSibling, isAncestor, leftmost, rightmost } from './siblings.js';
 import { IdIndex } from './IdIndex.js';
 import { OpLog } from './OpLog.js';
 import { ValueColumn } from './ValueColumn.js';
@@ -308,25 +308,11 @@ export class FastList<T> extends CausalList<T> {
   #inSubtree(left: At<T> | null, right: At<T>, adjacent: boolean): boolean {
     if (!adjacent) {
       const next = this.#after(left);
-      if (next === null || next[0] !== right[0] || next[1] !== right[1]) return this.#isAncestor(left, right);
+      if (next === null || next[0] !== right[0] || next[1] !== right[1]) return isAncestor(left, right);
     }
     if (left === null) return this.#rootKid !== null;
     const [p, k] = left;
     return k < p.length - 1 || p.rightKid !== null;
-  }
-
-  /** Whether element `a` is the root (null) or an ancestor of element `b` in the tree. */
-  #isAncestor(a: At<T> | null, b: At<T>): boolean {
-    if (a === null) return true;
-    const [ap, ak] = a;
-    const depth = ap.depth + ak;
-    let [p, k] = b;
-    for (;;) {
-      if (p === ap) return k >= ak;
-      if (p.depth <= depth || p.parent === null) return false;
-      k = p.side === 'L' ? 0 : p.parent.length - 1;
-      p = p.parent;
-    }
   }
 
   /** FugueMax's right siblings: the one whose right origin lies further right first, then by author. */
@@ -359,16 +345,10 @@ export class FastList<T> extends CausalList<T> {
    * instead (same pieces as split + fold, none made). False when that is not the case.
    */
   #deleteIntoTombstone(piece: Piece<T>, offset: number): boolean {
-    if (piece.length < 2) return false;
-    if (offset === piece.length - 1) {
-      const dead = this.#tree.next(piece);
-      if (dead === undefined || !dead.deleted || !continues(piece, dead)) return false;
-      this.#tree.moveDeleted(piece, dead);
-      return true;
-    }
-    if (offset !== 0) return false;
-    const dead = this.#tree.prev(piece);
-    if (dead === undefined || !dead.deleted || !continues(dead, piece)) return false;
+    const last = offset === piece.length - 1;
+    if (piece.length < 2 || (offset !== 0 && !last)) return false;
+    const dead = last ? this.#tree.next(piece) : this.#tree.prev(piece);
+    if (dead === undefined || !dead.deleted || !(last ? continues(piece, dead) : continues(dead, piece))) return false;
     this.#tree.moveDeleted(piece, dead);
     return true;
   }

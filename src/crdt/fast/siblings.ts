@@ -1,6 +1,6 @@
 import type { Piece } from './ContentTree.js';
 
-// Siblings in the FugueMax tree kept on the pieces: their order, and their subtrees' ends.
+// The FugueMax tree kept on the pieces: siblings' order, their subtrees' ends, and ancestry.
 
 export const byAuthor = <T>(a: Piece<T>, b: Piece<T>): number => a.actor - b.actor || a.counter - b.counter;
 /** FugueMax's left siblings: by author. */
@@ -15,6 +15,20 @@ export const rightmost = <T>(p: Piece<T>): Piece<T> => {
   while (p.rightKid !== null) for (p = p.rightKid; p.sibling !== null; ) p = p.sibling;
   return p;
 };
+
+/** Whether element `a` (a piece and an offset) is the root (null) or an ancestor of element `b`. */
+export function isAncestor<T>(a: readonly [Piece<T>, number] | null, b: readonly [Piece<T>, number]): boolean {
+  if (a === null) return true;
+  const [ap, ak] = a;
+  const depth = ap.depth + ak;
+  let [p, k] = b;
+  for (;;) {
+    if (p === ap) return k >= ak;
+    if (p.depth <= depth || p.parent === null) return false;
+    k = p.side === 'L' ? 0 : p.parent.length - 1;
+    p = p.parent;
+  }
+}
 
 /**
  * Put `x` among the siblings that start with `first`, before the first one it goes before.
