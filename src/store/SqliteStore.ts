@@ -82,15 +82,19 @@ export class SqliteStore implements Store<number> {
   }
 
   load(): Op<number>[] {
-    const rows = this.#db.prepare('SELECT seq, actor, counter, body FROM ops ORDER BY seq').all() as Array<Row & { seq: number }>;
-    return rows.map((r) => {
-      const op = readRow(r, this.#isValue);
+    return this.#readAll().map(({ seq, op }) => {
       if (typeof op === 'string') {
         const repair = `crdt-genome repair --data-dir ${dirname(this.file)} --actor ${this.actor}`;
-        throw new StoreError(this.file, 'corrupt', `row ${r.seq}: ${op}; \`${repair}\` drops the rows that cannot be loaded, after a backup copy`);
+        throw new StoreError(this.file, 'corrupt', `row ${seq}: ${op}; \`${repair}\` drops the rows that cannot be loaded, after a backup copy`);
       }
       return op;
     });
+  }
+
+  /** Every row in the order taken, with its op or why it cannot be loaded (what `load` and `repair` read). */
+  #readAll(): Array<{ seq: number; op: Op<number> | string }> {
+    const rows = this.#db.prepare('SELECT seq, actor, counter, body FROM ops ORDER BY seq').all() as Array<Row & { seq: number }>;
+    return rows.map((r) => ({ seq: r.seq, op: readRow(r, this.#isValue) }));
   }
 
   /** Every op is checked as `load` would read it back before anything is written. */
@@ -132,11 +136,8 @@ export class SqliteStore implements Store<number> {
     const store = SqliteStore.open(file, actor, options);
     try {
       const db = store.#db;
-      const rows = db.prepare('SELECT seq, actor, counter, body FROM ops ORDER BY seq').all() as Array<Row & { seq: number }>;
-      const dropped = rows.flatMap((r) => {
-        const op = readRow(r, store.#isValue);
-        return typeof op === 'string' ? [{ seq: r.seq, why: op }] : [];
-      });
+      const rows = store.#readAll();
+      const dropped = rows.flatMap(({ seq, op }) => (typeof op === 'string' ? [{ seq, why: op }] : []));
       if (dropped.length === 0) return { file, rows: rows.length, dropped, backup: null };
       const backup = `${file}.backup-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       db.prepare('VACUUM INTO ?').run(backup);
