@@ -23,13 +23,13 @@ export class PendingOps<T> {
   }
 
   /** Ops of `author` held. */
-  countOf(author: number): number {
+  #countOf(author: number): number {
     return this.#perAuthor.get(author) ?? 0;
   }
 
   /** Whether an op of `author` may be added within the bounds. */
   admits(author: number): boolean {
-    return this.#byId.size < this.#max && this.countOf(author) < this.#maxPerAuthor;
+    return this.#byId.size < this.#max && this.#countOf(author) < this.#maxPerAuthor;
   }
 
   values(): IterableIterator<Op<T>> {
@@ -46,7 +46,7 @@ export class PendingOps<T> {
    */
   add(op: Op<T>, missing: OpId): void {
     this.#byId.set(idKey(op.id), op);
-    this.#perAuthor.set(op.id.actor, this.countOf(op.id.actor) + 1);
+    this.#perAuthor.set(op.id.actor, this.#countOf(op.id.actor) + 1);
     const key = idKey(missing);
     const list = this.#waiting.get(key);
     if (list === undefined) this.#waiting.set(key, [op]);
@@ -61,7 +61,7 @@ export class PendingOps<T> {
     this.#waiting.delete(key);
     for (const op of ops) {
       this.#byId.delete(idKey(op.id));
-      const n = this.countOf(op.id.actor) - 1;
+      const n = this.#countOf(op.id.actor) - 1;
       if (n === 0) this.#perAuthor.delete(op.id.actor);
       else this.#perAuthor.set(op.id.actor, n);
     }

@@ -20,8 +20,7 @@ export const BINARY_TYPE = 'application/x-crdt-genome';
 const PUSH = 0x50;
 const SYNC = 0x53;
 /** The binary wire's version, the second byte of every message. */
-export const BINARY_WIRE_VERSION = 2;
-const V2 = BINARY_WIRE_VERSION;
+const V2 = 2;
 
 export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[]): Uint8Array {
   const out = [PUSH, V2];
@@ -85,7 +84,7 @@ function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: strin
  * Why a message, which the caller has read as far as its version, is of a wire version this
  * build does not speak; peers must not be misread, so they are told plainly.
  */
-export function otherWireVersion(what: string): string {
+function otherWireVersion(what: string): string {
   return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V2} (binary); run one version of crdt-genome on every actor`;
 }
 
