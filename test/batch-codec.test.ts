@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch } from '../src/crdt/batch-codec.js';
-import { pushVarint } from '../src/crdt/codec.js';
 import { InvalidOpError, MAX_COUNTER, opProblem } from '../src/crdt/validate.js';
 import { actorId } from '../src/crdt/ids.js';
 import { FastList } from '../src/crdt/fast/FastList.js';
 import type { Op } from '../src/crdt/ops.js';
 import { mix, play, scenarioArb } from '../src/testing/scenario.js';
+import { varints } from './helpers/bytes.js';
 
 describe('binary batches (v2, run-length)', () => {
   it('round-trip any ops, in any order', () => {
@@ -55,11 +55,7 @@ describe('binary batches (v2, run-length)', () => {
   });
 
   it('refuses, as invalid ops, runs whose computed counters pass the highest one', () => {
-    const batch = (...xs: number[]): Uint8Array => {
-      const out = [2];
-      for (const x of xs) pushVarint(out, x);
-      return Uint8Array.from(out);
-    };
+    const batch = (...xs: number[]): Uint8Array => varints([2], ...xs);
     const cases = [
       batch(2, 0, 1, MAX_COUNTER, 2, 0, 0, 5, 6), // an insert run past the end
       batch(2, 1, 1, 5, 2, 2, 0, MAX_COUNTER, 2), // delete targets stepping past the end

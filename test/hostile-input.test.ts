@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LogThrottle, quietSince } from '../src/actor/LogThrottle.js';
-import { pushVarint } from '../src/crdt/codec.js';
 import { actorId } from '../src/crdt/ids.js';
 import { fairShare } from '../src/crdt/list.js';
 import type { Op } from '../src/crdt/ops.js';
@@ -12,6 +11,7 @@ import { MAX_COUNTER } from '../src/crdt/validate.js';
 import { decodeSyncReply, encodeOp } from '../src/transport/wire.js';
 import { BINARY_TYPE, encodeBinaryPush } from '../src/transport/binary-wire.js';
 import { holdings, sqliteActorApp, type ActorApp } from './helpers/actor-app.js';
+import { varints } from './helpers/bytes.js';
 
 /**
  * Hostile requests, one per case an attacker tried, against an actor as the program runs it (SQLite
@@ -54,13 +54,7 @@ const post = (actor: ActorApp, body: string | Uint8Array, url = '/genome') =>
   actor.app.inject({ method: 'POST', url, payload: typeof body === 'string' ? body : Buffer.from(body), headers: { 'content-type': typeof body === 'string' ? 'application/json' : BINARY_TYPE } });
 
 /** A binary push written by hand: 'P' 2 from, then a batch of `count` ops in the runs given. */
-function binaryPush(from: number, count: number, ...runs: number[][]): Uint8Array {
-  const out = [0x50, 2];
-  pushVarint(out, from);
-  pushVarint(out, count);
-  for (const run of runs) for (const x of run) pushVarint(out, x);
-  return Uint8Array.from(out);
-}
+const binaryPush = (from: number, count: number, ...runs: number[][]): Uint8Array => varints([0x50, 2], from, count, ...runs.flat());
 // Run heads and references of the batch format (src/crdt/batch-codec.ts).
 const INSERT = 0;
 const DELETE = 1;

@@ -13,6 +13,7 @@ import { missingOps } from '../src/sync/pages.js';
 import { BINARY_TYPE, decodeSyncAnswer, encodeBinaryPush, encodeBinarySyncReply } from '../src/transport/binary-wire.js';
 import { encodeOp, encodeSyncReply, wireSize } from '../src/transport/wire.js';
 import { holdings, sqliteActorApp, type ActorApp } from './helpers/actor-app.js';
+import { varints } from './helpers/bytes.js';
 
 /**
  * The wire fuzzer: arbitrary and mutated push bodies (JSON and binary) through `POST /genome`, and
@@ -225,11 +226,7 @@ describe(`wire fuzzer (seed ${SEED}; replay: ${REPLAY})`, () => {
 
 /** The cases an attacker tried, as the first inputs of every run. */
 function hostileExamples(): Array<[Body]> {
-  const binary = (...bytes: number[]): [Body] => {
-    const out: number[] = [0x50, 2];
-    for (const b of bytes) pushVarint(out, b);
-    return [{ payload: Buffer.from(out), contentType: BINARY_TYPE, label: 'example' }];
-  };
+  const binary = (...xs: number[]): [Body] => [{ payload: Buffer.from(varints([0x50, 2], ...xs)), contentType: BINARY_TYPE, label: 'example' }];
   const json = (ops: unknown[], from = 1): [Body] => [{ payload: Buffer.from(JSON.stringify({ v: 1, from, ops })), contentType: 'application/json', label: 'example' }];
   return [
     binary(1, 2, 0, 1, 2 ** 53 - 1, 2, 0, 0, 5, 6), // an insert run of two from 1.(2^53 - 1)
