@@ -12,7 +12,7 @@ import { registerCluster } from './cli/cluster-command.js';
 import { registerRepair } from './cli/repair-command.js';
 import { hostName, integer, isLoopback, localUrls, MAX_MS, peerIds, peerList, reachableHost } from './cli/flags.js';
 import { verify } from './cluster/verify.js';
-import { actorId, MAX_ACTOR } from './crdt/ids.js';
+import { actorId, MAX_MEMBER } from './crdt/ids.js';
 import { replayCommand, runSim } from './sim/index.js';
 import { trustCa } from './transport/http-client.js';
 
@@ -78,8 +78,8 @@ export function buildProgram(): Command {
 
   addActorFlags(
     program
-      .option('-a, --actor <id>', 'this actor\'s id (0 .. count-1)', integer(0, MAX_ACTOR))
-      .option('-c, --count <n>', 'number of actors', integer(1, MAX_ACTOR + 1))
+      .option('-a, --actor <id>', 'this actor\'s id (0 .. count-1)', integer(0, MAX_MEMBER))
+      .option('-c, --count <n>', 'number of actors', integer(1, MAX_MEMBER + 1))
       .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535))
       .option('--peers <url,...>', 'base URLs of the other actors (multi-host), in actor-id order', peerList)
       .addOption(new Option('--token <t>', 'enables the admin API (/admin/faults), which then requires it (8+ characters; empty: none)').env('GENOME_TOKEN'))
@@ -95,7 +95,7 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('poll every actor until all hold the same genome; exit 0 when converged, 1 on timeout')
-    .option('-c, --count <n>', 'number of actors', integer(1, MAX_ACTOR + 1))
+    .option('-c, --count <n>', 'number of actors', integer(1, MAX_MEMBER + 1))
     .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535))
     .option('--host <addr>', 'host of the actors (with --count/--base)', hostName, '127.0.0.1')
     .option('--peers <url,...>', 'base URLs of every actor', peerList)

@@ -1,29 +1,45 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { actorId } from '../src/crdt/ids.js';
-import type { Op } from '../src/crdt/ops.js';
+import { actorId, memberOf, type ActorId } from '../src/crdt/ids.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
-import { memoryBacking, MemoryStore } from '../src/store/MemoryStore.js';
+import type { VersionVector } from '../src/crdt/version.js';
+import { memoryBacking } from '../src/store/MemoryStore.js';
+import type { Proof } from '../src/sync/Feeds.js';
 import type { Reply, Request } from '../src/sync/messages.js';
-import { missingOps } from '../src/sync/pages.js';
-import { Replica } from '../src/sync/Replica.js';
-import type { SyncConfig } from '../src/sync/Replicator.js';
+import { missingOps, type PageFeeds } from '../src/sync/pages.js';
 import { deliverAll, play, scenarioArb } from '../src/testing/scenario.js';
+import { deliver, newReplica, signedPush, testConfig as config } from './helpers/feeds.js';
 
-const config: SyncConfig<number> = { syncIntervalMs: 1000, backoffMinMs: 100, backoffMaxMs: 800, maxOps: 3, maxBytes: Infinity, sizeOf: () => 1 };
 const makeList = (a: ReturnType<typeof actorId>) => new ReferenceList<number>(a);
 
+/** Feeds as pages see them, with a signed point at every multiple of `every` and at each feed's end. */
+function provable(held: VersionVector, every: number): PageFeeds {
+  return {
+    advertise: (v) => v,
+    pointAtOrBefore: (actor, counter) => (counter >= (held.get(actor) ?? 0) ? (held.get(actor) ?? 0) : counter - (counter % every)),
+    proof: (actor: ActorId, counter: number): Proof => ({ actor, counter, key: new Uint8Array(32), signature: new Uint8Array(64) }),
+  };
+}
+
 describe('anti-entropy pages', () => {
-  it('are causally closed: a fresh replica applies every page at once, nothing pending, and ends equal', () => {
+  it('are causally closed and end each feed at a signed point: a fresh replica applies every page at once and ends equal', () => {
     fc.assert(
-      fc.property(scenarioArb(4, 50), fc.integer({ min: 1, max: 7 }), (scenario, maxOps) => {
+      fc.property(scenarioArb(4, 50), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 5 }), (scenario, maxOps, every) => {
         const run = play(makeList, scenario);
         deliverAll(run, scenario.orderSeed);
         const source = run.lists[0]!;
+        const feeds = provable(source.version(), every);
         const fresh = new ReferenceList<number>(actorId(40));
-        for (let page = missingOps(source, fresh.version(), { ...config, maxOps }, actorId(40)); ; page = missingOps(source, fresh.version(), { ...config, maxOps }, actorId(40))) {
-          expect(page.ops.length).toBeLessThanOrEqual(maxOps);
-          for (const op of page.ops) expect(fresh.apply(op)).toBe('applied');
+        for (let pages = 0; ; pages++) {
+          expect(pages).toBeLessThan(1000);
+          const page = missingOps(source, fresh.version(), { ...config, maxOps }, feeds);
+          const last = new Map<ActorId, number>();
+          for (const op of page.ops) {
+            expect(fresh.apply(op)).toBe('applied');
+            last.set(op.id.actor, op.id.counter);
+          }
+          // One proof per feed in the page, at its last op.
+          expect(new Map(page.proofs.map((p) => [p.actor, p.counter]))).toEqual(last);
           if (!page.more) break;
         }
         expect(fresh.toArray()).toEqual(source.toArray());
@@ -34,14 +50,14 @@ describe('anti-entropy pages', () => {
   });
 });
 
-/** Two replicas wired by hand: `a` talks to peer "b". */
+/** Two replicas wired by hand: `a` (member 0) talks to peer "b" (member 1). */
 function pair() {
-  const a = new Replica(new MemoryStore<number>(actorId(0)), makeList, ['b'], config, 0);
+  const a = newReplica(0, { peers: ['b'], config: { maxOps: 100 } });
   const bBacking = memoryBacking<number>();
-  const b = new Replica(new MemoryStore(actorId(1), bBacking), makeList, ['a'], config, 0);
+  const b = newReplica(1, { peers: ['a'], backing: bBacking, config: { maxOps: 100 } });
   const serve = (request: Request<number>): Reply<number> => {
     if (request.type === 'push') {
-      expect(b.receivePush(request.from, request.ops).status).toBe('ok');
+      expect(b.receivePush(request.from, request.ops, request.proof).status).toBe('ok');
       return { type: 'push' };
     }
     return { type: 'sync', ...b.serveSync(request.from, request.version) };
@@ -50,28 +66,28 @@ function pair() {
 }
 
 describe('Replicator', () => {
-  it('catches up with every peer before it is ready, then pushes own ops', () => {
-    const { a, serve } = pair();
-    expect(a.replicator.ready).toBe(false);
+  it('syncs with every peer first, then pushes own ops with their signature, one request in flight per peer', () => {
+    const { a, b, serve } = pair();
     const [first] = a.poll(0);
-    expect(first?.request).toMatchObject({ type: 'sync', catchUp: true });
-    expect(a.poll(0)).toEqual([]); // one request in flight per peer
+    expect(first?.request).toMatchObject({ type: 'sync' });
+    expect(a.poll(0)).toEqual([]);
     a.onReply('b', first!.request, serve(first!.request), 1);
-    expect(a.replicator.ready).toBe(true);
     a.edit((l) => l.insert(0, 5));
     const [push] = a.poll(2);
-    expect(push?.request).toMatchObject({ type: 'push', ops: [{ id: { actor: 0, counter: 1 } }] });
+    expect(push?.request).toMatchObject({ type: 'push', ops: [{ id: { actor: a.actor, counter: 1 } }], proof: { actor: a.actor, counter: 1 } });
+    serve(push!.request);
+    expect(b.list.toArray()).toEqual([5]);
   });
 
-  it('skips a peer that fails the catch-up, and backs off exponentially up to the cap', () => {
-    const a = new Replica(new MemoryStore<number>(actorId(0)), makeList, ['b'], { ...config, syncIntervalMs: 1e9 }, 0);
+  it('mutates at once, without waiting for peers, and backs off exponentially up to the cap', () => {
+    const a = newReplica(0, { peers: ['b'], config: { syncIntervalMs: 1e9 } });
+    a.edit((l) => l.insert(0, 1));
     let now = 0;
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {
       const [out] = a.poll(now);
       expect(out?.request.type).toBe('sync');
       a.onFailure('b', out!.request, now);
-      expect(a.replicator.ready).toBe(true);
       const at = a.replicator.nextWakeup(now);
       delays.push(at - now);
       expect(a.poll(at - 1)).toEqual([]);
@@ -88,64 +104,72 @@ describe('Replicator', () => {
     const [push] = a.poll(1);
     a.onDropped('b', push!.request);
     expect(a.poll(2)).toEqual([]); // nothing left to push: taken as delivered
-    expect(b.list.version().get(actorId(0))).toBeUndefined();
+    expect(b.list.version().get(a.actor)).toBeUndefined();
     const [sync] = a.poll(1000); // the periodic round: b's version shows it lacks our op
     expect(sync?.request.type).toBe('sync');
     a.onReply('b', sync!.request, serve(sync!.request), 1000);
     const [again] = a.poll(1001);
     expect(again?.request).toMatchObject({ type: 'push' });
     serve(again!.request);
-    expect(b.list.version().get(actorId(0))).toBe(1);
+    expect(b.list.version().get(a.actor)).toBe(1);
   });
 
-  it('pages a large backlog and stores what it takes', () => {
+  it('pages a large backlog at signed points and stores what it takes, with the keys and points to relay it', () => {
     const { a, b, serve } = pair();
-    for (let i = 0; i < 10; i++) b.edit((l) => l.insert(l.length, i));
+    // One point kept every POINT_SPACING (256) ops and at the latest: pages of 100 ops grow to reach one.
+    for (let i = 0; i < 600; i++) b.edit((l) => l.insert(l.length, i % 256));
     let now = 0;
     let exchanges = 0;
-    while (!a.replicator.ready || exchanges === 0) {
+    for (let more = true; more; exchanges++) {
       const [out] = a.poll(now++);
-      a.onReply('b', out!.request, serve(out!.request), now);
-      exchanges++;
+      const reply = serve(out!.request);
+      a.onReply('b', out!.request, reply, now);
+      more = reply.type === 'sync' && reply.more;
     }
-    expect(exchanges).toBe(4); // 10 ops in pages of 3
+    expect(exchanges).toBe(2); // to 256; then the rest, to the latest point, within four pages
     expect(a.list.toArray()).toEqual(b.list.toArray());
+    // a relays b's ops to a third replica, which checks them against b's signature.
+    const c = newReplica(2, { peers: ['a'] });
+    const page = a.serveSync(c.actor, new Map());
+    expect(page.proofs).toEqual([expect.objectContaining({ actor: b.actor, counter: 256 })]);
+    const request = { type: 'sync', from: c.actor, version: new Map() } as const;
+    expect(c.onReply('a', request, { type: 'sync', ...page }, 0).accepted).toHaveLength(256);
   });
 
-  it('an actor that lost its store learns of its own ops still waiting at a peer, and makes no op until it holds them', () => {
-    const b = new ReferenceList<number>(actorId(1));
-    const b1 = b.insert(0, 10);
-    const old = new ReferenceList<number>(actorId(0));
-    old.apply(b1);
-    const a1 = old.insert(1, 20); // made on top of b1
-    const p = new Replica(new MemoryStore<number>(actorId(2)), makeList, [], config, 0);
-    expect(p.receivePush(actorId(0), [a1]).status).toBe('ok'); // waits at p: p lacks b1
-    expect(p.list.pendingCount).toBe(1);
-    const a = new Replica(new MemoryStore<number>(actorId(0)), makeList, ['p'], config, 0); // its store is gone
-    const [sync] = a.poll(0);
-    const request = sync!.request;
-    if (request.type !== 'sync') throw new Error('expected the catch-up');
-    a.onReply('p', request, { type: 'sync', ...p.serveSync(actorId(0), request.version) }, 0);
-    expect(a.replicator.ready).toBe(false); // a.1 exists at p: a new op now would reuse its id
-    expect(p.receivePush(actorId(1), [b1]).status).toBe('ok'); // now a.1 applies at p
-    const [again] = a.poll(config.syncIntervalMs);
-    const request2 = again!.request;
-    if (request2.type !== 'sync') throw new Error('expected a sync round');
-    a.onReply('p', request2, { type: 'sync', ...p.serveSync(actorId(0), request2.version) }, config.syncIntervalMs);
-    expect(a.replicator.ready).toBe(true);
-    expect(a.list.nextCounter).toBe(2);
+  it('a member that lost its store starts a new incarnation: its old ops stay, its new ones never collide with them', () => {
+    const old = newReplica(0);
+    old.edit((l) => l.insert(0, 1), 2);
+    const peer = newReplica(1, { peers: ['a'] });
+    expect(deliver(peer, signedPush(old)).status).toBe('ok');
+    const again = newReplica(0, { peers: ['p'] }); // same member, new store
+    expect(again.actor).not.toBe(old.actor);
+    expect(memberOf(again.actor)).toBe(0);
+    again.edit((l) => l.insert(0, 9)); // at once: its ids are its own
+    const [sync] = again.poll(0);
+    again.onReply('p', sync!.request, { type: 'sync', ...peer.serveSync(again.actor, (sync!.request as { version: VersionVector }).version) }, 0);
+    expect(again.mutations).toBe(3); // its earlier incarnation's two, as the peer reports them, and its own
+    expect(deliver(peer, signedPush(again)).status).toBe('ok');
+    expect(peer.list.toArray()).toEqual(again.list.toArray());
   });
 
-  it('a replica restarted on its store rebuilds the same list and continues its counter', () => {
+  it('a replica restarted on its store rebuilds the same list, the same incarnation and its feed', () => {
     const backing = memoryBacking<number>();
-    const r1 = new Replica(new MemoryStore(actorId(3), backing), makeList, [], config, 0);
-    const other = new ReferenceList<number>(actorId(9));
-    const foreign: Op<number>[] = [other.insert(0, 7), other.insert(1, 8)];
-    expect(r1.receivePush(actorId(9), foreign).status).toBe('ok');
+    const r1 = newReplica(3, { backing });
+    const other = newReplica(9);
+    other.edit((l) => l.insert(0, 7));
+    other.edit((l) => l.insert(1, 8));
+    expect(deliver(r1, signedPush(other)).status).toBe('ok');
     r1.edit((l) => l.insert(1, 1), 3);
-    const r2 = new Replica(new MemoryStore(actorId(3), backing), makeList, [], config, 0);
+    const r2 = newReplica(3, { backing });
+    expect(r2.actor).toBe(r1.actor);
     expect(r2.list.toArray()).toEqual(r1.list.toArray());
     expect(r2.mutations).toBe(3);
-    expect(r2.edit((l) => l.delete(0))[0]!.id).toEqual({ actor: 3, counter: 4 });
+    expect(r2.edit((l) => l.delete(0))[0]!.id).toEqual({ actor: r1.actor, counter: 4 });
+    // It relays what it took before the restart, and its own feed runs on from where it was.
+    const c = newReplica(4);
+    expect(deliver(c, signedPush(r1)).status).toBe('ok');
+    expect(deliver(c, signedPush(r2, 3)).status).toBe('ok');
+    // Pages of 3 ops: the first holds both of the other's ops; its own first op ends at no signed point (its edit of three does), so it waits for the next page.
+    expect(r2.serveSync(c.actor, new Map()).proofs.map((p) => p.actor)).toEqual([other.actor]);
   });
 });

@@ -1,5 +1,5 @@
-import type { ActorId } from '../crdt/ids.js';
-import { versionToJSON } from '../crdt/version.js';
+import { memberOf, type ActorId } from '../crdt/ids.js';
+import { versionToJSON, type VersionVector } from '../crdt/version.js';
 import type { Gene } from '../genome/gene.js';
 import { digest, toHex } from '../genome/render.js';
 import type { Replica } from '../sync/Replica.js';
@@ -8,9 +8,16 @@ import type { FaultState } from './FaultState.js';
 
 export interface Status {
   actor: number;
+  /** This actor's incarnation: its author id (see INTERNALS.md, "Incarnations"). */
+  incarnation: number;
   length: number;
   digest: string;
+  /** Member → ops of that member held, all its incarnations together. */
   version: Record<string, number>;
+  /** Author id (incarnation) → ops of it held: the full version vector. */
+  replicas: Record<string, number>;
+  /** Incarnations proven to have signed two different ops at one position, and where. */
+  equivocations: Array<{ actor: number; incarnation: number; at: number }>;
   pending: number;
   matchCount: number;
   mutations: number;
@@ -50,7 +57,13 @@ export class ActorState {
     this.faults = faults;
   }
 
-  get actor(): ActorId {
+  /** The member number: the actor id people use. */
+  get actor(): number {
+    return this.replica.member;
+  }
+
+  /** This incarnation's author id. */
+  get incarnation(): ActorId {
     return this.replica.actor;
   }
 
@@ -64,11 +77,15 @@ export class ActorState {
 
   status(): Status {
     const { list } = this.replica;
+    const version = list.version();
     return {
       actor: this.actor,
+      incarnation: this.incarnation,
       length: list.length,
       digest: this.digest,
-      version: versionToJSON(list.version()),
+      version: byMember(version),
+      replicas: versionToJSON(version),
+      equivocations: this.replica.replicator.feeds.equivocations().map((e) => ({ actor: memberOf(e.actor), incarnation: e.actor, at: e.at })),
       pending: list.pendingCount,
       matchCount: this.matchCount,
       mutations: this.replica.mutations,
@@ -93,4 +110,13 @@ export class ActorState {
     }
     return this.#rendered;
   }
+}
+
+/** A version vector summed per member: what `/status.version` reports. */
+function byMember(version: VersionVector): Record<string, number> {
+  const sums = new Map<number, number>();
+  for (const [actor, n] of version) sums.set(memberOf(actor), (sums.get(memberOf(actor)) ?? 0) + n);
+  const out: Record<string, number> = {};
+  for (const [member, n] of [...sums].sort((a, b) => a[0] - b[0])) out[String(member)] = n;
+  return out;
 }

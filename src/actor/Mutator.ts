@@ -14,10 +14,10 @@ const BURST = 64;
 
 /**
  * Mutates the genome at random intervals until the actor has made `limit` mutations in its
- * lifetime (restarts included). Positions and genes come from an RNG seeded with `seed`, the waits
- * from a second one. Each mutation is stored before `onMutated` lets peers see it. It waits while
- * the replicator is not ready (own ops known to peers not yet back), so no op id is reused, and
- * while `paused()` (a runtime fault): a pause is not an end, the limit still counts.
+ * lifetime (restarts and earlier incarnations included, as far as this replica holds their ops).
+ * Positions and genes come from an RNG seeded with `seed`, the waits from a second one. Each
+ * mutation is stored before `onMutated` lets peers see it. It waits while `paused()` (a runtime
+ * fault): a pause is not an end, the limit still counts.
  */
 export async function runMutator(
   replica: Replica<Gene>,
@@ -37,7 +37,7 @@ export async function runMutator(
     } catch {
       return; // aborted
     }
-    if (!replica.replicator.ready || opts.paused()) {
+    if (opts.paused()) {
       await sleep(20, undefined, { signal }).catch(() => undefined);
       continue;
     }

@@ -25,8 +25,7 @@ export interface OutboxOptions {
  * Carries the replicator's requests over HTTP: asks it what to send (after every event and when
  * its next timer is due), sends each request with a timeout, and reports how it ended. Faults are
  * injected here, at the transport, as the actor's `FaultState` says at the time of sending. A
- * dropped message is treated as delivered; start-up catch-up exchanges are exempt, since an actor
- * that lost its store relies on them not to reuse op ids. A message to a peer in the partition is
+ * dropped message is treated as delivered. A message to a peer in the partition is
  * not attempted and is reported as a failure, so the replicator backs off and retries as it would
  * for a network that does not answer.
  */
@@ -69,16 +68,15 @@ export class Outbox {
       replica.onFailure(peer, request, Date.now());
       return;
     }
-    const catchUp = request.type === 'sync' && request.catchUp;
     const { dropRate } = faults;
-    if (!catchUp && dropRate > 0 && this.#opts.dropRng.next() < dropRate) {
+    if (dropRate > 0 && this.#opts.dropRng.next() < dropRate) {
       counts.dropped++;
       replica.onDropped(peer, request);
       queueMicrotask(() => this.pump());
       return;
     }
-    // Ops travel in binary (wire v2); the sync request itself is a small JSON version vector.
-    const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops)] : ['/sync', encodeSyncRequest(request.from, request.version)];
+    // Ops travel in binary (wire v3); the sync request itself is a small JSON version vector.
+    const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops, request.proof)] : ['/sync', encodeSyncRequest(request.from, request.version)];
     counts.bytesOut += body.length;
     if (request.type === 'sync') counts.syncRounds++;
     const signed = this.#opts.clusterKey === null ? {} : signRequest(this.#opts.clusterKey, 'POST', path, request.from, body, Date.now());
@@ -105,6 +103,13 @@ export class Outbox {
       messages.failed++;
       const message = err instanceof Error ? err.message : String(err);
       const status = err instanceof RequestError ? (err.status ?? 0) : 0;
+      const code = err instanceof RequestError ? err.code : undefined;
+      if (request.type === 'push' && (code === 'gap' || code === 'unknown_feed')) {
+        // The peer holds less of our feed than it told us (it lost its store): ask it first.
+        this.#log.info({ peer, code }, `${peer} holds less of this actor's ops than it said; syncing with it first`);
+        replica.onBehind(peer);
+        return;
+      }
       if (request.type === 'push' && status >= 400 && status < 500) {
         // Refused for good (e.g. an equivocation): retrying cannot help; anti-entropy carries the rest.
         this.#log.error({ peer, error: message }, `push to ${peer} refused, not retried: ${message}`);
@@ -120,6 +125,10 @@ export class Outbox {
     this.#ok(peer);
     // Errors from here on are the store's: not the peer's fault, and fatal (see INTERNALS.md).
     const outcome = replica.onReply(peer, request, reply, Date.now());
+    if (outcome.refusal !== undefined) {
+      const pass = this.#refusals.pass(`page ${peer}`);
+      if (pass !== null) this.#log.error({ sender: peer, code: outcome.refusal.code }, `sync page from ${peer} refused (${outcome.refusal.code}): ${outcome.refusal.message}${quietSince(pass.quiet)}`);
+    }
     for (const { op, verdict, why } of outcome.refused) {
       const what = verdict === 'equivocation' ? 'equivocation' : 'invalid op';
       const pass = this.#refusals.pass(`${what} ${peer}`);

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
+import type { Signer } from '../sync/feed-crypto.js';
+import type { FeedRecords } from '../sync/Feeds.js';
 import type { Store } from '../sync/store.js';
 
 /**
@@ -16,18 +18,30 @@ export class TimedStore<T> implements Store<T> {
     this.#observe = observe;
   }
 
+  get member(): number {
+    return this.#inner.member;
+  }
+
   get actor(): ActorId {
     return this.#inner.actor;
+  }
+
+  get signer(): Signer {
+    return this.#inner.signer;
   }
 
   load(): Op<T>[] {
     return this.#inner.load();
   }
 
+  records(): FeedRecords {
+    return this.#inner.records();
+  }
+
   /** A write that throws is not observed: the actor stops on it anyway. */
-  append(ops: readonly Op<T>[]): void {
+  append(ops: readonly Op<T>[], records?: FeedRecords): void {
     const start = performance.now();
-    this.#inner.append(ops);
+    this.#inner.append(ops, records);
     this.#observe((performance.now() - start) / 1000);
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { MAX_ACTOR } from '../crdt/ids.js';
+import { MAX_MEMBER } from '../crdt/ids.js';
 import { requireBearer } from '../transport/bearer.js';
 import type { Faults } from '../web/types.js';
 import type { ActorMetrics } from './ActorMetrics.js';
@@ -20,7 +20,7 @@ const faultsSchema = {
   additionalProperties: false,
   properties: {
     dropRate: { type: 'number', minimum: 0, maximum: 1 },
-    partition: { type: 'array', maxItems: MAX_ACTOR + 1, uniqueItems: true, items: { type: 'integer', minimum: 0, maximum: MAX_ACTOR } },
+    partition: { type: 'array', maxItems: MAX_MEMBER + 1, uniqueItems: true, items: { type: 'integer', minimum: 0, maximum: MAX_MEMBER } },
     pauseMutations: { type: 'boolean' },
   },
 } as const;

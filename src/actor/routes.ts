@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { formatId, type ActorId } from '../crdt/ids.js';
-import { versionFromJSON } from '../crdt/version.js';
-import type { BatchResult } from '../crdt/batch.js';
-import type { Op } from '../crdt/ops.js';
+import { formatActor, formatId, memberOf, type ActorId } from '../crdt/ids.js';
+import { versionFromJSON, type VersionVector } from '../crdt/version.js';
 import { InvalidOpError } from '../crdt/validate.js';
 import type { Gene } from '../genome/gene.js';
-import { BINARY_TYPE, decodeBinaryPush, encodeBinarySyncReply, wireVersionProblem } from '../transport/binary-wire.js';
+import type { FeedRefusalCode } from '../sync/Feeds.js';
+import type { PushResult } from '../sync/Replicator.js';
+import { BINARY_TYPE, decodeBinaryPush, encodeBinarySyncReply, wireVersionProblem, type Push } from '../transport/binary-wire.js';
 import { MacGuard, requireClusterMac } from '../transport/cluster-mac.js';
 import { HttpError } from '../transport/http-server.js';
-import { batchSchema, decodeOp, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
+import { batchSchema, decodeOp, decodeProof, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
 import { LogThrottle, quietSince } from './LogThrottle.js';
 
@@ -39,8 +39,9 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   };
   // A sender outside the cluster is refused before anything else: its ops could never be taken.
   const admit = (from: number, code: 'invalid_op' | 'invalid_body'): void => {
-    if (!state.replica.replicator.isMember(from as ActorId)) throw new HttpError(400, `from: actor ${from} is not a member of this cluster`, code);
-    if (state.faults.refuses(from)) throw new HttpError(503, `actor ${from} is partitioned from actor ${state.actor}`, 'partitioned');
+    if (!state.replica.replicator.isMember(from as ActorId)) throw new HttpError(400, `from: ${formatActor(from as ActorId)} is not of a member of this cluster`, code);
+    const member = memberOf(from as ActorId);
+    if (state.faults.refuses(member)) throw new HttpError(503, `actor ${member} is partitioned from actor ${state.actor}`, 'partitioned');
   };
 
   // Refusals of replication requests are counted by code, for /metrics.
@@ -63,11 +64,11 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
 
   const pushSchema = { body: { content: { 'application/json': { schema: batchSchema } } } };
   app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema, preValidation, ...guard }, async (req) => {
-    const { from, ops } = readPush(req.body);
+    const { from, ops, proof } = readPush(req.body);
     admit(from, 'invalid_op');
-    let result: BatchResult<Gene>;
+    let result: PushResult<Gene>;
     try {
-      result = state.replica.receivePush(from, ops);
+      result = state.replica.receivePush(from, ops, proof);
     } catch (err) {
       onFatal(err);
       throw err;
@@ -82,6 +83,11 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
       }
       case 'invalid':
         throw new HttpError(400, result.message, 'invalid_op');
+      case 'refused': {
+        const pass = throttle.pass(`${result.code} ${req.ip}`);
+        if (pass !== null) log.warn({ ip: req.ip, sender: formatActor(from), code: result.code }, `push from ${req.ip} refused (${result.code}): ${result.message}${quietSince(pass.quiet)}`);
+        throw new HttpError(FEED_STATUS[result.code], result.message, result.code);
+      }
       case 'full': {
         const pass = throttle.pass(`full ${from}`);
         if (pass !== null) log.warn({ sender: from, pending: state.replica.list.pendingCount }, `pending set full: refusing ops from actor ${from} until their dependencies arrive${quietSince(pass.quiet)}`);
@@ -92,13 +98,19 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
 
   app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema }, preValidation, ...guard }, async (req, reply) => {
     admit(req.body.from, 'invalid_body');
-    const page = state.replica.serveSync(req.body.from as ActorId, versionFromJSON(req.body.version));
+    let version: VersionVector;
+    try {
+      version = versionFromJSON(req.body.version);
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message, 'invalid_body');
+    }
+    const page = state.replica.serveSync(req.body.from as ActorId, version);
     if (req.headers.accept?.includes(BINARY_TYPE)) {
-      const bytes = encodeBinarySyncReply(state.actor, page);
+      const bytes = encodeBinarySyncReply(state.incarnation, page);
       state.messages.bytesOut += bytes.length;
       return reply.type(BINARY_TYPE).send(Buffer.from(bytes));
     }
-    const body = JSON.stringify(encodeSyncReply(state.actor, page));
+    const body = JSON.stringify(encodeSyncReply(state.incarnation, page));
     state.messages.bytesOut += body.length;
     return reply.type('application/json; charset=utf-8').send(body);
   });
@@ -113,10 +125,13 @@ function refusalLog(log: Logger, level: 'warn' | 'error'): (req: FastifyRequest,
   };
 }
 
-/** A push body: JSON (wire v1, checked by its schema) or binary (wire v2, checked here). */
-function readPush(body: WireBatch | Buffer | string): { from: ActorId; ops: Op<Gene>[] } {
+/** The HTTP status of each refusal by the feed check. */
+const FEED_STATUS: Record<FeedRefusalCode, number> = { bad_signature: 403, own_ops: 403, key_mismatch: 403, bad_key: 400, unknown_feed: 409, gap: 409, equivocation: 409 };
+
+/** A push body: JSON (wire v2, checked by its schema) or binary (wire v3, checked here). */
+function readPush(body: WireBatch | Buffer | string): Push {
   if (typeof body === 'string') throw new HttpError(415, `a push is JSON or ${BINARY_TYPE}`, 'unsupported_media_type');
-  if (!Buffer.isBuffer(body)) return { from: body.from as ActorId, ops: body.ops.map(decodeOp) };
+  if (!Buffer.isBuffer(body)) return { from: body.from as ActorId, ops: body.ops.map(decodeOp), proof: decodeProof(body.proof) };
   try {
     return decodeBinaryPush(body);
   } catch (err) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectDefaultMetrics } from 'prom-client';
-import { MAX_ACTOR, type ActorId } from '../crdt/ids.js';
+import { formatActor, MAX_MEMBER, type ActorId } from '../crdt/ids.js';
 import { genomeList, genomeRules } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { Rng } from '../genome/Rng.js';
@@ -9,12 +9,14 @@ import { createLogger, type LogLevel, type Logger } from '../log.js';
 import { MemoryStore, memoryBacking } from '../store/MemoryStore.js';
 import { SqliteStore } from '../store/SqliteStore.js';
 import { Replica } from '../sync/Replica.js';
-import type { SyncConfig } from '../sync/Replicator.js';
+import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Store } from '../sync/store.js';
 import { REQUEST_TIMEOUT_MS, trustCa } from '../transport/http-client.js';
 import { NO_TLS, type TlsConfig } from '../transport/tls.js';
 import { createHttpServer } from '../transport/http-server.js';
+import { nodeFeedCrypto } from '../transport/signing.js';
 import { BATCH_BYTES, MAX_BATCH_OPS, wireSize } from '../transport/wire.js';
+import { encodeOpBody } from '../crdt/codec.js';
 import { ActorMetrics } from './ActorMetrics.js';
 import { ActorState } from './ActorState.js';
 import { FaultState } from './FaultState.js';
@@ -65,14 +67,11 @@ export interface RunningActor {
 export const storeFile = (dataDir: string, actor: ActorId): string => join(dataDir, `actor-${actor}.db`);
 
 /** The replication settings of an actor in a cluster of `members` actors (ids 0 .. members - 1). */
-export function syncConfig(syncIntervalMs: number, members: number = MAX_ACTOR + 1): SyncConfig<Gene> {
-  return { syncIntervalMs, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: MAX_BATCH_OPS, maxBytes: BATCH_BYTES, sizeOf: wireSize, rules: genomeRules(members) };
+export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER + 1): ReplicaConfig<Gene> {
+  return { syncIntervalMs, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: MAX_BATCH_OPS, maxBytes: BATCH_BYTES, sizeOf: wireSize, rules: genomeRules(members), encode: encodeOpBody };
 }
 
-/**
- * Start one actor: open its store and rebuild its genome, serve HTTP, catch up with every peer
- * (before the first mutation), then mutate, replicate and verify.
- */
+/** Start one actor: open its store and rebuild its genome, serve HTTP, then mutate, replicate and verify. */
 export async function startActor(
   opts: ActorOptions,
   log: Logger = createLogger(opts.logLevel, { actor: opts.actor }),
@@ -86,10 +85,10 @@ export async function startActor(
   const metrics = new ActorMetrics();
   const store: Store<Gene> = opts.dataDir === null ? new MemoryStore(opts.actor, memoryBacking(), isGene) : SqliteStore.open(storeFile(opts.dataDir, opts.actor), opts.actor, { isValue: isGene });
   const members = opts.peers.length + 1;
-  const replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s)), genomeList(members), opts.peers, syncConfig(opts.syncIntervalMs, members), Date.now());
+  const replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s)), genomeList(members), opts.peers, syncConfig(opts.syncIntervalMs, members), Date.now(), nodeFeedCrypto);
   const state = new ActorState(replica, new FaultState(opts.peerIds, opts.dropRate));
   metrics.watch(state);
-  log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: state.applied, mutations: replica.mutations }, `store loaded: ${replica.mutations} own mutations so far`);
+  log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: state.applied, mutations: replica.mutations, incarnation: formatActor(replica.actor) }, `store loaded: ${replica.mutations} own mutations so far; incarnation ${formatActor(replica.actor)}`);
 
   const tls = opts.tls ?? NO_TLS;
   if (tls.ca !== null) trustCa(tls.ca);
@@ -115,9 +114,7 @@ export async function startActor(
   outbox.pump();
 
   const mutator = (async () => {
-    while (!replica.replicator.ready && !signal.aborted) await sleep(20, undefined, { signal }).catch(() => undefined);
-    if (signal.aborted) return;
-    log.info({ mutations: replica.mutations, version: Object.fromEntries(replica.list.version()) }, `caught up with peers; mutating from counter ${replica.list.nextCounter}`);
+    log.info({ mutations: replica.mutations }, `mutating from counter ${replica.list.nextCounter} of incarnation ${formatActor(replica.actor)}`);
     const paused = (): boolean => state.faults.pauseMutations;
     await runMutator(replica, { interval: opts.interval, limit: opts.mutations, seed: opts.seed, paused }, () => outbox.pump(), signal);
     if (!signal.aborted) log.info({ mutations: replica.mutations }, `made all ${replica.mutations} mutations`);

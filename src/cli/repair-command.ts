@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { storeFile } from '../actor/run.js';
-import { actorId, MAX_ACTOR } from '../crdt/ids.js';
+import { actorId, MAX_MEMBER } from '../crdt/ids.js';
 import { isGene } from '../genome/gene.js';
 import { SqliteStore } from '../store/SqliteStore.js';
 import { usage } from './actor-flags.js';
@@ -18,7 +18,7 @@ export function registerRepair(program: Command): void {
     .command('repair')
     .description("drop the rows of an actor's store that cannot be loaded, after a backup copy next to it")
     .option('--data-dir <dir>', 'the data dir the actor runs with (its store is <dir>/actor-<id>.db)', directory, './data')
-    .option('-a, --actor <id>', "the actor whose store it is", integer(0, MAX_ACTOR))
+    .option('-a, --actor <id>', "the actor whose store it is", integer(0, MAX_MEMBER))
     .action((o: { dataDir: string; actor?: number }, cmd: Command) => {
       if (o.actor === undefined) usage(cmd, 'missing `--actor <id>`');
       const report = SqliteStore.repair(storeFile(o.dataDir, actorId(o.actor)), actorId(o.actor), { isValue: isGene });

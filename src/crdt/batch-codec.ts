@@ -1,5 +1,5 @@
 import { pushVarint, pushZigzag, readVarint, readZigzag } from './codec.js';
-import type { ActorId, OpId } from './ids.js';
+import { MAX_ACTOR, type ActorId, type OpId } from './ids.js';
 import type { DeleteOp, InsertOp, Op } from './ops.js';
 import { InvalidOpError, MAX_COUNTER } from './validate.js';
 
@@ -131,7 +131,7 @@ function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v
       actor = readVarint(bytes, r) as ActorId;
       counter = readVarint(bytes, r);
     }
-    if (actor > 0xffff) throw new Error(`bad actor ${actor}`);
+    if (actor > MAX_ACTOR) throw new Error(`bad actor ${actor}`);
     checkCounter(counter, 'run start', actor);
     const n = readVarint(bytes, r);
     if (n < 1 || ops.length + n > count) throw new Error(`bad run length ${n}`);
@@ -216,7 +216,7 @@ function readRef(bytes: Uint8Array, r: { pos: number }, self: OpId): OpId | null
   if (tag === 2) {
     const actor = readVarint(bytes, r);
     const counter = readVarint(bytes, r);
-    if (actor > 0xffff) throw new Error(`bad reference actor ${actor}`);
+    if (actor > MAX_ACTOR) throw new Error(`bad reference actor ${actor}`);
     checkCounter(counter, 'reference', actor);
     return { actor: actor as ActorId, counter };
   }

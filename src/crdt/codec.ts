@@ -1,4 +1,4 @@
-import type { ActorId, OpId } from './ids.js';
+import { MAX_ACTOR, type ActorId, type OpId } from './ids.js';
 import type { Op } from './ops.js';
 
 /**
@@ -85,7 +85,7 @@ function pushId(out: number[], id: OpId): void {
 function readId(buf: Uint8Array, r: { pos: number }): OpId {
   const actor = readVarint(buf, r) as ActorId;
   const counter = readVarint(buf, r);
-  if (counter < 1 || actor > 0xffff) throw new Error(`bad id ${actor}.${counter}`);
+  if (counter < 1 || actor > MAX_ACTOR) throw new Error(`bad id ${actor}.${counter}`);
   return { actor, counter };
 }
 

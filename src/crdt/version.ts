@@ -1,4 +1,4 @@
-import type { ActorId } from './ids.js';
+import { isActorId, type ActorId } from './ids.js';
 
 /** actor → highest contiguous op counter held (= number of that actor's ops held). */
 export type VersionVector = ReadonlyMap<ActorId, number>;
@@ -20,9 +20,13 @@ export function covers(a: VersionVector, b: VersionVector): boolean {
   return true;
 }
 
-/** Inverse of `versionToJSON`, for input already validated (keys actor ids, values counters). */
+/** Inverse of `versionToJSON`, for input whose values are validated counts; throws on a key that is no author id. */
 export function versionFromJSON(json: Readonly<Record<string, number>>): VersionVector {
   const v = new Map<ActorId, number>();
-  for (const [actor, n] of Object.entries(json)) if (n > 0) v.set(Number(actor) as ActorId, n);
+  for (const [key, n] of Object.entries(json)) {
+    const actor = Number(key);
+    if (!isActorId(actor)) throw new RangeError(`version: ${key} is not an author id`);
+    if (n > 0) v.set(actor, n);
+  }
   return v;
 }

@@ -1,11 +1,11 @@
 import { FastList } from '../crdt/fast/FastList.js';
-import type { ActorId } from '../crdt/ids.js';
+import { memberOf, type ActorId } from '../crdt/ids.js';
 import { fairShare, type MakeList } from '../crdt/list.js';
 import type { OpRules } from '../crdt/validate.js';
 import { isGene, type Gene } from './gene.js';
 
-/** What a genome replica in a cluster of `members` actors (ids 0 .. members - 1) takes: their ops, of genes. */
-export const genomeRules = (members: number): OpRules<Gene> => ({ isMember: (actor: ActorId) => actor < members, isValue: isGene });
+/** What a genome replica in a cluster of `members` actors (ids 0 .. members - 1) takes: ops of their incarnations, of genes. */
+export const genomeRules = (members: number): OpRules<Gene> => ({ isMember: (actor: ActorId) => memberOf(actor) < members, isValue: isGene });
 
 /** The list a genome replica keeps: each member has a fair share of its pending set. */
 export const genomeList =

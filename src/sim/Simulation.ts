@@ -8,7 +8,10 @@ import { Rng } from '../genome/Rng.js';
 import { MemoryStore, memoryBacking, type MemoryBacking } from '../store/MemoryStore.js';
 import type { Reply, Request } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
-import type { Outgoing, SyncConfig } from '../sync/Replicator.js';
+import type { ReplicaConfig } from '../sync/Replica.js';
+import type { Outgoing } from '../sync/Replicator.js';
+import { nodeFeedCrypto } from '../transport/signing.js';
+import { encodeOpBody } from '../crdt/codec.js';
 import { EventQueue } from './EventQueue.js';
 import { junkPushes } from './junk.js';
 import type { Fault, SimPlan } from './plan.js';
@@ -21,7 +24,8 @@ const MAX_QUIET_MS = 600_000;
 interface SimNode {
   readonly actor: ActorId;
   readonly name: string;
-  readonly backing: MemoryBacking<Gene>;
+  /** What its store holds; a lost store is a new backing, with a new key: a new incarnation. */
+  backing: MemoryBacking<Gene>;
   readonly rng: Rng;
   readonly waits: Rng;
   replica: Replica<Gene> | null;
@@ -38,6 +42,7 @@ type Event =
   | { kind: 'deliver'; from: SimNode; life: number; to: SimNode; request: Request<Gene>; duplicate: boolean }
   | { kind: 'reply'; node: SimNode; life: number; peer: string; request: Request<Gene>; reply: Reply<Gene> }
   | { kind: 'fail'; node: SimNode; life: number; peer: string; request: Request<Gene>; why: string }
+  | { kind: 'behind'; node: SimNode; life: number; peer: string }
   | { kind: 'fault'; fault: Fault }
   | { kind: 'heal-all' }
   | { kind: 'wipe' }
@@ -66,7 +71,7 @@ export class Simulation {
   readonly #log: (line: string) => void;
   readonly #queue = new EventQueue<Event>();
   readonly #nodes: SimNode[];
-  readonly #config: SyncConfig<Gene>;
+  readonly #config: ReplicaConfig<Gene>;
   /** Every op ever created, by id: a second op with one id is an equivocation. */
   readonly #created = new Map<string, string>();
   #now = 0;
@@ -84,16 +89,16 @@ export class Simulation {
     this.#rng = rng;
     this.#log = log;
     this.#nodes = Array.from({ length: plan.actors }, (_, i) => ({
-      actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
+      actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(seedFrom(rng)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
       replica: null, life: 0, wakeToken: 0, joined: false,
     }));
     // Small pages, so that paging is exercised on every run.
-    this.#config = { syncIntervalMs: 1000, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: 1 + rng.int(40), maxBytes: 1 + rng.int(60), sizeOf: (op) => (op.type === 'insert' ? 2 : 1), rules: genomeRules(plan.actors) };
+    this.#config = { syncIntervalMs: 1000, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: 1 + rng.int(40), maxBytes: 1 + rng.int(60), sizeOf: (op) => (op.type === 'insert' ? 2 : 1), rules: genomeRules(plan.actors), encode: encodeOpBody, pointSpacing: 1 + rng.int(8) };
   }
 
   run(): SimResult {
     const p = this.#plan;
-    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, stores lost at the heal [${p.wipes.join(' ')}], page ${this.#config.maxOps} ops / ${this.#config.maxBytes} bytes`);
+    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, stores lost at the heal [${p.wipes.join(' ')}], page ${this.#config.maxOps} ops / ${this.#config.maxBytes} bytes, signed points kept ${this.#config.pointSpacing} apart`);
     for (const node of this.#nodes) this.#queue.push(p.joinAt[node.actor] ?? 0, { kind: 'start', node, life: 0 });
     for (const fault of p.faults) this.#queue.push(fault.at, { kind: 'fault', fault });
     this.#queue.push(p.healAt, { kind: 'heal-all' });
@@ -137,6 +142,7 @@ export class Simulation {
         if (r === null || e.life !== e.node.life) return;
         const outcome = r.onReply(e.peer, e.request, e.reply, this.#now);
         for (const { op, verdict } of outcome.refused) this.#fail(`${e.node.name} refused ${formatId(op.id)} from ${e.peer}: ${verdict}`);
+        if (outcome.refusal !== undefined) this.#fail(`${e.node.name} refused a page from ${e.peer}: ${outcome.refusal.message}`);
         this.#pump(e.node);
         return;
       }
@@ -144,6 +150,12 @@ export class Simulation {
         if (e.node.replica === null || e.life !== e.node.life) return;
         this.#say(`${e.node.name} → ${e.peer} ${e.request.type} failed: ${e.why}`);
         e.node.replica.onFailure(e.peer, e.request, this.#now);
+        this.#pump(e.node);
+        return;
+      case 'behind':
+        if (e.node.replica === null || e.life !== e.node.life) return;
+        this.#say(`${e.node.name} → ${e.peer}: the peer holds less of its feed than it said; syncing first`);
+        e.node.replica.onBehind(e.peer);
         this.#pump(e.node);
         return;
       case 'fault':
@@ -168,7 +180,7 @@ export class Simulation {
     else this.#say(`${node.name} restarts with ${node.backing.ops.length} stored ops`);
     node.joined = true;
     const peers = this.#nodes.filter((n) => n !== node).map((n) => n.name);
-    node.replica = new Replica(new MemoryStore(node.actor, node.backing, isGene), genomeList(this.#plan.actors), peers, this.#config, this.#now);
+    node.replica = new Replica(new MemoryStore(node.actor, node.backing, isGene), genomeList(this.#plan.actors), peers, this.#config, this.#now, nodeFeedCrypto);
     this.#pump(node);
     this.#queue.push(this.#now + 1, { kind: 'mutate', node, life: node.life });
   }
@@ -185,8 +197,7 @@ export class Simulation {
   #wipe(nodes: SimNode[]): void {
     for (const node of nodes) {
       this.#crash(node, 0);
-      node.backing.ops.length = 0;
-      node.backing.ids.clear();
+      node.backing = memoryBacking(seedFrom(this.#rng));
       this.#say(`${node.name} loses its store`);
       this.#extra[node.actor] = this.#plan.extra;
       this.#start(node);
@@ -215,9 +226,9 @@ export class Simulation {
     const holds = (): string => `${formatVersion(r.list.version())} ${r.list.toArray().join(',')} ${[...r.list.pendingOps()].map((op) => idKey(op.id)).sort().join(',')}`;
     for (const push of junkPushes(rng, this.#plan.actors)) {
       const before = holds();
-      const result = r.receivePush(push.from, push.ops);
+      const result = r.receivePush(push.from, push.ops, push.proof);
       this.#say(`junk to ${node.name} (${push.what}): ${result.status}`);
-      if (result.status !== 'invalid') this.#fail(`${node.name} took junk (${push.what}): ${result.status}`);
+      if (result.status !== 'invalid' && result.status !== 'refused') this.#fail(`${node.name} took junk (${push.what}): ${result.status}`);
       if (holds() !== before) this.#fail(`junk (${push.what}) changed ${node.name}`);
     }
   }
@@ -227,15 +238,13 @@ export class Simulation {
     if (r === null || life !== node.life) return;
     const budget = this.#budget(node);
     if (r.mutations >= budget) return;
-    if (r.replicator.ready) {
-      const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
-      const key = idKey(op.id);
-      const content = JSON.stringify(op);
-      const earlier = this.#created.get(key);
-      if (earlier !== undefined && earlier !== content) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
-      this.#created.set(key, content);
-      this.#pump(node);
-    }
+    const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
+    const key = idKey(op.id);
+    const content = JSON.stringify(op);
+    const earlier = this.#created.get(key);
+    if (earlier !== undefined && earlier !== content) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
+    this.#created.set(key, content);
+    this.#pump(node);
     const { min, max } = this.#plan.interval;
     this.#queue.push(this.#now + 1 + node.waits.between(min, max), { kind: 'mutate', node, life });
   }
@@ -254,9 +263,8 @@ export class Simulation {
     this.#say(`${from.name} → ${peer} ${describe(request)}`);
     if (to.replica === null) return fail(1, 'connection refused');
     if (this.#cut(from, to)) return fail(TIMEOUT_MS, 'partitioned');
-    const catchUp = request.type === 'sync' && request.catchUp;
     if (!this.#healed && this.#rng.next() < this.#plan.dropRate) {
-      if (!catchUp && this.#rng.next() < 0.5) {
+      if (this.#rng.next() < 0.5) {
         // Fault injection at the sender (--drop-rate): discarded, and taken as delivered.
         this.#messages.dropped++;
         this.#say(`  dropped silently`);
@@ -284,8 +292,13 @@ export class Simulation {
     if (this.#cut(from, to)) return fail('partitioned');
     let reply: Reply<Gene>;
     if (request.type === 'push') {
-      const result = r.receivePush(request.from, request.ops);
-      if (result.status === 'equivocation' || result.status === 'invalid') this.#fail(`${to.name} refused a push from ${from.name}: ${result.message}`);
+      const result = r.receivePush(request.from, request.ops, request.proof);
+      if (result.status === 'refused' && (result.code === 'gap' || result.code === 'unknown_feed')) {
+        // It lost its store since it last told the sender what it holds.
+        if (!duplicate) this.#queue.push(this.#now + 1, { kind: 'behind', node: from, life, peer: to.name });
+        return;
+      }
+      if (result.status === 'equivocation' || result.status === 'invalid' || result.status === 'refused') this.#fail(`${to.name} refused a push from ${from.name}: ${result.message}`);
       if (result.status !== 'ok') return fail(result.status);
       reply = { type: 'push' };
     } else {
@@ -305,7 +318,7 @@ export class Simulation {
     const problem = this.#problem();
     if (problem === null && !this.#wiped && this.#plan.wipes.length > 0) {
       // Quiet: now some actors lose their stores; once what they had in flight has landed, they
-      // come back empty, must recover their counters from the others, and mutate on.
+      // come back empty, as new incarnations, and mutate on.
       this.#wiped = true;
       for (const actor of this.#plan.wipes) this.#crash(this.#nodes[actor] as SimNode, 0);
       this.#queue.push(this.#now + 1000, { kind: 'wipe' });
@@ -365,5 +378,12 @@ export class Simulation {
 
 function describe(request: Request<Gene>): string {
   if (request.type === 'push') return `push ${request.ops.length} ops ${formatId(request.ops[0]?.id ?? null)}…`;
-  return `sync ${request.catchUp ? '(catch-up) ' : ''}${formatVersion(request.version)}`;
+  return `sync ${formatVersion(request.version)}`;
+}
+
+/** A private key seed from the run's RNG, so that a seed replays the same keys. */
+function seedFrom(rng: Rng): Uint8Array {
+  const seed = new Uint8Array(32);
+  for (let i = 0; i < 32; i += 4) new DataView(seed.buffer).setUint32(i, rng.uint32());
+  return seed;
 }

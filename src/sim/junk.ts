@@ -3,12 +3,14 @@ import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
 import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
+import type { Proof } from '../sync/Feeds.js';
 
-/** A push an attacker could send: who it claims to come from, and its ops. */
+/** A push an attacker could send: who it claims to come from, its ops, and a made-up signature. */
 export interface JunkPush {
   readonly what: string;
   readonly from: ActorId;
   readonly ops: Op<Gene>[];
+  readonly proof: Proof;
 }
 
 /**
@@ -24,11 +26,19 @@ export function junkPushes(rng: Rng, actors: number): JunkPush[] {
   const far = MAX_COUNTER + 1 + rng.int(1000);
   // A first op of the member that would be taken alone: the junk after it must refuse the batch.
   const lead = (ops: Op<Gene>[]): Op<Gene>[] => (rng.next() < 0.5 ? [insert(id(member, 1 + rng.int(5)), rng.int(256)), ...ops] : ops);
+  const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rng.int(256));
+  const push = (what: string, from: ActorId, ops: Op<Gene>[]): JunkPush => ({
+    what,
+    from,
+    ops,
+    proof: { actor: from, counter: ops[ops.length - 1]?.id.counter ?? 1, key: bytes(32), signature: bytes(64) },
+  });
   return [
-    { what: `ops of stranger ${stranger}`, from: stranger, ops: [insert(id(stranger, 1), rng.int(256))] },
-    { what: 'a counter past the highest', from: member, ops: lead([insert(id(member, far), rng.int(256))]) },
-    { what: 'an origin of a stranger', from: member, ops: lead([insert(id(member, 7), 1, id(stranger, 1))]) },
-    { what: 'a target past the highest counter', from: member, ops: lead([{ type: 'delete', id: id(member, 8), target: id(member, far) }]) },
-    { what: 'a value that is not a gene', from: member, ops: lead([insert(id(member, 9), 256 + rng.int(1000))]) },
+    push(`ops of stranger ${stranger}`, stranger, [insert(id(stranger, 1), rng.int(256))]),
+    push('a counter past the highest', member, lead([insert(id(member, far), rng.int(256))])),
+    push('an origin of a stranger', member, lead([insert(id(member, 7), 1, id(stranger, 1))])),
+    push('a target past the highest counter', member, lead([{ type: 'delete', id: id(member, 8), target: id(member, far) }])),
+    push('a value that is not a gene', member, lead([insert(id(member, 9), 256 + rng.int(1000))])),
+    push('made-up signature', member, [insert(id(member, 1), rng.int(256))]),
   ];
 }

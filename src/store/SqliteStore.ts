@@ -2,10 +2,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { decodeOpBody, encodeOpBody } from '../crdt/codec.js';
-import { formatId, type ActorId } from '../crdt/ids.js';
+import { formatId, isActorId, memberOf, type ActorId } from '../crdt/ids.js';
 import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem } from '../crdt/validate.js';
+import type { Signer } from '../sync/feed-crypto.js';
+import type { FeedRecords, SignedPoint } from '../sync/Feeds.js';
 import type { Store } from '../sync/store.js';
+import { signerFromSeed } from '../transport/signing.js';
 import { CURRENT_SCHEMA, type Schema } from './schema.js';
 import { StoreError } from './StoreError.js';
 
@@ -38,22 +41,34 @@ export interface RepairReport {
  * schema are refused and left as they are.
  */
 export class SqliteStore implements Store<number> {
+  readonly member: number;
   readonly actor: ActorId;
+  readonly signer: Signer;
   readonly file: string;
   readonly #db: Db;
   readonly #insert: Statement<[number, number, Buffer]>;
-  readonly #appendAll: (rows: readonly Row[]) => void;
+  readonly #appendAll: (rows: readonly Row[], records: FeedRecords) => void;
   readonly #isValue: (value: number) => boolean;
 
-  private constructor(file: string, actor: ActorId, db: Db, isValue: (value: number) => boolean) {
+  private constructor(file: string, member: number, db: Db, isValue: (value: number) => boolean) {
     this.file = file;
-    this.actor = actor;
+    this.member = member;
     this.#db = db;
     this.#isValue = isValue;
+    const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
+    const replica = Number(meta.get('replica'));
+    const seed = Buffer.from(meta.get('seed') ?? '', 'hex');
+    if (!isActorId(replica) || memberOf(replica) !== member || seed.length !== 32) throw new StoreError(file, 'corrupt', 'its incarnation (author id and key) is missing or damaged');
+    this.actor = replica;
+    this.signer = signerFromSeed(seed);
     this.#insert = db.prepare('INSERT OR IGNORE INTO ops (actor, counter, body) VALUES (?, ?, ?)');
     const held = db.prepare<[number, number], { body: Buffer }>('SELECT body FROM ops WHERE actor = ? AND counter = ?');
     const drop = db.prepare<[number, number]>('DELETE FROM ops WHERE actor = ? AND counter = ?');
-    this.#appendAll = db.transaction((rows: readonly Row[]) => {
+    const key = db.prepare<[number, Buffer]>('INSERT OR IGNORE INTO feeds (actor, key) VALUES (?, ?)');
+    const point = db.prepare<[number, number, Buffer]>('INSERT OR REPLACE INTO points (actor, counter, signature) VALUES (?, ?, ?)');
+    this.#appendAll = db.transaction((rows: readonly Row[], records: FeedRecords) => {
+      for (const k of records.keys) key.run(k.actor, Buffer.from(k.key));
+      for (const p of records.points) point.run(p.actor, p.counter, Buffer.from(p.signature));
       for (const r of rows) {
         if (this.#insert.run(r.actor, r.counter, r.body).changes > 0) continue;
         // Held with other content: an op the list dropped (it waited, then could never apply).
@@ -65,7 +80,7 @@ export class SqliteStore implements Store<number> {
     });
   }
 
-  static open(file: string, actor: ActorId, options: SqliteStoreOptions = {}): SqliteStore {
+  static open(file: string, actor: number, options: SqliteStoreOptions = {}): SqliteStore {
     mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file, { timeout: 0 });
     try {
@@ -84,7 +99,7 @@ export class SqliteStore implements Store<number> {
   load(): Op<number>[] {
     return this.#readAll().map(({ seq, op }) => {
       if (typeof op === 'string') {
-        const repair = `crdt-genome repair --data-dir ${dirname(this.file)} --actor ${this.actor}`;
+        const repair = `crdt-genome repair --data-dir ${dirname(this.file)} --actor ${this.member}`;
         throw new StoreError(this.file, 'corrupt', `row ${seq}: ${op}; \`${repair}\` drops the rows that cannot be loaded, after a backup copy`);
       }
       return op;
@@ -97,15 +112,23 @@ export class SqliteStore implements Store<number> {
     return rows.map((r) => ({ seq: r.seq, op: readRow(r, this.#isValue) }));
   }
 
+  records(): FeedRecords {
+    const keys = (this.#db.prepare('SELECT actor, key FROM feeds').all() as Array<{ actor: ActorId; key: Buffer }>).map((r) => ({ actor: r.actor, key: new Uint8Array(r.key) }));
+    const points = (this.#db.prepare('SELECT actor, counter, signature FROM points').all() as Array<{ actor: ActorId; counter: number; signature: Buffer }>).map(
+      (r): SignedPoint => ({ actor: r.actor, counter: r.counter, signature: new Uint8Array(r.signature) }),
+    );
+    return { keys, points };
+  }
+
   /** Every op is checked as `load` would read it back before anything is written. */
-  append(ops: readonly Op<number>[]): void {
-    if (ops.length === 0) return;
+  append(ops: readonly Op<number>[], records: FeedRecords = { keys: [], points: [] }): void {
+    if (ops.length === 0 && records.keys.length === 0 && records.points.length === 0) return;
     const rows = ops.map((op) => {
       const row = this.#row(op);
       if (typeof row === 'string') throw new Error(`store ${this.file} refuses ${row}`);
       return row;
     });
-    this.#appendAll(rows);
+    this.#appendAll(rows, records);
   }
 
   check(op: Op<number>): string | null {
@@ -131,7 +154,7 @@ export class SqliteStore implements Store<number> {
    * (`<file>.backup-<time>`). The file must be this actor's store; everything else is refused as
    * `open` refuses it.
    */
-  static repair(file: string, actor: ActorId, options: SqliteStoreOptions = {}): RepairReport {
+  static repair(file: string, actor: number, options: SqliteStoreOptions = {}): RepairReport {
     if (!existsSync(file)) throw new StoreError(file, 'io', 'no such file');
     const store = SqliteStore.open(file, actor, options);
     try {
@@ -173,7 +196,7 @@ function readRow(r: Row, isValue: (value: number) => boolean): Op<number> | stri
 }
 
 /** Inside one exclusive transaction: initialise an empty file, refuse a wrong one, migrate an old one. */
-function checkAndMigrate(db: Db, file: string, actor: ActorId, schema: Schema): void {
+function checkAndMigrate(db: Db, file: string, actor: number, schema: Schema): void {
   db.exec('BEGIN EXCLUSIVE');
   try {
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((t) => t.name);

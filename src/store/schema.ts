@@ -1,7 +1,9 @@
 import type { Database } from 'better-sqlite3';
+import { replicaId } from '../crdt/ids.js';
+import { newSigner, nodeFeedCrypto } from '../transport/signing.js';
 
 /** The schema this build writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** A schema: its version, and the steps that lead to it (`migrations.length === version`). */
 export interface Schema {
@@ -30,6 +32,19 @@ export const MIGRATIONS: ReadonlyArray<(db: Database, actor: number) => void> = 
       );
     `);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('app', 'crdt-genome'), ('actor', ?)`).run(String(actor));
+  },
+  // v2: signed feeds. The store gets its incarnation's key pair and author id, and keeps authors'
+  // keys and the signed points it may relay. A store that holds ops already continues as the
+  // member's first incarnation (tag 0, author id = member number); a new one draws its tag from its key.
+  (db, actor) => {
+    db.exec(`
+      CREATE TABLE feeds (actor INTEGER PRIMARY KEY, key BLOB NOT NULL);
+      CREATE TABLE points (actor INTEGER NOT NULL, counter INTEGER NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (actor, counter));
+    `);
+    const { seed, signer } = newSigner();
+    const held = (db.prepare('SELECT count(*) AS n FROM ops').get() as { n: number }).n;
+    const replica = replicaId(actor, held > 0 ? 0 : nodeFeedCrypto.tagOf(signer.key));
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('replica', ?), ('seed', ?)`).run(String(replica), Buffer.from(seed).toString('hex'));
   },
 ];
 

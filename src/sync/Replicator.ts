@@ -1,10 +1,11 @@
 import { applyBatch, type BatchResult } from '../crdt/batch.js';
-import { formatId, type ActorId } from '../crdt/ids.js';
+import { formatActor, formatId, type ActorId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
+import { NO_RECORDS, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
 
 export interface SyncConfig<T> extends PageLimits<T> {
@@ -24,11 +25,19 @@ export interface Outgoing<T> {
   readonly request: Request<T>;
 }
 
-/** What applying a sync page did: `accepted` must be stored; `refused` ops were not taken. */
+/**
+ * What applying a sync page did: `accepted` must be stored, with `records` (keys and signed
+ * points of their feeds); `refused` ops were not taken; `refusal`: the whole page was refused.
+ */
 export interface PageOutcome<T> {
   readonly accepted: Op<T>[];
+  readonly records: FeedRecords;
   readonly refused: Array<{ op: Op<T>; verdict: 'equivocation' | 'invalid'; why?: string }>;
+  readonly refusal?: FeedRefusal;
 }
+
+/** What a push did: a batch result (its `accepted` ops stored with `records`), or refused by the feed check. */
+export type PushResult<T> = (BatchResult<T> & { readonly records: FeedRecords }) | ({ readonly status: 'refused'; readonly accepted: Op<T>[]; readonly records: FeedRecords } & FeedRefusal);
 
 interface PeerState {
   readonly id: PeerId;
@@ -39,8 +48,6 @@ interface PeerState {
   backoffMs: number;
   /** An anti-entropy exchange, or its next page, is due. */
   syncDue: boolean;
-  /** The exchange made at start, before the first mutation. */
-  catchUp: 'waiting' | 'done' | 'skipped';
 }
 
 /**
@@ -54,30 +61,21 @@ interface PeerState {
  */
 export class Replicator<T> {
   readonly list: List<T>;
+  readonly feeds: Feeds<T>;
   readonly #config: SyncConfig<T>;
   readonly #peers: PeerState[];
   readonly #screen: Screen<T>;
   #nextRound: number;
   #turn = 0;
-  /** The highest own counter any peer said it holds (applied or waiting): never reuse one. */
-  #knownOwn = 0;
 
-  constructor(list: List<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
+  constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.list = list;
+    this.feeds = feeds;
     this.#config = config;
     this.#screen = screen;
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
-    this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, catchUp: 'waiting' }));
+    this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true }));
     this.#nextRound = now + config.syncIntervalMs;
-  }
-
-  /**
-   * Safe to make a new op: every peer has answered the start-up exchange (or failed it and been
-   * skipped), and this replica holds every op of its own that a peer reported, so the next
-   * counter is new.
-   */
-  get ready(): boolean {
-    return this.#peers.every((p) => p.catchUp !== 'waiting') && this.list.nextCounter > this.#knownOwn;
   }
 
   /** Requests to send now. */
@@ -111,16 +109,13 @@ export class Replicator<T> {
     p.retryAt = now;
     if (request.type === 'push' || reply.type === 'push') {
       this.#delivered(p, request);
-      return { accepted: [], refused: [] };
+      return { accepted: [], records: NO_RECORDS, refused: [] };
     }
-    const self = this.list.actor;
-    const outcome = this.#applyPage(reply.ops);
+    const outcome = this.#applyPage(reply);
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
-    p.acked = reply.version.get(self) ?? 0;
-    this.#knownOwn = Math.max(this.#knownOwn, reply.yours);
+    p.acked = reply.version.get(this.list.actor) ?? 0;
     // An honest page that says "more" holds at least one op; an empty one must not keep us asking.
-    if (reply.more && reply.ops.length > 0) p.syncDue = true;
-    else if (p.catchUp === 'waiting') p.catchUp = 'done';
+    if (reply.more && reply.ops.length > 0 && outcome.refusal === undefined) p.syncDue = true;
     return outcome;
   }
 
@@ -129,10 +124,7 @@ export class Replicator<T> {
     p.inFlight = false;
     p.backoffMs = Math.min(this.#config.backoffMaxMs, Math.max(this.#config.backoffMinMs, p.backoffMs * 2));
     p.retryAt = now + p.backoffMs;
-    if (request.type === 'sync') {
-      p.syncDue = true;
-      if (p.catchUp === 'waiting') p.catchUp = 'skipped';
-    }
+    if (request.type === 'sync') p.syncDue = true;
   }
 
   /**
@@ -146,20 +138,45 @@ export class Replicator<T> {
   }
 
   /**
-   * A push carries its sender's own ops only; never this replica's (those it makes itself). One op
-   * that cannot be taken refuses the whole batch, before anything of it is applied.
+   * The peer holds less of this replica's feed than it said (it lost its store, or a push went
+   * astray): forget what it acknowledged and ask it first, so the next push runs on from what it holds.
    */
-  servePush(from: ActorId, ops: readonly Op<T>[]): BatchResult<T> {
+  onBehind(peer: PeerId): void {
+    const p = this.#peer(peer);
+    p.inFlight = false;
+    p.acked = null;
+    p.syncDue = true;
+  }
+
+  /**
+   * A push carries its sender's own ops only, signed; never this replica's (those it makes itself).
+   * One op that cannot be taken refuses the whole batch, before anything of it is applied.
+   */
+  servePush(from: ActorId, ops: readonly Op<T>[], proof: Proof): PushResult<T> {
     for (const op of ops) {
       const why =
         from === this.list.actor
-          ? `a push claims to come from this actor (${from})`
+          ? `a push claims to come from this replica (${formatActor(from)})`
           : op.id.actor !== from
-            ? `a push from actor ${from} carries op ${formatId(op.id)} of another actor`
+            ? `a push from ${formatActor(from)} carries op ${formatId(op.id)} of another author`
             : this.#problem(op);
-      if (why !== null) return { status: 'invalid', op, message: why, accepted: [] };
+      if (why !== null) return { status: 'invalid', op, message: why, accepted: [], records: NO_RECORDS };
     }
-    return applyBatch(this.list, ops);
+    const plan = this.#checkFeeds(ops, [proof]);
+    if ('code' in plan) return { status: 'refused', accepted: [], records: NO_RECORDS, ...plan };
+    const result = applyBatch(this.list, ops);
+    const taken = result.status === 'ok' ? Infinity : result.status === 'full' ? this.#heldPrefix(ops) : 0;
+    return { ...result, records: this.feeds.commit(plan, () => taken) };
+  }
+
+  /** The last counter of a push's ops up to which the list holds every one (after a full pending set stopped it). */
+  #heldPrefix(ops: readonly Op<T>[]): number {
+    let last = 0;
+    for (const op of ops) {
+      if (this.list.check(op) !== 'duplicate') break;
+      last = op.id.counter;
+    }
+    return last;
   }
 
   /** Whether `actor` is one of the cluster's (no rule: every actor is). */
@@ -172,19 +189,26 @@ export class Replicator<T> {
     return opProblem(op, this.#config.rules) ?? this.#screen(op);
   }
 
-  serveSync(asker: ActorId, version: VersionVector): SyncPage<T> {
-    return missingOps(this.list, version, this.#config, asker);
+  serveSync(_asker: ActorId, version: VersionVector): SyncPage<T> {
+    return missingOps(this.list, version, this.#config, this.feeds);
+  }
+
+  #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof[]): ReturnType<Feeds<T>['check']> {
+    return this.feeds.check(ops, proofs, (op) => this.list.check(op), (actor, upTo) => this.list.opsOf(actor, 0, upTo));
   }
 
   #nextRequest(p: PeerState): Request<T> | null {
     const from = this.list.actor;
     if (p.syncDue) {
       p.syncDue = false;
-      return { type: 'sync', from, version: this.list.version(), catchUp: p.catchUp === 'waiting' };
+      return { type: 'sync', from, version: this.feeds.advertise(this.list.version()) };
     }
     if (p.acked === null) return null;
     const ops = ownOpsAfter(this.list, p.acked, this.#config);
-    return ops.length === 0 ? null : { type: 'push', from, ops };
+    // A push ends at a point this replica signed (every edit ends at one, long ones have more).
+    const end = ops.length === 0 ? 0 : this.feeds.pointAtOrBefore(from, (ops[ops.length - 1] as Op<T>).id.counter);
+    if (end <= p.acked) return null;
+    return { type: 'push', from, ops: ops.slice(0, end - p.acked), proof: this.feeds.proof(from, end) };
   }
 
   #delivered(p: PeerState, request: Request<T>): void {
@@ -193,30 +217,41 @@ export class Replicator<T> {
   }
 
   /**
-   * A page is a causal prefix: every op in it can be applied at once. One that would have to wait
-   * did not come from an honest page and is refused; it would otherwise sit in the pending set, and
-   * under this replica's own id it would collide with the op this replica makes next.
+   * A page is a causal prefix, each feed in it signed as far as it goes: every op in it can be
+   * applied at once. A page with an op that cannot be taken, that would have to wait, or whose
+   * feed does not match its signature is refused whole: it did not come from an honest replica.
    */
-  #applyPage(ops: readonly Op<T>[]): PageOutcome<T> {
-    const outcome: PageOutcome<T> = { accepted: [], refused: [] };
-    for (const op of ops) {
-      const why = this.#problem(op) ?? this.#waits(op);
-      if (why !== null) {
-        outcome.refused.push({ op, verdict: 'invalid', why });
-        continue;
-      }
-      const verdict = this.list.apply(op);
+  #applyPage(page: SyncPage<T>): PageOutcome<T> {
+    const refusedWhole = (refusal: FeedRefusal): PageOutcome<T> => ({ accepted: [], records: NO_RECORDS, refused: [], refusal });
+    const ranges = pageRanges(page.ops);
+    for (const op of page.ops) {
+      const why = this.#problem(op) ?? this.#waits(op, ranges);
+      if (why !== null) return refusedWhole({ code: 'bad_signature', actor: op.id.actor, message: `op ${formatId(op.id)}: ${why}` });
+    }
+    const plan = this.#checkFeeds(page.ops, page.proofs);
+    if ('code' in plan) return refusedWhole(plan);
+    const outcome = { accepted: [] as Op<T>[], refused: [] as PageOutcome<T>['refused'] };
+    // Per feed, the last op taken before one was not: its feed is checked that far.
+    const stopped = new Map<ActorId, number>();
+    let full = false;
+    for (const op of page.ops) {
+      const actor = op.id.actor;
+      const verdict = full || stopped.has(actor) ? 'full' : this.list.apply(op);
       if (verdict === 'applied' || verdict === 'pending') outcome.accepted.push(op);
       else if (verdict === 'equivocation' || verdict === 'invalid') outcome.refused.push({ op, verdict });
-      else if (verdict === 'full') break; // the rest comes with a later exchange
+      if (verdict === 'full') full = true;
+      if (verdict !== 'applied' && verdict !== 'pending' && verdict !== 'duplicate' && !stopped.has(actor)) stopped.set(actor, op.id.counter - 1);
     }
-    return outcome;
+    return { ...outcome, records: this.feeds.commit(plan, (actor) => stopped.get(actor) ?? Infinity) };
   }
 
-  /** Why a new op cannot be applied at once (a dependency it lacks), or null. */
-  #waits(op: Op<T>): string | null {
-    if (this.list.check(op) !== 'new') return null;
-    const missing = dependencies(op).find((d) => !this.list.has(d));
+  /** Why a new op of a page cannot be applied at once (a dependency neither held nor earlier in the page), or null. */
+  #waits(op: Op<T>, ranges: ReadonlyMap<ActorId, { first: number; last: number }>): string | null {
+    const inPage = (d: { actor: ActorId; counter: number }): boolean => {
+      const r = ranges.get(d.actor);
+      return r !== undefined && d.counter >= r.first && d.counter <= r.last;
+    };
+    const missing = dependencies(op).find((d) => !inPage(d) && !this.list.has(d));
     return missing === undefined ? null : `it waits for ${formatId(missing)}, which the page neither holds nor follows`;
   }
 
@@ -225,4 +260,15 @@ export class Replicator<T> {
     if (p === undefined) throw new Error(`unknown peer ${id}`);
     return p;
   }
+}
+
+/** Per author, the counters a page holds (each feed of a page runs without a gap; the feed check refuses one that does not). */
+function pageRanges<T>(ops: readonly Op<T>[]): Map<ActorId, { first: number; last: number }> {
+  const ranges = new Map<ActorId, { first: number; last: number }>();
+  for (const op of ops) {
+    const r = ranges.get(op.id.actor);
+    if (r === undefined) ranges.set(op.id.actor, { first: op.id.counter, last: op.id.counter });
+    else r.last = op.id.counter;
+  }
+  return ranges;
 }

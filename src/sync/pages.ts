@@ -2,7 +2,11 @@ import type { ActorId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import type { Op } from '../crdt/ops.js';
 import { covers, type VersionVector } from '../crdt/version.js';
+import type { Feeds, Proof } from './Feeds.js';
 import type { SyncPage } from './messages.js';
+
+/** What a page needs of the feeds: how far each may be sent, and the proofs. */
+export type PageFeeds = Pick<Feeds<unknown>, 'advertise' | 'pointAtOrBefore' | 'proof'>;
 
 export interface PageLimits<T> {
   readonly maxOps: number;
@@ -13,23 +17,60 @@ export interface PageLimits<T> {
 
 /**
  * The ops `list` holds that a replica at `version` lacks, in causal order (the order they were
- * applied here), up to the page limits. A prefix of a causal order is causally closed, so the
- * asker can apply every op of a page at once, whatever page comes next.
+ * applied here), up to the page limits, each feed cut at a point this replica can prove. A prefix
+ * of a causal order is causally closed, and so is what is left of it after cutting (an op that
+ * names one cut away goes too), so the asker can apply every op of a page at once.
  */
-export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>, asker: ActorId): SyncPage<T> {
-  const mine = list.version();
-  let yours = mine.get(asker) ?? 0;
-  if (list.pendingCount > 0) for (const op of list.pendingOps()) if (op.id.actor === asker) yours = Math.max(yours, op.id.counter);
-  const page = { version: mine, ops: [] as Op<T>[], more: false, yours };
-  if (covers(version, mine)) return page;
+export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>, feeds: PageFeeds): SyncPage<T> {
+  const mine = feeds.advertise(list.version());
+  if (covers(version, mine)) return { version: mine, ops: [], proofs: [], more: false };
+  // Cutting at signed points may leave nothing of a page; a larger one then gets past them. Each
+  // feed's latest point ends what it can send, so the whole backlog always leaves something.
+  for (let scale = 1; ; scale *= 4) {
+    const { ops, more } = prefix(list, version, mine, limits, scale);
+    const page = cut(ops, version, feeds);
+    if (page.ops.length > 0 || !more) return { version: mine, ...page, more: more || page.ops.length < ops.length };
+  }
+}
+
+/** The first ops of the causal order the asker lacks, within `scale` times the limits. */
+function prefix<T>(list: List<T>, version: VersionVector, mine: VersionVector, limits: PageLimits<T>, scale: number): { ops: Op<T>[]; more: boolean } {
+  const ops: Op<T>[] = [];
   let bytes = 0;
   for (const op of list.appliedOps(version)) {
+    // Beyond what this replica can vouch for (held before feeds were signed): not sent.
+    if (op.id.counter > (mine.get(op.id.actor) ?? 0)) continue;
     const size = limits.sizeOf(op);
-    if (page.ops.length >= limits.maxOps || (page.ops.length > 0 && bytes + size > limits.maxBytes)) return { ...page, more: true };
-    page.ops.push(op);
+    if (ops.length >= limits.maxOps * scale || (ops.length > 0 && bytes + size > limits.maxBytes * scale)) return { ops, more: true };
+    ops.push(op);
     bytes += size;
   }
-  return page;
+  return { ops, more: false };
+}
+
+/** Cut each feed of `ops` back to its last provable point, and drop what depends on an op cut away. */
+function cut<T>(ops: readonly Op<T>[], version: VersionVector, feeds: PageFeeds): { ops: Op<T>[]; proofs: Proof[] } {
+  const last = new Map<ActorId, number>();
+  for (const op of ops) last.set(op.id.actor, op.id.counter);
+  const ends = new Map<ActorId, number>();
+  const held = (actor: ActorId): number => version.get(actor) ?? 0;
+  for (const [actor, counter] of last) ends.set(actor, Math.max(held(actor), feeds.pointAtOrBefore(actor, counter)));
+  // An op is sent if its feed is sent that far; one naming an op not sent is cut with what follows it.
+  const sent = (actor: ActorId, counter: number): boolean => counter <= held(actor) || counter <= (ends.get(actor) ?? 0);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const op of ops) {
+      const actor = op.id.actor;
+      if (!sent(actor, op.id.counter)) continue;
+      const refs = op.type === 'insert' ? [op.left, op.right] : [op.target];
+      if (refs.every((r) => r === null || sent(r.actor, r.counter))) continue;
+      ends.set(actor, Math.max(held(actor), feeds.pointAtOrBefore(actor, op.id.counter - 1)));
+      changed = true;
+    }
+  }
+  const kept = ops.filter((op) => sent(op.id.actor, op.id.counter));
+  const proofs = [...ends].filter(([actor, end]) => end > held(actor)).map(([actor, end]) => feeds.proof(actor, end));
+  return { ops: kept, proofs };
 }
 
 /** `actor`'s own ops after counter `after`, in counter order, up to the page limits. */

@@ -1,22 +1,32 @@
 import type { ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
+import type { Signer } from './feed-crypto.js';
+import type { FeedRecords } from './Feeds.js';
 
 /**
- * Where a replica keeps every op it has taken (its own and its peers'), so that it survives a
- * restart. Implementations: SQLite (`src/store/SqliteStore.ts`) and memory (`MemoryStore`);
- * both pass `runStoreTests`.
+ * Where a replica keeps every op it has taken (its own and its peers'), with what proves them
+ * (authors' keys, signed points), and its own identity, so that all of it survives a restart.
+ * Implementations: SQLite (`src/store/SqliteStore.ts`) and memory (`MemoryStore`); both pass
+ * `runStoreTests`.
  */
 export interface Store<T> {
+  /** The member this store belongs to: the actor number people use. */
+  readonly member: number;
+  /** This incarnation's author id: made with the store, with its key (see INTERNALS.md, "Incarnations"). */
   readonly actor: ActorId;
+  /** Signs with this incarnation's private key, which never leaves the store. */
+  readonly signer: Signer;
   /** Everything stored, in the order it was appended. */
   load(): Op<T>[];
+  /** Keys and signed points stored. */
+  records(): FeedRecords;
   /**
-   * Store ops atomically; they are durable when this returns. An op already stored with the same
-   * content is ignored; one stored with other content (an op the list dropped: it waited, then
-   * could never apply) is replaced, and moves to the end of the order. An op `check` refuses
-   * throws, and nothing of the call is stored.
+   * Store ops and their records atomically; they are durable when this returns. An op already
+   * stored with the same content is ignored; one stored with other content (an op the list
+   * dropped: it waited, then could never apply) is replaced, and moves to the end of the order.
+   * An op `check` refuses throws, and nothing of the call is stored.
    */
-  append(ops: readonly Op<T>[]): void;
+  append(ops: readonly Op<T>[], records?: FeedRecords): void;
   /**
    * Why this store could not hold `op` and load it again, or null: the same check `load` makes of
    * what it reads, so a store never holds what it cannot load. Pure; a replica asks before taking an op.

@@ -1,54 +1,67 @@
 import { readBatch, writeBatch } from '../crdt/batch-codec.js';
 import { pushVarint, readVarint } from '../crdt/codec.js';
-import { MAX_ACTOR, type ActorId } from '../crdt/ids.js';
+import { isActorId, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import { isGene, type Gene } from '../genome/gene.js';
+import { KEY_BYTES, SIGNATURE_BYTES } from '../sync/feed-crypto.js';
+import type { Proof } from '../sync/Feeds.js';
 import type { SyncPage } from '../sync/messages.js';
-import { decodeSyncReply, MAX_BATCH_OPS, WIRE_VERSION } from './wire.js';
+import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire.js';
 
 /**
- * Wire format v2, binary, for actors talking to each other (JSON v1 stays for people and tools):
- * ops travel as run-length batches (`src/crdt/batch-codec.ts`).
- *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x02 from:varint batch
+ * Wire format v3, binary, for actors talking to each other (JSON v2 stays for people and tools):
+ * ops travel as run-length batches (`src/crdt/batch-codec.ts`), each feed with its signed point.
+ *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x03 from:varint proof batch
  *   reply to POST /sync sent with Accept: BINARY_TYPE:
- *         'S' 0x02 from:varint more:byte yours:varint n:varint (actor:varint counter:varint){n} batch
+ *         'S' 0x03 from:varint more:byte n:varint (actor:varint counter:varint){n} p:varint proof{p} batch
+ *   proof := actor:varint counter:varint key:32 bytes signature:64 bytes
  */
 export const BINARY_TYPE = 'application/x-crdt-genome';
 
 const PUSH = 0x50;
 const SYNC = 0x53;
 /** The binary wire's version, the second byte of every message. */
-const V2 = 2;
+const V3 = 3;
 
-export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[]): Uint8Array {
-  const out = [PUSH, V2];
-  pushVarint(out, from);
-  writeBatch(out, ops);
-  return Uint8Array.from(out);
+export interface Push {
+  readonly from: ActorId;
+  readonly ops: Op<Gene>[];
+  readonly proof: Proof;
 }
 
-export function decodeBinaryPush(bytes: Uint8Array): { from: ActorId; ops: Op<Gene>[] } {
+export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof): Uint8Array {
+  const out = [PUSH, V3];
+  pushVarint(out, from);
+  const head = Uint8Array.from(out);
+  const tail: number[] = [];
+  writeBatch(tail, ops);
+  return concat(head, proofBytes(proof), Uint8Array.from(tail));
+}
+
+export function decodeBinaryPush(bytes: Uint8Array): Push {
   const r = { pos: 0 };
   header(bytes, r, PUSH, 'push');
   const from = actor(bytes, r);
+  const proof = readProof(bytes, r);
   const ops = ops_(bytes, r);
-  return { from, ops };
+  return { from, ops, proof };
 }
 
 export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint8Array {
-  const out = [SYNC, V2];
+  const out = [SYNC, V3];
   pushVarint(out, from);
   out.push(page.more ? 1 : 0);
-  pushVarint(out, page.yours);
   pushVarint(out, page.version.size);
   for (const [a, n] of page.version) {
     pushVarint(out, a);
     pushVarint(out, n);
   }
-  writeBatch(out, page.ops);
-  return Uint8Array.from(out);
+  pushVarint(out, page.proofs.length);
+  const tail: number[] = [];
+  writeBatch(tail, page.ops);
+  return concat(Uint8Array.from(out), ...page.proofs.map(proofBytes), Uint8Array.from(tail));
 }
 
 export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
@@ -57,12 +70,42 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
   actor(bytes, r);
   const more = bytes[r.pos++];
   if (more !== 0 && more !== 1) throw new Error('bad "more" flag');
-  const yours = held(bytes, r);
   const n = readVarint(bytes, r);
-  if (n > MAX_ACTOR + 1) throw new Error(`a version of ${n} actors`);
+  if (n > MAX_VERSION_ENTRIES) throw new Error(`a version of ${n} authors`);
   const version = new Map<ActorId, number>();
   for (let i = 0; i < n; i++) version.set(actor(bytes, r), held(bytes, r));
-  return { version: version as VersionVector, ops: ops_(bytes, r), more: more === 1, yours };
+  const p = readVarint(bytes, r);
+  if (p > MAX_BATCH_OPS) throw new Error(`${p} proofs for at most ${MAX_BATCH_OPS} ops`);
+  const proofs = Array.from({ length: p }, () => readProof(bytes, r));
+  return { version: version as VersionVector, ops: ops_(bytes, r), proofs, more: more === 1 };
+}
+
+function proofBytes(proof: Proof): Uint8Array {
+  const out: number[] = [];
+  pushVarint(out, proof.actor);
+  pushVarint(out, proof.counter);
+  return concat(Uint8Array.from(out), proof.key, proof.signature);
+}
+
+/** A proof: its key and signature must be whole (a truncated one is a malformed message). */
+function readProof(bytes: Uint8Array, r: { pos: number }): Proof {
+  const a = actor(bytes, r);
+  const counter = held(bytes, r);
+  if (r.pos + KEY_BYTES + SIGNATURE_BYTES > bytes.length) throw new Error('a signature or key ends early');
+  const key = bytes.slice(r.pos, r.pos + KEY_BYTES);
+  const signature = bytes.slice(r.pos + KEY_BYTES, r.pos + KEY_BYTES + SIGNATURE_BYTES);
+  r.pos += KEY_BYTES + SIGNATURE_BYTES;
+  return { actor: a, counter, key, signature };
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** A peer's answer to a sync: binary, or (an older or a foreign peer) JSON. Throws on anything malformed. */
@@ -77,7 +120,7 @@ export function decodeSyncAnswer(contentType: string, bytes: Uint8Array): SyncPa
 function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: string): void {
   if (bytes[r.pos++] !== kind) throw new Error(`not a binary ${what}`);
   const version = bytes[r.pos++];
-  if (version !== V2) throw new Error(otherWireVersion(`a binary ${what} of wire version ${version}`));
+  if (version !== V3) throw new Error(otherWireVersion(`a binary ${what} of wire version ${version}`));
 }
 
 /**
@@ -85,14 +128,14 @@ function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: strin
  * build does not speak; peers must not be misread, so they are told plainly.
  */
 function otherWireVersion(what: string): string {
-  return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V2} (binary); run one version of crdt-genome on every actor`;
+  return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V3} (binary); run one version of crdt-genome on every actor`;
 }
 
 /** The problem with a request body of another wire version, or null (anything else is left to the parsers). */
 export function wireVersionProblem(body: unknown): string | null {
   if (Buffer.isBuffer(body)) {
     const [kind, version] = body;
-    return (kind === PUSH || kind === SYNC) && version !== undefined && version !== V2 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
+    return (kind === PUSH || kind === SYNC) && version !== undefined && version !== V3 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
   }
   const v = typeof body === 'object' && body !== null ? (body as { v?: unknown }).v : undefined;
   return Number.isInteger(v) && v !== WIRE_VERSION ? otherWireVersion(`a JSON message of wire version ${String(v)}`) : null;
@@ -100,8 +143,8 @@ export function wireVersionProblem(body: unknown): string | null {
 
 function actor(bytes: Uint8Array, r: { pos: number }): ActorId {
   const a = readVarint(bytes, r);
-  if (a > MAX_ACTOR) throw new Error(`actor ${a} out of range`);
-  return a as ActorId;
+  if (!isActorId(a)) throw new Error(`author ${a} out of range`);
+  return a;
 }
 
 /** How many ops of an actor a replica holds: never more than any op's counter. */

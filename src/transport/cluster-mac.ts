@@ -50,7 +50,7 @@ export class MacGuard {
     const time = headers[MAC_HEADERS.time];
     const mac = headers[MAC_HEADERS.mac];
     if (typeof sender !== 'string' || typeof time !== 'string' || typeof mac !== 'string') return 'no cluster MAC';
-    if (!/^\d{1,5}$/.test(sender) || !/^\d{1,15}$/.test(time) || !/^[0-9a-f]{64}$/.test(mac)) return 'malformed cluster MAC headers';
+    if (!/^\d{1,16}$/.test(sender) || !/^\d{1,15}$/.test(time) || !/^[0-9a-f]{64}$/.test(mac)) return 'malformed cluster MAC headers';
     if (Math.abs(this.#now() - Number(time)) > MAC_WINDOW_MS) return `request time outside the ${MAC_WINDOW_MS / 1000} s window (replayed, or clocks apart)`;
     return null;
   }

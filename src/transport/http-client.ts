@@ -29,6 +29,8 @@ export class RequestError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** The error code of the answer (`{"error": "..."}`), if it has one. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'RequestError';
@@ -121,7 +123,10 @@ function exchange(target: URL, options: RequestOptions, deadline: AbortSignal): 
         const bytes = Buffer.concat(chunks);
         settle(() => {
           if (status >= 200 && status < 300) resolve({ contentType: res.headers['content-type'] ?? '', bytes });
-          else reject(new RequestError(`HTTP ${status}: ${bytes.subarray(0, 200).toString('utf8')}`, status));
+          else {
+            const text = bytes.subarray(0, 200).toString('utf8');
+            reject(new RequestError(`HTTP ${status}: ${text}`, status, /"error":"([a-z_]+)"/.exec(text)?.[1]));
+          }
         });
       });
     });

@@ -5,17 +5,23 @@ import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
 import { versionFromJSON, versionToJSON, type VersionVector } from '../crdt/version.js';
 import type { Gene } from '../genome/gene.js';
+import type { Proof } from '../sync/Feeds.js';
 import type { SyncPage } from '../sync/messages.js';
 
 /**
- * Wire format v1: JSON, ids as `[actor, counter]`.
- *   push  (POST /genome): {"v":1,"from":0,"ops":[op, ...]}
- *   sync  (POST /sync):   {"v":1,"from":0,"version":{"0":12,"1":7}}
- *   reply to a sync:      {"v":1,"from":1,"version":{...},"ops":[op, ...],"more":false,"yours":12}
- *   op: {"type":"insert","id":[0,3],"value":17,"left":[1,2],"right":null}
- *     | {"type":"delete","id":[0,4],"target":[1,2]}
+ * Wire format v2: JSON, ids as `[author, counter]` (an author is an incarnation of a member).
+ *   push  (POST /genome): {"v":2,"from":a,"ops":[op, ...],"proof":proof}
+ *   sync  (POST /sync):   {"v":2,"from":a,"version":{"<author>":12, ...}}
+ *   reply to a sync:      {"v":2,"from":b,"version":{...},"ops":[op, ...],"proofs":[proof, ...],"more":false}
+ *   op: {"type":"insert","id":[a,3],"value":17,"left":[b,2],"right":null}
+ *     | {"type":"delete","id":[a,4],"target":[b,2]}
+ *   proof: {"actor":a,"counter":4,"key":"<64 hex digits>","signature":"<128 hex digits>"}: the
+ *     author's signature over its feed's first `counter` ops (see INTERNALS.md, "Feeds").
  */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
+
+/** Most entries a version vector on the wire may have. */
+export const MAX_VERSION_ENTRIES = 65_536;
 
 /** Largest request body an actor accepts; senders keep batches and pages well below it. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -28,20 +34,30 @@ type WireId = [number, number];
 export type WireOp =
   | { type: 'insert'; id: WireId; value: number; left: WireId | null; right: WireId | null }
   | { type: 'delete'; id: WireId; target: WireId };
+export interface WireProof {
+  actor: number;
+  counter: number;
+  key: string;
+  signature: string;
+}
 export interface WireBatch {
   v: typeof WIRE_VERSION;
   from: number;
   ops: WireOp[];
+  proof: WireProof;
 }
 export interface WireSyncRequest {
   v: typeof WIRE_VERSION;
   from: number;
   version: Record<string, number>;
 }
-export interface WireSyncReply extends WireBatch {
+export interface WireSyncReply {
+  v: typeof WIRE_VERSION;
+  from: number;
   version: Record<string, number>;
+  ops: WireOp[];
+  proofs: WireProof[];
   more: boolean;
-  yours: number;
 }
 
 // Any safe integer: a counter beyond MAX_COUNTER is a well-formed op that no replica takes, which
@@ -49,9 +65,10 @@ export interface WireSyncReply extends WireBatch {
 const counter = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 /** How many ops of an actor a replica holds: never more than any op's counter. */
 const held = { type: 'integer', minimum: 0, maximum: MAX_COUNTER } as const;
+const actorSchema = { type: 'integer', minimum: 0, maximum: MAX_ACTOR } as const;
 const idSchema = {
   type: 'array',
-  items: [{ type: 'integer', minimum: 0, maximum: MAX_ACTOR }, counter],
+  items: [actorSchema, counter],
   minItems: 2,
   maxItems: 2,
 } as const;
@@ -81,21 +98,27 @@ const opsSchema = {
     ],
   },
 } as const;
+const proofSchema = {
+  type: 'object',
+  required: ['actor', 'counter', 'key', 'signature'],
+  additionalProperties: false,
+  properties: { actor: actorSchema, counter: held, key: { type: 'string', pattern: '^[0-9a-f]{64}$' }, signature: { type: 'string', pattern: '^[0-9a-f]{128}$' } },
+} as const;
 const versionSchema = {
   type: 'object',
-  maxProperties: MAX_ACTOR + 1,
-  // An actor id, 0..65535, written as JSON writes integers.
-  propertyNames: { pattern: '^(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$' },
+  maxProperties: MAX_VERSION_ENTRIES,
+  // An author id as JSON writes an integer (at most 16 digits; the decoder checks its range).
+  propertyNames: { pattern: '^(0|[1-9][0-9]{0,15})$' },
   additionalProperties: held,
 } as const;
-const header = { v: { const: WIRE_VERSION }, from: { type: 'integer', minimum: 0, maximum: MAX_ACTOR } } as const;
+const header = { v: { const: WIRE_VERSION }, from: actorSchema } as const;
 
 /** JSON schemas; the HTTP layer validates bodies against them before anything else. */
 export const batchSchema = {
   type: 'object',
-  required: ['v', 'from', 'ops'],
+  required: ['v', 'from', 'ops', 'proof'],
   additionalProperties: false,
-  properties: { ...header, ops: opsSchema },
+  properties: { ...header, ops: opsSchema, proof: proofSchema },
 } as const;
 export const syncRequestSchema = {
   type: 'object',
@@ -105,9 +128,9 @@ export const syncRequestSchema = {
 } as const;
 export const syncReplySchema = {
   type: 'object',
-  required: ['v', 'from', 'version', 'ops', 'more', 'yours'],
+  required: ['v', 'from', 'version', 'ops', 'proofs', 'more'],
   additionalProperties: false,
-  properties: { ...header, version: versionSchema, ops: opsSchema, more: { type: 'boolean' }, yours: held },
+  properties: { ...header, version: versionSchema, ops: opsSchema, proofs: { type: 'array', maxItems: MAX_BATCH_OPS, items: proofSchema }, more: { type: 'boolean' } },
 } as const;
 
 const toWireId = (id: OpId): WireId => [id.actor, id.counter];
@@ -130,8 +153,15 @@ export function decodeOp(w: WireOp): Op<Gene> {
 /** Bytes an op takes in a batch (its JSON plus a comma). */
 export const wireSize = (op: Op<Gene>): number => JSON.stringify(encodeOp(op)).length + 1;
 
-export function encodePush(from: ActorId, ops: readonly Op<Gene>[]): string {
-  return JSON.stringify({ v: WIRE_VERSION, from, ops: ops.map(encodeOp) } satisfies WireBatch);
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const bytesOf = (hexString: string): Uint8Array => new Uint8Array(Buffer.from(hexString, 'hex'));
+
+export const encodeProof = (p: Proof): WireProof => ({ actor: p.actor, counter: p.counter, key: hex(p.key), signature: hex(p.signature) });
+/** Decode a proof that has passed the schema. */
+export const decodeProof = (w: WireProof): Proof => ({ actor: w.actor as ActorId, counter: w.counter, key: bytesOf(w.key), signature: bytesOf(w.signature) });
+
+export function encodePush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof): string {
+  return JSON.stringify({ v: WIRE_VERSION, from, ops: ops.map(encodeOp), proof: encodeProof(proof) } satisfies WireBatch);
 }
 
 export function encodeSyncRequest(from: ActorId, version: VersionVector): string {
@@ -139,7 +169,7 @@ export function encodeSyncRequest(from: ActorId, version: VersionVector): string
 }
 
 export function encodeSyncReply(from: ActorId, page: SyncPage<Gene>): WireSyncReply {
-  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), more: page.more, yours: page.yours };
+  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), proofs: page.proofs.map(encodeProof), more: page.more };
 }
 
 const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncReplySchema);
@@ -147,5 +177,5 @@ const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncRepl
 /** Check and decode a peer's answer to a sync request; throws on anything malformed. */
 export function decodeSyncReply(json: unknown): SyncPage<Gene> {
   if (!validateReply(json)) throw new Error(`malformed sync reply: ${validateReply.errors?.[0]?.message ?? 'invalid'}`);
-  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), more: json.more, yours: json.yours };
+  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), more: json.more };
 }

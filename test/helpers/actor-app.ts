@@ -6,6 +6,7 @@ import { ActorState } from '../../src/actor/ActorState.js';
 import { FaultState } from '../../src/actor/FaultState.js';
 import { registerAdminRoutes, registerMetricsRoute } from '../../src/actor/lab-routes.js';
 import { syncConfig } from '../../src/actor/run.js';
+import { nodeFeedCrypto } from '../../src/transport/signing.js';
 import { registerRoutes } from '../../src/actor/routes.js';
 import { TimedStore } from '../../src/actor/TimedStore.js';
 import { actorId } from '../../src/crdt/ids.js';
@@ -50,7 +51,7 @@ function wire(w: Wiring): ActorApp {
   const log = pino({ level: 'info' }, sink);
   const metrics = new ActorMetrics();
   const store = new TimedStore(w.store, (s) => metrics.storeWriteSeconds.observe(s));
-  const state = new ActorState(new Replica(store, w.makeList, w.peers ?? [], syncConfig(1000, w.members), 0), new FaultState(new Map()));
+  const state = new ActorState(new Replica(store, w.makeList, w.peers ?? [], syncConfig(1000, w.members), 0, nodeFeedCrypto), new FaultState(new Map()));
   metrics.watch(state);
   const app = createHttpServer(log);
   registerRoutes(app, state, log, undefined, w.clusterKey ?? null);

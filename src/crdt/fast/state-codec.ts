@@ -1,4 +1,5 @@
 import { pushVarint, pushZigzag, readVarint, readZigzag } from '../codec.js';
+import { MAX_ACTOR } from '../ids.js';
 import { toListState, type ListState, type LogState, type PieceState, type StateColumns } from './state.js';
 
 /**
@@ -250,6 +251,6 @@ function column<X>(n: number, read: (i: number) => X): X[] {
 }
 
 function actorOf(n: number): number {
-  if (n > 0xffff) throw new Error(`bad actor ${n}`);
+  if (n > MAX_ACTOR) throw new Error(`bad actor ${n}`);
   return n;
 }
