@@ -125,9 +125,9 @@ export class Outbox {
     this.#ok(peer);
     // Errors from here on are the store's: not the peer's fault, and fatal (see INTERNALS.md).
     const outcome = replica.onReply(peer, request, reply, Date.now());
-    if (outcome.refusal !== undefined) {
-      const pass = this.#refusals.pass(`page ${peer}`);
-      if (pass !== null) this.#log.error({ sender: peer, code: outcome.refusal.code }, `sync page from ${peer} refused (${outcome.refusal.code}): ${outcome.refusal.message}${quietSince(pass.quiet)}`);
+    for (const refusal of outcome.refusals) {
+      const pass = this.#refusals.pass(`${refusal.code} ${peer}`);
+      if (pass !== null) this.#log.error({ sender: peer, code: refusal.code }, `sync page from ${peer}: ops left out (${refusal.code}): ${refusal.message}${quietSince(pass.quiet)}`);
     }
     for (const { op, verdict, why } of outcome.refused) {
       const what = verdict === 'equivocation' ? 'equivocation' : 'invalid op';

@@ -142,7 +142,7 @@ export class Simulation {
         if (r === null || e.life !== e.node.life) return;
         const outcome = r.onReply(e.peer, e.request, e.reply, this.#now);
         for (const { op, verdict } of outcome.refused) this.#fail(`${e.node.name} refused ${formatId(op.id)} from ${e.peer}: ${verdict}`);
-        if (outcome.refusal !== undefined) this.#fail(`${e.node.name} refused a page from ${e.peer}: ${outcome.refusal.message}`);
+        for (const refusal of outcome.refusals) this.#fail(`${e.node.name} left out ops of a page from ${e.peer}: ${refusal.message}`);
         this.#pump(e.node);
         return;
       }

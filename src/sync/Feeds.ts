@@ -55,6 +55,8 @@ interface PlanEntry<T> {
 
 export interface FeedPlan<T> {
   readonly entries: ReadonlyArray<PlanEntry<T>>;
+  /** Feeds of the batch that are refused, each for its own reason. */
+  readonly refusals: readonly FeedRefusal[];
 }
 
 /** An author's two signed branches at one position: the proof that it equivocated. */
@@ -203,27 +205,29 @@ export class Feeds<T> {
   }
 
   /**
-   * Check a batch (a push, or a page) before anything of it is applied: the ops of each feed must
-   * run on from what this replica holds of it, and end at a point its author signed, which the
-   * batch proves. `held(op)` says whether the list holds `op` already (as `List.check`);
+   * Check a batch (a push, or a page) before anything of it is applied, feed by feed: the ops of
+   * each feed must run on from what this replica holds of it, and end at a point its author
+   * signed, which the batch proves. `held(op)` says whether the list holds `op` already (as `List.check`);
    * `heldOps(actor, upTo)` gives the held ops of a feed, to check a branch that forks from them.
    */
-  check(ops: readonly Op<T>[], proofs: readonly Proof[], held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[]): FeedPlan<T> | FeedRefusal {
+  check(ops: readonly Op<T>[], proofs: readonly Proof[], held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[]): FeedPlan<T> {
     const groups = new Map<ActorId, Op<T>[]>();
+    const refusals: FeedRefusal[] = [];
     for (const op of ops) {
       const group = groups.get(op.id.actor);
       if (group === undefined) groups.set(op.id.actor, [op]);
-      else if ((group[group.length - 1] as Op<T>).id.counter + 1 !== op.id.counter) return refuse('gap', op.id.actor, `ops of ${formatActor(op.id.actor)} are not consecutive at ${formatId(op.id)}`);
-      else group.push(op);
+      else if ((group[group.length - 1] as Op<T>).id.counter + 1 === op.id.counter) group.push(op);
+      else if (!refusals.some((r) => r.actor === op.id.actor)) refusals.push(refuse('gap', op.id.actor, `ops of ${formatActor(op.id.actor)} are not consecutive at ${formatId(op.id)}`));
     }
     const entries: Array<PlanEntry<T>> = [];
     for (const [actor, group] of groups) {
-      const proof = proofs.find((p) => p.actor === actor);
-      const checked = this.#checkFeed(actor, group, proof, held, heldOps);
-      if (checked !== null && 'code' in checked) return checked;
-      if (checked !== null) entries.push(checked);
+      if (refusals.some((r) => r.actor === actor)) continue;
+      const checked = this.#checkFeed(actor, group, proofs.find((p) => p.actor === actor), held, heldOps);
+      if (checked === null) continue;
+      if ('code' in checked) refusals.push(checked);
+      else entries.push(checked);
     }
-    return { entries };
+    return { entries, refusals };
   }
 
   /**

@@ -5,7 +5,7 @@ import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
-import { NO_RECORDS, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
+import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
 
 export interface SyncConfig<T> extends PageLimits<T> {
@@ -27,13 +27,14 @@ export interface Outgoing<T> {
 
 /**
  * What applying a sync page did: `accepted` must be stored, with `records` (keys and signed
- * points of their feeds); `refused` ops were not taken; `refusal`: the whole page was refused.
+ * points of their feeds); `refused` ops were not taken; `refusals`: feeds of the page left out
+ * (with what depends on them), or the whole page, each with why.
  */
 export interface PageOutcome<T> {
   readonly accepted: Op<T>[];
   readonly records: FeedRecords;
   readonly refused: Array<{ op: Op<T>; verdict: 'equivocation' | 'invalid'; why?: string }>;
-  readonly refusal?: FeedRefusal;
+  readonly refusals: readonly FeedRefusal[];
 }
 
 /** What a push did: a batch result (its `accepted` ops stored with `records`), or refused by the feed check. */
@@ -109,13 +110,13 @@ export class Replicator<T> {
     p.retryAt = now;
     if (request.type === 'push' || reply.type === 'push') {
       this.#delivered(p, request);
-      return { accepted: [], records: NO_RECORDS, refused: [] };
+      return { accepted: [], records: NO_RECORDS, refused: [], refusals: [] };
     }
     const outcome = this.#applyPage(reply);
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
     p.acked = reply.version.get(this.list.actor) ?? 0;
     // An honest page that says "more" holds at least one op; an empty one must not keep us asking.
-    if (reply.more && reply.ops.length > 0 && outcome.refusal === undefined) p.syncDue = true;
+    if (reply.more && outcome.accepted.length > 0) p.syncDue = true;
     return outcome;
   }
 
@@ -153,17 +154,20 @@ export class Replicator<T> {
    * One op that cannot be taken refuses the whole batch, before anything of it is applied.
    */
   servePush(from: ActorId, ops: readonly Op<T>[], proof: Proof): PushResult<T> {
+    if (from === this.list.actor) {
+      const message = `a push claims to come from this replica (${formatActor(from)}); only it makes its ops`;
+      return { status: 'refused', code: 'own_ops', actor: from, message, accepted: [], records: NO_RECORDS };
+    }
     for (const op of ops) {
       const why =
-        from === this.list.actor
-          ? `a push claims to come from this replica (${formatActor(from)})`
-          : op.id.actor !== from
+        op.id.actor !== from
             ? `a push from ${formatActor(from)} carries op ${formatId(op.id)} of another author`
             : this.#problem(op);
       if (why !== null) return { status: 'invalid', op, message: why, accepted: [], records: NO_RECORDS };
     }
     const plan = this.#checkFeeds(ops, [proof]);
-    if ('code' in plan) return { status: 'refused', accepted: [], records: NO_RECORDS, ...plan };
+    const refusal = plan.refusals[0];
+    if (refusal !== undefined) return { status: 'refused', accepted: [], records: NO_RECORDS, ...refusal };
     const result = applyBatch(this.list, ops);
     const taken = result.status === 'ok' ? Infinity : result.status === 'full' ? this.#heldPrefix(ops) : 0;
     return { ...result, records: this.feeds.commit(plan, () => taken) };
@@ -193,7 +197,7 @@ export class Replicator<T> {
     return missingOps(this.list, version, this.#config, this.feeds);
   }
 
-  #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof[]): ReturnType<Feeds<T>['check']> {
+  #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof[]): FeedPlan<T> {
     return this.feeds.check(ops, proofs, (op) => this.list.check(op), (actor, upTo) => this.list.opsOf(actor, 0, upTo));
   }
 
@@ -218,31 +222,33 @@ export class Replicator<T> {
 
   /**
    * A page is a causal prefix, each feed in it signed as far as it goes: every op in it can be
-   * applied at once. A page with an op that cannot be taken, that would have to wait, or whose
-   * feed does not match its signature is refused whole: it did not come from an honest replica.
+   * applied at once. A page with an op that cannot be taken or would have to wait is refused
+   * whole: it did not come from an honest replica. A feed that does not match its signature
+   * (forged, or the other branch of an equivocation) is left out, with every op of the page that
+   * depends on it; the rest is taken.
    */
   #applyPage(page: SyncPage<T>): PageOutcome<T> {
-    const refusedWhole = (refusal: FeedRefusal): PageOutcome<T> => ({ accepted: [], records: NO_RECORDS, refused: [], refusal });
     const ranges = pageRanges(page.ops);
     for (const op of page.ops) {
       const why = this.#problem(op) ?? this.#waits(op, ranges);
-      if (why !== null) return refusedWhole({ code: 'bad_signature', actor: op.id.actor, message: `op ${formatId(op.id)}: ${why}` });
+      if (why !== null) return { accepted: [], records: NO_RECORDS, refused: [], refusals: [{ code: 'bad_signature', actor: op.id.actor, message: `op ${formatId(op.id)}: ${why}` }] };
     }
     const plan = this.#checkFeeds(page.ops, page.proofs);
-    if ('code' in plan) return refusedWhole(plan);
     const outcome = { accepted: [] as Op<T>[], refused: [] as PageOutcome<T>['refused'] };
     // Per feed, the last op taken before one was not: its feed is checked that far.
     const stopped = new Map<ActorId, number>();
+    for (const r of plan.refusals) stopped.set(r.actor, this.feeds.count(r.actor));
+    const left = (d: { actor: ActorId; counter: number }): boolean => d.counter > (stopped.get(d.actor) ?? Infinity);
     let full = false;
     for (const op of page.ops) {
       const actor = op.id.actor;
-      const verdict = full || stopped.has(actor) ? 'full' : this.list.apply(op);
+      const verdict = full || stopped.has(actor) || dependencies(op).some(left) ? 'full' : this.list.apply(op);
       if (verdict === 'applied' || verdict === 'pending') outcome.accepted.push(op);
       else if (verdict === 'equivocation' || verdict === 'invalid') outcome.refused.push({ op, verdict });
-      if (verdict === 'full') full = true;
+      if (verdict === 'full' && !stopped.has(actor) && !dependencies(op).some(left)) full = true;
       if (verdict !== 'applied' && verdict !== 'pending' && verdict !== 'duplicate' && !stopped.has(actor)) stopped.set(actor, op.id.counter - 1);
     }
-    return { ...outcome, records: this.feeds.commit(plan, (actor) => stopped.get(actor) ?? Infinity) };
+    return { ...outcome, records: this.feeds.commit(plan, (actor) => stopped.get(actor) ?? Infinity), refusals: plan.refusals };
   }
 
   /** Why a new op of a page cannot be applied at once (a dependency neither held nor earlier in the page), or null. */
