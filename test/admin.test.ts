@@ -2,14 +2,13 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startActor, type ActorOptions, type RunningActor } from '../src/actor/run.js';
 import { peerIds } from '../src/cli/flags.js';
-import { actorId } from '../src/crdt/ids.js';
-import type { Op } from '../src/crdt/ops.js';
-import { ReferenceList } from '../src/crdt/ReferenceList.js';
-import { BINARY_TYPE, encodeBinaryPush } from '../src/transport/binary-wire.js';
-import { encodeOp } from '../src/transport/wire.js';
+import { actorId, replicaId } from '../src/crdt/ids.js';
+import { BINARY_TYPE } from '../src/transport/binary-wire.js';
 import type { Faults } from '../src/web/types.js';
 import { actorApp, type ActorApp } from './helpers/actor-app.js';
+import type { SignedPush } from './helpers/feeds.js';
 import { freeBase, waitFor } from './helpers/processes.js';
+import { author, binaryPush, jsonPush } from './helpers/pushes.js';
 
 const TOKEN = 'lab-token-0123456789';
 const DEFAULTS: Faults = { dropRate: 0, partition: [], pauseMutations: false };
@@ -150,39 +149,53 @@ describe('POST /admin/faults', () => {
 });
 
 describe('a partitioned sender', () => {
-  const peer = new ReferenceList<number>(actorId(1));
-  const ops: Op<number>[] = [peer.insert(0, 1), peer.insert(1, 2)];
-  const json = JSON.stringify({ v: 1, from: 1, ops: ops.map(encodeOp) });
-  const push = (app: ActorApp['app'], binary: boolean) =>
+  // Member 1's ops, signed by its incarnation, as JSON (wire v2) and binary (wire v3) pushes.
+  const peer = author(1);
+  peer.edit((l) => l.insert(0, 1));
+  peer.edit((l) => l.insert(1, 2));
+  const push = (app: ActorApp['app'], p: SignedPush, binary: boolean) =>
     binary
-      ? app.inject({ method: 'POST', url: '/genome', payload: Buffer.from(encodeBinaryPush(actorId(1), ops)), headers: { 'content-type': BINARY_TYPE } })
-      : app.inject({ method: 'POST', url: '/genome', payload: json, headers: { 'content-type': 'application/json' } });
+      ? app.inject({ method: 'POST', url: '/genome', payload: binaryPush(p), headers: { 'content-type': BINARY_TYPE } })
+      : app.inject({ method: 'POST', url: '/genome', payload: jsonPush(p), headers: { 'content-type': 'application/json' } });
 
   for (const binary of [false, true]) {
     it(`has its ${binary ? 'binary' : 'JSON'} push refused with 503, nothing applied, until the partition heals`, async () => {
       const { app, state } = setup();
       await postFaults(app, { partition: [1] });
-      const res = await push(app, binary);
+      const res = await push(app, peer.push(), binary);
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ error: 'partitioned' });
-      expect(state.status()).toMatchObject({ version: {}, pending: 0 });
+      expect(state.status()).toMatchObject({ version: {}, replicas: {}, pending: 0 });
       // Others still get through.
-      const other = new ReferenceList<number>(actorId(2)).insert(0, 9);
-      expect((await app.inject({ method: 'POST', url: '/genome', payload: JSON.stringify({ v: 1, from: 2, ops: [encodeOp(other)] }), headers: { 'content-type': 'application/json' } })).statusCode).toBe(200);
+      const other = author(2);
+      other.edit((l) => l.insert(0, 9));
+      expect((await push(app, other.push(), binary)).statusCode).toBe(200);
       await postFaults(app, { partition: [] });
-      expect((await push(app, binary)).statusCode).toBe(200);
+      expect((await push(app, peer.push(), binary)).statusCode).toBe(200);
       expect(state.status().version).toEqual({ '1': 2, '2': 1 });
+      expect(state.status().replicas).toEqual({ [peer.actor]: 2, [other.actor]: 1 });
     });
   }
 
-  it('has its sync refused with 503', async () => {
+  it('is refused before its signature is checked: a forged push from it is 503 too, and still applies nothing', async () => {
+    const { app, state } = setup();
+    await postFaults(app, { partition: [1] });
+    const p = peer.push();
+    const res = await push(app, { ...p, proof: { ...p.proof, signature: new Uint8Array(64) } }, false);
+    expect(res.statusCode).toBe(503);
+    expect(state.status()).toMatchObject({ version: {}, pending: 0 });
+  });
+
+  it('has its sync refused with 503, whichever incarnation of the member asks', async () => {
     const { app } = setup();
     await postFaults(app, { partition: [1] });
-    const sync = (from: number) => app.inject({ method: 'POST', url: '/sync', payload: JSON.stringify({ v: 1, from, version: {} }), headers: { 'content-type': 'application/json' } });
-    const res = await sync(1);
-    expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ error: 'partitioned' });
-    expect((await sync(2)).statusCode).toBe(200);
+    const sync = (from: number) => app.inject({ method: 'POST', url: '/sync', payload: JSON.stringify({ v: 2, from, version: {} }), headers: { 'content-type': 'application/json' } });
+    for (const from of [peer.actor, author(1).actor, replicaId(1, 0)]) {
+      const res = await sync(from);
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ error: 'partitioned' });
+    }
+    expect((await sync(author(2).actor)).statusCode).toBe(200);
   });
 });
 
@@ -214,7 +227,8 @@ describe('runtime faults on running actors', () => {
     const target = actor.state.replica.mutations + n;
     await waitFor(`${n} more mutations`, () => actor.state.replica.mutations >= target, 15_000, 10);
   }
-  const ownHeldBy = (holder: RunningActor, maker: RunningActor) => holder.state.replica.list.version().get(maker.state.actor) ?? 0;
+  /** How many of `maker`'s ops (its incarnation's) `holder` holds. */
+  const ownHeldBy = (holder: RunningActor, maker: RunningActor) => holder.state.replica.list.version().get(maker.state.incarnation) ?? 0;
 
   it('pauseMutations stops the mutator until it is lifted', async () => {
     const [a, b] = await pair();

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { actorId } from '../src/crdt/ids.js';
-import { ReferenceList } from '../src/crdt/ReferenceList.js';
-import { encodeOp } from '../src/transport/wire.js';
+import { encodeOp, encodeProof } from '../src/transport/wire.js';
 import { actorApp, type ActorApp } from './helpers/actor-app.js';
+import type { SignedPush } from './helpers/feeds.js';
+import { dependentPushes, forged, jsonPush } from './helpers/pushes.js';
 
 const NAMES = [
   'genome_ops_created_total',
@@ -39,10 +39,16 @@ function sample(text: string, name: string): number {
   return Number(line.slice(name.length + 1));
 }
 
-const peer = new ReferenceList<number>(actorId(1));
-const ops = [peer.insert(0, 1), peer.insert(1, 2), peer.insert(2, 3)];
-const push = (app: ActorApp['app'], list: typeof ops) =>
-  app.inject({ method: 'POST', url: '/genome', payload: JSON.stringify({ v: 1, from: 1, ops: list.map(encodeOp) }), headers: { 'content-type': 'application/json' } });
+// Member 2's op, and two of member 1's made on top of it (without its delete): three ops of two signed feeds.
+const { dependent, first, then: all } = dependentPushes();
+const then: SignedPush = { ...all, ops: all.ops.slice(0, 2), proof: dependent.proofAt(2) };
+const post = (app: ActorApp['app'], payload: string) => app.inject({ method: 'POST', url: '/genome', payload, headers: { 'content-type': 'application/json' } });
+const push = (app: ActorApp['app'], p: SignedPush) => post(app, jsonPush(p));
+/** Both feeds, in causal order. */
+const pushAll = async (app: ActorApp['app']) => {
+  expect((await push(app, first)).statusCode).toBe(200);
+  expect((await push(app, then)).statusCode).toBe(200);
+};
 
 describe('GET /metrics', () => {
   it('answers Prometheus text with every metric, without a token even when the actor has one', async () => {
@@ -58,16 +64,17 @@ describe('GET /metrics', () => {
   it('moves with pushes received, sync answers served, own mutations and outgoing messages', async () => {
     const { app, state } = setup();
     const before = await scrape(app);
-    expect((await push(app, ops.slice(1))).statusCode).toBe(200);
+    // Member 1's two ops wait for member 2's, their origin.
+    expect((await push(app, then)).statusCode).toBe(200);
     let text = await scrape(app);
     expect(sample(text, 'genome_pending_ops')).toBe(2);
     expect(sample(text, 'genome_ops_applied_total')).toBe(0);
     expect(sample(text, 'genome_bytes_in_total')).toBeGreaterThan(sample(before, 'genome_bytes_in_total'));
     expect(sample(text, 'genome_store_write_seconds_count')).toBe(1);
 
-    await push(app, ops.slice(0, 1));
+    expect((await push(app, first)).statusCode).toBe(200);
     state.replica.edit((list) => list.insert(0, 9));
-    const sync = await app.inject({ method: 'POST', url: '/sync', payload: JSON.stringify({ v: 1, from: 2, version: {} }), headers: { 'content-type': 'application/json' } });
+    const sync = await app.inject({ method: 'POST', url: '/sync', payload: JSON.stringify({ v: 2, from: 3, version: {} }), headers: { 'content-type': 'application/json' } });
     expect(sync.statusCode).toBe(200);
     // What the outbox counts shows at the next scrape.
     state.messages.sent += 3;
@@ -89,20 +96,27 @@ describe('GET /metrics', () => {
 
   it('counts refused replication requests by route and code', async () => {
     const { app } = setup();
-    await app.inject({ method: 'POST', url: '/genome', payload: '{nope', headers: { 'content-type': 'application/json' } });
-    await app.inject({ method: 'POST', url: '/genome', payload: JSON.stringify({ v: 1, from: 1, ops: [{ ...encodeOp(ops[0]!), id: [1, 2 ** 50] }] }), headers: { 'content-type': 'application/json' } });
-    await app.inject({ method: 'POST', url: '/sync', payload: JSON.stringify({ v: 9, from: 1, version: {} }), headers: { 'content-type': 'application/json' } });
-    expect((await push(app, ops)).statusCode).toBe(200);
+    expect((await post(app, '{nope')).statusCode).toBe(400);
+    const [op] = first.ops;
+    expect((await post(app, JSON.stringify({ v: 2, from: first.from, ops: [{ ...encodeOp(op!), id: [first.from, 2 ** 50] }], proof: encodeProof(first.proof) }))).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/sync', payload: JSON.stringify({ v: 9, from: 1, version: {} }), headers: { 'content-type': 'application/json' } })).statusCode).toBe(400);
+    // Refusals of the feed check: a forged op, twice; member 1's feed sent without its first op.
+    const forgery = forged(dependent, 1, (o) => (o.type === 'insert' ? { ...o, value: 0 } : o));
+    for (let i = 0; i < 2; i++) expect((await push(app, forgery)).statusCode).toBe(403);
+    expect((await push(app, { ...then, ops: then.ops.slice(1) })).statusCode).toBe(409);
+    await pushAll(app);
     const text = await scrape(app);
     expect(sample(text, 'genome_requests_refused_total{route="POST /genome",code="invalid_body"}')).toBe(1);
     expect(sample(text, 'genome_requests_refused_total{route="POST /genome",code="invalid_op"}')).toBe(1);
+    expect(sample(text, 'genome_requests_refused_total{route="POST /genome",code="bad_signature"}')).toBe(2);
+    expect(sample(text, 'genome_requests_refused_total{route="POST /genome",code="unknown_feed"}')).toBe(1);
     expect(sample(text, 'genome_requests_refused_total{route="POST /sync",code="invalid_body"}')).toBe(1);
   });
 
   it('keeps each actor\'s metrics apart when several share a process', async () => {
     const one = setup();
     const two = setup();
-    await push(one.app, ops);
+    await pushAll(one.app);
     expect(sample(await scrape(one.app), 'genome_ops_applied_total')).toBe(3);
     expect(sample(await scrape(two.app), 'genome_ops_applied_total')).toBe(0);
   });

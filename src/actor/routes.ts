@@ -85,7 +85,9 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
         throw new HttpError(400, result.message, 'invalid_op');
       case 'refused': {
         const pass = throttle.pass(`${result.code} ${req.ip}`);
-        if (pass !== null) log.warn({ ip: req.ip, sender: formatActor(from), code: result.code }, `push from ${req.ip} refused (${result.code}): ${result.message}${quietSince(pass.quiet)}`);
+        // An equivocation is proof of a forked feed: a person should look.
+        const level = result.code === 'equivocation' ? 'error' : 'warn';
+        if (pass !== null) log[level]({ ip: req.ip, sender: formatActor(from), code: result.code }, `push from ${req.ip} refused (${result.code}): ${result.message}${quietSince(pass.quiet)}`);
         throw new HttpError(FEED_STATUS[result.code], result.message, result.code);
       }
       case 'full': {

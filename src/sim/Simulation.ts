@@ -224,7 +224,12 @@ export class Simulation {
     const r = node.replica;
     if (r === null) return;
     const holds = (): string => `${formatVersion(r.list.version())} ${r.list.toArray().join(',')} ${[...r.list.pendingOps()].map((op) => idKey(op.id)).sort().join(',')}`;
-    for (const push of junkPushes(rng, this.#plan.actors)) {
+    // A genuine feed the attacker saw on the network: another author's ops this replica holds.
+    const feeds = r.replicator.feeds;
+    const author = [...r.list.version().keys()].find((a) => a !== r.actor && feeds.pointAtOrBefore(a, Infinity) > 0);
+    const end = author === undefined ? 0 : feeds.pointAtOrBefore(author, Infinity);
+    const seen = author === undefined ? undefined : { author, ops: r.list.opsOf(author, 0, end), proof: feeds.proof(author, end) };
+    for (const push of junkPushes(rng, this.#plan.actors, seen)) {
       const before = holds();
       const result = r.receivePush(push.from, push.ops, push.proof);
       this.#say(`junk to ${node.name} (${push.what}): ${result.status}`);

@@ -1,4 +1,4 @@
-import type { ActorId, OpId } from '../crdt/ids.js';
+import { formatActor, type ActorId, type OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
 import type { Gene } from '../genome/gene.js';
@@ -13,12 +13,22 @@ export interface JunkPush {
   readonly proof: Proof;
 }
 
+/** A genuine feed the attacker has seen: an author's ops as a replica holds them, and the proof it would relay. */
+export interface SeenFeed {
+  readonly author: ActorId;
+  readonly ops: readonly Op<Gene>[];
+  readonly proof: Proof;
+}
+
 /**
  * Pushes a replica in a cluster of `actors` must refuse whole, changing nothing: ops of an actor
  * outside the cluster, counters past the highest, origins or targets naming a stranger or past the
- * highest counter, a value that is not a gene. Each may come after genuine-looking ops of a member.
+ * highest counter, a value that is not a gene, a made-up signature. Each may come after
+ * genuine-looking ops of a member. With `seen`, forgeries of a real author's feed too: its next
+ * ops under a key of the attacker's, under its own key with a signature that does not match, and
+ * its genuine ops altered, with its genuine signature.
  */
-export function junkPushes(rng: Rng, actors: number): JunkPush[] {
+export function junkPushes(rng: Rng, actors: number, seen?: SeenFeed): JunkPush[] {
   const member = rng.int(actors) as ActorId;
   const stranger = (actors + rng.int(1000)) as ActorId;
   const id = (actor: ActorId, counter: number): OpId => ({ actor, counter });
@@ -40,5 +50,24 @@ export function junkPushes(rng: Rng, actors: number): JunkPush[] {
     push('a target past the highest counter', member, lead([{ type: 'delete', id: id(member, 8), target: id(member, far) }])),
     push('a value that is not a gene', member, lead([insert(id(member, 9), 256 + rng.int(1000))])),
     push('made-up signature', member, [insert(id(member, 1), rng.int(256))]),
+    ...(seen === undefined ? [] : forgeries(rng, seen, bytes)),
   ];
+}
+
+function forgeries(rng: Rng, seen: SeenFeed, bytes: (n: number) => Uint8Array): JunkPush[] {
+  const { author, ops, proof } = seen;
+  const next = ops.length + 1;
+  const coming: Op<Gene>[] = [0, 1, 2].map((k) => ({ type: 'insert', id: { actor: author, counter: next + k }, value: rng.int(256), left: null, right: null }));
+  const signedBy = (key: Uint8Array): Proof => ({ actor: author, counter: next + 2, key, signature: bytes(64) });
+  const out: JunkPush[] = [
+    { what: `${formatActor(author)}'s coming ops under another key`, from: author, ops: coming, proof: signedBy(bytes(32)) },
+    { what: `${formatActor(author)}'s coming ops under its key, signed by someone else`, from: author, ops: coming, proof: signedBy(proof.key) },
+  ];
+  const i = rng.int(ops.length);
+  const victim = ops[i];
+  if (victim?.type === 'insert') {
+    const altered = ops.map((op, k) => (k === i ? { ...victim, value: (victim.value + 1 + rng.int(255)) % 256 } : op));
+    out.push({ what: `${formatActor(author)}'s op ${victim.id.counter} altered, under its genuine signature`, from: author, ops: altered, proof });
+  }
+  return out;
 }

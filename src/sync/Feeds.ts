@@ -113,9 +113,10 @@ export class Feeds<T> {
    * Take back what a store held: keys, points, and every op (any order). A feed whose key is
    * known counts its ops from 1 as far as they run on; ops of a feed without a key (taken before
    * feeds were signed) are held but not counted, so they are neither advertised nor relayed
-   * until their author's signature covers them.
+   * until their author's signature covers them. Returns the points it signed for own ops that
+   * had none (to store).
    */
-  restore(records: FeedRecords, ops: Iterable<Op<T>>): void {
+  restore(records: FeedRecords, ops: Iterable<Op<T>>): SignedPoint[] {
     for (const { actor, key } of records.keys) if (actor !== this.self) this.#feed(actor).key = key;
     const byFeed = new Map<ActorId, Op<T>[]>();
     for (const op of ops) {
@@ -138,6 +139,12 @@ export class Feeds<T> {
       const feed = this.#feeds.get(p.actor);
       if (feed !== undefined && p.counter <= feed.count) this.#keep(feed, p);
     }
+    // Own ops past the last signed point (a store from before feeds were signed): sign them now.
+    const own = this.#feed(this.self);
+    if (own.count === 0 || (own.latest?.counter ?? 0) === own.count) return [];
+    const point = { actor: this.self, counter: own.count, signature: this.#signer.sign(signedStatement(this.self, own.count, own.chain.head())) };
+    this.#keep(own, point);
+    return [point];
   }
 
   /** Ops of `actor` held and checked. */

@@ -33,7 +33,8 @@ export class Replica<T> {
     const ops = store.load();
     this.list.restore(ops);
     const feeds = new Feeds(store.actor, store.signer, crypto, config.encode, config.pointSpacing);
-    feeds.restore(store.records(), ops);
+    const signed = feeds.restore(store.records(), ops);
+    if (signed.length > 0) store.append([], { keys: [], points: signed });
     // The store checks every received op before the list takes it: it must be able to hold it.
     this.replicator = new Replicator(this.list, feeds, peers, config, now, (op) => store.check(op));
   }
