@@ -96,12 +96,15 @@ function updateRow(row, actor, maxLength, stripWidth) {
   row.pending.classList.toggle('warn', actor.pending > 0);
   row.mutations.textContent = fmtInt.format(actor.mutations);
   row.version.textContent = fmtVersion(actor.version) || '–';
+  row.el.querySelector('.actor-id').title = actor.incarnation === null ? actor.url : `${actor.url}\nincarnation ${actor.incarnation}`;
 
   const f = actor.faults;
   const chips = [];
   if (f.dropRate > 0) chips.push(h('span', { class: 'chip drop', text: `drop ${fmtRate(f.dropRate)}` }));
   if (f.partition.length > 0) chips.push(h('span', { class: 'chip partition', text: `cut off from ${f.partition.join(', ')}` }));
   if (f.pauseMutations) chips.push(h('span', { class: 'chip pause', text: 'paused' }));
+  // Proof that an author signed two different ops at one position: someone should look.
+  for (const e of actor.equivocations ?? []) chips.push(h('span', { class: 'chip equivocation', title: `author ${e.incarnation} signed two different ops at ${e.at}`, text: `equivocation: actor ${e.actor} at ${e.at}` }));
   row.faults.replaceChildren(...chips);
 
   const running = actor.phase === 'up' || actor.phase === 'starting';

@@ -26,6 +26,10 @@ export interface ActorView {
   /** Two lowercase hex digits per gene. */
   genome: string | null;
   version: Record<string, number>;
+  /** The actor's current incarnation (author id); null until first seen. */
+  incarnation: number | null;
+  /** Authors it has proof of equivocating (see `/status.equivocations`). */
+  equivocations: Array<{ actor: number; incarnation: number; at: number }>;
   pending: number;
   mutations: number;
   faults: Faults;
