@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch } from '../src/crdt/batch-codec.js';
 import { InvalidOpError, MAX_COUNTER, opProblem } from '../src/crdt/validate.js';
-import { actorId } from '../src/crdt/ids.js';
+import { actorId, MAX_ACTOR, MAX_TAG, replicaId } from '../src/crdt/ids.js';
 import { FastList } from '../src/crdt/fast/FastList.js';
 import type { Op } from '../src/crdt/ops.js';
 import { mix, play, scenarioArb } from '../src/testing/scenario.js';
@@ -52,6 +52,26 @@ describe('binary batches (v2, run-length)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('round-trip the author ids of incarnations, up to the highest, and refuse one past it', () => {
+    const authors = [replicaId(1, 1), replicaId(2, 0x5f3a_1b2c), replicaId(0xffff, MAX_TAG)];
+    expect(authors[2]).toBe(MAX_ACTOR);
+    const a = new FastList<number>(authors[0]!);
+    const b = new FastList<number>(authors[1]!);
+    const c = new FastList<number>(authors[2]!);
+    const ops: Op<number>[] = [a.insert(0, 1), a.insert(1, 2)];
+    for (const op of ops) b.apply(op);
+    ops.push(b.insert(1, 3), b.delete(0));
+    for (const op of ops) c.apply(op);
+    ops.push(c.insert(0, 4), c.insert(1, 5), c.delete(2));
+    expect(decodeBatch(encodeBatch(ops))).toEqual(ops);
+    // 2^53 as a run's author, or a reference's: no author id (and no safe integer).
+    const past = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10];
+    expect(() => decodeBatch(Uint8Array.from([2, 1, 0, ...past, 1, 1, 0, 0, 5]))).toThrow(/out of range|bad actor/);
+    expect(() => decodeBatch(Uint8Array.from([2, 1, 0, 1, 1, 1, 2, ...past, 1, 0, 5]))).toThrow(/out of range|bad reference actor/);
+    // 2^53 - 1 is one.
+    expect(decodeBatch(varints([2], 1, 0, MAX_ACTOR, 1, 1, 0, 0, 5))).toEqual([{ type: 'insert', id: { actor: MAX_ACTOR, counter: 1 }, value: 5, left: null, right: null }]);
   });
 
   it('refuses, as invalid ops, runs whose computed counters pass the highest one', () => {

@@ -7,15 +7,18 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeOpBody, encodeOpBody } from '../src/crdt/codec.js';
-import { actorId, opId } from '../src/crdt/ids.js';
+import { actorId, memberOf, opId, replicaId, tagOf, type ActorId } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
 import { MAX_COUNTER } from '../src/crdt/validate.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { MemoryStore, memoryBacking } from '../src/store/MemoryStore.js';
-import { CURRENT_SCHEMA, type Schema } from '../src/store/schema.js';
+import { CURRENT_SCHEMA, MIGRATIONS, type Schema } from '../src/store/schema.js';
 import { SqliteStore } from '../src/store/SqliteStore.js';
 import { StoreError } from '../src/store/StoreError.js';
-import { runStoreTests } from '../src/testing/store-conformance.js';
+import type { FeedRecords } from '../src/sync/Feeds.js';
+import type { Store } from '../src/sync/store.js';
+import { runStoreTests, type StoreHome } from '../src/testing/store-conformance.js';
+import { newSigner, nodeFeedCrypto } from '../src/transport/signing.js';
 
 const dirs: string[] = [];
 const tmp = (): string => {
@@ -35,6 +38,99 @@ runStoreTests('MemoryStore', (actor) => {
 runStoreTests('SqliteStore', (actor) => {
   const file = join(tmp(), `actor-${actor}.db`);
   return { open: () => SqliteStore.open(file, actorId(actor)) };
+});
+
+/** What both stores must do with incarnations and feed records (beyond `runStoreTests`). */
+function incarnationTests(name: string, makeHome: (member: number) => StoreHome): void {
+  describe(`${name}: its incarnation and the feeds' records`, () => {
+    const records = (): FeedRecords => {
+      const author = replicaId(1, 0x1234_5678);
+      return {
+        keys: [{ actor: author, key: newSigner().signer.key }],
+        points: [
+          { actor: author, counter: 1, signature: new Uint8Array(64).fill(7) },
+          { actor: author, counter: 300, signature: new Uint8Array(64).fill(9) },
+        ],
+      };
+    };
+    const sorted = (r: FeedRecords) => ({
+      keys: [...r.keys].sort((a, b) => a.actor - b.actor).map((k) => ({ actor: k.actor, key: [...k.key] })),
+      points: [...r.points].sort((a, b) => a.actor - b.actor || a.counter - b.counter).map((p) => ({ actor: p.actor, counter: p.counter, signature: [...p.signature] })),
+    });
+
+    it('is a new incarnation of its member: an author id whose tag its key gives, kept with its key across a restart', () => {
+      const home = makeHome(3);
+      let store: Store<number> = home.open();
+      const actor = store.actor;
+      const key = [...store.signer.key];
+      expect(store.member).toBe(3);
+      expect(memberOf(actor)).toBe(3);
+      expect(tagOf(actor)).toBe(nodeFeedCrypto.tagOf(store.signer.key));
+      expect(tagOf(actor)).toBeGreaterThan(0);
+      const message = Uint8Array.from([1, 2, 3]);
+      expect(nodeFeedCrypto.verify(store.signer.key, message, store.signer.sign(message))).toBe(true);
+      store.close();
+      store = home.open();
+      expect(store.actor).toBe(actor);
+      expect([...store.signer.key]).toEqual(key);
+      store.close();
+      // Another home of the same member: another incarnation.
+      const other = makeHome(3).open();
+      expect(other.actor).not.toBe(actor);
+      expect(memberOf(other.actor)).toBe(3);
+      other.close();
+    });
+
+    it('gives back the keys and signed points appended with ops, after a restart; with a refused op, none of them', () => {
+      const home = makeHome(0);
+      const author = replicaId(1, 0x1234_5678);
+      const list = new ReferenceList<number>(author);
+      const ops = [list.insert(0, 1), list.insert(1, 2)];
+      const r = records();
+      let store = home.open();
+      expect(store.records()).toEqual({ keys: [], points: [] });
+      store.append(ops, r);
+      store.append([], { keys: [], points: [{ actor: author, counter: 2, signature: new Uint8Array(64).fill(8) }] });
+      store.close();
+      store = home.open();
+      const withTwo = { ...r, points: [...r.points, { actor: author, counter: 2, signature: new Uint8Array(64).fill(8) }] };
+      expect(sorted(store.records())).toEqual(sorted(withTwo));
+      expect(store.load()).toEqual(ops);
+      const bad: Op<number> = { type: 'insert', id: { actor: author, counter: MAX_COUNTER + 1 }, value: 1, left: null, right: null };
+      const more: FeedRecords = { keys: [{ actor: replicaId(2, 9), key: newSigner().signer.key }], points: [{ actor: replicaId(2, 9), counter: 1, signature: new Uint8Array(64) }] };
+      expect(() => store.append([list.insert(2, 3), bad], more)).toThrow(/counter outside/);
+      store.close();
+      store = home.open();
+      expect(sorted(store.records())).toEqual(sorted(withTwo));
+      expect(store.load()).toEqual(ops);
+      store.close();
+    });
+
+    it('holds the ops of incarnations, whose author ids run past 65535, and loads them', () => {
+      const home = makeHome(0);
+      const a = new ReferenceList<number>(replicaId(2, 1));
+      const b = new ReferenceList<number>(replicaId(0xffff, 2 ** 37 - 1));
+      const ops: Op<number>[] = [a.insert(0, 5)];
+      b.apply(ops[0] as Op<number>);
+      ops.push(b.insert(1, 6), b.delete(0));
+      let store = home.open();
+      store.append(ops);
+      store.close();
+      store = home.open();
+      expect(store.load()).toEqual(ops);
+      store.close();
+    });
+  });
+}
+
+incarnationTests('MemoryStore', (member) => {
+  const backing = memoryBacking<number>();
+  return { open: () => new MemoryStore(member, backing) };
+});
+
+incarnationTests('SqliteStore', (member) => {
+  const file = join(tmp(), `actor-${member}.db`);
+  return { open: () => SqliteStore.open(file, member) };
 });
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -106,7 +202,8 @@ describe('SqliteStore: rows it must refuse when loading', () => {
     ['a gene out of range', "UPDATE ops SET body = X'00ac02' WHERE counter = 1"],
     ['a zero counter', 'UPDATE ops SET counter = 0 WHERE counter = 1'],
     ['a fractional counter', 'UPDATE ops SET counter = 1.5 WHERE counter = 1'],
-    ['an actor out of range', 'UPDATE ops SET actor = 70000 WHERE counter = 1'],
+    ['an actor past the highest author id', 'UPDATE ops SET actor = 9007199254740992 WHERE counter = 1'],
+    ['a negative actor', 'UPDATE ops SET actor = -1 WHERE counter = 1'],
     ['a body with trailing bytes', "UPDATE ops SET body = X'000500' WHERE counter = 1"],
     ['a body that is text', "UPDATE ops SET body = 'hello' WHERE counter = 1"],
   ];
@@ -290,6 +387,59 @@ describe('SqliteStore: migrations', () => {
     store.close();
     return { file, ops };
   }
+
+  /** A store as the last build before signed feeds wrote it (schema v1), holding `ops`. */
+  function v1Store(member: number, ops: readonly Op<number>[]): string {
+    const file = join(tmp(), `actor-${member}.db`);
+    const db = new Database(file);
+    (MIGRATIONS[0] as (db: Database.Database, actor: number) => void)(db, member);
+    db.prepare('UPDATE schema_version SET version = 1').run();
+    const insert = db.prepare('INSERT INTO ops (actor, counter, body) VALUES (?, ?, ?)');
+    for (const op of ops) insert.run(op.id.actor, op.id.counter, Buffer.from(encodeOpBody(op)));
+    db.close();
+    return file;
+  }
+
+  it('a v1 store with ops continues as its member\'s first incarnation (tag 0, author id = member number), keeping every op', () => {
+    const own = new ReferenceList<number>(actorId(4));
+    const peer = new ReferenceList<number>(actorId(1));
+    const ops: Op<number>[] = [own.insert(0, 1), own.insert(1, 2)];
+    for (const op of ops) peer.apply(op);
+    ops.push(peer.insert(0, 3));
+    own.apply(ops[2] as Op<number>);
+    ops.push(own.delete(0));
+    const file = v1Store(4, ops);
+    let store = SqliteStore.open(file, 4);
+    expect(store.actor).toBe(4);
+    expect(store.load()).toEqual(ops);
+    expect(store.records()).toEqual({ keys: [], points: [] });
+    const key = [...store.signer.key];
+    store.close();
+    expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
+    // Its key was made once, by the migration, and is kept.
+    store = SqliteStore.open(file, 4);
+    expect(store.actor).toBe(4);
+    expect([...store.signer.key]).toEqual(key);
+    store.close();
+  });
+
+  it('a v1 store without ops becomes a new incarnation', () => {
+    const file = v1Store(4, []);
+    const store = SqliteStore.open(file, 4);
+    expect(memberOf(store.actor)).toBe(4);
+    expect(tagOf(store.actor)).toBe(nodeFeedCrypto.tagOf(store.signer.key));
+    expect(tagOf(store.actor)).toBeGreaterThan(0);
+    store.close();
+  });
+
+  it('refuses, untouched, a store whose incarnation is damaged', () => {
+    const file = join(tmp(), 'actor-4.db');
+    SqliteStore.open(file, 4).close();
+    const db = new Database(file);
+    db.prepare(`UPDATE meta SET value = ? WHERE key = 'replica'`).run(String(replicaId(5, 1)));
+    db.close();
+    expectRefused(file, 4, 'corrupt', /incarnation/);
+  });
 
   it('migrates an older schema, keeping every op', () => {
     const { file, ops } = olderStore();

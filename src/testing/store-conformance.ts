@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actorId } from '../crdt/ids.js';
+import { actorId, memberOf, tagOf } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { ReferenceList } from '../crdt/ReferenceList.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
@@ -24,10 +24,12 @@ export function runStoreTests(name: string, makeHome: (actor: number) => StoreHo
       return ops;
     };
 
-    it('starts empty', () => {
+    it('starts empty, as a new incarnation of its member', () => {
       const store = makeHome(2).open();
       expect(store.load()).toEqual([]);
-      expect(store.actor).toBe(2);
+      expect(store.member).toBe(2);
+      expect(memberOf(store.actor)).toBe(2);
+      expect(tagOf(store.actor)).toBeGreaterThan(0);
       store.close();
     });
 

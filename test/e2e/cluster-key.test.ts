@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { forgedInserts, push, signedByOwnKey } from '../helpers/forger.js';
 import { freeBase, getJson, killAll, runCli, startCli, waitFor } from '../helpers/processes.js';
 
 afterAll(killAll);
@@ -11,8 +12,11 @@ describe('a cluster with a key', () => {
       startCli(['-a', String(i), '-c', '3', '-b', String(base), '--memory', '--interval', '5-20', '--mutations', '30', '--sync-interval', '200'], { GENOME_CLUSTER_KEY: key }),
     );
     await waitFor('every actor to serve', () => Promise.all([0, 1, 2].map((i) => getJson(`http://127.0.0.1:${base + i}/healthz`))));
-    // Actor 1's coming counters, forged by someone without the key, in the README's JSON format.
-    const forged = { v: 1, from: 1, ops: [5, 6, 7].map((c) => ({ type: 'insert', id: [1, c + 8], value: 9, left: null, right: null })) };
+    // Actor 1's coming counters, forged by someone without the key, in the README's JSON format
+    // (wire v2: under actor 1's author id, with a proof signed by a key of the forger's own).
+    const a1 = (await getJson<{ incarnation: number }>(`http://127.0.0.1:${base + 1}/status`)).incarnation;
+    const ops = forgedInserts(a1, 13, 15, () => 9);
+    const forged = push(a1, ops, signedByOwnKey(a1, ops));
     const res = await fetch(`http://127.0.0.1:${base}/genome`, { method: 'POST', body: JSON.stringify(forged), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(2000) });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe('unauthorized');

@@ -45,7 +45,7 @@ describe('the lab: crdt-genome cluster with a nemesis', () => {
       expect(res.status).toBe(401);
     }
     expect((await getJson<{ faults: unknown }>(`${actor}/status`)).faults).toEqual(before);
-    const push = await fetch(`${actor}/genome`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: 1, from: 2, ops: [] }) });
+    const push = await fetch(`${actor}/genome`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ v: 2, from: 2, ops: [], proof: { actor: 2, counter: 0, key: '0'.repeat(64), signature: '0'.repeat(128) } }) });
     expect(push.status).toBe(401);
     // The dashboard's controls are guarded the same way.
     const dashboard = `http://127.0.0.1:${base - 1}`;

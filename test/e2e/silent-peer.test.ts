@@ -31,9 +31,12 @@ describe('a peer that accepts connections and never answers', () => {
     }
     const [a0, a1] = running as [RunningActor, RunningActor];
     // Each request to the silent peer waits out its 2 s timeout; if that blocked anything,
-    // 200 mutations pushed one by one would take minutes.
+    // 200 mutations pushed one by one would take minutes. Ops are held by author id: each
+    // actor's incarnation (not its member number).
+    const authors = [a0.state.incarnation, a1.state.incarnation];
+    expect(new Set(authors).size).toBe(2);
     await waitFor('both actors to hold all 400 ops', () =>
-      [a0, a1].every((a) => a.state.replica.list.version().get(actorId(0)) === 200 && a.state.replica.list.version().get(actorId(1)) === 200), 15_000);
+      [a0, a1].every((a) => authors.every((author) => a.state.replica.list.version().get(author) === 200)), 15_000);
     expect(a0.state.digest).toBe(a1.state.digest);
     await waitFor('the verifier to report one match', () => a0.state.matchCount === 1 && a1.state.matchCount === 1, 15_000);
     expect(sockets.length).toBeGreaterThan(0);
