@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeOpBody } from '../src/crdt/codec.js';
 import type { ActorId } from '../src/crdt/ids.js';
 import { sameOp, type Op } from '../src/crdt/ops.js';
 import type { VersionVector } from '../src/crdt/version.js';
@@ -13,6 +12,7 @@ import type { Replica } from '../src/sync/Replica.js';
 import { decodeBinaryPush, decodeBinarySyncReply, encodeBinaryPush, encodeBinarySyncReply } from '../src/transport/binary-wire.js';
 import { newSigner, nodeFeedCrypto, signerFromSeed } from '../src/transport/signing.js';
 import { deliver, newReplica, signedPush, type SignedPush } from './helpers/feeds.js';
+import { chainHead } from './helpers/hostile.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -89,16 +89,6 @@ function expectEmpty(r: Replica<number>, backing: MemoryBacking<number>, authors
   expect(backing.points.size).toBe(0);
 }
 
-/** The chain head of `ops` (a feed from its first op), computed here, independently of Feeds. */
-function chainHead(actor: ActorId, ops: readonly Op<number>[]): Uint8Array {
-  const chain = nodeFeedCrypto.startChain(actor);
-  for (const op of ops) {
-    const body = encodeOpBody(op);
-    chain.update(Uint8Array.of(body.length >> 8, body.length & 0xff));
-    chain.update(body);
-  }
-  return chain.head();
-}
 
 /** A proof by `signer` over the first ops of `actor`'s feed, `ops` being all of them from counter 1. */
 function signFeed(signer: Signer, actor: ActorId, ops: readonly Op<number>[]): Proof {

@@ -308,19 +308,27 @@ describe('sync answers are causal prefixes, each feed signed', () => {
   });
 });
 
+/**
+ * A third author's op (`origin`, of `missing`), and an author `one` whose first op names it, then
+ * `more` ops after that: all of `one`'s ops wait for `origin` at an actor that lacks it.
+ */
+function waitingAuthor(more: number) {
+  const missing = newReplica(2);
+  missing.edit((l) => l.insert(0, 200));
+  const origin = signedPush(missing);
+  const one = newReplica(1);
+  one.receivePush(origin.from, origin.ops, origin.proof);
+  one.edit((l) => l.insert(1, 0));
+  one.edit((l) => l.insert(l.length, l.length % 256), more);
+  return { missing, origin, one };
+}
+
 describe('a fair share of the pending set per author', () => {
   it('one author\'s ops that cannot apply fill its share only: other authors\' waiting ops are still taken', async () => {
     const actor = setup();
     const share = fairShare(3);
-    // A third author's op, which the actor lacks: everything below waits for it.
-    const missing = newReplica(2);
-    missing.edit((l) => l.insert(0, 200));
-    const origin = signedPush(missing);
-    const one = newReplica(1);
-    one.receivePush(origin.from, origin.ops, origin.proof);
-    one.edit((l) => l.insert(1, 0)); // after the missing op
+    const { missing, origin, one } = waitingAuthor(share - 1);
     let v = 1;
-    one.edit((l) => l.insert(l.length, v++ % 256), share - 1);
     const filling = signedPush(one);
     expect(filling.ops.length).toBe(share);
     one.edit((l) => l.insert(l.length, v++ % 256), 2);
@@ -361,14 +369,8 @@ describe('a push that crosses its author\'s share of the pending set', () => {
   it('is refused with 503 past the share; the ops within it are kept, with their feed checked that far, and the rest is taken later', async () => {
     const actor = setup();
     const share = fairShare(3);
-    const missing = newReplica(2);
-    missing.edit((l) => l.insert(0, 200));
-    const origin = signedPush(missing);
-    const one = newReplica(1);
-    one.receivePush(origin.from, origin.ops, origin.proof);
-    one.edit((l) => l.insert(1, 0)); // after the missing op: all of one's ops wait for it
+    const { missing, origin, one } = waitingAuthor(share - 2);
     let v = 1;
-    one.edit((l) => l.insert(l.length, v++ % 256), share - 2);
     const filling = signedPush(one);
     one.edit((l) => l.insert(l.length, v++ % 256), 3);
     const crossing = signedPush(one, share - 1);

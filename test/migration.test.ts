@@ -1,19 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syncConfig } from '../src/actor/run.js';
-import { encodeOpBody } from '../src/crdt/codec.js';
 import { actorId, tagOf } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { genomeList } from '../src/genome/cluster.js';
 import { isGene } from '../src/genome/gene.js';
-import { MIGRATIONS } from '../src/store/schema.js';
 import { SqliteStore } from '../src/store/SqliteStore.js';
 import { Replica } from '../src/sync/Replica.js';
 import { nodeFeedCrypto } from '../src/transport/signing.js';
+import { writeV1Store } from './helpers/stores.js';
 
 let dir: string | null = null;
 afterEach(() => {
@@ -21,15 +19,6 @@ afterEach(() => {
   dir = null;
 });
 
-/** A store of schema v1, as the previous version wrote it: `ops` rows under the members' own numbers. */
-function v1Store(file: string, member: number, ops: readonly Op<number>[]): void {
-  const db = new Database(file);
-  (MIGRATIONS[0] as (db: Database.Database, actor: number) => void)(db, member);
-  db.prepare('UPDATE schema_version SET version = 1').run();
-  const insert = db.prepare('INSERT INTO ops (actor, counter, body) VALUES (?, ?, ?)');
-  for (const op of ops) insert.run(op.id.actor, op.id.counter, Buffer.from(encodeOpBody(op)));
-  db.close();
-}
 
 const replica = (file: string, member: number, peers: string[]) =>
   new Replica(SqliteStore.open(file, member, { isValue: isGene }), genomeList(3), peers, syncConfig(1000, 3), 0, nodeFeedCrypto);
@@ -57,8 +46,8 @@ describe('a store of schema v1', () => {
     for (const op of history.slice(2)) a.apply(op);
     history.push(a.insert(0, 12));
     for (const op of history.slice(4)) b.apply(op);
-    v1Store(join(dir, 'actor-0.db'), 0, history);
-    v1Store(join(dir, 'actor-1.db'), 1, history);
+    writeV1Store(join(dir, 'actor-0.db'), 0, history);
+    writeV1Store(join(dir, 'actor-1.db'), 1, history);
 
     const r0 = replica(join(dir, 'actor-0.db'), 0, ['r1', 'r2']);
     const r1 = replica(join(dir, 'actor-1.db'), 1, ['r0', 'r2']);

@@ -12,13 +12,14 @@ import type { Op } from '../src/crdt/ops.js';
 import { MAX_COUNTER } from '../src/crdt/validate.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { MemoryStore, memoryBacking } from '../src/store/MemoryStore.js';
-import { CURRENT_SCHEMA, MIGRATIONS, type Schema } from '../src/store/schema.js';
+import { CURRENT_SCHEMA, type Schema } from '../src/store/schema.js';
 import { SqliteStore } from '../src/store/SqliteStore.js';
 import { StoreError } from '../src/store/StoreError.js';
 import type { FeedRecords } from '../src/sync/Feeds.js';
 import type { Store } from '../src/sync/store.js';
 import { runStoreTests, type StoreHome } from '../src/testing/store-conformance.js';
 import { newSigner, nodeFeedCrypto } from '../src/transport/signing.js';
+import { writeV1Store } from './helpers/stores.js';
 
 const dirs: string[] = [];
 const tmp = (): string => {
@@ -391,12 +392,7 @@ describe('SqliteStore: migrations', () => {
   /** A store as the last build before signed feeds wrote it (schema v1), holding `ops`. */
   function v1Store(member: number, ops: readonly Op<number>[]): string {
     const file = join(tmp(), `actor-${member}.db`);
-    const db = new Database(file);
-    (MIGRATIONS[0] as (db: Database.Database, actor: number) => void)(db, member);
-    db.prepare('UPDATE schema_version SET version = 1').run();
-    const insert = db.prepare('INSERT INTO ops (actor, counter, body) VALUES (?, ?, ?)');
-    for (const op of ops) insert.run(op.id.actor, op.id.counter, Buffer.from(encodeOpBody(op)));
-    db.close();
+    writeV1Store(file, member, ops);
     return file;
   }
 

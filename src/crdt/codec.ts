@@ -67,6 +67,17 @@ export function readVarint(buf: Uint8Array, r: { pos: number }): number {
   return n;
 }
 
+/** The bytes of `parts`, one after the other. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** A signed integer as a varint: 0, -1, 1, -2, ... as 0, 1, 2, 3, ... */
 export function pushZigzag(out: number[], n: number): void {
   pushVarint(out, n >= 0 ? n * 2 : -n * 2 - 1);

@@ -1,5 +1,5 @@
 import { readBatch, writeBatch } from '../crdt/batch-codec.js';
-import { pushVarint, readVarint } from '../crdt/codec.js';
+import { concatBytes, pushVarint, readVarint } from '../crdt/codec.js';
 import { isActorId, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
@@ -37,7 +37,7 @@ export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[], proof:
   const head = Uint8Array.from(out);
   const tail: number[] = [];
   writeBatch(tail, ops);
-  return concat(head, proofBytes(proof), Uint8Array.from(tail));
+  return concatBytes(head, proofBytes(proof), Uint8Array.from(tail));
 }
 
 export function decodeBinaryPush(bytes: Uint8Array): Push {
@@ -61,7 +61,7 @@ export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint
   pushVarint(out, page.proofs.length);
   const tail: number[] = [];
   writeBatch(tail, page.ops);
-  return concat(Uint8Array.from(out), ...page.proofs.map(proofBytes), Uint8Array.from(tail));
+  return concatBytes(Uint8Array.from(out), ...page.proofs.map(proofBytes), Uint8Array.from(tail));
 }
 
 export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
@@ -80,11 +80,12 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
   return { version: version as VersionVector, ops: ops_(bytes, r), proofs, more: more === 1 };
 }
 
-function proofBytes(proof: Proof): Uint8Array {
+/** A proof as the binary wire writes it. */
+export function proofBytes(proof: Proof): Uint8Array {
   const out: number[] = [];
   pushVarint(out, proof.actor);
   pushVarint(out, proof.counter);
-  return concat(Uint8Array.from(out), proof.key, proof.signature);
+  return concatBytes(Uint8Array.from(out), proof.key, proof.signature);
 }
 
 /** A proof: its key and signature must be whole (a truncated one is a malformed message). */
@@ -98,15 +99,6 @@ function readProof(bytes: Uint8Array, r: { pos: number }): Proof {
   return { actor: a, counter, key, signature };
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** A peer's answer to a sync: binary, or (an older or a foreign peer) JSON. Throws on anything malformed. */
 export function decodeSyncAnswer(contentType: string, bytes: Uint8Array): SyncPage<Gene> {

@@ -1,19 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Status } from '../../src/actor/ActorState.js';
 import { forgedInserts, post, push, randomSignature, signedByOwnKey, syncFromNothing, type Sent } from '../helpers/forger.js';
 import { freeBase, getJson, killAll, runCli, startCli, waitFor, type Proc } from '../helpers/processes.js';
 
 afterAll(killAll);
 
-interface Status {
-  actor: number;
-  incarnation: number;
-  digest: string;
-  version: Record<string, number>;
-  replicas: Record<string, number>;
-  equivocations: unknown[];
-  pending: number;
-  mutations: number;
-}
 
 const MUTATIONS = 40;
 

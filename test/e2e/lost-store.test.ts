@@ -2,20 +2,11 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Status } from '../../src/actor/ActorState.js';
 import { freeBase, getJson, killAll, killGroup, startCli, tmpDataDir, waitFor, type Proc } from '../helpers/processes.js';
 
 afterAll(killAll);
 
-interface Status {
-  actor: number;
-  incarnation: number;
-  digest: string;
-  version: Record<string, number>;
-  replicas: Record<string, number>;
-  equivocations: unknown[];
-  pending: number;
-  mutations: number;
-}
 
 const N = 80;
 

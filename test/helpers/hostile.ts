@@ -1,10 +1,11 @@
 import type { ActorState } from '../../src/actor/ActorState.js';
-import { encodeOpBody } from '../../src/crdt/codec.js';
+import { concatBytes, encodeOpBody } from '../../src/crdt/codec.js';
 import { replicaId, type ActorId, type OpId } from '../../src/crdt/ids.js';
 import type { DeleteOp, InsertOp, Op } from '../../src/crdt/ops.js';
 import { signedStatement, type Signer } from '../../src/sync/feed-crypto.js';
 import type { Proof } from '../../src/sync/Feeds.js';
 import { newSigner, nodeFeedCrypto } from '../../src/transport/signing.js';
+import { proofBytes } from '../../src/transport/binary-wire.js';
 import { encodeProof } from '../../src/transport/wire.js';
 import { holdings } from './actor-app.js';
 import { varints } from './bytes.js';
@@ -56,24 +57,9 @@ export const del = (actor: number, counter: number, target: OpId): DeleteOp => (
 /** A JSON push (wire v2) of ops in wire form (`encodeOp`, or hand-written, hostile ones). */
 export const jsonPush = (from: number, ops: readonly unknown[], proof: Proof): string => JSON.stringify({ v: 2, from, ops, proof: encodeProof(proof) });
 
-/** A proof as the binary wire writes it: actor, counter, key, signature. */
-export function proofBytes(proof: Proof): Uint8Array {
-  return concat(varints([], proof.actor, proof.counter), proof.key, proof.signature);
-}
-
 /** A binary push (wire v3) written by hand: 'P' 3 from proof, then a batch of `count` ops in the runs given. */
 export function binaryPush(from: number, proof: Proof, count: number, ...runs: number[][]): Uint8Array {
-  return concat(varints([0x50, 3], from), proofBytes(proof), varints([], count, ...runs.flat()));
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(varints([0x50, 3], from), proofBytes(proof), varints([], count, ...runs.flat()));
 }
 
 const hex = (bytes: Uint8Array | null): string | null => (bytes === null ? null : Buffer.from(bytes).toString('hex'));
