@@ -1,4 +1,4 @@
-import { formatId, isActorId, type ActorId, type OpId } from './ids.js';
+import { formatActor, formatId, isActorId, type ActorId, type OpId } from './ids.js';
 import type { Op } from './ops.js';
 
 /**
@@ -48,14 +48,15 @@ export function opProblem<T>(op: Op<T>, rules: OpRules<T> = {}): string | null {
 /** Membership is all an id needs of the rules. */
 type Members = Pick<OpRules<never>, 'isMember'>;
 
-function idProblem(id: OpId | null | undefined, rules: Members, what: string, of = ''): string | null {
-  if (typeof id !== 'object' || id === null || !isActorId(id.actor)) return `${of}${what} has no valid actor`;
-  if (!isCounter(id.counter)) return `${of}${what} ${formatId(id)} has a counter outside 1..${MAX_COUNTER}`;
-  if (rules.isMember !== undefined && !rules.isMember(id.actor)) return `${of}${what} ${formatId(id)} names actor ${id.actor}, which is not a member of this cluster`;
+/** `of` names what holds the id, in the message only: built only when there is a problem (this runs for every op received). */
+function idProblem(id: OpId | null | undefined, rules: Members, what: string, of: () => string = () => ''): string | null {
+  if (typeof id !== 'object' || id === null || !isActorId(id.actor)) return `${of()}${what} has no valid actor`;
+  if (!isCounter(id.counter)) return `${of()}${what} ${formatId(id)} has a counter outside 1..${MAX_COUNTER}`;
+  if (rules.isMember !== undefined && !rules.isMember(id.actor)) return `${of()}${what} ${formatId(id)} names author ${formatActor(id.actor)}, which is not of a member of this cluster`;
   return null;
 }
 
 function refProblem<T>(op: Op<T>, ref: OpId | null, rules: OpRules<T>, what: string): string | null {
   if (ref === null) return what === 'target' ? `op ${formatId(op.id)} has no target` : null;
-  return idProblem(ref, rules, what, `op ${formatId(op.id)}: `);
+  return idProblem(ref, rules, what, () => `op ${formatId(op.id)}: `);
 }
