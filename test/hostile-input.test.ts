@@ -222,7 +222,7 @@ describe('only members\' ops', () => {
 
     const before = refusalState(actor.state, authors);
     const outcome = replica.onReply('p', request, answer(full), 0);
-    expect(outcome.refusals).toEqual([expect.objectContaining({ actor: stranger.actor, message: expect.stringMatching(new RegExp(`${formatActor(stranger.actor)}.*not a member`)) })]);
+    expect(outcome.refusals).toEqual([expect.objectContaining({ actor: stranger.actor, code: 'invalid_op', message: expect.stringMatching(new RegExp(`${formatActor(stranger.actor)}.*not a member`)) })]);
     expect(outcome.accepted).toEqual([]);
     expect(refusalState(actor.state, authors)).toEqual(before);
     expect(actor.state.replica.list.pendingCount).toBe(0);
@@ -284,7 +284,7 @@ describe('sync answers are causal prefixes, each feed signed', () => {
     peer.edit((l) => l.insert(1, 3));
     const [, second] = peer.list.opsOf(peer.actor, 0, 2) as [Op<number>, Op<number>];
     const page = { version: peer.list.version(), ops: [second], proofs: [peer.replicator.feeds.proof(peer.actor, 2)], more: false };
-    await expectPageRefused(actor, page, 'bad_signature', new RegExp(`waits for ${formatId({ actor: peer.actor, counter: 1 })}`), [peer.actor]);
+    await expectPageRefused(actor, page, 'invalid_op', new RegExp(`waits for ${formatId({ actor: peer.actor, counter: 1 })}`), [peer.actor]);
   });
 
   it('an op that would have to wait is refused, with the ops before it: an origin of a third author neither held nor in the page', async () => {
@@ -299,7 +299,7 @@ describe('sync answers are causal prefixes, each feed signed', () => {
     expect(all.ops.map((op) => op.id.actor)).toEqual([peer.actor, third.actor, peer.actor]);
     // The page as an honest peer could not send it: the third author's op left out.
     const page = { ...all, ops: all.ops.filter((op) => op.id.actor === peer.actor), proofs: all.proofs.filter((p) => p.actor === peer.actor) };
-    await expectPageRefused(actor, page, 'bad_signature', new RegExp(`waits for ${formatId({ actor: third.actor, counter: 1 })}`), [peer.actor, third.actor]);
+    await expectPageRefused(actor, page, 'invalid_op', new RegExp(`waits for ${formatId({ actor: third.actor, counter: 1 })}`), [peer.actor, third.actor]);
     // The whole page is taken.
     const request = { type: 'sync', from: current!.state.incarnation, version: current!.state.replica.list.version() } as const;
     expect(current!.state.replica.onReply('p', request, { type: 'sync', ...all }, 0)).toMatchObject({ accepted: all.ops, refused: [], refusals: [] });

@@ -128,7 +128,7 @@ function refusalLog(log: Logger, level: 'warn' | 'error'): (req: FastifyRequest,
 }
 
 /** The HTTP status of each refusal by the feed check. */
-const FEED_STATUS: Record<FeedRefusalCode, number> = { bad_signature: 403, own_ops: 403, key_mismatch: 403, bad_key: 400, unknown_feed: 409, gap: 409, equivocation: 409 };
+const FEED_STATUS: Record<FeedRefusalCode, number> = { bad_signature: 403, own_ops: 403, key_mismatch: 403, bad_key: 400, unknown_feed: 409, gap: 409, equivocation: 409, invalid_op: 400 };
 
 /** A push body: JSON (wire v2, checked by its schema) or binary (wire v3, checked here). */
 function readPush(body: WireBatch | Buffer | string): Push {

@@ -52,7 +52,7 @@ type Members = Pick<OpRules<never>, 'isMember'>;
 function idProblem(id: OpId | null | undefined, rules: Members, what: string, of: () => string = () => ''): string | null {
   if (typeof id !== 'object' || id === null || !isActorId(id.actor)) return `${of()}${what} has no valid actor`;
   if (!isCounter(id.counter)) return `${of()}${what} ${formatId(id)} has a counter outside 1..${MAX_COUNTER}`;
-  if (rules.isMember !== undefined && !rules.isMember(id.actor)) return `${of()}${what} ${formatId(id)} names author ${formatActor(id.actor)}, which is not of a member of this cluster`;
+  if (rules.isMember !== undefined && !rules.isMember(id.actor)) return `${of()}${what} ${formatId(id)} names author ${formatActor(id.actor)}, which is not a member's incarnation in this cluster`;
   return null;
 }
 

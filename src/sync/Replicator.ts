@@ -231,7 +231,7 @@ export class Replicator<T> {
     const ranges = pageRanges(page.ops);
     for (const op of page.ops) {
       const why = this.#problem(op) ?? this.#waits(op, ranges);
-      if (why !== null) return { accepted: [], records: NO_RECORDS, refused: [], refusals: [{ code: 'bad_signature', actor: op.id.actor, message: `op ${formatId(op.id)}: ${why}` }] };
+      if (why !== null) return { accepted: [], records: NO_RECORDS, refused: [], refusals: [{ code: 'invalid_op', actor: op.id.actor, message: `op ${formatId(op.id)}: ${why}` }] };
     }
     const plan = this.#checkFeeds(page.ops, page.proofs);
     const outcome = { accepted: [] as Op<T>[], refused: [] as PageOutcome<T>['refused'] };
