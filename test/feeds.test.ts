@@ -254,16 +254,22 @@ describe('feed refusals, one code at a time', () => {
     expect(pushed.accepted).toEqual([]);
     expect(snapshot(receiver, backing, [receiver.actor])).toEqual(before);
 
-    // Relayed by another replica, in a page: the feed check names it.
+    // Relayed by another replica, in a page, under another key: the feed check names it.
     const relay = newReplica(5);
     expect(deliver(relay, signedPush(twin)).status).toBe('ok');
     const page = relay.serveSync(receiver.actor, new Map());
     expect(page.ops.map((op) => op.id.actor)).toEqual([receiver.actor, receiver.actor]);
-    const outcome = receiver.onReply('peer', syncRequest(receiver, new Map()), { type: 'sync', ...page }, 0);
+    const otherKey = { ...page, proofs: page.proofs.map((p) => ({ ...p, key: newSigner().signer.key })) };
+    const outcome = receiver.onReply('peer', syncRequest(receiver, new Map()), { type: 'sync', ...otherKey }, 0);
     expect(outcome.refusals[0]).toMatchObject({ code: 'own_ops', actor: receiver.actor });
     expect(outcome.accepted).toEqual([]);
     expect(snapshot(receiver, backing, [receiver.actor])).toEqual(before);
     expect(receiver.list.nextCounter).toBe(1);
+    // Signed with the receiver's own key, which someone copied: checked like any author's ops, and
+    // taken, since they fork nothing; the receiver's next op runs on after them.
+    const taken = receiver.onReply('peer', syncRequest(receiver, new Map()), { type: 'sync', ...page }, 0);
+    expect(taken).toMatchObject({ refusals: [], accepted: page.ops });
+    expect(receiver.list.nextCounter).toBe(3);
   });
 
   it('key_mismatch: another valid key on a genuine push, on first sight', () => {
@@ -355,10 +361,14 @@ describe('feed refusals, one code at a time', () => {
     const receiver = newReplica(0, { backing });
     expect(deliver(receiver, signedPush(a)).status).toBe('ok');
     const before = snapshot(receiver, backing, [a.actor]);
+    expect(before.values).toEqual([1]);
     expect(deliver(receiver, signedPush(b))).toMatchObject({ status: 'refused', code: 'equivocation', actor: a.actor });
     expect(receiver.replicator.feeds.equivocations()).toEqual([{ actor: a.actor, at: 1 }]);
-    expect({ ...snapshot(receiver, backing, [a.actor]), equivocations: before.equivocations }).toEqual(before);
-    expect(receiver.list.toArray()).toEqual([1]);
+    // The feed is frozen where it forks: both branches go, the one held included.
+    expect(receiver.list.toArray()).toEqual([]);
+    expect(receiver.replicator.feeds.count(a.actor)).toBe(0);
+    expect(deliver(receiver, signedPush(a))).toMatchObject({ status: 'refused', code: 'equivocation' });
+    expect(receiver.list.toArray()).toEqual([]);
   });
 
   it('equivocation: branches that share op 1 and differ at 2, the second sent from its fork point', () => {
@@ -373,10 +383,13 @@ describe('feed refusals, one code at a time', () => {
     const receiver = newReplica(0, { backing });
     expect(deliver(receiver, signedPush(a)).status).toBe('ok');
     const before = snapshot(receiver, backing, [a.actor]);
+    expect(before.values).toEqual([1, 5]);
     expect(deliver(receiver, signedPush(b, 1))).toMatchObject({ status: 'refused', code: 'equivocation' });
     expect(deliver(receiver, signedPush(b))).toMatchObject({ status: 'refused', code: 'equivocation' });
     expect(receiver.replicator.feeds.equivocations()).toEqual([{ actor: a.actor, at: 2 }]);
-    expect({ ...snapshot(receiver, backing, [a.actor]), equivocations: before.equivocations }).toEqual(before);
+    // Frozen at 1, the op both branches share.
+    expect(receiver.list.toArray()).toEqual([1]);
+    expect(receiver.replicator.feeds.count(a.actor)).toBe(1);
   });
 
   it('a forged conflicting op (another op at a held position, not signed) is bad_signature, not equivocation', () => {

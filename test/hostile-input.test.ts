@@ -260,13 +260,13 @@ describe('sync answers are causal prefixes, each feed signed', () => {
     const self = actor.state.incarnation;
     // The actor's next id, forged, after its first op: nothing is missing, but it is not the actor's.
     const own = ins(self, 2, 9, id(self, 1));
-    await expectPageRefused(actor, { version: new Map([[self, 2]]), ops: [own], proofs: [], more: false }, 'own_ops', /own author id/, [self]);
+    await expectPageRefused(actor, { version: new Map([[self, 2]]), ops: [own], proofs: [], forks: [], heads: [], more: false }, 'own_ops', /own author id/, [self]);
     expect(current!.state.hex).toBe('0701');
     // Beside a genuine feed: that feed is taken, the forged op is not.
     const peer = newReplica(1);
     peer.edit((l) => l.insert(0, 2));
     const mine = current!.state.incarnation;
-    const page = { version: new Map([[mine, 2]]), ops: [own, ...signedPush(peer).ops], proofs: [signedPush(peer).proof], more: false };
+    const page = { version: new Map([[mine, 2]]), ops: [own, ...signedPush(peer).ops], proofs: [signedPush(peer).proof], forks: [], heads: [], more: false };
     const { replica } = current!.state;
     const request = { type: 'sync', from: mine, version: replica.list.version() } as const;
     const outcome = replica.onReply('p', request, { type: 'sync', ...page }, 0);
@@ -283,7 +283,7 @@ describe('sync answers are causal prefixes, each feed signed', () => {
     peer.edit((l) => l.insert(0, 2));
     peer.edit((l) => l.insert(1, 3));
     const [, second] = peer.list.opsOf(peer.actor, 0, 2) as [Op<number>, Op<number>];
-    const page = { version: peer.list.version(), ops: [second], proofs: [peer.replicator.feeds.proof(peer.actor, 2)], more: false };
+    const page = { version: peer.list.version(), ops: [second], proofs: [peer.replicator.feeds.proof(peer.actor, 2)], forks: [], heads: [], more: false };
     await expectPageRefused(actor, page, 'invalid_op', new RegExp(`waits for ${formatId({ actor: peer.actor, counter: 1 })}`), [peer.actor]);
   });
 
@@ -449,7 +449,7 @@ describe('a peer that answers "more" with nothing', () => {
     // The actor mutates at once, before any peer has answered.
     const [op] = replica.edit((list) => list.insert(0, 3));
     expect(op?.id).toEqual({ actor: actor.state.incarnation, counter: 1 });
-    replica.onReply('p', request!.request, { type: 'sync', version: new Map(), ops: [], proofs: [], more: true }, 1);
+    replica.onReply('p', request!.request, { type: 'sync', version: new Map(), ops: [], proofs: [], forks: [], heads: [], more: true }, 1);
     // Not another sync: the push of that mutation, signed at it.
     const next = replica.poll(2);
     expect(next.map((o) => o.request.type)).toEqual(['push']);
@@ -478,9 +478,13 @@ describe('what a sender can make an actor log', () => {
     expect(lines).toHaveLength(1);
     expect([honest.actor, formatActor(honest.actor)]).toContain(lines[0]?.sender);
 
-    // Ops that do not match their author's signature: one line too.
-    honest.edit((l) => l.insert(0, 3));
-    const next = signedPush(honest, 1);
+    // Ops that do not match their author's signature: one line too. (Another author: the
+    // equivocating one's feed is frozen now, and all its ops are refused as equivocations.)
+    const third = newReplica(2);
+    third.edit((l) => l.insert(0, 2));
+    expect((await post(actor, binary(signedPush(third)))).statusCode).toBe(200);
+    third.edit((l) => l.insert(0, 3));
+    const next = signedPush(third, 1);
     const forged = binary({ ...next, ops: next.ops.map((op) => (op.type === 'insert' ? { ...op, value: 4 } : op)) });
     for (let i = 0; i < 20; i++) expect((await post(actor, forged)).statusCode).toBe(403);
     expect(actor.logs.filter((l) => String(l.msg).includes('bad_signature'))).toHaveLength(1);

@@ -161,8 +161,9 @@ describe('POST /genome', () => {
     const res = await push(app, { from: b.actor, ops: twin.list.opsOf(b.actor, 1, 2), proof: twin.replicator.feeds.proof(b.actor, 3) });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ error: 'equivocation' });
-    expect(state.status()).toMatchObject({ version: { '1': 2 }, equivocations: [{ actor: 1, incarnation: b.actor, at: 2 }] });
-    expect(state.hex).toBe('0102');
+    // Frozen at 1, the op both branches share: the second op goes, and no branch past it is taken.
+    expect(state.status()).toMatchObject({ version: { '1': 1 }, equivocations: [{ actor: 1, incarnation: b.actor, at: 2 }] });
+    expect(state.hex).toBe('01');
     const line = logs.find((l) => String(l.msg).includes('equivocation'));
     // Logged at level error, with the sender (README: "logged at level error with the word `equivocation` and the sender").
     expect(line).toMatchObject({ level: 50 });
@@ -498,7 +499,9 @@ describe('POST /sync', () => {
     let res = await sync(app, { v: 2, from: asker, version: {} });
     expect(res.statusCode).toBe(200);
     const proofs = [encodeProof(first.proof), encodeProof(then.proof)];
-    expect(res.json()).toEqual({ v: 2, from: state.incarnation, version: { [c]: 1, [b]: 3 }, ops: [...first.ops, ...then.ops].map(encodeOp), proofs, more: false });
+    const heads = state.replica.replicator.feeds.heads(state.replica.list.version()).map((h) => ({ actor: h.actor, counter: h.counter, signature: Buffer.from(h.signature).toString('hex') }));
+    expect(heads.map((h) => [h.actor, h.counter])).toEqual(expect.arrayContaining([[c, 1], [b, 3]]));
+    expect(res.json()).toEqual({ v: 2, from: state.incarnation, version: { [c]: 1, [b]: 3 }, ops: [...first.ops, ...then.ops].map(encodeOp), proofs, forks: [], heads, more: false });
     res = await sync(app, { v: 2, from: asker, version: { [c]: 1, [b]: 2 } });
     expect(res.json()).toMatchObject({ ops: [encodeOp(then.ops[2] as Op<number>)], proofs: [encodeProof(then.proof)], more: false });
     res = await sync(app, { v: 2, from: asker, version: { [c]: 1, [b]: 3, '7': 9 } });
@@ -517,7 +520,7 @@ describe('POST /sync', () => {
     const { then } = dependentPushes();
     await push(app, then);
     const res = await sync(app, { v: 2, from: author(3).actor, version: {} });
-    expect(res.json()).toEqual({ v: 2, from: expect.any(Number), version: {}, ops: [], proofs: [], more: false });
+    expect(res.json()).toEqual({ v: 2, from: expect.any(Number), version: {}, ops: [], proofs: [], forks: [], heads: [], more: false });
   });
 
   const from = 3;

@@ -89,7 +89,7 @@ function incarnationTests(name: string, makeHome: (member: number) => StoreHome)
       const ops = [list.insert(0, 1), list.insert(1, 2)];
       const r = records();
       let store = home.open();
-      expect(store.records()).toEqual({ keys: [], points: [] });
+      expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [] });
       store.append(ops, r);
       store.append([], { keys: [], points: [{ actor: author, counter: 2, signature: new Uint8Array(64).fill(8) }] });
       store.close();
@@ -408,7 +408,7 @@ describe('SqliteStore: migrations', () => {
     let store = SqliteStore.open(file, 4);
     expect(store.actor).toBe(4);
     expect(store.load()).toEqual(ops);
-    expect(store.records()).toEqual({ keys: [], points: [] });
+    expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [] });
     const key = [...store.signer.key];
     store.close();
     expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);

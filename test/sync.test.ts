@@ -13,9 +13,11 @@ import { deliver, newReplica, signedPush, testConfig as config } from './helpers
 const makeList = (a: ReturnType<typeof actorId>) => new ReferenceList<number>(a);
 
 /** Feeds as pages see them, with a signed point at every multiple of `every` and at each feed's end. */
-function provable(held: VersionVector, every: number): PageFeeds {
+function provable(held: VersionVector, every: number): PageFeeds<number> {
   return {
     advertise: (v) => v,
+    forks: () => [],
+    heads: () => [],
     pointAtOrBefore: (actor, counter) => (counter >= (held.get(actor) ?? 0) ? (held.get(actor) ?? 0) : counter - (counter % every)),
     proof: (actor: ActorId, counter: number): Proof => ({ actor, counter, key: new Uint8Array(32), signature: new Uint8Array(64) }),
   };

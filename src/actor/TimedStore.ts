@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ActorId } from '../crdt/ids.js';
+import type { ActorId, OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords } from '../sync/Feeds.js';
@@ -47,6 +47,14 @@ export class TimedStore<T> implements Store<T> {
 
   check(op: Op<T>): string | null {
     return this.#inner.check(op);
+  }
+
+  drop(ids: readonly OpId[], records: FeedRecords): void {
+    this.#inner.drop(ids, records);
+  }
+
+  renew(): void {
+    this.#inner.renew();
   }
 
   close(): void {

@@ -12,6 +12,7 @@ import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Outgoing } from '../sync/Replicator.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
 import { encodeOpBody } from '../crdt/codec.js';
+import { doomedOps, isDoomed } from '../sync/forks.js';
 import { EventQueue } from './EventQueue.js';
 import { junkPushes } from './junk.js';
 import type { Fault, SimPlan } from './plan.js';
@@ -72,8 +73,10 @@ export class Simulation {
   readonly #queue = new EventQueue<Event>();
   readonly #nodes: SimNode[];
   readonly #config: ReplicaConfig<Gene>;
-  /** Every op ever created, by id: a second op with one id is an equivocation. */
-  readonly #created = new Map<string, string>();
+  /** Every op an honest replica created, by id: a second op with one id is an equivocation. */
+  readonly #created = new Map<string, Op<Gene>>();
+  /** Ops signed with a copied key (the `equivocate` fault). */
+  readonly #forged: Op<Gene>[] = [];
   #now = 0;
   /** Mutations owed on top of the plan's, by actors that lost their store. */
   readonly #extra: number[] = [];
@@ -142,7 +145,7 @@ export class Simulation {
         if (r === null || e.life !== e.node.life) return;
         const outcome = r.onReply(e.peer, e.request, e.reply, this.#now);
         for (const { op, verdict } of outcome.refused) this.#fail(`${e.node.name} refused ${formatId(op.id)} from ${e.peer}: ${verdict}`);
-        for (const refusal of outcome.refusals) this.#fail(`${e.node.name} left out ops of a page from ${e.peer}: ${refusal.message}`);
+        for (const refusal of outcome.refusals) if (!this.#forkRefusal(refusal.code)) this.#fail(`${e.node.name} left out ops of a page from ${e.peer}: ${refusal.message}`);
         this.#pump(e.node);
         return;
       }
@@ -180,7 +183,8 @@ export class Simulation {
     else this.#say(`${node.name} restarts with ${node.backing.ops.length} stored ops`);
     node.joined = true;
     const peers = this.#nodes.filter((n) => n !== node).map((n) => n.name);
-    node.replica = new Replica(new MemoryStore(node.actor, node.backing, isGene), genomeList(this.#plan.actors), peers, this.#config, this.#now, nodeFeedCrypto);
+    const store = new MemoryStore(node.actor, node.backing, isGene, () => seedFrom(this.#rng));
+    node.replica = new Replica(store, genomeList(this.#plan.actors), peers, this.#config, this.#now, nodeFeedCrypto);
     this.#pump(node);
     this.#queue.push(this.#now + 1, { kind: 'mutate', node, life: node.life });
   }
@@ -214,6 +218,8 @@ export class Simulation {
       this.#say('partition healed');
     } else if (f.kind === 'junk') {
       this.#junk(this.#nodes[f.actor] as SimNode, new Rng(f.seed));
+    } else if (f.kind === 'equivocate') {
+      this.#equivocate(this.#nodes[f.actor] as SimNode, this.#nodes[f.to] as SimNode);
     } else {
       this.#crash(this.#nodes[f.actor] as SimNode, f.downFor);
     }
@@ -238,17 +244,48 @@ export class Simulation {
     }
   }
 
+  /**
+   * A copy of `node`'s key and store makes another op at the node's next position and pushes its
+   * feed to `to`. The node then makes its own op there: the feed forks.
+   */
+  #equivocate(node: SimNode, to: SimNode): void {
+    const r = node.replica;
+    const target = to.replica;
+    if (r === null || target === null) return;
+    const b = node.backing;
+    const copy = { ...b, ops: [...b.ops], ids: new Map(b.ids), keys: new Map(b.keys), points: new Map(b.points), forks: new Map(b.forks), dropped: new Map(b.dropped) };
+    const twin = new Replica(new MemoryStore(node.actor, copy, isGene), genomeList(this.#plan.actors), [], this.#config, this.#now, nodeFeedCrypto);
+    const [op] = twin.edit((list) => list.insert(this.#rng.int(list.length + 1), this.#rng.int(256)));
+    this.#forged.push(op as Op<Gene>);
+    const feeds = twin.replicator.feeds;
+    const held = target.replicator.feeds.count(twin.actor);
+    const end = twin.list.nextCounter - 1;
+    const result = target.receivePush(twin.actor, twin.list.opsOf(twin.actor, held, end - held), feeds.proof(twin.actor, end), this.#now);
+    this.#say(`${node.name}'s key, copied, signs ${formatId((op as Op<Gene>).id)} again, pushed to ${to.name}: ${result.status}`);
+  }
+
+  /**
+   * Whether an honest replica may refuse honest ops this way: only once a key was copied, and
+   * only as the fork shows itself (an equivocation, or a feed that runs on from another branch).
+   */
+  #forkRefusal(code: string): boolean {
+    return this.#forged.length > 0 && (code === 'equivocation' || code === 'bad_signature' || code === 'own_ops');
+  }
+
   #mutate(node: SimNode, life: number): void {
     const r = node.replica;
     if (r === null || life !== node.life) return;
     const budget = this.#budget(node);
-    if (r.mutations >= budget) return;
+    // Done for now; ops of its own dropped with a fork would leave it owing more.
+    if (r.mutations >= budget) {
+      if (this.#plan.faults.some((f) => f.kind === 'equivocate')) this.#queue.push(this.#now + 1000, { kind: 'mutate', node, life });
+      return;
+    }
     const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
     const key = idKey(op.id);
-    const content = JSON.stringify(op);
     const earlier = this.#created.get(key);
-    if (earlier !== undefined && earlier !== content) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
-    this.#created.set(key, content);
+    if (earlier !== undefined && JSON.stringify(earlier) !== JSON.stringify(op)) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
+    this.#created.set(key, op);
     this.#pump(node);
     const { min, max } = this.#plan.interval;
     this.#queue.push(this.#now + 1 + node.waits.between(min, max), { kind: 'mutate', node, life });
@@ -303,6 +340,11 @@ export class Simulation {
         if (!duplicate) this.#queue.push(this.#now + 1, { kind: 'behind', node: from, life, peer: to.name });
         return;
       }
+      if (result.status === 'refused' && this.#forkRefusal(result.code)) {
+        // Refused for good, as the actors' outbox takes a 4xx: not retried; anti-entropy carries the rest.
+        if (!duplicate) this.#queue.push(this.#now + this.#delay(), { kind: 'reply', node: from, life, peer: to.name, request, reply: { type: 'push' } });
+        return;
+      }
       if (result.status === 'equivocation' || result.status === 'invalid' || result.status === 'refused') this.#fail(`${to.name} refused a push from ${from.name}: ${result.message}`);
       if (result.status !== 'ok') return fail(result.status);
       reply = { type: 'push' };
@@ -339,10 +381,22 @@ export class Simulation {
   }
 
   #problem(): string | null {
+    // Every replica reports the same forks; every op created is held, but those they doom.
+    const forks = this.#nodes.map((n) => JSON.stringify(n.replica?.replicator.feeds.equivocations().sort((a, b) => a.actor - b.actor) ?? null));
+    if (forks.some((f) => f !== forks[0])) return `the replicas report different forks: ${forks.join(' / ')}`;
+    const frozen = new Map((this.#nodes[0]?.replica?.replicator.feeds.equivocations() ?? []).map((e) => [e.actor, e.at]));
+    const dropped = new Set<string>();
+    const all = [...this.#created.values(), ...this.#forged];
+    const doomed = new Set(doomedOps(all, { doomed: (op) => isDoomed(op, (a) => frozen.get(a) ?? Infinity, dropped), markDropped: (ids) => {
+      for (const id of ids) dropped.add(idKey(id));
+    } }).map((op) => idKey(op.id)));
+    // A copied key's ops that fork nothing are as good as the author's own: they stay.
     const expected = new Map<number, number>();
-    for (const key of this.#created.keys()) {
-      const actor = Number(key.split('.')[0]);
-      expected.set(actor, (expected.get(actor) ?? 0) + 1);
+    const held = new Set<string>();
+    for (const op of all) {
+      if (doomed.has(idKey(op.id)) || held.has(idKey(op.id))) continue;
+      held.add(idKey(op.id));
+      expected.set(op.id.actor, (expected.get(op.id.actor) ?? 0) + 1);
     }
     const want = formatVersion(new Map([...expected].filter(([, n]) => n > 0)) as Map<ActorId, number>);
     let genome: string | null = null;

@@ -26,7 +26,12 @@ export type Fault =
   | { at: number; kind: 'heal' }
   | { at: number; kind: 'crash'; actor: number; downFor: number }
   /** Hostile pushes to `actor` (`src/sim/junk.ts`), drawn from `seed`: refused whole, changing nothing. */
-  | { at: number; kind: 'junk'; actor: number; seed: number };
+  | { at: number; kind: 'junk'; actor: number; seed: number }
+  /**
+   * `actor`'s key is copied: the copy signs another op at the actor's next position and pushes it
+   * to `to` (an equivocation). Every replica must end up dropping the fork and what builds on it.
+   */
+  | { at: number; kind: 'equivocate'; actor: number; to: number };
 
 export function makePlan(rng: Rng, actors?: number): SimPlan {
   const n = actors ?? 3 + rng.int(6);
@@ -46,6 +51,10 @@ export function makePlan(rng: Rng, actors?: number): SimPlan {
     }
   }
   for (let i = rng.int(3); i > 0; i--) faults.push({ at: rng.int(healAt), kind: 'junk', actor: rng.int(n), seed: rng.uint32() });
+  if (rng.next() < 0.3) {
+    const actor = rng.int(n);
+    faults.push({ at: rng.int(healAt), kind: 'equivocate', actor, to: (actor + 1 + rng.int(n - 1)) % n });
+  }
   faults.sort((a, b) => a.at - b.at);
   return {
     actors: n,

@@ -1,8 +1,8 @@
-import { idKey, replicaId, type ActorId } from '../crdt/ids.js';
+import { idKey, replicaId, type ActorId, type OpId } from '../crdt/ids.js';
 import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
-import type { FeedRecords, SignedPoint } from '../sync/Feeds.js';
+import type { FeedRecords, Fork, SignedPoint } from '../sync/Feeds.js';
 import type { Store } from '../sync/store.js';
 import { newSigner, nodeFeedCrypto, signerFromSeed } from '../transport/signing.js';
 
@@ -13,28 +13,62 @@ export interface MemoryBacking<T> {
   readonly ids: Map<string, Op<T>>;
   readonly keys: Map<ActorId, Uint8Array>;
   readonly points: Map<string, SignedPoint>;
-  /** The private key seed of the incarnation this backing holds: made with it. */
-  readonly seed: Uint8Array;
+  readonly forks: Map<ActorId, Fork<number>>;
+  readonly dropped: Map<string, OpId>;
+  /** The private key seed of the incarnation this backing holds: made with it (a new one on `renew`). */
+  seed: Uint8Array;
 }
 
 /** A new, empty backing: a new incarnation, whose key comes from `seed` (default: a new random one). */
-export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ ops: [], ids: new Map(), keys: new Map(), points: new Map(), seed });
+export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), seed });
 
 /** Keeps nothing on disk (`--memory`); the simulator keeps the backing across simulated crashes. */
 export class MemoryStore<T> implements Store<T> {
   readonly member: number;
-  readonly actor: ActorId;
-  readonly signer: Signer;
+  #actor!: ActorId;
+  #signer!: Signer;
   readonly #backing: MemoryBacking<T>;
   readonly #rules: OpRules<T>;
+  /** Makes the seed of a new incarnation, for `renew` (the simulator draws it from its seed). */
+  readonly #newSeed: () => Uint8Array;
 
   /** `isValue`: what an insert may hold, as a store on disk would check it. */
-  constructor(member: number, backing: MemoryBacking<T> = memoryBacking(), isValue?: (value: T) => boolean) {
+  constructor(member: number, backing: MemoryBacking<T> = memoryBacking(), isValue?: (value: T) => boolean, newSeed: () => Uint8Array = () => newSigner().seed) {
     this.member = member;
     this.#backing = backing;
-    this.signer = signerFromSeed(backing.seed);
-    this.actor = replicaId(member, nodeFeedCrypto.tagOf(this.signer.key));
+    this.#newSeed = newSeed;
+    this.#identity();
     this.#rules = isValue === undefined ? {} : { isValue };
+  }
+
+  get actor(): ActorId {
+    return this.#actor;
+  }
+
+  get signer(): Signer {
+    return this.#signer;
+  }
+
+  #identity(): void {
+    this.#signer = signerFromSeed(this.#backing.seed);
+    this.#actor = replicaId(this.member, nodeFeedCrypto.tagOf(this.#signer.key));
+  }
+
+  drop(ids: readonly OpId[], records: FeedRecords): void {
+    this.#records(records);
+    const { ops, ids: held } = this.#backing;
+    for (const id of ids) {
+      const op = held.get(idKey(id));
+      if (op === undefined) continue;
+      held.delete(idKey(id));
+      ops.splice(ops.indexOf(op), 1);
+    }
+  }
+
+  renew(): void {
+    this.#backing.keys.set(this.#actor, this.#signer.key);
+    this.#backing.seed = this.#newSeed();
+    this.#identity();
   }
 
   load(): Op<T>[] {
@@ -42,7 +76,16 @@ export class MemoryStore<T> implements Store<T> {
   }
 
   records(): FeedRecords {
-    return { keys: [...this.#backing.keys].map(([actor, key]) => ({ actor, key })), points: [...this.#backing.points.values()] };
+    const { keys, points, forks, dropped } = this.#backing;
+    return { keys: [...keys].map(([actor, key]) => ({ actor, key })), points: [...points.values()], forks: [...forks.values()], dropped: [...dropped.values()] };
+  }
+
+  #records(records: FeedRecords | undefined): void {
+    const { keys, points, forks, dropped } = this.#backing;
+    for (const { actor, key } of records?.keys ?? []) if (!keys.has(actor)) keys.set(actor, key);
+    for (const p of records?.points ?? []) points.set(`${p.actor}.${p.counter}`, p);
+    for (const f of records?.forks ?? []) forks.set(f.actor, f);
+    for (const id of records?.dropped ?? []) dropped.set(idKey(id), id);
   }
 
   append(ops: readonly Op<T>[], records?: FeedRecords): void {
@@ -50,9 +93,8 @@ export class MemoryStore<T> implements Store<T> {
       const problem = this.check(op);
       if (problem !== null) throw new Error(`memory store refuses ${problem}`);
     }
-    const { ids, ops: held, keys, points } = this.#backing;
-    for (const { actor, key } of records?.keys ?? []) if (!keys.has(actor)) keys.set(actor, key);
-    for (const p of records?.points ?? []) points.set(`${p.actor}.${p.counter}`, p);
+    this.#records(records);
+    const { ids, ops: held } = this.#backing;
     for (const op of ops) {
       const key = idKey(op.id);
       const old = ids.get(key);

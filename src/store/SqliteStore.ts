@@ -2,13 +2,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { decodeOpBody, encodeOpBody } from '../crdt/codec.js';
-import { formatId, isActorId, memberOf, type ActorId } from '../crdt/ids.js';
+import { readBatch } from '../crdt/batch-codec.js';
+import { formatId, isActorId, memberOf, replicaId, type ActorId, type OpId } from '../crdt/ids.js';
 import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords, SignedPoint } from '../sync/Feeds.js';
 import type { Store } from '../sync/store.js';
-import { signerFromSeed } from '../transport/signing.js';
+import { batchBytes, forkBytes, readFork } from '../transport/binary-wire.js';
+import { newSigner, nodeFeedCrypto, signerFromSeed } from '../transport/signing.js';
 import { CURRENT_SCHEMA, type Schema } from './schema.js';
 import { StoreError } from './StoreError.js';
 
@@ -42,12 +44,13 @@ export interface RepairReport {
  */
 export class SqliteStore implements Store<number> {
   readonly member: number;
-  readonly actor: ActorId;
-  readonly signer: Signer;
   readonly file: string;
+  #actor: ActorId;
+  #signer: Signer;
   readonly #db: Db;
   readonly #insert: Statement<[number, number, Buffer]>;
   readonly #appendAll: (rows: readonly Row[], records: FeedRecords) => void;
+  readonly #dropAll: (ids: readonly OpId[], records: FeedRecords) => void;
   readonly #isValue: (value: number) => boolean;
 
   private constructor(file: string, member: number, db: Db, isValue: (value: number) => boolean) {
@@ -59,16 +62,27 @@ export class SqliteStore implements Store<number> {
     const replica = Number(meta.get('replica'));
     const seed = Buffer.from(meta.get('seed') ?? '', 'hex');
     if (!isActorId(replica) || memberOf(replica) !== member || seed.length !== 32) throw new StoreError(file, 'corrupt', 'its incarnation (author id and key) is missing or damaged');
-    this.actor = replica;
-    this.signer = signerFromSeed(seed);
+    this.#actor = replica;
+    this.#signer = signerFromSeed(seed);
     this.#insert = db.prepare('INSERT OR IGNORE INTO ops (actor, counter, body) VALUES (?, ?, ?)');
     const held = db.prepare<[number, number], { body: Buffer }>('SELECT body FROM ops WHERE actor = ? AND counter = ?');
     const drop = db.prepare<[number, number]>('DELETE FROM ops WHERE actor = ? AND counter = ?');
     const key = db.prepare<[number, Buffer]>('INSERT OR IGNORE INTO feeds (actor, key) VALUES (?, ?)');
-    const point = db.prepare<[number, number, Buffer]>('INSERT OR REPLACE INTO points (actor, counter, signature) VALUES (?, ?, ?)');
-    this.#appendAll = db.transaction((rows: readonly Row[], records: FeedRecords) => {
-      for (const k of records.keys) key.run(k.actor, Buffer.from(k.key));
-      for (const p of records.points) point.run(p.actor, p.counter, Buffer.from(p.signature));
+    const point = db.prepare<[number, number, Buffer, Buffer | null]>('INSERT OR REPLACE INTO points (actor, counter, signature, tail) VALUES (?, ?, ?, ?)');
+    const fork = db.prepare<[number, number, Buffer]>('INSERT OR REPLACE INTO forks (actor, at, body) VALUES (?, ?, ?)');
+    const dropped = db.prepare<[number, number]>('INSERT OR IGNORE INTO dropped (actor, counter) VALUES (?, ?)');
+    const records = (r: FeedRecords): void => {
+      for (const k of r.keys) key.run(k.actor, Buffer.from(k.key));
+      for (const p of r.points) point.run(p.actor, p.counter, Buffer.from(p.signature), p.tail === undefined ? null : Buffer.from(batchBytes(p.tail)));
+      for (const f of r.forks ?? []) fork.run(f.actor, f.at, Buffer.from(forkBytes(f)));
+      for (const id of r.dropped ?? []) dropped.run(id.actor, id.counter);
+    };
+    this.#dropAll = db.transaction((ids: readonly OpId[], r: FeedRecords) => {
+      records(r);
+      for (const id of ids) drop.run(id.actor, id.counter);
+    });
+    this.#appendAll = db.transaction((rows: readonly Row[], r: FeedRecords) => {
+      records(r);
       for (const r of rows) {
         if (this.#insert.run(r.actor, r.counter, r.body).changes > 0) continue;
         // Held with other content: an op the list dropped (it waited, then could never apply).
@@ -112,17 +126,45 @@ export class SqliteStore implements Store<number> {
     return rows.map((r) => ({ seq: r.seq, op: readRow(r, this.#isValue) }));
   }
 
+  get actor(): ActorId {
+    return this.#actor;
+  }
+
+  get signer(): Signer {
+    return this.#signer;
+  }
+
   records(): FeedRecords {
-    const keys = (this.#db.prepare('SELECT actor, key FROM feeds').all() as Array<{ actor: ActorId; key: Buffer }>).map((r) => ({ actor: r.actor, key: new Uint8Array(r.key) }));
-    const points = (this.#db.prepare('SELECT actor, counter, signature FROM points').all() as Array<{ actor: ActorId; counter: number; signature: Buffer }>).map(
-      (r): SignedPoint => ({ actor: r.actor, counter: r.counter, signature: new Uint8Array(r.signature) }),
+    const db = this.#db;
+    const keys = (db.prepare('SELECT actor, key FROM feeds').all() as Array<{ actor: ActorId; key: Buffer }>).map((r) => ({ actor: r.actor, key: new Uint8Array(r.key) }));
+    const points = (db.prepare('SELECT actor, counter, signature, tail FROM points').all() as Array<{ actor: ActorId; counter: number; signature: Buffer; tail: Buffer | null }>).map(
+      (r): SignedPoint => ({ actor: r.actor, counter: r.counter, signature: new Uint8Array(r.signature), ...(r.tail === null ? {} : { tail: readBatch(r.tail, { pos: 0 }) }) }),
     );
-    return { keys, points };
+    const forks = (db.prepare('SELECT body FROM forks').all() as Array<{ body: Buffer }>).map((r) => readFork(r.body, { pos: 0 }));
+    const dropped = db.prepare('SELECT actor, counter FROM dropped').all() as OpId[];
+    return { keys, points, forks, dropped };
+  }
+
+  drop(ids: readonly OpId[], records: FeedRecords): void {
+    this.#dropAll(ids, records);
+  }
+
+  renew(): void {
+    const old = { actor: this.#actor, key: this.#signer.key };
+    const { seed, signer } = newSigner();
+    const actor = replicaId(this.member, nodeFeedCrypto.tagOf(signer.key));
+    this.#db.transaction(() => {
+      this.#db.prepare('INSERT OR IGNORE INTO feeds (actor, key) VALUES (?, ?)').run(old.actor, Buffer.from(old.key));
+      this.#db.prepare(`UPDATE meta SET value = ? WHERE key = 'replica'`).run(String(actor));
+      this.#db.prepare(`UPDATE meta SET value = ? WHERE key = 'seed'`).run(Buffer.from(seed).toString('hex'));
+    })();
+    this.#actor = actor;
+    this.#signer = signer;
   }
 
   /** Every op is checked as `load` would read it back before anything is written. */
   append(ops: readonly Op<number>[], records: FeedRecords = { keys: [], points: [] }): void {
-    if (ops.length === 0 && records.keys.length === 0 && records.points.length === 0) return;
+    if (ops.length === 0 && records.keys.length === 0 && records.points.length === 0 && (records.dropped?.length ?? 0) === 0 && (records.forks?.length ?? 0) === 0) return;
     const rows = ops.map((op) => {
       const row = this.#row(op);
       if (typeof row === 'string') throw new Error(`store ${this.file} refuses ${row}`);

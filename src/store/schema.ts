@@ -39,7 +39,11 @@ export const MIGRATIONS: ReadonlyArray<(db: Database, actor: number) => void> = 
   (db, actor) => {
     db.exec(`
       CREATE TABLE feeds (actor INTEGER PRIMARY KEY, key BLOB NOT NULL);
-      CREATE TABLE points (actor INTEGER NOT NULL, counter INTEGER NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (actor, counter));
+      -- tail: the ops after the point that its signature also covers (a feed cut short), as a batch.
+      CREATE TABLE points (actor INTEGER NOT NULL, counter INTEGER NOT NULL, signature BLOB NOT NULL, tail BLOB, PRIMARY KEY (actor, counter));
+      -- Proofs of equivocation (binary wire form), and the ops dropped because of them.
+      CREATE TABLE forks (actor INTEGER PRIMARY KEY, at INTEGER NOT NULL, body BLOB NOT NULL);
+      CREATE TABLE dropped (actor INTEGER NOT NULL, counter INTEGER NOT NULL, PRIMARY KEY (actor, counter));
     `);
     const { seed, signer } = newSigner();
     const held = (db.prepare('SELECT count(*) AS n FROM ops').get() as { n: number }).n;

@@ -1,24 +1,51 @@
-import { formatActor, formatId, tagOf, type ActorId } from '../crdt/ids.js';
-import type { Op } from '../crdt/ops.js';
+import { formatActor, formatId, idKey, tagOf, type ActorId, type OpId } from '../crdt/ids.js';
+import { sameOp, type Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
 import { signedStatement, type Chain, type FeedCrypto, type Signer } from './feed-crypto.js';
+import { isDoomed } from './forks.js';
 
-/** A signature of `actor`'s key over the chain head after its first `counter` ops. */
-export interface SignedPoint {
+/**
+ * A signature of `actor`'s key over the chain head after its first `counter` ops — or, with a
+ * `tail`, after the ops that follow them: the tail proves the first `counter` ops without being
+ * taken. A feed cut short (at a fork, or before an op that builds on one) ends at such a point.
+ */
+export interface SignedPoint<T = number> {
   readonly actor: ActorId;
   readonly counter: number;
   readonly signature: Uint8Array;
+  readonly tail?: readonly Op<T>[];
 }
 
 /** A signed point with the key that made it: what a push or a page carries for each feed in it. */
-export interface Proof extends SignedPoint {
+export interface Proof<T = number> extends SignedPoint<T> {
   readonly key: Uint8Array;
 }
 
-/** What a replica keeps of feeds besides their ops: each author's key, and the points it may relay. */
+/** One branch of a forked feed: its ops from the fork on, and the author's signature at the last. */
+export interface Branch<T> {
+  readonly ops: readonly Op<T>[];
+  readonly signature: Uint8Array;
+}
+
+/**
+ * The proof that `actor` equivocated: two branches of its feed that its key signed, both running
+ * on from its first `at - 1` ops and differing at `at`. Anyone holding those ops can check it.
+ */
+export interface Fork<T> {
+  readonly actor: ActorId;
+  readonly at: number;
+  readonly branches: readonly [Branch<T>, Branch<T>];
+}
+
+/**
+ * What a replica keeps of feeds besides their ops: each author's key, the points it may relay,
+ * the forks it has proof of, and the ops it dropped because they are or build on a fork.
+ */
 export interface FeedRecords {
   readonly keys: ReadonlyArray<{ readonly actor: ActorId; readonly key: Uint8Array }>;
   readonly points: readonly SignedPoint[];
+  readonly forks?: readonly Fork<number>[];
+  readonly dropped?: readonly OpId[];
 }
 
 export const NO_RECORDS: FeedRecords = { keys: [], points: [] };
@@ -51,7 +78,8 @@ interface PlanEntry<T> {
   readonly last: number;
   /** The chain after `last`. */
   readonly chain: Chain;
-  readonly signature: Uint8Array;
+  /** The point that proved them, to keep. */
+  readonly point: SignedPoint<T>;
 }
 
 export interface FeedPlan<T> {
@@ -60,7 +88,7 @@ export interface FeedPlan<T> {
   readonly refusals: readonly FeedRefusal[];
 }
 
-/** An author's two signed branches at one position: the proof that it equivocated. */
+/** An author proven to have equivocated, and where its feed forks. */
 export interface Equivocation {
   readonly actor: ActorId;
   /** The first position where the branches differ. */
@@ -74,16 +102,16 @@ export interface Equivocation {
  */
 export const POINT_SPACING = 256;
 
-interface Feed {
+interface Feed<T> {
   key: Uint8Array | null;
   /** Ops of this feed held and checked against its chain: 1..count. */
   count: number;
   /** The chain after `count` ops. */
   chain: Chain;
   /** Points kept for relaying, at least POINT_SPACING apart, in counter order... */
-  spaced: SignedPoint[];
+  spaced: SignedPoint<T>[];
   /** ...and the latest one. */
-  latest: SignedPoint | null;
+  latest: SignedPoint<T> | null;
 }
 
 /**
@@ -97,8 +125,21 @@ export class Feeds<T> {
   readonly #signer: Signer;
   readonly #crypto: FeedCrypto;
   readonly #encode: (op: Op<T>) => Uint8Array;
-  readonly #feeds = new Map<ActorId, Feed>();
-  readonly #equivocations = new Map<ActorId, Equivocation>();
+  readonly #feeds = new Map<ActorId, Feed<T>>();
+  readonly #forks = new Map<ActorId, Fork<T>>();
+  /** Forks taken since the replica last asked: it must drop what they doom. */
+  #adopted: Fork<T>[] = [];
+  /** Ids of ops dropped as doomed, so that what builds on them is dropped too. */
+  readonly #dropped = new Set<string>();
+  /**
+   * Feeds whose next ops from a peer did not match their signature though they ran on from what
+   * this replica holds: forged, or the peer holds another branch. Until its ops from the given
+   * counter on are compared with the ones held (they come again, advertised as not held), the feed
+   * is advertised only that far, so that a fork shows as two different ops at one position.
+   */
+  readonly #suspect = new Map<ActorId, number>();
+  /** Equivocations seen here without a branch to relay (the op held at the fork never applied). */
+  readonly #claims = new Map<ActorId, number>();
   readonly #spacing: number;
 
   constructor(self: ActorId, signer: Signer, crypto: FeedCrypto, encode: (op: Op<T>) => Uint8Array, spacing = POINT_SPACING) {
@@ -119,6 +160,8 @@ export class Feeds<T> {
    */
   restore(records: FeedRecords, ops: Iterable<Op<T>>): SignedPoint[] {
     for (const { actor, key } of records.keys) if (actor !== this.self) this.#feed(actor).key = key;
+    for (const fork of (records.forks ?? []) as unknown as Fork<T>[]) this.#forks.set(fork.actor, fork);
+    for (const id of records.dropped ?? []) this.#dropped.add(idKey(id));
     const byFeed = new Map<ActorId, Op<T>[]>();
     for (const op of ops) {
       const list = byFeed.get(op.id.actor) ?? [];
@@ -130,12 +173,12 @@ export class Feeds<T> {
       if (feed.key === null) continue;
       list.sort((a, b) => a.id.counter - b.id.counter);
       for (const op of list) {
-        if (op.id.counter !== feed.count + 1) break;
+        if (op.id.counter !== feed.count + 1 || op.id.counter >= this.frozenAt(actor)) break;
         this.#hash(feed.chain, op);
         feed.count++;
       }
     }
-    const points = [...records.points].sort((a, b) => a.counter - b.counter);
+    const points = ([...records.points] as unknown as SignedPoint<T>[]).sort((a, b) => a.counter - b.counter);
     for (const p of points) {
       const feed = this.#feeds.get(p.actor);
       if (feed !== undefined && p.counter <= feed.count) this.#keep(feed, p);
@@ -161,14 +204,61 @@ export class Feeds<T> {
   advertise(version: VersionVector): VersionVector {
     const out = new Map<ActorId, number>();
     for (const [actor, n] of version) {
-      const m = Math.min(n, this.count(actor));
+      const m = Math.min(n, this.count(actor), this.#suspect.get(actor) ?? Infinity);
       if (m > 0) out.set(actor, m);
     }
     return out;
   }
 
   equivocations(): Equivocation[] {
-    return [...this.#equivocations.values()];
+    const proven = [...this.#forks.values()].map(({ actor, at }) => ({ actor, at }));
+    return [...proven, ...[...this.#claims].filter(([actor]) => !this.#forks.has(actor)).map(([actor, at]) => ({ actor, at }))];
+  }
+
+  /** The proofs of equivocation this replica holds: it relays them with every page. */
+  forks(): Fork<T>[] {
+    return [...this.#forks.values()];
+  }
+
+  /** The first position of `actor`'s feed that no replica keeps (it forks there), or Infinity. */
+  frozenAt(actor: ActorId): number {
+    return this.#forks.get(actor)?.at ?? Infinity;
+  }
+
+  /** Forks taken since the last call: the replica drops what they doom. */
+  takeAdopted(): Fork<T>[] {
+    const adopted = this.#adopted;
+    this.#adopted = [];
+    return adopted;
+  }
+
+  /**
+   * Whether no replica keeps `op`: it is at or past the fork of a feed proven to equivocate, or it
+   * names an op that is (or one dropped for that reason), its author's previous op included.
+   */
+  doomed(op: Op<T>): boolean {
+    return this.#forks.size > 0 && isDoomed(op, (actor) => this.frozenAt(actor), this.#dropped);
+  }
+
+  /** Remember ops dropped as doomed (so what builds on them is too). */
+  markDropped(ids: Iterable<OpId>): void {
+    for (const id of ids) this.#dropped.add(idKey(id));
+  }
+
+  /**
+   * Check forks a peer relays and take those that hold: both branches signed by the author's key,
+   * running on from the first `at - 1` ops of its feed (which this replica must hold to check).
+   * Returns how many it took.
+   */
+  takeForks(forks: readonly Fork<T>[], heldOps: (actor: ActorId, upTo: number) => Op<T>[]): number {
+    let taken = 0;
+    for (const fork of forks) {
+      if (fork.at >= this.frozenAt(fork.actor) || this.count(fork.actor) < fork.at - 1) continue;
+      const prefix = this.#crypto.startChain(fork.actor);
+      for (const op of heldOps(fork.actor, fork.at - 1)) this.#hash(prefix, op);
+      if (this.#holds(fork, prefix)) taken += this.#adopt(fork) ? 1 : 0;
+    }
+    return taken;
   }
 
   /** Chain own new ops (the next counters, in order) and sign the result: the points to store with them. */
@@ -198,14 +288,45 @@ export class Feeds<T> {
     let hi = feed.spaced.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((feed.spaced[mid] as SignedPoint).counter <= counter) lo = mid + 1;
+      if ((feed.spaced[mid] as SignedPoint<T>).counter <= counter) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0 ? 0 : (feed.spaced[lo - 1] as SignedPoint).counter;
+    return lo === 0 ? 0 : (feed.spaced[lo - 1] as SignedPoint<T>).counter;
+  }
+
+  /**
+   * For each feed of `version` (as advertised), the point at its end, if this replica holds one
+   * there: a peer holding as much of the feed compares it with its own, so that two branches of
+   * one length (a fork at a feed's last op) cannot pass for one.
+   */
+  heads(version: VersionVector): SignedPoint<T>[] {
+    const out: SignedPoint<T>[] = [];
+    for (const [actor, n] of version) {
+      const latest = this.#feeds.get(actor)?.latest;
+      if (latest?.counter === n) out.push({ actor, counter: n, signature: latest.signature });
+    }
+    return out;
+  }
+
+  /**
+   * A peer's heads: a feed of which it signed another end at the same length than the one held
+   * here has forked somewhere; compare it with the peer's from its start (see `#suspect`).
+   * Ed25519 signatures are deterministic: one key over one head makes one signature.
+   */
+  compareHeads(heads: readonly SignedPoint<T>[]): void {
+    for (const h of heads) {
+      const latest = this.#feeds.get(h.actor)?.latest;
+      if (latest?.counter === h.counter && this.count(h.actor) === h.counter && latest.tail === undefined && !sameBytes(latest.signature, h.signature)) this.#suspect.set(h.actor, 0);
+    }
+  }
+
+  /** The newest signed point of `actor`'s feed this replica holds, or null. */
+  latestPoint(actor: ActorId): SignedPoint<T> | null {
+    return this.#feeds.get(actor)?.latest ?? null;
   }
 
   /** The proof of a point `pointAtOrBefore` returned. */
-  proof(actor: ActorId, counter: number): Proof {
+  proof(actor: ActorId, counter: number): Proof<T> {
     const feed = this.#feeds.get(actor);
     const point = feed?.latest?.counter === counter ? feed.latest : feed?.spaced.find((p) => p.counter === counter);
     if (feed?.key == null || point === undefined) throw new Error(`no signed point ${formatActor(actor)}.${counter}`);
@@ -218,7 +339,7 @@ export class Feeds<T> {
    * signed, which the batch proves. `held(op)` says whether the list holds `op` already (as `List.check`);
    * `heldOps(actor, upTo)` gives the held ops of a feed, to check a branch that forks from them.
    */
-  check(ops: readonly Op<T>[], proofs: readonly Proof[], held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[]): FeedPlan<T> {
+  check(ops: readonly Op<T>[], proofs: readonly Proof<T>[], held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[], page = false): FeedPlan<T> {
     const groups = new Map<ActorId, Op<T>[]>();
     const refusals: FeedRefusal[] = [];
     for (const op of ops) {
@@ -230,7 +351,7 @@ export class Feeds<T> {
     const entries: Array<PlanEntry<T>> = [];
     for (const [actor, group] of groups) {
       if (refusals.some((r) => r.actor === actor)) continue;
-      const checked = this.#checkFeed(actor, group, proofs.find((p) => p.actor === actor), held, heldOps);
+      const checked = this.#checkFeed(actor, group, proofs.find((p) => p.actor === actor), held, heldOps, page);
       if (checked === null) continue;
       if ('code' in checked) refusals.push(checked);
       else entries.push(checked);
@@ -256,20 +377,24 @@ export class Feeds<T> {
       else for (const op of e.ops) if (op.id.counter > feed.count && op.id.counter <= upTo) this.#hash(feed.chain, op);
       feed.count = upTo;
       if (upTo === e.last) {
-        const point = { actor: e.actor, counter: e.last, signature: e.signature };
-        this.#keep(feed, point);
-        points.push(point);
+        this.#keep(feed, e.point);
+        points.push(e.point as SignedPoint<T> as SignedPoint);
       }
     }
     return { keys, points };
   }
 
-  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof | undefined, held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[]): PlanEntry<T> | FeedRefusal | null {
+  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof<T> | undefined, held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[], page: boolean): PlanEntry<T> | FeedRefusal | null {
     const first = (group[0] as Op<T>).id.counter;
     const last = (group[group.length - 1] as Op<T>).id.counter;
     const who = formatActor(actor);
-    // Own ops come back in pages asked for before they were made: fine, if they are the ones made here.
-    if (actor === this.self) return group.every((op) => held(op) === 'duplicate') ? null : refuse('own_ops', actor, `ops ${who}.${first}..${last} are under this replica's own author id, and not the ones it made`);
+    // Own ops come back in pages asked for before they were made: fine, if they are the ones made
+    // here. Others under this id are forged, unless signed with this replica's own key: then
+    // someone holds a copy of it, and they are checked like any author's (a fork, if they differ).
+    if (actor === this.self) {
+      if (group.every((op) => held(op) === 'duplicate')) return null;
+      if (proof === undefined || !sameBytes(proof.key, this.#signer.key)) return refuse('own_ops', actor, `ops ${who}.${first}..${last} are under this replica's own author id, and not the ones it made`);
+    }
     if (proof === undefined) return refuse('bad_signature', actor, `ops ${who}.${first}..${last} come without their author's signature`);
     if (proof.counter !== last) return refuse('bad_signature', actor, `the signature of ${who} is at ${proof.counter}, but its ops end at ${last}`);
     const feed = this.#feeds.get(actor);
@@ -284,35 +409,95 @@ export class Feeds<T> {
     if (first > count + 1) {
       return count === 0 ? refuse('unknown_feed', actor, `${who} is a feed this replica has not seen; send it from its first op, not from ${first}`) : refuse('gap', actor, `ops of ${who} start at ${first}, but this replica holds ${count}; it cannot check them`);
     }
-    const fork = group.find((op) => op.id.counter <= count && held(op) !== 'duplicate');
-    if (fork !== undefined) return this.#fork(actor, group, proof, fork, heldOps);
+    const differs = group.find((op) => op.id.counter <= count && held(op) !== 'duplicate');
+    if (differs !== undefined) {
+      this.#suspect.delete(actor);
+      return this.#fork(actor, group, proof, differs, heldOps);
+    }
+    const suspect = this.#suspect.get(actor);
+    // The same ops as held, that far: compare on from there.
+    if (suspect !== undefined && first <= suspect + 1) this.#suspect.set(actor, Math.min(last, count));
     if (last <= count) return null;
     const chain = (feed?.chain ?? this.#crypto.startChain(actor)).copy();
     for (const op of group) if (op.id.counter > count) this.#hash(chain, op);
-    if (!this.#crypto.verify(proof.key, signedStatement(actor, last, chain.head()), proof.signature)) {
+    if (!this.#signs(proof, chain)) {
+      // A page from a peer this replica chose, that only continues what is held: compare from the
+      // start, in case the peer holds another branch. (Not for pushes: anyone may send those.)
+      if (page && count > 0 && first === count + 1) this.#suspect.set(actor, 0);
       return refuse('bad_signature', actor, `ops ${who}.${Math.max(first, count + 1)}..${last} do not match their author's signature`);
     }
-    return { actor, key: proof.key, ops: group, last, chain, signature: proof.signature };
+    this.#suspect.delete(actor);
+    return { actor, key: proof.key, ops: group, last, chain, point: { actor, counter: last, signature: proof.signature, ...(proof.tail === undefined ? {} : { tail: proof.tail }) } };
   }
 
-  /** Ops of a feed that differ from what this replica holds at the same position: forged, or an equivocation. */
-  #fork(actor: ActorId, group: Op<T>[], proof: Proof, fork: Op<T>, heldOps: (actor: ActorId, upTo: number) => Op<T>[]): FeedRefusal {
-    const first = (group[0] as Op<T>).id.counter;
-    const chain = this.#crypto.startChain(actor);
-    for (const op of heldOps(actor, first - 1)) this.#hash(chain, op);
-    for (const op of group) this.#hash(chain, op);
-    const last = (group[group.length - 1] as Op<T>).id.counter;
-    if (!this.#crypto.verify(proof.key, signedStatement(actor, last, chain.head()), proof.signature)) {
-      return refuse('bad_signature', actor, `op ${formatId(fork.id)} differs from the one held, and does not match its author's signature`);
+  /** Whether `proof` signs the feed whose chain at `proof.counter` is `chain` (its tail hashed on, if it has one). */
+  #signs(proof: Proof<T>, chain: Chain): boolean {
+    const tail = proof.tail ?? [];
+    let head = chain;
+    if (tail.length > 0) {
+      head = chain.copy();
+      for (let i = 0; i < tail.length; i++) {
+        const op = tail[i] as Op<T>;
+        if (op.id.actor !== proof.actor || op.id.counter !== proof.counter + 1 + i) return false;
+        this.#hash(head, op);
+      }
     }
-    const at = Math.min(fork.id.counter, this.#equivocations.get(actor)?.at ?? Infinity);
-    this.#equivocations.set(actor, { actor, at });
-    return refuse('equivocation', actor, `${formatActor(actor)} signed two different ops at ${fork.id.counter}: it equivocates`);
+    return this.#crypto.verify(proof.key, signedStatement(proof.actor, proof.counter + tail.length, head.head()), proof.signature);
+  }
+
+  /** Whether `fork` holds on a feed whose first `at - 1` ops give `prefix`: two different first ops, each branch signed. */
+  #holds(fork: Fork<T>, prefix: Chain, key: Uint8Array | null = this.key(fork.actor)): boolean {
+    const [a, b] = fork.branches;
+    const [a0, b0] = [a.ops[0], b.ops[0]];
+    if (key === null || a0 === undefined || b0 === undefined || sameOp(a0, b0)) return false;
+    return fork.branches.every((branch) => {
+      const chain = prefix.copy();
+      for (let i = 0; i < branch.ops.length; i++) {
+        const op = branch.ops[i] as Op<T>;
+        if (op.id.actor !== fork.actor || op.id.counter !== fork.at + i) return false;
+        this.#hash(chain, op);
+      }
+      return this.#crypto.verify(key, signedStatement(fork.actor, fork.at + branch.ops.length - 1, chain.head()), branch.signature);
+    });
+  }
+
+  /** Take a fork found or checked here (the earliest one of a feed counts); true if it is new. */
+  #adopt(fork: Fork<T>): boolean {
+    if (fork.at >= this.frozenAt(fork.actor)) return false;
+    this.#forks.set(fork.actor, fork);
+    this.#adopted.push(fork);
+    return true;
+  }
+
+  /**
+   * Ops of a feed that differ from what this replica holds at the same position: forged, or an
+   * equivocation, whose proof (the branch held, to its latest point, and the one received) it takes.
+   */
+  #fork(actor: ActorId, group: Op<T>[], proof: Proof<T>, fork: Op<T>, heldOps: (actor: ActorId, upTo: number) => Op<T>[]): FeedRefusal {
+    const first = (group[0] as Op<T>).id.counter;
+    const at = fork.id.counter;
+    const prefix = this.#crypto.startChain(actor);
+    for (const op of heldOps(actor, first - 1)) this.#hash(prefix, op);
+    for (const op of group) if (op.id.counter < at) this.#hash(prefix, op);
+    const latest = this.#feeds.get(actor)?.latest;
+    const theirs = { ops: group.filter((op) => op.id.counter >= at), signature: proof.signature };
+    const ours = latest == null || latest.counter < at ? null : { ops: heldOps(actor, latest.counter).slice(at - 1), signature: latest.signature };
+    const forged = (): FeedRefusal => refuse('bad_signature', actor, `op ${formatId(fork.id)} differs from the one held, and does not match its author's signature`);
+    if (ours === null || ours.ops.length === 0) {
+      // The op held there never applied (it named a delete): no branch to relay, but the author signed two.
+      const chain = prefix.copy();
+      for (const op of theirs.ops) this.#hash(chain, op);
+      if (!this.#signs(proof, chain)) return forged();
+      this.#claims.set(actor, Math.min(at, this.#claims.get(actor) ?? Infinity));
+    } else if (this.#holds({ actor, at, branches: [ours, theirs] }, prefix, proof.key)) {
+      this.#adopt({ actor, at, branches: [ours, theirs] });
+    } else return forged();
+    return refuse('equivocation', actor, `${formatActor(actor)} signed two different ops at ${at}: it equivocates`);
   }
 
   /** Keep `point` (the feed's newest) and thin the ones before it. */
-  #keep(feed: Feed, point: SignedPoint): void {
-    const spacedEnd = feed.spaced.length === 0 ? 0 : (feed.spaced[feed.spaced.length - 1] as SignedPoint).counter;
+  #keep(feed: Feed<T>, point: SignedPoint<T>): void {
+    const spacedEnd = feed.spaced.length === 0 ? 0 : (feed.spaced[feed.spaced.length - 1] as SignedPoint<T>).counter;
     if (feed.latest !== null && point.counter > feed.latest.counter && feed.latest.counter - spacedEnd >= this.#spacing) feed.spaced.push(feed.latest);
     if (feed.latest === null || point.counter >= feed.latest.counter) feed.latest = point;
   }
@@ -324,7 +509,7 @@ export class Feeds<T> {
     chain.update(body);
   }
 
-  #feed(actor: ActorId): Feed {
+  #feed(actor: ActorId): Feed<T> {
     let feed = this.#feeds.get(actor);
     if (feed === undefined) {
       feed = { key: null, count: 0, chain: this.#crypto.startChain(actor), spaced: [], latest: null };

@@ -4,7 +4,8 @@ import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { FeedCrypto } from './feed-crypto.js';
-import { Feeds, type Proof } from './Feeds.js';
+import { Feeds, type FeedRecords, type Fork, type Proof, type SignedPoint } from './Feeds.js';
+import { cutPoint, doomedOps } from './forks.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
 import { Replicator, type Outgoing, type PageOutcome, type PushResult, type SyncConfig } from './Replicator.js';
 import type { Store } from './store.js';
@@ -23,20 +24,69 @@ export interface ReplicaConfig<T> extends SyncConfig<T> {
  * their replicas through this class.
  */
 export class Replica<T> {
-  readonly list: List<T>;
-  readonly replicator: Replicator<T>;
   readonly #store: Store<T>;
+  readonly #makeList: MakeList<T>;
+  readonly #peers: readonly PeerId[];
+  readonly #config: ReplicaConfig<T>;
+  readonly #crypto: FeedCrypto;
+  #list!: List<T>;
+  #replicator!: Replicator<T>;
 
   constructor(store: Store<T>, makeList: MakeList<T>, peers: readonly PeerId[], config: ReplicaConfig<T>, now: number, crypto: FeedCrypto) {
     this.#store = store;
-    this.list = makeList(store.actor);
+    this.#makeList = makeList;
+    this.#peers = peers;
+    this.#config = config;
+    this.#crypto = crypto;
+    this.#build(now);
+  }
+
+  get list(): List<T> {
+    return this.#list;
+  }
+
+  get replicator(): Replicator<T> {
+    return this.#replicator;
+  }
+
+  /** The list, feeds and replicator from what the store holds (at start, and after a fork is proven). */
+  #build(now: number): void {
+    const store = this.#store;
+    const list = this.#makeList(store.actor);
     const ops = store.load();
-    this.list.restore(ops);
-    const feeds = new Feeds(store.actor, store.signer, crypto, config.encode, config.pointSpacing);
+    list.restore(ops);
+    const feeds = new Feeds(store.actor, store.signer, this.#crypto, this.#config.encode, this.#config.pointSpacing);
     const signed = feeds.restore(store.records(), ops);
     if (signed.length > 0) store.append([], { keys: [], points: signed });
+    this.#list = list;
     // The store checks every received op before the list takes it: it must be able to hold it.
-    this.replicator = new Replicator(this.list, feeds, peers, config, now, (op) => store.check(op));
+    this.#replicator = new Replicator(list, feeds, this.#peers, this.#config, now, (op) => store.check(op));
+  }
+
+  /**
+   * A fork was proven (see INTERNALS.md, "Equivocation"): drop, from the store and the list, the
+   * forked feed from the fork on and every op that builds on it, keep the proof, and start again
+   * from the store. Each feed cut short ends at a point whose tail (the ops dropped after it, or a
+   * branch of the fork) proves it, so what is kept can still be relayed. If own ops are dropped,
+   * this replica goes on as a new incarnation: its old ids past the cut are spent.
+   */
+  #freeze(now: number): void {
+    const feeds = this.#replicator.feeds;
+    const ops = this.#store.load();
+    const doomed = doomedOps(ops, feeds);
+    const byFeed = new Map<ActorId, Op<T>[]>();
+    for (const op of doomed) byFeed.set(op.id.actor, [...(byFeed.get(op.id.actor) ?? []), op]);
+    const points: SignedPoint[] = [];
+    for (const [actor, cut] of byFeed) {
+      cut.sort((a, b) => a.id.counter - b.id.counter);
+      const point = cutPoint(actor, cut, feeds);
+      if (point !== null) points.push(point as unknown as SignedPoint);
+    }
+    const own = byFeed.has(this.actor);
+    const forks = feeds.forks() as unknown as Fork<number>[];
+    this.#store.drop(doomed.map((op) => op.id), { keys: [], points, forks, dropped: doomed.map((op) => op.id) });
+    if (own) this.#store.renew();
+    this.#build(now);
   }
 
   /** This incarnation's author id. */
@@ -69,10 +119,16 @@ export class Replica<T> {
   }
 
   /** A push from a peer; what it adds is stored before this returns, so the caller may acknowledge. */
-  receivePush(from: ActorId, ops: readonly Op<T>[], proof: Proof): PushResult<T> {
+  receivePush(from: ActorId, ops: readonly Op<T>[], proof: Proof<T>, now = 0): PushResult<T> {
     const result = this.replicator.servePush(from, ops, proof);
-    if (result.accepted.length > 0 || result.records.keys.length > 0) this.#store.append(result.accepted, result.records);
+    this.#keep(result.accepted, result.records, now);
     return result;
+  }
+
+  /** Store what was taken; then, if it proved a fork, act on it. */
+  #keep(ops: readonly Op<T>[], records: FeedRecords, now: number): void {
+    if (ops.length > 0 || records.keys.length > 0 || (records.dropped?.length ?? 0) > 0) this.#store.append(ops, records);
+    if (this.replicator.feeds.takeAdopted().length > 0) this.#freeze(now);
   }
 
   serveSync(asker: ActorId, version: VersionVector): SyncPage<T> {
@@ -85,7 +141,7 @@ export class Replica<T> {
 
   onReply(peer: PeerId, request: Request<T>, reply: Reply<T>, now: number): PageOutcome<T> {
     const outcome = this.replicator.onReply(peer, request, reply, now);
-    if (outcome.accepted.length > 0 || outcome.records.keys.length > 0) this.#store.append(outcome.accepted, outcome.records);
+    this.#keep(outcome.accepted, outcome.records, now);
     return outcome;
   }
 

@@ -1,5 +1,5 @@
 import { applyBatch, type BatchResult } from '../crdt/batch.js';
-import { formatActor, formatId, type ActorId } from '../crdt/ids.js';
+import { formatActor, formatId, type ActorId, type OpId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
@@ -153,7 +153,7 @@ export class Replicator<T> {
    * A push carries its sender's own ops only, signed; never this replica's (those it makes itself).
    * One op that cannot be taken refuses the whole batch, before anything of it is applied.
    */
-  servePush(from: ActorId, ops: readonly Op<T>[], proof: Proof): PushResult<T> {
+  servePush(from: ActorId, ops: readonly Op<T>[], proof: Proof<T>): PushResult<T> {
     if (from === this.list.actor) {
       const message = `a push claims to come from this replica (${formatActor(from)}); only it makes its ops`;
       return { status: 'refused', code: 'own_ops', actor: from, message, accepted: [], records: NO_RECORDS };
@@ -164,6 +164,11 @@ export class Replicator<T> {
             ? `a push from ${formatActor(from)} carries op ${formatId(op.id)} of another author`
             : this.#problem(op);
       if (why !== null) return { status: 'invalid', op, message: why, accepted: [], records: NO_RECORDS };
+    }
+    const doomed = ops.find((op) => this.feeds.doomed(op));
+    if (doomed !== undefined) {
+      const message = `op ${formatId(doomed.id)} is, or builds on, the fork of a feed proven to equivocate`;
+      return { status: 'refused', code: 'equivocation', actor: from, message, accepted: [], records: NO_RECORDS };
     }
     const plan = this.#checkFeeds(ops, [proof]);
     const refusal = plan.refusals[0];
@@ -197,8 +202,8 @@ export class Replicator<T> {
     return missingOps(this.list, version, this.#config, this.feeds);
   }
 
-  #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof[]): FeedPlan<T> {
-    return this.feeds.check(ops, proofs, (op) => this.list.check(op), (actor, upTo) => this.list.opsOf(actor, 0, upTo));
+  #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[], page = false): FeedPlan<T> {
+    return this.feeds.check(ops, proofs, (op) => this.list.check(op), (actor, upTo) => this.list.opsOf(actor, 0, upTo), page);
   }
 
   #nextRequest(p: PeerState): Request<T> | null {
@@ -228,19 +233,20 @@ export class Replicator<T> {
    * depends on it; the rest is taken.
    */
   #applyPage(page: SyncPage<T>): PageOutcome<T> {
-    const ranges = pageRanges(page.ops);
-    for (const op of page.ops) {
+    const { ops, proofs, dropped } = this.#withoutDoomed(page);
+    const ranges = pageRanges(ops);
+    for (const op of ops) {
       const why = this.#problem(op) ?? this.#waits(op, ranges);
       if (why !== null) return { accepted: [], records: NO_RECORDS, refused: [], refusals: [{ code: 'invalid_op', actor: op.id.actor, message: `op ${formatId(op.id)}: ${why}` }] };
     }
-    const plan = this.#checkFeeds(page.ops, page.proofs);
+    const plan = this.#checkFeeds(ops, proofs, true);
     const outcome = { accepted: [] as Op<T>[], refused: [] as PageOutcome<T>['refused'] };
     // Per feed, the last op taken before one was not: its feed is checked that far.
     const stopped = new Map<ActorId, number>();
     for (const r of plan.refusals) stopped.set(r.actor, this.feeds.count(r.actor));
     const left = (d: { actor: ActorId; counter: number }): boolean => d.counter > (stopped.get(d.actor) ?? Infinity);
     let full = false;
-    for (const op of page.ops) {
+    for (const op of ops) {
       const actor = op.id.actor;
       const verdict = full || stopped.has(actor) || dependencies(op).some(left) ? 'full' : this.list.apply(op);
       if (verdict === 'applied' || verdict === 'pending') outcome.accepted.push(op);
@@ -248,7 +254,33 @@ export class Replicator<T> {
       if (verdict === 'full' && !stopped.has(actor) && !dependencies(op).some(left)) full = true;
       if (verdict !== 'applied' && verdict !== 'pending' && verdict !== 'duplicate' && !stopped.has(actor)) stopped.set(actor, op.id.counter - 1);
     }
-    return { ...outcome, records: this.feeds.commit(plan, (actor) => stopped.get(actor) ?? Infinity), refusals: plan.refusals };
+    const records = this.feeds.commit(plan, (actor) => stopped.get(actor) ?? Infinity);
+    // Forks the page proves, checked against what this replica now holds.
+    this.feeds.takeForks(page.forks, (actor, upTo) => this.list.opsOf(actor, 0, upTo));
+    this.feeds.compareHeads(page.heads);
+    return { ...outcome, records: dropped.length === 0 ? records : { ...records, dropped }, refusals: plan.refusals };
+  }
+
+  /**
+   * A page without the ops no replica keeps (at or past a proven fork, or built on one, in the page
+   * or before): each feed that loses its end to them is checked with them as the tail of its proof.
+   */
+  #withoutDoomed(page: SyncPage<T>): { ops: readonly Op<T>[]; proofs: readonly Proof<T>[]; dropped: OpId[] } {
+    const dropped: OpId[] = [];
+    const ops = page.ops.filter((op) => {
+      if (!this.feeds.doomed(op)) return true;
+      this.feeds.markDropped([op.id]);
+      dropped.push(op.id);
+      return false;
+    });
+    if (dropped.length === 0) return { ops, proofs: page.proofs, dropped };
+    const proofs = page.proofs.flatMap((p): Proof<T>[] => {
+      const cut = page.ops.filter((op) => op.id.actor === p.actor && dropped.some((d) => d.actor === op.id.actor && d.counter === op.id.counter));
+      const first = cut[0];
+      if (first === undefined) return [p];
+      return [{ ...p, counter: first.id.counter - 1, tail: [...cut, ...(p.tail ?? [])] }];
+    });
+    return { ops, proofs, dropped };
   }
 
   /** Why a new op of a page cannot be applied at once (a dependency neither held nor earlier in the page), or null. */

@@ -1,7 +1,7 @@
 import type { ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
-import type { Proof } from './Feeds.js';
+import type { Fork, Proof, SignedPoint } from './Feeds.js';
 
 /** How a replica names a peer: a base URL over HTTP, a name in the simulator. */
 export type PeerId = string;
@@ -14,7 +14,7 @@ export type PeerId = string;
  * `from` is the sender's author id (its incarnation).
  */
 export type Request<T> =
-  | { readonly type: 'push'; readonly from: ActorId; readonly ops: readonly Op<T>[]; readonly proof: Proof }
+  | { readonly type: 'push'; readonly from: ActorId; readonly ops: readonly Op<T>[]; readonly proof: Proof<T> }
   | { readonly type: 'sync'; readonly from: ActorId; readonly version: VersionVector };
 
 /**
@@ -24,7 +24,11 @@ export type Request<T> =
 export interface SyncPage<T> {
   readonly version: VersionVector;
   readonly ops: readonly Op<T>[];
-  readonly proofs: readonly Proof[];
+  readonly proofs: readonly Proof<T>[];
+  /** Proofs of equivocation the responder holds: the asker checks them and acts on them as the responder did. */
+  readonly forks: readonly Fork<T>[];
+  /** The signed point at the end of each feed of `version`, where the responder holds one (`Feeds.heads`). */
+  readonly heads: readonly SignedPoint<T>[];
   /** More ops are missing than fit in one page: ask again with the updated version. */
   readonly more: boolean;
 }

@@ -6,7 +6,7 @@ import type { Feeds, Proof } from './Feeds.js';
 import type { SyncPage } from './messages.js';
 
 /** What a page needs of the feeds: how far each may be sent, and the proofs. */
-export type PageFeeds = Pick<Feeds<unknown>, 'advertise' | 'pointAtOrBefore' | 'proof'>;
+export type PageFeeds<T> = Pick<Feeds<T>, 'advertise' | 'pointAtOrBefore' | 'proof' | 'forks' | 'heads'>;
 
 export interface PageLimits<T> {
   readonly maxOps: number;
@@ -21,15 +21,17 @@ export interface PageLimits<T> {
  * of a causal order is causally closed, and so is what is left of it after cutting (an op that
  * names one cut away goes too), so the asker can apply every op of a page at once.
  */
-export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>, feeds: PageFeeds): SyncPage<T> {
+export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>, feeds: PageFeeds<T>): SyncPage<T> {
   const mine = feeds.advertise(list.version());
-  if (covers(version, mine)) return { version: mine, ops: [], proofs: [], more: false };
+  const forks = feeds.forks();
+  const heads = feeds.heads(mine);
+  if (covers(version, mine)) return { version: mine, ops: [], proofs: [], forks, heads, more: false };
   // Cutting at signed points may leave nothing of a page; a larger one then gets past them. Each
   // feed's latest point ends what it can send, so the whole backlog always leaves something.
   for (let scale = 1; ; scale *= 4) {
     const { ops, more } = prefix(list, version, mine, limits, scale);
     const page = cut(ops, version, feeds);
-    if (page.ops.length > 0 || !more) return { version: mine, ...page, more: more || page.ops.length < ops.length };
+    if (page.ops.length > 0 || !more) return { version: mine, ...page, forks, heads, more: more || page.ops.length < ops.length };
   }
 }
 
@@ -49,7 +51,7 @@ function prefix<T>(list: List<T>, version: VersionVector, mine: VersionVector, l
 }
 
 /** Cut each feed of `ops` back to its last provable point, and drop what depends on an op cut away. */
-function cut<T>(ops: readonly Op<T>[], version: VersionVector, feeds: PageFeeds): { ops: Op<T>[]; proofs: Proof[] } {
+function cut<T>(ops: readonly Op<T>[], version: VersionVector, feeds: PageFeeds<T>): { ops: Op<T>[]; proofs: Proof<T>[] } {
   const last = new Map<ActorId, number>();
   for (const op of ops) last.set(op.id.actor, op.id.counter);
   const ends = new Map<ActorId, number>();

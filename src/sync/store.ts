@@ -1,4 +1,4 @@
-import type { ActorId } from '../crdt/ids.js';
+import type { ActorId, OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { Signer } from './feed-crypto.js';
 import type { FeedRecords } from './Feeds.js';
@@ -32,5 +32,15 @@ export interface Store<T> {
    * what it reads, so a store never holds what it cannot load. Pure; a replica asks before taking an op.
    */
   check(op: Op<T>): string | null;
+  /**
+   * Drop the ops `ids` (ops no replica keeps, past a proven fork) and store `records`, in one
+   * transaction. Ops are never dropped otherwise.
+   */
+  drop(ids: readonly OpId[], records: FeedRecords): void;
+  /**
+   * Start a new incarnation of the member in this store: a new key pair and author id. The old
+   * incarnation's public key is kept with the other authors', so its ops can still be checked.
+   */
+  renew(): void;
   close(): void;
 }

@@ -6,7 +6,7 @@ import { MAX_COUNTER } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { KEY_BYTES, SIGNATURE_BYTES } from '../sync/feed-crypto.js';
-import type { Proof } from '../sync/Feeds.js';
+import type { Branch, Fork, Proof, SignedPoint } from '../sync/Feeds.js';
 import type { SyncPage } from '../sync/messages.js';
 import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire.js';
 
@@ -15,8 +15,10 @@ import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } fro
  * ops travel as run-length batches (`src/crdt/batch-codec.ts`), each feed with its signed point.
  *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x03 from:varint proof batch
  *   reply to POST /sync sent with Accept: BINARY_TYPE:
- *         'S' 0x03 from:varint more:byte n:varint (actor:varint counter:varint){n} p:varint proof{p} batch
- *   proof := actor:varint counter:varint key:32 bytes signature:64 bytes
+ *         'S' 0x03 from:varint more:byte n:varint (actor:varint counter:varint){n} p:varint proof{p}
+ *             f:varint fork{f} h:varint (actor:varint counter:varint signature:64 bytes){h} batch
+ *   proof := actor:varint counter:varint key:32 bytes signature:64 bytes tail:batch (often empty)
+ *   fork  := actor:varint at:varint (signature:64 bytes batch){2}
  */
 export const BINARY_TYPE = 'application/x-crdt-genome';
 
@@ -59,9 +61,14 @@ export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint
     pushVarint(out, n);
   }
   pushVarint(out, page.proofs.length);
+  const forks: number[] = [];
+  pushVarint(forks, page.forks.length);
+  const heads: number[] = [];
+  pushVarint(heads, page.heads.length);
   const tail: number[] = [];
   writeBatch(tail, page.ops);
-  return concatBytes(Uint8Array.from(out), ...page.proofs.map(proofBytes), Uint8Array.from(tail));
+  const head = (h: SignedPoint): Uint8Array => concatBytes(Uint8Array.from(varintsOf(h.actor, h.counter)), h.signature);
+  return concatBytes(Uint8Array.from(out), ...page.proofs.map(proofBytes), Uint8Array.from(forks), ...page.forks.map(forkBytes), Uint8Array.from(heads), ...page.heads.map(head), Uint8Array.from(tail));
 }
 
 export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
@@ -77,7 +84,48 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
   const p = readVarint(bytes, r);
   if (p > MAX_BATCH_OPS) throw new Error(`${p} proofs for at most ${MAX_BATCH_OPS} ops`);
   const proofs = Array.from({ length: p }, () => readProof(bytes, r));
-  return { version: version as VersionVector, ops: ops_(bytes, r), proofs, more: more === 1 };
+  const f = readVarint(bytes, r);
+  if (f > MAX_VERSION_ENTRIES) throw new Error(`${f} forks`);
+  const forks = Array.from({ length: f }, () => readFork(bytes, r));
+  const h = readVarint(bytes, r);
+  if (h > MAX_VERSION_ENTRIES) throw new Error(`${h} heads`);
+  const heads = Array.from({ length: h }, (): SignedPoint => ({ actor: actor(bytes, r), counter: held(bytes, r), signature: fixed(bytes, r, SIGNATURE_BYTES) }));
+  return { version: version as VersionVector, ops: ops_(bytes, r), proofs, forks, heads, more: more === 1 };
+}
+
+/** A fork as the binary wire (and the store) writes it. */
+export function forkBytes(fork: Fork<Gene>): Uint8Array {
+  const head: number[] = [];
+  pushVarint(head, fork.actor);
+  pushVarint(head, fork.at);
+  return concatBytes(Uint8Array.from(head), ...fork.branches.flatMap((b) => [b.signature, batchBytes(b.ops)]));
+}
+
+export function readFork(bytes: Uint8Array, r: { pos: number }): Fork<Gene> {
+  const a = actor(bytes, r);
+  const at = held(bytes, r);
+  const branch = (): Branch<Gene> => ({ signature: fixed(bytes, r, SIGNATURE_BYTES), ops: genes(readBatch(bytes, r, MAX_BATCH_OPS)) });
+  return { actor: a, at, branches: [branch(), branch()] };
+}
+
+function varintsOf(...ns: number[]): number[] {
+  const out: number[] = [];
+  for (const n of ns) pushVarint(out, n);
+  return out;
+}
+
+export function batchBytes(ops: readonly Op<Gene>[]): Uint8Array {
+  const out: number[] = [];
+  writeBatch(out, ops);
+  return Uint8Array.from(out);
+}
+
+/** `n` bytes; a message that ends before them is malformed. */
+function fixed(bytes: Uint8Array, r: { pos: number }, n: number): Uint8Array {
+  if (r.pos + n > bytes.length) throw new Error('a signature or key ends early');
+  const out = bytes.slice(r.pos, r.pos + n);
+  r.pos += n;
+  return out;
 }
 
 /** A proof as the binary wire writes it. */
@@ -85,18 +133,17 @@ export function proofBytes(proof: Proof): Uint8Array {
   const out: number[] = [];
   pushVarint(out, proof.actor);
   pushVarint(out, proof.counter);
-  return concatBytes(Uint8Array.from(out), proof.key, proof.signature);
+  return concatBytes(Uint8Array.from(out), proof.key, proof.signature, batchBytes(proof.tail ?? []));
 }
 
 /** A proof: its key and signature must be whole (a truncated one is a malformed message). */
 function readProof(bytes: Uint8Array, r: { pos: number }): Proof {
   const a = actor(bytes, r);
   const counter = held(bytes, r);
-  if (r.pos + KEY_BYTES + SIGNATURE_BYTES > bytes.length) throw new Error('a signature or key ends early');
-  const key = bytes.slice(r.pos, r.pos + KEY_BYTES);
-  const signature = bytes.slice(r.pos + KEY_BYTES, r.pos + KEY_BYTES + SIGNATURE_BYTES);
-  r.pos += KEY_BYTES + SIGNATURE_BYTES;
-  return { actor: a, counter, key, signature };
+  const key = fixed(bytes, r, KEY_BYTES);
+  const signature = fixed(bytes, r, SIGNATURE_BYTES);
+  const tail = genes(readBatch(bytes, r, MAX_BATCH_OPS));
+  return tail.length === 0 ? { actor: a, counter, key, signature } : { actor: a, counter, key, signature, tail };
 }
 
 
@@ -150,6 +197,11 @@ function held(bytes: Uint8Array, r: { pos: number }): number {
 function ops_(bytes: Uint8Array, r: { pos: number }): Op<Gene>[] {
   const ops = readBatch(bytes, r, MAX_BATCH_OPS);
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
+  return genes(ops);
+}
+
+/** `ops`, once every value is a gene. */
+function genes(ops: Op<Gene>[]): Op<Gene>[] {
   for (const op of ops) if (op.type === 'insert' && !isGene(op.value)) throw new Error(`gene ${op.value} out of range`);
   return ops;
 }

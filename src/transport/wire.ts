@@ -5,7 +5,7 @@ import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
 import { versionFromJSON, versionToJSON, type VersionVector } from '../crdt/version.js';
 import type { Gene } from '../genome/gene.js';
-import type { Proof } from '../sync/Feeds.js';
+import type { Branch, Fork, Proof } from '../sync/Feeds.js';
 import type { SyncPage } from '../sync/messages.js';
 
 /**
@@ -39,6 +39,12 @@ export interface WireProof {
   counter: number;
   key: string;
   signature: string;
+  tail?: WireOp[];
+}
+export interface WireFork {
+  actor: number;
+  at: number;
+  branches: Array<{ ops: WireOp[]; signature: string }>;
 }
 export interface WireBatch {
   v: typeof WIRE_VERSION;
@@ -57,6 +63,8 @@ export interface WireSyncReply {
   version: Record<string, number>;
   ops: WireOp[];
   proofs: WireProof[];
+  forks: WireFork[];
+  heads: Array<{ actor: number; counter: number; signature: string }>;
   more: boolean;
 }
 
@@ -98,11 +106,19 @@ const opsSchema = {
     ],
   },
 } as const;
+const signatureSchema = { type: 'string', pattern: '^[0-9a-f]{128}$' } as const;
 const proofSchema = {
   type: 'object',
   required: ['actor', 'counter', 'key', 'signature'],
   additionalProperties: false,
-  properties: { actor: actorSchema, counter: held, key: { type: 'string', pattern: '^[0-9a-f]{64}$' }, signature: { type: 'string', pattern: '^[0-9a-f]{128}$' } },
+  properties: { actor: actorSchema, counter: held, key: { type: 'string', pattern: '^[0-9a-f]{64}$' }, signature: signatureSchema, tail: opsSchema },
+} as const;
+const branchSchema = { type: 'object', required: ['ops', 'signature'], additionalProperties: false, properties: { ops: opsSchema, signature: signatureSchema } } as const;
+const forkSchema = {
+  type: 'object',
+  required: ['actor', 'at', 'branches'],
+  additionalProperties: false,
+  properties: { actor: actorSchema, at: counter, branches: { type: 'array', minItems: 2, maxItems: 2, items: branchSchema } },
 } as const;
 const versionSchema = {
   type: 'object',
@@ -128,9 +144,21 @@ export const syncRequestSchema = {
 } as const;
 export const syncReplySchema = {
   type: 'object',
-  required: ['v', 'from', 'version', 'ops', 'proofs', 'more'],
+  required: ['v', 'from', 'version', 'ops', 'proofs', 'forks', 'heads', 'more'],
   additionalProperties: false,
-  properties: { ...header, version: versionSchema, ops: opsSchema, proofs: { type: 'array', maxItems: MAX_BATCH_OPS, items: proofSchema }, more: { type: 'boolean' } },
+  properties: {
+    ...header,
+    version: versionSchema,
+    ops: opsSchema,
+    proofs: { type: 'array', maxItems: MAX_BATCH_OPS, items: proofSchema },
+    forks: { type: 'array', maxItems: MAX_VERSION_ENTRIES, items: forkSchema },
+    heads: {
+      type: 'array',
+      maxItems: MAX_VERSION_ENTRIES,
+      items: { type: 'object', required: ['actor', 'counter', 'signature'], additionalProperties: false, properties: { actor: actorSchema, counter: held, signature: signatureSchema } },
+    },
+    more: { type: 'boolean' },
+  },
 } as const;
 
 const toWireId = (id: OpId): WireId => [id.actor, id.counter];
@@ -156,9 +184,16 @@ export const wireSize = (op: Op<Gene>): number => JSON.stringify(encodeOp(op)).l
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const bytesOf = (hexString: string): Uint8Array => new Uint8Array(Buffer.from(hexString, 'hex'));
 
-export const encodeProof = (p: Proof): WireProof => ({ actor: p.actor, counter: p.counter, key: hex(p.key), signature: hex(p.signature) });
+export const encodeProof = (p: Proof): WireProof => ({ actor: p.actor, counter: p.counter, key: hex(p.key), signature: hex(p.signature), ...(p.tail === undefined ? {} : { tail: p.tail.map(encodeOp) }) });
 /** Decode a proof that has passed the schema. */
-export const decodeProof = (w: WireProof): Proof => ({ actor: w.actor as ActorId, counter: w.counter, key: bytesOf(w.key), signature: bytesOf(w.signature) });
+export const decodeProof = (w: WireProof): Proof => ({ actor: w.actor as ActorId, counter: w.counter, key: bytesOf(w.key), signature: bytesOf(w.signature), ...(w.tail === undefined ? {} : { tail: w.tail.map(decodeOp) }) });
+
+const encodeFork = (f: Fork<Gene>): WireFork => ({ actor: f.actor, at: f.at, branches: f.branches.map((b) => ({ ops: b.ops.map(encodeOp), signature: hex(b.signature) })) });
+/** Decode a fork that has passed the schema (two branches). */
+const decodeFork = (w: WireFork): Fork<Gene> => {
+  const branch = (x: WireFork['branches'][number] | undefined): Branch<Gene> => ({ ops: (x?.ops ?? []).map(decodeOp), signature: bytesOf(x?.signature ?? '') });
+  return { actor: w.actor as ActorId, at: w.at, branches: [branch(w.branches[0]), branch(w.branches[1])] };
+};
 
 export function encodePush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof): string {
   return JSON.stringify({ v: WIRE_VERSION, from, ops: ops.map(encodeOp), proof: encodeProof(proof) } satisfies WireBatch);
@@ -169,7 +204,7 @@ export function encodeSyncRequest(from: ActorId, version: VersionVector): string
 }
 
 export function encodeSyncReply(from: ActorId, page: SyncPage<Gene>): WireSyncReply {
-  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), proofs: page.proofs.map(encodeProof), more: page.more };
+  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), proofs: page.proofs.map(encodeProof), forks: page.forks.map(encodeFork), heads: page.heads.map((h) => ({ actor: h.actor, counter: h.counter, signature: hex(h.signature) })), more: page.more };
 }
 
 const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncReplySchema);
@@ -177,5 +212,5 @@ const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncRepl
 /** Check and decode a peer's answer to a sync request; throws on anything malformed. */
 export function decodeSyncReply(json: unknown): SyncPage<Gene> {
   if (!validateReply(json)) throw new Error(`malformed sync reply: ${validateReply.errors?.[0]?.message ?? 'invalid'}`);
-  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), more: json.more };
+  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), forks: json.forks.map(decodeFork), heads: json.heads.map((h) => ({ actor: h.actor as ActorId, counter: h.counter, signature: bytesOf(h.signature) })), more: json.more };
 }
