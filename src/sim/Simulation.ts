@@ -144,7 +144,7 @@ export class Simulation {
         const r = e.node.replica;
         if (r === null || e.life !== e.node.life) return;
         const outcome = r.onReply(e.peer, e.request, e.reply, this.#now);
-        for (const { op, verdict } of outcome.refused) this.#fail(`${e.node.name} refused ${formatId(op.id)} from ${e.peer}: ${verdict}`);
+        for (const { op, verdict } of outcome.refused) if (!this.#forkRefusal(verdict)) this.#fail(`${e.node.name} refused ${formatId(op.id)} from ${e.peer}: ${verdict}`);
         for (const refusal of outcome.refusals) if (!this.#forkRefusal(refusal.code)) this.#fail(`${e.node.name} left out ops of a page from ${e.peer}: ${refusal.message}`);
         this.#pump(e.node);
         return;
@@ -269,7 +269,8 @@ export class Simulation {
    * only as the fork shows itself (an equivocation, or a feed that runs on from another branch).
    */
   #forkRefusal(code: string): boolean {
-    return this.#forged.length > 0 && (code === 'equivocation' || code === 'bad_signature' || code === 'own_ops');
+    // An op built on one branch names, at a replica holding the other, a position that may hold a delete: `invalid`.
+    return this.#forged.length > 0 && ['equivocation', 'bad_signature', 'own_ops', 'invalid', 'invalid_op'].includes(code);
   }
 
   #mutate(node: SimNode, life: number): void {
@@ -340,7 +341,7 @@ export class Simulation {
         if (!duplicate) this.#queue.push(this.#now + 1, { kind: 'behind', node: from, life, peer: to.name });
         return;
       }
-      if (result.status === 'refused' && this.#forkRefusal(result.code)) {
+      if ((result.status === 'refused' && this.#forkRefusal(result.code)) || ((result.status === 'invalid' || result.status === 'equivocation') && this.#forkRefusal(result.status))) {
         // Refused for good, as the actors' outbox takes a 4xx: not retried; anti-entropy carries the rest.
         if (!duplicate) this.#queue.push(this.#now + this.#delay(), { kind: 'reply', node: from, life, peer: to.name, request, reply: { type: 'push' } });
         return;

@@ -233,6 +233,8 @@ export class Replicator<T> {
    * depends on it; the rest is taken.
    */
   #applyPage(page: SyncPage<T>): PageOutcome<T> {
+    // Forks first: they prove themselves, and doom ops of the page that would otherwise refuse it.
+    this.feeds.takeForks(page.forks, (actor, upTo) => this.list.opsOf(actor, 0, upTo));
     const { ops, proofs, dropped } = this.#withoutDoomed(page);
     const ranges = pageRanges(ops);
     for (const op of ops) {
@@ -255,7 +257,7 @@ export class Replicator<T> {
       if (verdict !== 'applied' && verdict !== 'pending' && verdict !== 'duplicate' && !stopped.has(actor)) stopped.set(actor, op.id.counter - 1);
     }
     const records = this.feeds.commit(plan, (actor) => stopped.get(actor) ?? Infinity);
-    // Forks the page proves, checked against what this replica now holds.
+    // Forks of feeds this replica held too little of to check them before the page.
     this.feeds.takeForks(page.forks, (actor, upTo) => this.list.opsOf(actor, 0, upTo));
     this.feeds.compareHeads(page.heads);
     return { ...outcome, records: dropped.length === 0 ? records : { ...records, dropped }, refusals: plan.refusals };
