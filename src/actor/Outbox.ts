@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { formatId } from '../crdt/ids.js';
+import { formatActor, formatId } from '../crdt/ids.js';
 import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
 import type { Reply, Request } from '../sync/messages.js';
@@ -34,6 +34,8 @@ export class Outbox {
   readonly #log: Logger;
   readonly #opts: OutboxOptions;
   readonly #failing = new Map<string, string>();
+  /** Forks already logged. */
+  readonly #forks = new Set<string>();
   /** A page of junk must not make a line per op. */
   readonly #refusals = new LogThrottle();
   #timer: NodeJS.Timeout | undefined;
@@ -125,6 +127,7 @@ export class Outbox {
     this.#ok(peer);
     // Errors from here on are the store's: not the peer's fault, and fatal (see INTERNALS.md).
     const outcome = replica.onReply(peer, request, reply, Date.now());
+    this.#newForks(peer);
     for (const refusal of outcome.refusals) {
       const pass = this.#refusals.pass(`${refusal.code} ${peer}`);
       if (pass !== null) this.#log.error({ sender: peer, code: refusal.code }, `sync page from ${peer}: ops left out (${refusal.code}): ${refusal.message}${quietSince(pass.quiet)}`);
@@ -133,6 +136,16 @@ export class Outbox {
       const what = verdict === 'equivocation' ? 'equivocation' : 'invalid op';
       const pass = this.#refusals.pass(`${what} ${peer}`);
       if (pass !== null) this.#log.error({ sender: peer, op: formatId(op.id) }, `${what} from ${peer}: op ${formatId(op.id)} refused${why === undefined ? '' : `: ${why}`}${quietSince(pass.quiet)}`);
+    }
+  }
+
+  /** A fork learned from a peer's answer is logged once, at error: someone's key signed two branches. */
+  #newForks(peer: string): void {
+    for (const { actor, at } of this.#state.replica.replicator.feeds.equivocations()) {
+      const key = `${actor}.${at}`;
+      if (this.#forks.has(key)) continue;
+      this.#forks.add(key);
+      this.#log.error({ sender: peer, author: formatActor(actor), at }, `equivocation: author ${formatActor(actor)} signed two different ops at ${at} (proof from ${peer}); its feed is frozen there, and what builds on it is dropped`);
     }
   }
 
