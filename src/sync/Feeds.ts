@@ -1,106 +1,12 @@
 import { formatActor, formatId, idKey, tagOf, type ActorId, type OpId } from '../crdt/ids.js';
-import { sameOp, type Op } from '../crdt/ops.js';
+import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
 import { signedStatement, type Chain, type FeedCrypto, type Signer } from './feed-crypto.js';
+import { POINT_SPACING, type Equivocation, type FeedPlan, type FeedRecords, type FeedRefusal, type FeedRefusalCode, type Fork, type PlanEntry, type Proof, type SignedPoint } from './feed-types.js';
+import { FeedChains } from './chains.js';
 import { isDoomed } from './forks.js';
 
-/**
- * A signature of `actor`'s key over the chain head after its first `counter` ops — or, with a
- * `tail`, after the ops that follow them: the tail proves the first `counter` ops without being
- * taken. A feed cut short (at a fork, or before an op that builds on one) ends at such a point.
- */
-export interface SignedPoint<T = number> {
-  readonly actor: ActorId;
-  readonly counter: number;
-  readonly signature: Uint8Array;
-  readonly tail?: readonly Op<T>[];
-}
-
-/** A signed point with the key that made it: what a push or a page carries for each feed in it. */
-export interface Proof<T = number> extends SignedPoint<T> {
-  readonly key: Uint8Array;
-}
-
-/** One branch of a forked feed: its ops from the fork on, and the author's signature at the last. */
-export interface Branch<T> {
-  readonly ops: readonly Op<T>[];
-  readonly signature: Uint8Array;
-}
-
-/**
- * The proof that `actor` equivocated: two branches of its feed that its key signed, both running
- * on from its first `at - 1` ops and differing at `at`. Anyone holding those ops can check it.
- */
-export interface Fork<T> {
-  readonly actor: ActorId;
-  readonly at: number;
-  readonly branches: readonly [Branch<T>, Branch<T>];
-}
-
-/**
- * What a replica keeps of feeds besides their ops: each author's key, the points it may relay,
- * the forks it has proof of, and the ops it dropped because they are or build on a fork.
- */
-export interface FeedRecords {
-  readonly keys: ReadonlyArray<{ readonly actor: ActorId; readonly key: Uint8Array }>;
-  readonly points: readonly SignedPoint[];
-  readonly forks?: readonly Fork<number>[];
-  readonly dropped?: readonly OpId[];
-}
-
-export const NO_RECORDS: FeedRecords = { keys: [], points: [] };
-
-/**
- * Why a batch of ops is refused, by HTTP code:
- * - `bad_signature` (403): a feed's ops do not match its author's signature (forged, altered, unsigned);
- * - `own_ops` (403): ops under the receiver's own author id, which only it makes;
- * - `key_mismatch` (403): a key that is not the author's (another key is known, or it does not give the id's tag);
- * - `bad_key` (400): 32 bytes that are no Ed25519 public key;
- * - `unknown_feed` (409): a feed never seen, presented without its first op;
- * - `gap` (409): ops that start past what the receiver holds of their feed, so their chain cannot be checked;
- * - `equivocation` (409): a validly signed op at a position where the author signed another (the proof);
- * - `invalid_op` (400): an op no replica takes, or, in a page, one that would have to wait.
- */
-export type FeedRefusalCode = 'bad_signature' | 'own_ops' | 'key_mismatch' | 'bad_key' | 'unknown_feed' | 'gap' | 'equivocation' | 'invalid_op';
-
-export interface FeedRefusal {
-  readonly code: FeedRefusalCode;
-  readonly actor: ActorId;
-  readonly message: string;
-}
-
-/** Feeds checked, not yet taken: `commit` takes them once their ops are applied. */
-interface PlanEntry<T> {
-  readonly actor: ActorId;
-  readonly key: Uint8Array;
-  /** The batch's ops of this feed. */
-  readonly ops: readonly Op<T>[];
-  readonly last: number;
-  /** The chain after `last`. */
-  readonly chain: Chain;
-  /** The point that proved them, to keep. */
-  readonly point: SignedPoint<T>;
-}
-
-export interface FeedPlan<T> {
-  readonly entries: ReadonlyArray<PlanEntry<T>>;
-  /** Feeds of the batch that are refused, each for its own reason. */
-  readonly refusals: readonly FeedRefusal[];
-}
-
-/** An author proven to have equivocated, and where its feed forks. */
-export interface Equivocation {
-  readonly actor: ActorId;
-  /** The first position where the branches differ. */
-  readonly at: number;
-}
-
-/**
- * A signed point is kept for relaying if it is this many ops past the last one kept, or the
- * latest; long edits are signed this often too. Pages grow past their limits to reach a point
- * (see `missingOps`), so this stays well below the largest page (4,096 ops).
- */
-export const POINT_SPACING = 256;
+export * from './feed-types.js';
 
 interface Feed<T> {
   key: Uint8Array | null;
@@ -124,7 +30,7 @@ export class Feeds<T> {
   readonly self: ActorId;
   readonly #signer: Signer;
   readonly #crypto: FeedCrypto;
-  readonly #encode: (op: Op<T>) => Uint8Array;
+  readonly #chains: FeedChains<T>;
   readonly #feeds = new Map<ActorId, Feed<T>>();
   readonly #forks = new Map<ActorId, Fork<T>>();
   /** Forks taken since the replica last asked: it must drop what they doom. */
@@ -147,7 +53,7 @@ export class Feeds<T> {
     this.#spacing = spacing;
     this.#signer = signer;
     this.#crypto = crypto;
-    this.#encode = encode;
+    this.#chains = new FeedChains(crypto, encode);
     this.#feed(self).key = signer.key;
   }
 
@@ -174,7 +80,7 @@ export class Feeds<T> {
       list.sort((a, b) => a.id.counter - b.id.counter);
       for (const op of list) {
         if (op.id.counter !== feed.count + 1 || op.id.counter >= this.frozenAt(actor)) break;
-        this.#hash(feed.chain, op);
+        this.#chains.hash(feed.chain, op);
         feed.count++;
       }
     }
@@ -254,9 +160,8 @@ export class Feeds<T> {
     let taken = 0;
     for (const fork of forks) {
       if (fork.at >= this.frozenAt(fork.actor) || this.count(fork.actor) < fork.at - 1) continue;
-      const prefix = this.#crypto.startChain(fork.actor);
-      for (const op of heldOps(fork.actor, fork.at - 1)) this.#hash(prefix, op);
-      if (this.#holds(fork, prefix)) taken += this.#adopt(fork) ? 1 : 0;
+      const prefix = this.#chains.over(fork.actor, heldOps(fork.actor, fork.at - 1));
+      if (this.#chains.holds(fork, prefix, this.key(fork.actor))) taken += this.#adopt(fork) ? 1 : 0;
     }
     return taken;
   }
@@ -267,7 +172,7 @@ export class Feeds<T> {
     const points: SignedPoint[] = [];
     for (const op of ops) {
       if (op.id.actor !== this.self || op.id.counter !== feed.count + 1) throw new Error(`own op ${formatId(op.id)} out of order`);
-      this.#hash(feed.chain, op);
+      this.#chains.hash(feed.chain, op);
       feed.count++;
       // Long edits get a point every POINT_SPACING ops, so that pages can always be cut at one.
       if (feed.count % this.#spacing === 0 || op === ops[ops.length - 1]) {
@@ -374,7 +279,7 @@ export class Feeds<T> {
       const upTo = Math.min(e.last, taken(e.actor));
       if (upTo <= feed.count) continue;
       if (upTo === e.last) feed.chain = e.chain;
-      else for (const op of e.ops) if (op.id.counter > feed.count && op.id.counter <= upTo) this.#hash(feed.chain, op);
+      else for (const op of e.ops) if (op.id.counter > feed.count && op.id.counter <= upTo) this.#chains.hash(feed.chain, op);
       feed.count = upTo;
       if (upTo === e.last) {
         this.#keep(feed, e.point);
@@ -418,9 +323,9 @@ export class Feeds<T> {
     // The same ops as held, that far: compare on from there.
     if (suspect !== undefined && first <= suspect + 1) this.#suspect.set(actor, Math.min(last, count));
     if (last <= count) return null;
-    const chain = (feed?.chain ?? this.#crypto.startChain(actor)).copy();
-    for (const op of group) if (op.id.counter > count) this.#hash(chain, op);
-    if (!this.#signs(proof, chain)) {
+    const chain = (feed?.chain ?? this.#chains.start(actor)).copy();
+    for (const op of group) if (op.id.counter > count) this.#chains.hash(chain, op);
+    if (!this.#chains.signs(proof, chain)) {
       // A page from a peer this replica chose, that only continues what is held: compare from the
       // start, in case the peer holds another branch. (Not for pushes: anyone may send those.)
       if (page && count > 0 && first === count + 1) this.#suspect.set(actor, 0);
@@ -430,36 +335,9 @@ export class Feeds<T> {
     return { actor, key: proof.key, ops: group, last, chain, point: { actor, counter: last, signature: proof.signature, ...(proof.tail === undefined ? {} : { tail: proof.tail }) } };
   }
 
-  /** Whether `proof` signs the feed whose chain at `proof.counter` is `chain` (its tail hashed on, if it has one). */
-  #signs(proof: Proof<T>, chain: Chain): boolean {
-    const tail = proof.tail ?? [];
-    let head = chain;
-    if (tail.length > 0) {
-      head = chain.copy();
-      for (let i = 0; i < tail.length; i++) {
-        const op = tail[i] as Op<T>;
-        if (op.id.actor !== proof.actor || op.id.counter !== proof.counter + 1 + i) return false;
-        this.#hash(head, op);
-      }
-    }
-    return this.#crypto.verify(proof.key, signedStatement(proof.actor, proof.counter + tail.length, head.head()), proof.signature);
-  }
 
-  /** Whether `fork` holds on a feed whose first `at - 1` ops give `prefix`: two different first ops, each branch signed. */
-  #holds(fork: Fork<T>, prefix: Chain, key: Uint8Array | null = this.key(fork.actor)): boolean {
-    const [a, b] = fork.branches;
-    const [a0, b0] = [a.ops[0], b.ops[0]];
-    if (key === null || a0 === undefined || b0 === undefined || sameOp(a0, b0)) return false;
-    return fork.branches.every((branch) => {
-      const chain = prefix.copy();
-      for (let i = 0; i < branch.ops.length; i++) {
-        const op = branch.ops[i] as Op<T>;
-        if (op.id.actor !== fork.actor || op.id.counter !== fork.at + i) return false;
-        this.#hash(chain, op);
-      }
-      return this.#crypto.verify(key, signedStatement(fork.actor, fork.at + branch.ops.length - 1, chain.head()), branch.signature);
-    });
-  }
+
+
 
   /** Take a fork found or checked here (the earliest one of a feed counts); true if it is new. */
   #adopt(fork: Fork<T>): boolean {
@@ -476,9 +354,9 @@ export class Feeds<T> {
   #fork(actor: ActorId, group: Op<T>[], proof: Proof<T>, fork: Op<T>, heldOps: (actor: ActorId, upTo: number) => Op<T>[]): FeedRefusal {
     const first = (group[0] as Op<T>).id.counter;
     const at = fork.id.counter;
-    const prefix = this.#crypto.startChain(actor);
-    for (const op of heldOps(actor, first - 1)) this.#hash(prefix, op);
-    for (const op of group) if (op.id.counter < at) this.#hash(prefix, op);
+    const prefix = this.#chains.start(actor);
+    for (const op of heldOps(actor, first - 1)) this.#chains.hash(prefix, op);
+    for (const op of group) if (op.id.counter < at) this.#chains.hash(prefix, op);
     const latest = this.#feeds.get(actor)?.latest;
     const theirs = { ops: group.filter((op) => op.id.counter >= at), signature: proof.signature };
     const ours = latest == null || latest.counter < at ? null : { ops: heldOps(actor, latest.counter).slice(at - 1), signature: latest.signature };
@@ -486,10 +364,10 @@ export class Feeds<T> {
     if (ours === null || ours.ops.length === 0) {
       // The op held there never applied (it named a delete): no branch to relay, but the author signed two.
       const chain = prefix.copy();
-      for (const op of theirs.ops) this.#hash(chain, op);
-      if (!this.#signs(proof, chain)) return forged();
+      for (const op of theirs.ops) this.#chains.hash(chain, op);
+      if (!this.#chains.signs(proof, chain)) return forged();
       this.#claims.set(actor, Math.min(at, this.#claims.get(actor) ?? Infinity));
-    } else if (this.#holds({ actor, at, branches: [ours, theirs] }, prefix, proof.key)) {
+    } else if (this.#chains.holds({ actor, at, branches: [ours, theirs] }, prefix, proof.key)) {
       this.#adopt({ actor, at, branches: [ours, theirs] });
     } else return forged();
     return refuse('equivocation', actor, `${formatActor(actor)} signed two different ops at ${at}: it equivocates`);
@@ -502,17 +380,12 @@ export class Feeds<T> {
     if (feed.latest === null || point.counter >= feed.latest.counter) feed.latest = point;
   }
 
-  #hash(chain: Chain, op: Op<T>): void {
-    const body = this.#encode(op);
-    if (body.length > 0xffff) throw new Error(`op ${formatId(op.id)} is too large to chain`);
-    chain.update(Uint8Array.of(body.length >> 8, body.length & 0xff));
-    chain.update(body);
-  }
+
 
   #feed(actor: ActorId): Feed<T> {
     let feed = this.#feeds.get(actor);
     if (feed === undefined) {
-      feed = { key: null, count: 0, chain: this.#crypto.startChain(actor), spaced: [], latest: null };
+      feed = { key: null, count: 0, chain: this.#chains.start(actor), spaced: [], latest: null };
       this.#feeds.set(actor, feed);
     }
     return feed;
