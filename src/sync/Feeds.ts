@@ -44,6 +44,8 @@ export class Feeds<T> {
    * is advertised only that far, so that a fork shows as two different ops at one position.
    */
   readonly #suspect = new Map<ActorId, number>();
+  /** Tailed proofs of ops already held, checked by the running `check`. */
+  readonly #checkedTails: SignedPoint<T>[] = [];
   /** Equivocations seen here without a branch to relay (the op held at the fork never applied). */
   readonly #claims = new Map<ActorId, number>();
   readonly #spacing: number;
@@ -144,6 +146,24 @@ export class Feeds<T> {
    */
   doomed(op: Op<T>): boolean {
     return this.#forks.size > 0 && isDoomed(op, (actor) => this.frozenAt(actor), this.#dropped);
+  }
+
+  /**
+   * Ops that tails of `proofs` (checked ones: `FeedPlan.tails`) show and that are doomed: remembered as dropped,
+   * so that an op held here waiting for one of them is known never to apply. A replica that never
+   * held such an op learns of it this way from one that dropped it. Returns their ids.
+   */
+  doomedInTails(proofs: readonly SignedPoint<T>[]): OpId[] {
+    const found: OpId[] = [];
+    if (this.#forks.size === 0) return found;
+    for (const p of proofs) {
+      for (const op of p.tail ?? []) {
+        if (this.#dropped.has(idKey(op.id)) || !this.doomed(op)) continue;
+        this.#dropped.add(idKey(op.id));
+        found.push(op.id);
+      }
+    }
+    return found;
   }
 
   /** Remember ops dropped as doomed (so what builds on them is too). */
@@ -261,7 +281,8 @@ export class Feeds<T> {
       if ('code' in checked) refusals.push(checked);
       else entries.push(checked);
     }
-    return { entries, refusals };
+    const tails = entries.filter((e) => e.point.tail !== undefined).map((e) => e.point);
+    return { entries, refusals, tails: [...tails, ...this.#checkedTails.splice(0)] };
   }
 
   /**
@@ -322,7 +343,11 @@ export class Feeds<T> {
     const suspect = this.#suspect.get(actor);
     // The same ops as held, that far: compare on from there.
     if (suspect !== undefined && first <= suspect + 1) this.#suspect.set(actor, Math.min(last, count));
-    if (last <= count) return null;
+    if (last <= count) {
+      // Nothing new, but a tail on the point held: check it, for what it shows (`doomedInTails`).
+      if (proof.tail !== undefined && last === count && feed !== undefined && this.#chains.signs(proof, feed.chain)) this.#checkedTails.push(proof);
+      return null;
+    }
     const chain = (feed?.chain ?? this.#chains.start(actor)).copy();
     for (const op of group) if (op.id.counter > count) this.#chains.hash(chain, op);
     if (!this.#chains.signs(proof, chain)) {

@@ -128,7 +128,10 @@ export class Replica<T> {
   /** Store what was taken; then, if it proved a fork, act on it. */
   #keep(ops: readonly Op<T>[], records: FeedRecords, now: number): void {
     if (ops.length > 0 || records.keys.length > 0 || (records.dropped?.length ?? 0) > 0) this.#store.append(ops, records);
-    if (this.replicator.feeds.takeAdopted().length > 0) this.#freeze(now);
+    const feeds = this.replicator.feeds;
+    // A new fork, or an op held waiting for one now known to be dropped: drop what they doom.
+    const waitsInVain = (records.dropped?.length ?? 0) > 0 && this.list.pendingCount > 0 && [...this.list.pendingOps()].some((op) => feeds.doomed(op));
+    if (feeds.takeAdopted().length > 0 || waitsInVain) this.#freeze(now);
   }
 
   serveSync(asker: ActorId, version: VersionVector): SyncPage<T> {

@@ -257,6 +257,7 @@ export class Replicator<T> {
       if (verdict !== 'applied' && verdict !== 'pending' && verdict !== 'duplicate' && !stopped.has(actor)) stopped.set(actor, op.id.counter - 1);
     }
     const records = this.feeds.commit(plan, (actor) => stopped.get(actor) ?? Infinity);
+    dropped.push(...this.feeds.doomedInTails(plan.tails));
     // Forks of feeds this replica held too little of to check them before the page.
     this.feeds.takeForks(page.forks, (actor, upTo) => this.list.opsOf(actor, 0, upTo));
     this.feeds.compareHeads(page.heads);

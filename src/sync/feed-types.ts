@@ -84,6 +84,8 @@ export interface FeedPlan<T> {
   readonly entries: ReadonlyArray<PlanEntry<T>>;
   /** Feeds of the batch that are refused, each for its own reason. */
   readonly refusals: readonly FeedRefusal[];
+  /** Points with a tail that were checked (their tails are signed ops, not taken). */
+  readonly tails: readonly SignedPoint<T>[];
 }
 
 /** An author proven to have equivocated, and where its feed forks. */
