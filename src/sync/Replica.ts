@@ -84,8 +84,10 @@ export class Replica<T> {
     }
     const own = byFeed.has(this.actor);
     const forks = feeds.forks() as unknown as Fork<number>[];
-    this.#store.drop(doomed.map((op) => op.id), { keys: [], points, forks, dropped: doomed.map((op) => op.id) });
+    // The new incarnation first: a crash between the two leaves the old ops to be dropped again
+    // (the proof comes back from peers), never an old id free to be made again.
     if (own) this.#store.renew();
+    this.#store.drop(doomed.map((op) => op.id), { keys: [], points, forks, dropped: doomed.map((op) => op.id) });
     this.#build(now);
   }
 
