@@ -50,7 +50,7 @@ export class ActorState {
   /** Replication requests this actor refused: route (`POST /genome`) → error code → how many. */
   readonly refused = new Map<string, Map<string, number>>();
   readonly faults: FaultState;
-  #rendered: { key: number; hex: string; digest: string } | null = null;
+  #rendered: { key: number; list: object; hex: string; digest: string } | null = null;
 
   constructor(replica: Replica<Gene>, faults: FaultState) {
     this.replica = replica;
@@ -101,12 +101,14 @@ export class ActorState {
     return n;
   }
 
-  /** Every change to the list applies an op, so the number of applied ops keys the cache. */
+  /** Every change to one list applies an op, so the list and the number of applied ops key the cache. */
   #render(): { hex: string; digest: string } {
     const key = this.applied;
-    if (this.#rendered?.key !== key) {
+    // A proven fork rebuilds the list (dropping ops): a new list is a change whatever the count.
+    const list = this.replica.list;
+    if (this.#rendered?.key !== key || this.#rendered.list !== list) {
       const hex = toHex(this.replica.list.toArray());
-      this.#rendered = { key, hex, digest: digest(hex) };
+      this.#rendered = { key, list, hex, digest: digest(hex) };
     }
     return this.#rendered;
   }
