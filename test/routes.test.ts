@@ -499,7 +499,7 @@ describe('POST /sync', () => {
     let res = await sync(app, { v: 2, from: asker, version: {} });
     expect(res.statusCode).toBe(200);
     const proofs = [encodeProof(first.proof), encodeProof(then.proof)];
-    const heads = state.replica.replicator.feeds.heads(state.replica.list.version()).map((h) => ({ actor: h.actor, counter: h.counter, signature: Buffer.from(h.signature).toString('hex') }));
+    const heads = state.replica.replicator.feeds.heads(state.replica.list.version()).map((h) => ({ actor: h.actor, counter: h.counter, signature: Buffer.from(h.signature).toString('hex'), tailed: h.tailed }));
     expect(heads.map((h) => [h.actor, h.counter])).toEqual(expect.arrayContaining([[c, 1], [b, 3]]));
     expect(res.json()).toEqual({ v: 2, from: state.incarnation, version: { [c]: 1, [b]: 3 }, ops: [...first.ops, ...then.ops].map(encodeOp), proofs, forks: [], heads, more: false });
     res = await sync(app, { v: 2, from: asker, version: { [c]: 1, [b]: 2 } });

@@ -2,7 +2,7 @@ import { formatActor, formatId, idKey, tagOf, type ActorId, type OpId } from '..
 import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
 import { signedStatement, type Chain, type FeedCrypto, type Signer } from './feed-crypto.js';
-import { POINT_SPACING, type Equivocation, type FeedPlan, type FeedRecords, type FeedRefusal, type FeedRefusalCode, type Fork, type PlanEntry, type Proof, type SignedPoint } from './feed-types.js';
+import { POINT_SPACING, type Head, type Equivocation, type FeedPlan, type FeedRecords, type FeedRefusal, type FeedRefusalCode, type Fork, type PlanEntry, type Proof, type SignedPoint } from './feed-types.js';
 import { FeedChains } from './chains.js';
 import { isDoomed } from './forks.js';
 
@@ -224,11 +224,11 @@ export class Feeds<T> {
    * there: a peer holding as much of the feed compares it with its own, so that two branches of
    * one length (a fork at a feed's last op) cannot pass for one.
    */
-  heads(version: VersionVector): SignedPoint<T>[] {
-    const out: SignedPoint<T>[] = [];
+  heads(version: VersionVector): Head[] {
+    const out: Head[] = [];
     for (const [actor, n] of version) {
       const latest = this.#feeds.get(actor)?.latest;
-      if (latest?.counter === n) out.push({ actor, counter: n, signature: latest.signature });
+      if (latest?.counter === n) out.push({ actor, counter: n, signature: latest.signature, tailed: latest.tail !== undefined });
     }
     return out;
   }
@@ -238,10 +238,14 @@ export class Feeds<T> {
    * here has forked somewhere; compare it with the peer's from its start (see `#suspect`).
    * Ed25519 signatures are deterministic: one key over one head makes one signature.
    */
-  compareHeads(heads: readonly SignedPoint<T>[]): void {
+  compareHeads(heads: readonly Head[]): void {
     for (const h of heads) {
       const latest = this.#feeds.get(h.actor)?.latest;
-      if (latest?.counter === h.counter && this.count(h.actor) === h.counter && latest.tail === undefined && !sameBytes(latest.signature, h.signature)) this.#suspect.set(h.actor, 0);
+      if (latest?.counter !== h.counter || this.count(h.actor) !== h.counter || latest.tail !== undefined || sameBytes(latest.signature, h.signature)) continue;
+      // A feed cut short there (its tail shows what was dropped after it): ask for its last op
+      // again, which comes with that tail. Otherwise another branch of the same length: compare all.
+      const from = h.tailed ? h.counter - 1 : 0;
+      this.#suspect.set(h.actor, Math.min(from, this.#suspect.get(h.actor) ?? Infinity));
     }
   }
 
@@ -345,7 +349,11 @@ export class Feeds<T> {
     if (suspect !== undefined && first <= suspect + 1) this.#suspect.set(actor, Math.min(last, count));
     if (last <= count) {
       // Nothing new, but a tail on the point held: check it, for what it shows (`doomedInTails`).
-      if (proof.tail !== undefined && last === count && feed !== undefined && this.#chains.signs(proof, feed.chain)) this.#checkedTails.push(proof);
+      // Kept as the feed's end point, so that peers' heads match it from now on.
+      if (proof.tail !== undefined && last === count && feed !== undefined && this.#chains.signs(proof, feed.chain)) {
+        this.#checkedTails.push(proof);
+        this.#keep(feed, { actor, counter: last, signature: proof.signature, tail: proof.tail });
+      }
       return null;
     }
     const chain = (feed?.chain ?? this.#chains.start(actor)).copy();

@@ -14,6 +14,14 @@ export interface SignedPoint<T = number> {
   readonly tail?: readonly Op<T>[];
 }
 
+/** The signed point a replica holds at the end of a feed: its signature, and whether it has a tail. */
+export interface Head {
+  readonly actor: ActorId;
+  readonly counter: number;
+  readonly signature: Uint8Array;
+  readonly tailed: boolean;
+}
+
 /** A signed point with the key that made it: what a push or a page carries for each feed in it. */
 export interface Proof<T = number> extends SignedPoint<T> {
   readonly key: Uint8Array;

@@ -1,7 +1,7 @@
 import type { ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
-import type { Fork, Proof, SignedPoint } from './Feeds.js';
+import type { Fork, Head, Proof } from './Feeds.js';
 
 /** How a replica names a peer: a base URL over HTTP, a name in the simulator. */
 export type PeerId = string;
@@ -28,7 +28,7 @@ export interface SyncPage<T> {
   /** Proofs of equivocation the responder holds: the asker checks them and acts on them as the responder did. */
   readonly forks: readonly Fork<T>[];
   /** The signed point at the end of each feed of `version`, where the responder holds one (`Feeds.heads`). */
-  readonly heads: readonly SignedPoint<T>[];
+  readonly heads: readonly Head[];
   /** More ops are missing than fit in one page: ask again with the updated version. */
   readonly more: boolean;
 }

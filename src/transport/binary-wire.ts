@@ -6,7 +6,7 @@ import { MAX_COUNTER } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { KEY_BYTES, SIGNATURE_BYTES } from '../sync/feed-crypto.js';
-import type { Branch, Fork, Proof, SignedPoint } from '../sync/Feeds.js';
+import type { Branch, Fork, Head, Proof } from '../sync/Feeds.js';
 import type { SyncPage } from '../sync/messages.js';
 import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire.js';
 
@@ -16,7 +16,7 @@ import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } fro
  *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x03 from:varint proof batch
  *   reply to POST /sync sent with Accept: BINARY_TYPE:
  *         'S' 0x03 from:varint more:byte n:varint (actor:varint counter:varint){n} p:varint proof{p}
- *             f:varint fork{f} h:varint (actor:varint counter:varint signature:64 bytes){h} batch
+ *             f:varint fork{f} h:varint (actor:varint counter:varint tailed:byte signature:64 bytes){h} batch
  *   proof := actor:varint counter:varint key:32 bytes signature:64 bytes tail:batch (often empty)
  *   fork  := actor:varint at:varint (signature:64 bytes batch){2}
  */
@@ -67,7 +67,7 @@ export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint
   pushVarint(heads, page.heads.length);
   const tail: number[] = [];
   writeBatch(tail, page.ops);
-  const head = (h: SignedPoint): Uint8Array => concatBytes(Uint8Array.from(varintsOf(h.actor, h.counter)), h.signature);
+  const head = (h: Head): Uint8Array => concatBytes(Uint8Array.from([...varintsOf(h.actor, h.counter), h.tailed ? 1 : 0]), h.signature);
   return concatBytes(Uint8Array.from(out), ...page.proofs.map(proofBytes), Uint8Array.from(forks), ...page.forks.map(forkBytes), Uint8Array.from(heads), ...page.heads.map(head), Uint8Array.from(tail));
 }
 
@@ -89,7 +89,13 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
   const forks = Array.from({ length: f }, () => readFork(bytes, r));
   const h = readVarint(bytes, r);
   if (h > MAX_VERSION_ENTRIES) throw new Error(`${h} heads`);
-  const heads = Array.from({ length: h }, (): SignedPoint => ({ actor: actor(bytes, r), counter: held(bytes, r), signature: fixed(bytes, r, SIGNATURE_BYTES) }));
+  const heads = Array.from({ length: h }, (): Head => {
+    const a = actor(bytes, r);
+    const counter = held(bytes, r);
+    const tailed = bytes[r.pos++];
+    if (tailed !== 0 && tailed !== 1) throw new Error('bad "tailed" flag');
+    return { actor: a, counter, tailed: tailed === 1, signature: fixed(bytes, r, SIGNATURE_BYTES) };
+  });
   return { version: version as VersionVector, ops: ops_(bytes, r), proofs, forks, heads, more: more === 1 };
 }
 

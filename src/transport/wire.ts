@@ -64,7 +64,7 @@ export interface WireSyncReply {
   ops: WireOp[];
   proofs: WireProof[];
   forks: WireFork[];
-  heads: Array<{ actor: number; counter: number; signature: string }>;
+  heads: Array<{ actor: number; counter: number; signature: string; tailed: boolean }>;
   more: boolean;
 }
 
@@ -155,7 +155,12 @@ export const syncReplySchema = {
     heads: {
       type: 'array',
       maxItems: MAX_VERSION_ENTRIES,
-      items: { type: 'object', required: ['actor', 'counter', 'signature'], additionalProperties: false, properties: { actor: actorSchema, counter: held, signature: signatureSchema } },
+      items: {
+        type: 'object',
+        required: ['actor', 'counter', 'signature', 'tailed'],
+        additionalProperties: false,
+        properties: { actor: actorSchema, counter: held, signature: signatureSchema, tailed: { type: 'boolean' } },
+      },
     },
     more: { type: 'boolean' },
   },
@@ -204,7 +209,7 @@ export function encodeSyncRequest(from: ActorId, version: VersionVector): string
 }
 
 export function encodeSyncReply(from: ActorId, page: SyncPage<Gene>): WireSyncReply {
-  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), proofs: page.proofs.map(encodeProof), forks: page.forks.map(encodeFork), heads: page.heads.map((h) => ({ actor: h.actor, counter: h.counter, signature: hex(h.signature) })), more: page.more };
+  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), proofs: page.proofs.map(encodeProof), forks: page.forks.map(encodeFork), heads: page.heads.map((h) => ({ actor: h.actor, counter: h.counter, signature: hex(h.signature), tailed: h.tailed })), more: page.more };
 }
 
 const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncReplySchema);
@@ -212,5 +217,5 @@ const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncRepl
 /** Check and decode a peer's answer to a sync request; throws on anything malformed. */
 export function decodeSyncReply(json: unknown): SyncPage<Gene> {
   if (!validateReply(json)) throw new Error(`malformed sync reply: ${validateReply.errors?.[0]?.message ?? 'invalid'}`);
-  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), forks: json.forks.map(decodeFork), heads: json.heads.map((h) => ({ actor: h.actor as ActorId, counter: h.counter, signature: bytesOf(h.signature) })), more: json.more };
+  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), forks: json.forks.map(decodeFork), heads: json.heads.map((h) => ({ actor: h.actor as ActorId, counter: h.counter, signature: bytesOf(h.signature), tailed: h.tailed })), more: json.more };
 }
