@@ -75,7 +75,11 @@ export class Replica<T> {
     const ops = this.#store.load();
     const doomed = doomedOps(ops, feeds);
     const byFeed = new Map<ActorId, Op<T>[]>();
-    for (const op of doomed) byFeed.set(op.id.actor, [...(byFeed.get(op.id.actor) ?? []), op]);
+    for (const op of doomed) {
+      const cut = byFeed.get(op.id.actor);
+      if (cut === undefined) byFeed.set(op.id.actor, [op]);
+      else cut.push(op);
+    }
     const points: SignedPoint[] = [];
     for (const [actor, cut] of byFeed) {
       cut.sort((a, b) => a.id.counter - b.id.counter);
