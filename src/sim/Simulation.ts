@@ -12,7 +12,7 @@ import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Outgoing } from '../sync/Replicator.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
 import { encodeOpBody } from '../crdt/codec.js';
-import { doomedOps, isDoomed } from '../sync/forks.js';
+import { doomedOps } from '../sync/forks.js';
 import { EventQueue } from './EventQueue.js';
 import { junkPushes } from './junk.js';
 import type { Fault, SimPlan } from './plan.js';
@@ -386,11 +386,8 @@ export class Simulation {
     const forks = this.#nodes.map((n) => JSON.stringify(n.replica?.replicator.feeds.equivocations().sort((a, b) => a.actor - b.actor) ?? null));
     if (forks.some((f) => f !== forks[0])) return `the replicas report different forks: ${forks.join(' / ')}`;
     const frozen = new Map((this.#nodes[0]?.replica?.replicator.feeds.equivocations() ?? []).map((e) => [e.actor, e.at]));
-    const dropped = new Set<string>();
     const all = [...this.#created.values(), ...this.#forged];
-    const doomed = new Set(doomedOps(all, { doomed: (op) => isDoomed(op, (a) => frozen.get(a) ?? Infinity, dropped), markDropped: (ids) => {
-      for (const id of ids) dropped.add(idKey(id));
-    } }).map((op) => idKey(op.id)));
+    const doomed = new Set(doomedOps(all, (a) => frozen.get(a) ?? Infinity, new Set()).map((op) => idKey(op.id)));
     // A copied key's ops that fork nothing are as good as the author's own: they stay.
     const expected = new Map<number, number>();
     const held = new Set<string>();

@@ -166,6 +166,11 @@ export class Feeds<T> {
     return found;
   }
 
+  /** Ids of the ops dropped as doomed. */
+  droppedIds(): ReadonlySet<string> {
+    return this.#dropped;
+  }
+
   /** Remember ops dropped as doomed (so what builds on them is too). */
   markDropped(ids: Iterable<OpId>): void {
     for (const id of ids) this.#dropped.add(idKey(id));

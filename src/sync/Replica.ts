@@ -73,7 +73,7 @@ export class Replica<T> {
   #freeze(now: number): void {
     const feeds = this.#replicator.feeds;
     const ops = this.#store.load();
-    const doomed = doomedOps(ops, feeds);
+    const doomed = doomedOps(ops, (actor) => feeds.frozenAt(actor), feeds.droppedIds());
     const byFeed = new Map<ActorId, Op<T>[]>();
     for (const op of doomed) {
       const cut = byFeed.get(op.id.actor);

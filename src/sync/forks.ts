@@ -13,23 +13,22 @@ export function isDoomed<T>(op: Op<T>, frozenAt: (actor: ActorId) => number, dro
 }
 
 /**
- * The ops of `ops` that no replica keeps once the forks `feeds` holds are proven: those at or past
- * a fork, and, transitively, every op that names one of them (as origin, target, or its author's
- * previous op). Deterministic: the same for every replica that holds the same ops and forks.
+ * The ops of `ops` that no replica keeps, feeds being frozen where `frozenAt` says and the ops
+ * `known` already dropped: those `isDoomed` names, and, transitively, every op that names one of
+ * them. Deterministic: the same for every replica that holds the same ops and forks.
  */
-export function doomedOps<T>(ops: readonly Op<T>[], feeds: Pick<Feeds<T>, 'doomed' | 'markDropped'>): Op<T>[] {
+export function doomedOps<T>(ops: readonly Op<T>[], frozenAt: (actor: ActorId) => number, known: ReadonlySet<string>): Op<T>[] {
   const doomed: Op<T>[] = [];
-  const ids = new Set<string>();
+  const dropped = new Set(known);
   let left = ops;
   // Stored order is causal for applied ops, not for ones that waited: repeat until nothing changes.
   for (let changed = true; changed; ) {
     changed = false;
     const rest: Op<T>[] = [];
     for (const op of left) {
-      if (feeds.doomed(op) || dependencies(op).some((d) => ids.has(idKey(d)))) {
+      if (isDoomed(op, frozenAt, dropped)) {
         doomed.push(op);
-        ids.add(idKey(op.id));
-        feeds.markDropped([op.id]);
+        dropped.add(idKey(op.id));
         changed = true;
       } else rest.push(op);
     }
