@@ -1,24 +1,13 @@
 import { formatActor, formatId, idKey, tagOf, type ActorId, type OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
-import { signedStatement, type Chain, type FeedCrypto, type Signer } from './feed-crypto.js';
+import { signedStatement, type FeedCrypto, type Signer } from './feed-crypto.js';
 import { POINT_SPACING, type Head, type Equivocation, type FeedPlan, type FeedRecords, type FeedRefusal, type FeedRefusalCode, type Fork, type PlanEntry, type Proof, type SignedPoint } from './feed-types.js';
 import { FeedChains } from './chains.js';
 import { isDoomed } from './forks.js';
+import { keepPoint, pointAtOrBefore, type Feed } from './points.js';
 
 export * from './feed-types.js';
-
-interface Feed<T> {
-  key: Uint8Array | null;
-  /** Ops of this feed held and checked against its chain: 1..count. */
-  count: number;
-  /** The chain after `count` ops. */
-  chain: Chain;
-  /** Points kept for relaying, at least POINT_SPACING apart, in counter order... */
-  spaced: SignedPoint<T>[];
-  /** ...and the latest one. */
-  latest: SignedPoint<T> | null;
-}
 
 /**
  * Every author's feed as this replica holds it (see INTERNALS.md, "Feeds"): ops of one author id
@@ -44,8 +33,6 @@ export class Feeds<T> {
    * is advertised only that far, so that a fork shows as two different ops at one position.
    */
   readonly #suspect = new Map<ActorId, number>();
-  /** Tailed proofs of ops already held, checked by the running `check`. */
-  readonly #checkedTails: SignedPoint<T>[] = [];
   /** Equivocations seen here without a branch to relay (the op held at the fork never applied). */
   readonly #claims = new Map<ActorId, number>();
   readonly #spacing: number;
@@ -89,14 +76,18 @@ export class Feeds<T> {
     const points = ([...records.points] as unknown as SignedPoint<T>[]).sort((a, b) => a.counter - b.counter);
     for (const p of points) {
       const feed = this.#feeds.get(p.actor);
-      if (feed !== undefined && p.counter <= feed.count) this.#keep(feed, p);
+      if (feed !== undefined && p.counter <= feed.count) keepPoint(feed, p, this.#spacing);
     }
     // Own ops past the last signed point (a store from before feeds were signed): sign them now.
     const own = this.#feed(this.self);
-    if (own.count === 0 || (own.latest?.counter ?? 0) === own.count) return [];
+    return own.count === 0 || (own.latest?.counter ?? 0) === own.count ? [] : [this.#signOwnEnd(own)];
+  }
+
+  /** Sign own feed as far as it goes, and keep the point. */
+  #signOwnEnd(own: Feed<T>): SignedPoint {
     const point = { actor: this.self, counter: own.count, signature: this.#signer.sign(signedStatement(this.self, own.count, own.chain.head())) };
-    this.#keep(own, point);
-    return [point];
+    keepPoint(own, point, this.#spacing);
+    return point;
   }
 
   /** Ops of `actor` held and checked. */
@@ -179,16 +170,12 @@ export class Feeds<T> {
   /**
    * Check forks a peer relays and take those that hold: both branches signed by the author's key,
    * running on from the first `at - 1` ops of its feed (which this replica must hold to check).
-   * Returns how many it took.
    */
-  takeForks(forks: readonly Fork<T>[], heldOps: (actor: ActorId, upTo: number) => Op<T>[]): number {
-    let taken = 0;
+  takeForks(forks: readonly Fork<T>[], heldOps: (actor: ActorId, upTo: number) => Op<T>[]): void {
     for (const fork of forks) {
       if (fork.at >= this.frozenAt(fork.actor) || this.count(fork.actor) < fork.at - 1) continue;
-      const prefix = this.#chains.over(fork.actor, heldOps(fork.actor, fork.at - 1));
-      if (this.#chains.holds(fork, prefix, this.key(fork.actor))) taken += this.#adopt(fork) ? 1 : 0;
+      if (this.#chains.holds(fork, this.#chains.over(fork.actor, heldOps(fork.actor, fork.at - 1)), this.key(fork.actor))) this.#adopt(fork);
     }
-    return taken;
   }
 
   /** Chain own new ops (the next counters, in order) and sign the result: the points to store with them. */
@@ -200,11 +187,7 @@ export class Feeds<T> {
       this.#chains.hash(feed.chain, op);
       feed.count++;
       // Long edits get a point every POINT_SPACING ops, so that pages can always be cut at one.
-      if (feed.count % this.#spacing === 0 || op === ops[ops.length - 1]) {
-        const point = { actor: this.self, counter: feed.count, signature: this.#signer.sign(signedStatement(this.self, feed.count, feed.chain.head())) };
-        this.#keep(feed, point);
-        points.push(point);
-      }
+      if (feed.count % this.#spacing === 0 || op === ops[ops.length - 1]) points.push(this.#signOwnEnd(feed));
     }
     return points;
   }
@@ -212,16 +195,7 @@ export class Feeds<T> {
   /** The highest point of `actor`'s feed at or before `counter` that this replica can prove, or 0. */
   pointAtOrBefore(actor: ActorId, counter: number): number {
     const feed = this.#feeds.get(actor);
-    if (feed === undefined) return 0;
-    if (feed.latest !== null && feed.latest.counter <= counter) return feed.latest.counter;
-    let lo = 0;
-    let hi = feed.spaced.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((feed.spaced[mid] as SignedPoint<T>).counter <= counter) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? 0 : (feed.spaced[lo - 1] as SignedPoint<T>).counter;
+    return (feed === undefined ? undefined : pointAtOrBefore(feed, counter))?.counter ?? 0;
   }
 
   /**
@@ -262,8 +236,8 @@ export class Feeds<T> {
   /** The proof of a point `pointAtOrBefore` returned. */
   proof(actor: ActorId, counter: number): Proof<T> {
     const feed = this.#feeds.get(actor);
-    const point = feed?.latest?.counter === counter ? feed.latest : feed?.spaced.find((p) => p.counter === counter);
-    if (feed?.key == null || point === undefined) throw new Error(`no signed point ${formatActor(actor)}.${counter}`);
+    const point = feed === undefined ? undefined : pointAtOrBefore(feed, counter);
+    if (feed?.key == null || point?.counter !== counter) throw new Error(`no signed point ${formatActor(actor)}.${counter}`);
     return { ...point, key: feed.key };
   }
 
@@ -283,15 +257,17 @@ export class Feeds<T> {
       else if (!refusals.some((r) => r.actor === op.id.actor)) refusals.push(refuse('gap', op.id.actor, `ops of ${formatActor(op.id.actor)} are not consecutive at ${formatId(op.id)}`));
     }
     const entries: Array<PlanEntry<T>> = [];
+    // Tailed points checked: those of new ops, and those on ops held already (`#checkFeed` adds them).
+    const tails: SignedPoint<T>[] = [];
     for (const [actor, group] of groups) {
       if (refusals.some((r) => r.actor === actor)) continue;
-      const checked = this.#checkFeed(actor, group, proofs.find((p) => p.actor === actor), held, heldOps, page);
+      const checked = this.#checkFeed(actor, group, proofs.find((p) => p.actor === actor), held, heldOps, page, tails);
       if (checked === null) continue;
       if ('code' in checked) refusals.push(checked);
       else entries.push(checked);
     }
-    const tails = entries.filter((e) => e.point.tail !== undefined).map((e) => e.point);
-    return { entries, refusals, tails: [...tails, ...this.#checkedTails.splice(0)] };
+    for (const e of entries) if (e.point.tail !== undefined) tails.push(e.point);
+    return { entries, refusals, tails };
   }
 
   /**
@@ -312,14 +288,14 @@ export class Feeds<T> {
       else for (const op of e.ops) if (op.id.counter > feed.count && op.id.counter <= upTo) this.#chains.hash(feed.chain, op);
       feed.count = upTo;
       if (upTo === e.last) {
-        this.#keep(feed, e.point);
+        keepPoint(feed, e.point, this.#spacing);
         points.push(e.point as SignedPoint<T> as SignedPoint);
       }
     }
     return { keys, points };
   }
 
-  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof<T> | undefined, held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[], page: boolean): PlanEntry<T> | FeedRefusal | null {
+  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof<T> | undefined, held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[], page: boolean, tails: SignedPoint<T>[]): PlanEntry<T> | FeedRefusal | null {
     const first = (group[0] as Op<T>).id.counter;
     const last = (group[group.length - 1] as Op<T>).id.counter;
     const who = formatActor(actor);
@@ -356,8 +332,8 @@ export class Feeds<T> {
       // Nothing new, but a tail on the point held: check it, for what it shows (`doomedInTails`).
       // Kept as the feed's end point, so that peers' heads match it from now on.
       if (proof.tail !== undefined && last === count && feed !== undefined && this.#chains.signs(proof, feed.chain)) {
-        this.#checkedTails.push(proof);
-        this.#keep(feed, { actor, counter: last, signature: proof.signature, tail: proof.tail });
+        tails.push(proof);
+        keepPoint(feed, { actor, counter: last, signature: proof.signature, tail: proof.tail }, this.#spacing);
       }
       return null;
     }
@@ -372,10 +348,6 @@ export class Feeds<T> {
     this.#suspect.delete(actor);
     return { actor, key: proof.key, ops: group, last, chain, point: { actor, counter: last, signature: proof.signature, ...(proof.tail === undefined ? {} : { tail: proof.tail }) } };
   }
-
-
-
-
 
   /** Take a fork found or checked here (the earliest one of a feed counts); true if it is new. */
   #adopt(fork: Fork<T>): boolean {
@@ -392,9 +364,7 @@ export class Feeds<T> {
   #fork(actor: ActorId, group: Op<T>[], proof: Proof<T>, fork: Op<T>, heldOps: (actor: ActorId, upTo: number) => Op<T>[]): FeedRefusal {
     const first = (group[0] as Op<T>).id.counter;
     const at = fork.id.counter;
-    const prefix = this.#chains.start(actor);
-    for (const op of heldOps(actor, first - 1)) this.#chains.hash(prefix, op);
-    for (const op of group) if (op.id.counter < at) this.#chains.hash(prefix, op);
+    const prefix = this.#chains.over(actor, [...heldOps(actor, first - 1), ...group.filter((op) => op.id.counter < at)]);
     const latest = this.#feeds.get(actor)?.latest;
     const theirs = { ops: group.filter((op) => op.id.counter >= at), signature: proof.signature };
     const ours = latest == null || latest.counter < at ? null : { ops: heldOps(actor, latest.counter).slice(at - 1), signature: latest.signature };
@@ -411,15 +381,6 @@ export class Feeds<T> {
     return refuse('equivocation', actor, `${formatActor(actor)} signed two different ops at ${at}: it equivocates`);
   }
 
-  /** Keep `point` (the feed's newest) and thin the ones before it. */
-  #keep(feed: Feed<T>, point: SignedPoint<T>): void {
-    const spacedEnd = feed.spaced.length === 0 ? 0 : (feed.spaced[feed.spaced.length - 1] as SignedPoint<T>).counter;
-    if (feed.latest !== null && point.counter > feed.latest.counter && feed.latest.counter - spacedEnd >= this.#spacing) feed.spaced.push(feed.latest);
-    if (feed.latest === null || point.counter >= feed.latest.counter) feed.latest = point;
-  }
-
-
-
   #feed(actor: ActorId): Feed<T> {
     let feed = this.#feeds.get(actor);
     if (feed === undefined) {
@@ -429,7 +390,6 @@ export class Feeds<T> {
     return feed;
   }
 }
-
 
 const refuse = (code: FeedRefusalCode, actor: ActorId, message: string): FeedRefusal => ({ code, actor, message });
 
