@@ -159,10 +159,7 @@ export class Replicator<T> {
       return { status: 'refused', code: 'own_ops', actor: from, message, accepted: [], records: NO_RECORDS };
     }
     for (const op of ops) {
-      const why =
-        op.id.actor !== from
-            ? `a push from ${formatActor(from)} carries op ${formatId(op.id)} of another author`
-            : this.#problem(op);
+      const why = op.id.actor !== from ? `a push from ${formatActor(from)} carries op ${formatId(op.id)} of another author` : this.#problem(op);
       if (why !== null) return { status: 'invalid', op, message: why, accepted: [], records: NO_RECORDS };
     }
     const doomed = ops.find((op) => this.feeds.doomed(op));
@@ -203,8 +200,11 @@ export class Replicator<T> {
   }
 
   #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[], page = false): FeedPlan<T> {
-    return this.feeds.check(ops, proofs, (op) => this.list.check(op), (actor, upTo) => this.list.opsOf(actor, 0, upTo), page);
+    return this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, page);
   }
+
+  /** The first `upTo` ops of `actor`'s feed this replica holds: what a fork is checked from. */
+  readonly #heldOps = (actor: ActorId, upTo: number): Op<T>[] => this.list.opsOf(actor, 0, upTo);
 
   #nextRequest(p: PeerState): Request<T> | null {
     const from = this.list.actor;
@@ -234,7 +234,7 @@ export class Replicator<T> {
    */
   #applyPage(page: SyncPage<T>): PageOutcome<T> {
     // Forks first: they prove themselves, and doom ops of the page that would otherwise refuse it.
-    this.feeds.takeForks(page.forks, (actor, upTo) => this.list.opsOf(actor, 0, upTo));
+    this.feeds.takeForks(page.forks, this.#heldOps);
     const { ops, proofs, dropped } = this.#withoutDoomed(page);
     const ranges = pageRanges(ops);
     for (const op of ops) {
@@ -250,16 +250,18 @@ export class Replicator<T> {
     let full = false;
     for (const op of ops) {
       const actor = op.id.actor;
-      const verdict = full || stopped.has(actor) || dependencies(op).some(left) ? 'full' : this.list.apply(op);
+      // Left out with its feed, or for naming an op left out (nothing to look at while nothing is).
+      const skipped = stopped.size > 0 && (stopped.has(actor) || dependencies(op).some(left));
+      const verdict = full || skipped ? 'full' : this.list.apply(op);
       if (verdict === 'applied' || verdict === 'pending') outcome.accepted.push(op);
       else if (verdict === 'equivocation' || verdict === 'invalid') outcome.refused.push({ op, verdict });
-      if (verdict === 'full' && !stopped.has(actor) && !dependencies(op).some(left)) full = true;
+      if (verdict === 'full' && !skipped) full = true;
       if (verdict !== 'applied' && verdict !== 'pending' && verdict !== 'duplicate' && !stopped.has(actor)) stopped.set(actor, op.id.counter - 1);
     }
     const records = this.feeds.commit(plan, (actor) => stopped.get(actor) ?? Infinity);
     dropped.push(...this.feeds.doomedInTails(plan.tails));
     // Forks of feeds this replica held too little of to check them before the page.
-    this.feeds.takeForks(page.forks, (actor, upTo) => this.list.opsOf(actor, 0, upTo));
+    this.feeds.takeForks(page.forks, this.#heldOps);
     this.feeds.compareHeads(page.heads);
     return { ...outcome, records: dropped.length === 0 ? records : { ...records, dropped }, refusals: plan.refusals };
   }
@@ -269,19 +271,20 @@ export class Replicator<T> {
    * or before): each feed that loses its end to them is checked with them as the tail of its proof.
    */
   #withoutDoomed(page: SyncPage<T>): { ops: readonly Op<T>[]; proofs: readonly Proof<T>[]; dropped: OpId[] } {
-    const dropped: OpId[] = [];
+    const doomed: Op<T>[] = [];
     const ops = page.ops.filter((op) => {
       if (!this.feeds.doomed(op)) return true;
       this.feeds.markDropped([op.id]);
-      dropped.push(op.id);
+      doomed.push(op);
       return false;
     });
-    if (dropped.length === 0) return { ops, proofs: page.proofs, dropped };
-    const proofs = page.proofs.flatMap((p): Proof<T>[] => {
-      const cut = page.ops.filter((op) => op.id.actor === p.actor && dropped.some((d) => d.actor === op.id.actor && d.counter === op.id.counter));
+    const dropped = doomed.map((op) => op.id);
+    if (doomed.length === 0) return { ops, proofs: page.proofs, dropped };
+    // What is doomed of a feed is the end of it (each op names its author's previous one).
+    const proofs = page.proofs.map((p): Proof<T> => {
+      const cut = doomed.filter((op) => op.id.actor === p.actor);
       const first = cut[0];
-      if (first === undefined) return [p];
-      return [{ ...p, counter: first.id.counter - 1, tail: [...cut, ...(p.tail ?? [])] }];
+      return first === undefined ? p : { ...p, counter: first.id.counter - 1, tail: [...cut, ...(p.tail ?? [])] };
     });
     return { ops, proofs, dropped };
   }
