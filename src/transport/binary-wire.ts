@@ -34,12 +34,7 @@ export interface Push {
 }
 
 export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof): Uint8Array {
-  const out = [PUSH, V3];
-  pushVarint(out, from);
-  const head = Uint8Array.from(out);
-  const tail: number[] = [];
-  writeBatch(tail, ops);
-  return concatBytes(head, proofBytes(proof), Uint8Array.from(tail));
+  return concatBytes(Uint8Array.of(PUSH, V3), varintsOf(from), proofBytes(proof), batchBytes(ops));
 }
 
 export function decodeBinaryPush(bytes: Uint8Array): Push {
@@ -60,15 +55,17 @@ export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint
     pushVarint(out, a);
     pushVarint(out, n);
   }
-  pushVarint(out, page.proofs.length);
-  const forks: number[] = [];
-  pushVarint(forks, page.forks.length);
-  const heads: number[] = [];
-  pushVarint(heads, page.heads.length);
-  const tail: number[] = [];
-  writeBatch(tail, page.ops);
-  const head = (h: Head): Uint8Array => concatBytes(Uint8Array.from([...varintsOf(h.actor, h.counter), h.tailed ? 1 : 0]), h.signature);
-  return concatBytes(Uint8Array.from(out), ...page.proofs.map(proofBytes), Uint8Array.from(forks), ...page.forks.map(forkBytes), Uint8Array.from(heads), ...page.heads.map(head), Uint8Array.from(tail));
+  const head = (h: Head): Uint8Array => concatBytes(varintsOf(h.actor, h.counter), Uint8Array.of(h.tailed ? 1 : 0), h.signature);
+  return concatBytes(
+    Uint8Array.from(out),
+    varintsOf(page.proofs.length),
+    ...page.proofs.map(proofBytes),
+    varintsOf(page.forks.length),
+    ...page.forks.map(forkBytes),
+    varintsOf(page.heads.length),
+    ...page.heads.map(head),
+    batchBytes(page.ops),
+  );
 }
 
 export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
@@ -101,10 +98,7 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
 
 /** A fork as the binary wire (and the store) writes it. */
 export function forkBytes(fork: Fork<Gene>): Uint8Array {
-  const head: number[] = [];
-  pushVarint(head, fork.actor);
-  pushVarint(head, fork.at);
-  return concatBytes(Uint8Array.from(head), ...fork.branches.flatMap((b) => [b.signature, batchBytes(b.ops)]));
+  return concatBytes(varintsOf(fork.actor, fork.at), ...fork.branches.flatMap((b) => [b.signature, batchBytes(b.ops)]));
 }
 
 export function readFork(bytes: Uint8Array, r: { pos: number }): Fork<Gene> {
@@ -114,10 +108,10 @@ export function readFork(bytes: Uint8Array, r: { pos: number }): Fork<Gene> {
   return { actor: a, at, branches: [branch(), branch()] };
 }
 
-function varintsOf(...ns: number[]): number[] {
+function varintsOf(...ns: number[]): Uint8Array {
   const out: number[] = [];
   for (const n of ns) pushVarint(out, n);
-  return out;
+  return Uint8Array.from(out);
 }
 
 export function batchBytes(ops: readonly Op<Gene>[]): Uint8Array {
@@ -136,10 +130,7 @@ function fixed(bytes: Uint8Array, r: { pos: number }, n: number): Uint8Array {
 
 /** A proof as the binary wire writes it. */
 export function proofBytes(proof: Proof): Uint8Array {
-  const out: number[] = [];
-  pushVarint(out, proof.actor);
-  pushVarint(out, proof.counter);
-  return concatBytes(Uint8Array.from(out), proof.key, proof.signature, batchBytes(proof.tail ?? []));
+  return concatBytes(varintsOf(proof.actor, proof.counter), proof.key, proof.signature, batchBytes(proof.tail ?? []));
 }
 
 /** A proof: its key and signature must be whole (a truncated one is a malformed message). */
