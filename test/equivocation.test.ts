@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memberOf, type ActorId } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
-import { memoryBacking } from '../src/store/MemoryStore.js';
+import { copyBacking, memoryBacking } from '../src/store/MemoryStore.js';
 import type { Replica } from '../src/sync/Replica.js';
 import { newSigner } from '../src/transport/signing.js';
 import { deliver, newReplica, signedPush } from './helpers/feeds.js';
@@ -38,7 +38,7 @@ describe('an author that signs two different ops at one position (equivocation)'
     for (let i = 0; i < 3; i++) author.edit((l) => l.insert(l.length, 10 + i));
     for (const r of replicas) expect(deliver(r, signedPush(author)).status).toBe('ok');
     // A copy of its store, key and all, taken now.
-    const copy = newReplica(5, { backing: { ...backing, ops: [...backing.ops], ids: new Map(backing.ids), keys: new Map(backing.keys), points: new Map(backing.points) } });
+    const copy = newReplica(5, { backing: copyBacking(backing) });
     const e: ActorId = author.actor;
     expect(copy.actor).toBe(e);
     // The fork: op 4 is one insert for r0, another for r1.

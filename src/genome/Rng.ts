@@ -48,4 +48,12 @@ export class Rng {
   between(min: number, max: number): number {
     return min + this.int(max - min + 1);
   }
+
+  /** `n` (a multiple of 4) random bytes, four from each draw: e.g. a key seed a run replays. */
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < n; i += 4) view.setUint32(i, this.uint32());
+    return out;
+  }
 }

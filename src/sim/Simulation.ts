@@ -5,16 +5,16 @@ import { genomeList, genomeRules } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { mutate, nextMutation } from '../genome/mutation.js';
 import { Rng } from '../genome/Rng.js';
-import { MemoryStore, memoryBacking, type MemoryBacking } from '../store/MemoryStore.js';
+import { copyBacking, MemoryStore, memoryBacking, type MemoryBacking } from '../store/MemoryStore.js';
 import type { Reply, Request } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Outgoing } from '../sync/Replicator.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
 import { encodeOpBody } from '../crdt/codec.js';
-import { doomedOps } from '../sync/forks.js';
 import { EventQueue } from './EventQueue.js';
-import { junkPushes } from './junk.js';
+import { expectedVersion } from './expected.js';
+import { junkPushes, seenFeed } from './junk.js';
 import type { Fault, SimPlan } from './plan.js';
 
 /** How long a sender waits for an answer that never comes. */
@@ -77,6 +77,8 @@ export class Simulation {
   readonly #created = new Map<string, Op<Gene>>();
   /** Ops signed with a copied key (the `equivocate` fault). */
   readonly #forged: Op<Gene>[] = [];
+  /** The plan copies a key (an `equivocate` fault): forks may drop ops its actors have to make again. */
+  readonly #keyCopied: boolean;
   #now = 0;
   /** Mutations owed on top of the plan's, by actors that lost their store. */
   readonly #extra: number[] = [];
@@ -91,8 +93,9 @@ export class Simulation {
     this.#plan = plan;
     this.#rng = rng;
     this.#log = log;
+    this.#keyCopied = plan.faults.some((f) => f.kind === 'equivocate');
     this.#nodes = Array.from({ length: plan.actors }, (_, i) => ({
-      actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(seedFrom(rng)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
+      actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(rng.bytes(32)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
       replica: null, life: 0, wakeToken: 0, joined: false,
     }));
     // Small pages, so that paging is exercised on every run.
@@ -183,10 +186,15 @@ export class Simulation {
     else this.#say(`${node.name} restarts with ${node.backing.ops.length} stored ops`);
     node.joined = true;
     const peers = this.#nodes.filter((n) => n !== node).map((n) => n.name);
-    const store = new MemoryStore(node.actor, node.backing, isGene, () => seedFrom(this.#rng));
-    node.replica = new Replica(store, genomeList(this.#plan.actors), peers, this.#config, this.#now, nodeFeedCrypto);
+    node.replica = this.#replica(node.actor, node.backing, peers);
     this.#pump(node);
     this.#queue.push(this.#now + 1, { kind: 'mutate', node, life: node.life });
+  }
+
+  /** A replica of `member` over `backing`, as every actor of the run has (new incarnations' keys drawn from the seed). */
+  #replica(member: ActorId, backing: MemoryBacking<Gene>, peers: string[]): Replica<Gene> {
+    const store = new MemoryStore(member, backing, isGene, () => this.#rng.bytes(32));
+    return new Replica(store, genomeList(this.#plan.actors), peers, this.#config, this.#now, nodeFeedCrypto);
   }
 
   #crash(node: SimNode, downFor: number): void {
@@ -201,7 +209,7 @@ export class Simulation {
   #wipe(nodes: SimNode[]): void {
     for (const node of nodes) {
       this.#crash(node, 0);
-      node.backing = memoryBacking(seedFrom(this.#rng));
+      node.backing = memoryBacking(this.#rng.bytes(32));
       this.#say(`${node.name} loses its store`);
       this.#extra[node.actor] = this.#plan.extra;
       this.#start(node);
@@ -230,12 +238,7 @@ export class Simulation {
     const r = node.replica;
     if (r === null) return;
     const holds = (): string => `${formatVersion(r.list.version())} ${r.list.toArray().join(',')} ${[...r.list.pendingOps()].map((op) => idKey(op.id)).sort().join(',')}`;
-    // A genuine feed the attacker saw on the network: another author's ops this replica holds.
-    const feeds = r.replicator.feeds;
-    const author = [...r.list.version().keys()].find((a) => a !== r.actor && feeds.pointAtOrBefore(a, Infinity) > 0);
-    const end = author === undefined ? 0 : feeds.pointAtOrBefore(author, Infinity);
-    const seen = author === undefined ? undefined : { author, ops: r.list.opsOf(author, 0, end), proof: feeds.proof(author, end) };
-    for (const push of junkPushes(rng, this.#plan.actors, seen)) {
+    for (const push of junkPushes(rng, this.#plan.actors, seenFeed(r))) {
       const before = holds();
       const result = r.receivePush(push.from, push.ops, push.proof);
       this.#say(`junk to ${node.name} (${push.what}): ${result.status}`);
@@ -252,9 +255,7 @@ export class Simulation {
     const r = node.replica;
     const target = to.replica;
     if (r === null || target === null) return;
-    const b = node.backing;
-    const copy = { ...b, ops: [...b.ops], ids: new Map(b.ids), keys: new Map(b.keys), points: new Map(b.points), forks: new Map(b.forks), dropped: new Map(b.dropped) };
-    const twin = new Replica(new MemoryStore(node.actor, copy, isGene), genomeList(this.#plan.actors), [], this.#config, this.#now, nodeFeedCrypto);
+    const twin = this.#replica(node.actor, copyBacking(node.backing), []);
     const [op] = twin.edit((list) => list.insert(this.#rng.int(list.length + 1), this.#rng.int(256)));
     this.#forged.push(op as Op<Gene>);
     const feeds = twin.replicator.feeds;
@@ -279,7 +280,7 @@ export class Simulation {
     const budget = this.#budget(node);
     // Done for now; ops of its own dropped with a fork would leave it owing more.
     if (r.mutations >= budget) {
-      if (this.#plan.faults.some((f) => f.kind === 'equivocate')) this.#queue.push(this.#now + 1000, { kind: 'mutate', node, life });
+      if (this.#keyCopied) this.#queue.push(this.#now + 1000, { kind: 'mutate', node, life });
       return;
     }
     const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
@@ -341,7 +342,7 @@ export class Simulation {
         if (!duplicate) this.#queue.push(this.#now + 1, { kind: 'behind', node: from, life, peer: to.name });
         return;
       }
-      if ((result.status === 'refused' && this.#forkRefusal(result.code)) || ((result.status === 'invalid' || result.status === 'equivocation') && this.#forkRefusal(result.status))) {
+      if (result.status !== 'ok' && this.#forkRefusal(result.status === 'refused' ? result.code : result.status)) {
         // Refused for good, as the actors' outbox takes a 4xx: not retried; anti-entropy carries the rest.
         if (!duplicate) this.#queue.push(this.#now + this.#delay(), { kind: 'reply', node: from, life, peer: to.name, request, reply: { type: 'push' } });
         return;
@@ -386,17 +387,7 @@ export class Simulation {
     const forks = this.#nodes.map((n) => JSON.stringify(n.replica?.replicator.feeds.equivocations().sort((a, b) => a.actor - b.actor) ?? null));
     if (forks.some((f) => f !== forks[0])) return `the replicas report different forks: ${forks.join(' / ')}`;
     const frozen = new Map((this.#nodes[0]?.replica?.replicator.feeds.equivocations() ?? []).map((e) => [e.actor, e.at]));
-    const all = [...this.#created.values(), ...this.#forged];
-    const doomed = new Set(doomedOps(all, (a) => frozen.get(a) ?? Infinity, new Set()).map((op) => idKey(op.id)));
-    // A copied key's ops that fork nothing are as good as the author's own: they stay.
-    const expected = new Map<number, number>();
-    const held = new Set<string>();
-    for (const op of all) {
-      if (doomed.has(idKey(op.id)) || held.has(idKey(op.id))) continue;
-      held.add(idKey(op.id));
-      expected.set(op.id.actor, (expected.get(op.id.actor) ?? 0) + 1);
-    }
-    const want = formatVersion(new Map([...expected].filter(([, n]) => n > 0)) as Map<ActorId, number>);
+    const want = formatVersion(expectedVersion([...this.#created.values(), ...this.#forged], frozen));
     let genome: string | null = null;
     for (const node of this.#nodes) {
       const r = node.replica;
@@ -438,9 +429,3 @@ function describe(request: Request<Gene>): string {
   return `sync ${formatVersion(request.version)}`;
 }
 
-/** A private key seed from the run's RNG, so that a seed replays the same keys. */
-function seedFrom(rng: Rng): Uint8Array {
-  const seed = new Uint8Array(32);
-  for (let i = 0; i < 32; i += 4) new DataView(seed.buffer).setUint32(i, rng.uint32());
-  return seed;
-}

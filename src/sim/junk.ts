@@ -4,6 +4,7 @@ import { MAX_COUNTER } from '../crdt/validate.js';
 import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
 import type { Proof } from '../sync/Feeds.js';
+import type { Replica } from '../sync/Replica.js';
 
 /** A push an attacker could send: who it claims to come from, its ops, and a made-up signature. */
 export interface JunkPush {
@@ -11,6 +12,15 @@ export interface JunkPush {
   readonly from: ActorId;
   readonly ops: Op<Gene>[];
   readonly proof: Proof;
+}
+
+/** A genuine feed an attacker can have seen on the network: another author's ops `replica` holds, as it would relay them. */
+export function seenFeed(replica: Replica<Gene>): SeenFeed | undefined {
+  const feeds = replica.replicator.feeds;
+  const author = [...replica.list.version().keys()].find((a) => a !== replica.actor && feeds.pointAtOrBefore(a, Infinity) > 0);
+  if (author === undefined) return undefined;
+  const end = feeds.pointAtOrBefore(author, Infinity);
+  return { author, ops: replica.list.opsOf(author, 0, end), proof: feeds.proof(author, end) };
 }
 
 /** A genuine feed the attacker has seen: an author's ops as a replica holds them, and the proof it would relay. */

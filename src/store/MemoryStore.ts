@@ -22,6 +22,17 @@ export interface MemoryBacking<T> {
 /** A new, empty backing: a new incarnation, whose key comes from `seed` (default: a new random one). */
 export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), seed });
 
+/** A copy of what `backing` holds, key included: a copied data dir (the simulator's and tests' stolen key). */
+export const copyBacking = <T>(b: MemoryBacking<T>): MemoryBacking<T> => ({
+  ...b,
+  ops: [...b.ops],
+  ids: new Map(b.ids),
+  keys: new Map(b.keys),
+  points: new Map(b.points),
+  forks: new Map(b.forks),
+  dropped: new Map(b.dropped),
+});
+
 /** Keeps nothing on disk (`--memory`); the simulator keeps the backing across simulated crashes. */
 export class MemoryStore<T> implements Store<T> {
   readonly member: number;
