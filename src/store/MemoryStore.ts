@@ -1,10 +1,10 @@
-import { idKey, replicaId, type ActorId, type OpId } from '../crdt/ids.js';
+import { idKey, type ActorId, type OpId } from '../crdt/ids.js';
 import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords, Fork, SignedPoint } from '../sync/Feeds.js';
 import type { Store } from '../sync/store.js';
-import { newSigner, nodeFeedCrypto, signerFromSeed } from '../transport/signing.js';
+import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 
 /** What a memory store has committed; hand the same one to a new MemoryStore to "restart". */
 export interface MemoryBacking<T> {
@@ -62,7 +62,7 @@ export class MemoryStore<T> implements Store<T> {
 
   #identity(): void {
     this.#signer = signerFromSeed(this.#backing.seed);
-    this.#actor = replicaId(this.member, nodeFeedCrypto.tagOf(this.#signer.key));
+    this.#actor = incarnationOf(this.member, this.#signer.key);
   }
 
   drop(ids: readonly OpId[], records: FeedRecords): void {

@@ -3,14 +3,14 @@ import { dirname } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { decodeOpBody, encodeOpBody } from '../crdt/codec.js';
 import { readBatch } from '../crdt/batch-codec.js';
-import { formatId, isActorId, memberOf, replicaId, type ActorId, type OpId } from '../crdt/ids.js';
+import { formatId, isActorId, memberOf, type ActorId, type OpId } from '../crdt/ids.js';
 import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords, SignedPoint } from '../sync/Feeds.js';
 import type { Store } from '../sync/store.js';
 import { batchBytes, forkBytes, readFork } from '../transport/binary-wire.js';
-import { newSigner, nodeFeedCrypto, signerFromSeed } from '../transport/signing.js';
+import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 import { CURRENT_SCHEMA, type Schema } from './schema.js';
 import { StoreError } from './StoreError.js';
 
@@ -152,7 +152,7 @@ export class SqliteStore implements Store<number> {
   renew(): void {
     const old = { actor: this.#actor, key: this.#signer.key };
     const { seed, signer } = newSigner();
-    const actor = replicaId(this.member, nodeFeedCrypto.tagOf(signer.key));
+    const actor = incarnationOf(this.member, signer.key);
     this.#db.transaction(() => {
       this.#db.prepare('INSERT OR IGNORE INTO feeds (actor, key) VALUES (?, ?)').run(old.actor, Buffer.from(old.key));
       this.#db.prepare(`UPDATE meta SET value = ? WHERE key = 'replica'`).run(String(actor));

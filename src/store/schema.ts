@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { replicaId } from '../crdt/ids.js';
-import { newSigner, nodeFeedCrypto } from '../transport/signing.js';
+import { incarnationOf, newSigner } from '../transport/signing.js';
 
 /** The schema this build writes. */
 export const SCHEMA_VERSION = 2;
@@ -47,7 +47,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Database, actor: number) => void> = 
     `);
     const { seed, signer } = newSigner();
     const held = (db.prepare('SELECT count(*) AS n FROM ops').get() as { n: number }).n;
-    const replica = replicaId(actor, held > 0 ? 0 : nodeFeedCrypto.tagOf(signer.key));
+    const replica = held > 0 ? replicaId(actor, 0) : incarnationOf(actor, signer.key);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('replica', ?), ('seed', ?)`).run(String(replica), Buffer.from(seed).toString('hex'));
   },
 ];

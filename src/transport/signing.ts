@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type Hash, type KeyObject } from 'node:crypto';
-import { MAX_TAG, type ActorId } from '../crdt/ids.js';
+import { MAX_TAG, replicaId, type ActorId } from '../crdt/ids.js';
 import { chainStart, KEY_BYTES, SIGNATURE_BYTES, type Chain, type FeedCrypto, type Signer } from '../sync/feed-crypto.js';
 
 /** DER prefixes that wrap a raw Ed25519 public key (SPKI) and a private key seed (PKCS #8). */
@@ -38,6 +38,9 @@ class HashChain implements Chain {
     return new HashChain(this.#hash.copy());
   }
 }
+
+/** The author id of `member`'s incarnation whose public key is `key`: its tag comes from the key. */
+export const incarnationOf = (member: number, key: Uint8Array): ActorId => replicaId(member, nodeFeedCrypto.tagOf(key));
 
 /** An Ed25519 signer from its 32-byte seed (the private key as a store keeps it). */
 export function signerFromSeed(seed: Uint8Array): Signer {
