@@ -1,8 +1,10 @@
 import { formatId, type ActorId, type OpId } from './ids.js';
-import { DEFAULT_MAX_PENDING, type ApplyResult, type List, type ListOptions } from './list.js';
+import { DEFAULT_MAX_PENDING, type ApplyResult, type CheckResult, type List, type ListOptions } from './list.js';
 import { sameOp, type DeleteOp, type InsertOp, type Op } from './ops.js';
 import { PendingOps } from './PendingOps.js';
 import type { VersionVector } from './version.js';
+
+export type RefKind = 'insert' | 'delete' | 'absent' | 'collected';
 
 /**
  * What every list shares: causal delivery (an op waits in a bounded pending set until its
@@ -22,6 +24,7 @@ export abstract class CausalList<T> implements List<T> {
   }
 
   abstract readonly length: number;
+  abstract readonly tombstones: number;
   abstract insert(index: number, value: T): InsertOp<T>;
   abstract delete(index: number): DeleteOp;
   abstract opsOf(actor: ActorId, after: number, limit: number): Op<T>[];
@@ -31,10 +34,13 @@ export abstract class CausalList<T> implements List<T> {
   abstract toString(): string;
   /** How many ops of `actor` are applied (they apply in counter order, so counters 1..n). */
   protected abstract held(actor: ActorId): number;
-  /** The applied op with this id. */
+  /** The applied op with this id; undefined when it is not applied, or no longer kept (collected). */
   protected abstract opAt(id: OpId): Op<T> | undefined;
-  /** Whether the applied op with this id is an insert; undefined when it is not applied. */
-  protected abstract isInsertAt(id: OpId): boolean | undefined;
+  /**
+   * What an op naming `id` as an origin or target would name: an applied insert or delete, an op
+   * not applied yet (absent), or an element this list has collected (or a delete it forgot).
+   */
+  protected abstract refKind(id: OpId): RefKind;
   /** Apply an op whose dependencies are all applied, and record it. */
   protected abstract integrate(op: Op<T>): void;
 
@@ -65,10 +71,15 @@ export abstract class CausalList<T> implements List<T> {
     }
   }
 
-  check(op: Op<T>): 'new' | 'duplicate' | 'equivocation' | 'invalid' {
-    const held = this.has(op.id) ? this.opAt(op.id) : this.#pending.size > 0 ? this.#pending.get(op.id) : undefined;
-    if (held !== undefined) return sameOp(held, op, this.#equals) ? 'duplicate' : 'equivocation';
-    return this.#refsValid(op) ? 'new' : 'invalid';
+  check(op: Op<T>): CheckResult {
+    if (this.has(op.id)) {
+      const held = this.opAt(op.id);
+      // A collected op is known to every replica; its content is no longer here to compare.
+      return held === undefined || sameOp(held, op, this.#equals) ? 'duplicate' : 'equivocation';
+    }
+    const pending = this.#pending.size > 0 ? this.#pending.get(op.id) : undefined;
+    if (pending !== undefined) return sameOp(pending, op, this.#equals) ? 'duplicate' : 'equivocation';
+    return this.#refsVerdict(op);
   }
 
   /** Call after integrating an op outside `apply` (a local edit): applies what waited for it. */
@@ -77,7 +88,7 @@ export abstract class CausalList<T> implements List<T> {
     const ready: OpId[] = [id];
     for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
       for (const waiter of this.#pending.release(next)) {
-        if (!this.#refsValid(waiter)) continue; // names a delete as its origin: never applicable
+        if (this.#refsVerdict(waiter) !== 'new') continue; // names a delete, or a collected element: never applicable
         const missing = this.#missing(waiter);
         if (missing !== null) {
           this.#pending.add(waiter, missing);
@@ -116,16 +127,21 @@ export abstract class CausalList<T> implements List<T> {
     return 'applied';
   }
 
-  /** Origins and targets must be inserts made before this op (by its author's own clock, too). */
-  #refsValid(op: Op<T>): boolean {
-    if (op.type === 'insert') return this.#refValid(op, op.left) && this.#refValid(op, op.right);
-    return this.#refValid(op, op.target);
+  /**
+   * Origins and targets must be inserts made before this op (by its author's own clock, too), and
+   * not collected: only a replica that broke the stability rule names a collected element.
+   */
+  #refsVerdict(op: Op<T>): 'new' | 'invalid' | 'collected' {
+    if (op.type === 'delete') return this.#refVerdict(op, op.target);
+    const left = this.#refVerdict(op, op.left);
+    return left !== 'new' ? left : this.#refVerdict(op, op.right);
   }
 
-  #refValid(op: Op<T>, ref: OpId | null): boolean {
-    if (ref === null) return true;
-    if (ref.actor === op.id.actor && ref.counter >= op.id.counter) return false;
-    return this.isInsertAt(ref) !== false;
+  #refVerdict(op: Op<T>, ref: OpId | null): 'new' | 'invalid' | 'collected' {
+    if (ref === null) return 'new';
+    if (ref.actor === op.id.actor && ref.counter >= op.id.counter) return 'invalid';
+    const kind = this.refKind(ref);
+    return kind === 'delete' ? 'invalid' : kind === 'collected' ? 'collected' : 'new';
   }
 
   /** The first dependency not yet applied, or null when `op` can be applied. */

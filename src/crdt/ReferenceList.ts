@@ -1,4 +1,4 @@
-import { CausalList } from './CausalList.js';
+import { CausalList, type RefKind } from './CausalList.js';
 import { FugueTree } from './FugueTree.js';
 import type { ActorId, OpId } from './ids.js';
 import type { ListOptions } from './list.js';
@@ -15,6 +15,7 @@ export class ReferenceList<T> extends CausalList<T> {
   readonly #log = new Map<ActorId, Op<T>[]>();
   /** Applied ops in application order. */
   readonly #applied: Op<T>[] = [];
+  #tombstones = 0;
 
   constructor(actor: ActorId, options: ListOptions<T> = {}) {
     super(actor, options);
@@ -22,6 +23,11 @@ export class ReferenceList<T> extends CausalList<T> {
 
   get length(): number {
     return this.#tree.length;
+  }
+
+  /** Every deleted element: the reference never collects. */
+  get tombstones(): number {
+    return this.#tombstones;
   }
 
   insert(index: number, value: T): InsertOp<T> {
@@ -62,14 +68,13 @@ export class ReferenceList<T> extends CausalList<T> {
     return this.#log.get(id.actor)?.[id.counter - 1];
   }
 
-  protected isInsertAt(id: OpId): boolean | undefined {
-    const op = this.opAt(id);
-    return op === undefined ? undefined : op.type === 'insert';
+  protected refKind(id: OpId): RefKind {
+    return this.opAt(id)?.type ?? 'absent';
   }
 
   protected integrate(op: Op<T>): void {
     if (op.type === 'insert') this.#tree.insert(op.id, op.value, op.left, op.right);
-    else this.#tree.delete(op.target);
+    else if (this.#tree.delete(op.target)) this.#tombstones++;
     let ops = this.#log.get(op.id.actor);
     if (ops === undefined) this.#log.set(op.id.actor, (ops = []));
     ops.push(op);

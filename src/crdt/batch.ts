@@ -7,6 +7,12 @@ export type BatchResult<T> =
   | { status: 'equivocation' | 'invalid'; op: Op<T>; message: string; accepted: Op<T>[] }
   | { status: 'full'; applied: number; accepted: Op<T>[] };
 
+const WHY = {
+  equivocation: 'is already held with other content',
+  invalid: 'names an origin or target that is not an earlier insert',
+  collected: 'names an element this replica has collected: its author ignored the stability rule (or lost its state)',
+} as const;
+
 /**
  * Apply a batch from a peer. An equivocating or invalid op refuses the whole batch before
  * anything is applied. When the pending set fills up midway the rest is not taken and the
@@ -22,9 +28,8 @@ export function applyBatch<T>(list: List<T>, ops: readonly Op<T>[], equals: (a: 
   for (const op of ops) {
     const twin = seen.get(idKey(op.id));
     const verdict = twin !== undefined && !sameOp(twin, op, equals) ? 'equivocation' : namesDelete(op) ? 'invalid' : list.check(op);
-    if (verdict === 'equivocation' || verdict === 'invalid') {
-      const why = verdict === 'equivocation' ? 'is already held with other content' : 'names an origin or target that is not an earlier insert';
-      return { status: verdict, op, message: `op ${formatId(op.id)} ${why}`, accepted: [] };
+    if (verdict === 'equivocation' || verdict === 'invalid' || verdict === 'collected') {
+      return { status: verdict === 'equivocation' ? verdict : 'invalid', op, message: `op ${formatId(op.id)} ${WHY[verdict]}`, accepted: [] };
     }
     seen.set(idKey(op.id), op);
   }

@@ -10,9 +10,14 @@ import type { VersionVector } from './version.js';
  * - `full`: it would have to wait but the pending set is full (in all, or its author's share); not
  *   taken, offer it again later;
  * - `equivocation`: an op with this id but other content is already held; not taken;
- * - `invalid`: it names an op that is not an insert as an origin or target; not taken.
+ * - `invalid`: it names an op that is not an insert as an origin or target; not taken;
+ * - `collected`: it names an element this list has collected (see `FastList.collect`): only a
+ *   replica that broke the stability rule makes such an op; not taken.
  */
-export type ApplyResult = 'applied' | 'duplicate' | 'pending' | 'full' | 'equivocation' | 'invalid';
+export type ApplyResult = 'applied' | 'duplicate' | 'pending' | 'full' | 'equivocation' | 'invalid' | 'collected';
+
+/** What `check` says of an op: new, or why `apply` would not take it. */
+export type CheckResult = 'new' | 'duplicate' | 'equivocation' | 'invalid' | 'collected';
 
 /** A replicated list: local edits make ops, remote ops are applied in any order, any number of times. */
 export interface List<T> {
@@ -21,6 +26,8 @@ export interface List<T> {
   readonly length: number;
   /** Ops held until their dependencies arrive. */
   readonly pendingCount: number;
+  /** Deleted elements still held (see INTERNALS.md, "Collecting tombstones"). */
+  readonly tombstones: number;
   /** The counter the next local op will get: one past this actor's ops held. */
   readonly nextCounter: number;
   insert(index: number, value: T): InsertOp<T>;
@@ -33,7 +40,7 @@ export interface List<T> {
    */
   restore(ops: Iterable<Op<T>>): void;
   /** What `apply(op)` would say about its identity, without changing anything. */
-  check(op: Op<T>): 'new' | 'duplicate' | 'equivocation' | 'invalid';
+  check(op: Op<T>): CheckResult;
   /** Applied ops of `actor` with counters after `after`, in counter order, at most `limit`. */
   opsOf(actor: ActorId, after: number, limit: number): Op<T>[];
   /**

@@ -30,3 +30,20 @@ export function versionFromJSON(json: Readonly<Record<string, number>>): Version
   }
   return v;
 }
+
+/** The ops both hold: per actor, the lower count. */
+export function meet(a: VersionVector, b: VersionVector): Map<ActorId, number> {
+  const out = new Map<ActorId, number>();
+  for (const [actor, n] of a) {
+    const m = Math.min(n, b.get(actor) ?? 0);
+    if (m > 0) out.set(actor, m);
+  }
+  return out;
+}
+
+/** The ops either holds: per actor, the higher count. */
+export function join(a: VersionVector, b: VersionVector): Map<ActorId, number> {
+  const out = new Map(a);
+  for (const [actor, n] of b) if (n > (out.get(actor) ?? 0)) out.set(actor, n);
+  return out;
+}

@@ -33,7 +33,7 @@ export interface Outgoing<T> {
 export interface PageOutcome<T> {
   readonly accepted: Op<T>[];
   readonly records: FeedRecords;
-  readonly refused: Array<{ op: Op<T>; verdict: 'equivocation' | 'invalid'; why?: string }>;
+  readonly refused: Array<{ op: Op<T>; verdict: 'equivocation' | 'invalid' | 'collected'; why?: string }>;
   readonly refusals: readonly FeedRefusal[];
 }
 
@@ -254,7 +254,7 @@ export class Replicator<T> {
       const skipped = stopped.size > 0 && (stopped.has(actor) || dependencies(op).some(left));
       const verdict = full || skipped ? 'full' : this.list.apply(op);
       if (verdict === 'applied' || verdict === 'pending') outcome.accepted.push(op);
-      else if (verdict === 'equivocation' || verdict === 'invalid') outcome.refused.push({ op, verdict });
+      else if (verdict === 'equivocation' || verdict === 'invalid' || verdict === 'collected') outcome.refused.push({ op, verdict });
       if (verdict === 'full' && !skipped) full = true;
       if (verdict !== 'applied' && verdict !== 'pending' && verdict !== 'duplicate' && !stopped.has(actor)) stopped.set(actor, op.id.counter - 1);
     }

@@ -3,7 +3,8 @@ import type { ValueColumn } from './ValueColumn.js';
 /**
  * A piece: consecutive elements made by one actor with consecutive counters, each typed right
  * after the previous one, so element i > 0 has element i - 1 as its left origin and all share
- * one right origin. Pieces are split when an edit lands inside them; they are never removed.
+ * one right origin. Pieces are split when an edit lands inside them; a tombstone piece is removed
+ * only when collected (see `FastList.collect`).
  */
 export interface Piece<T> {
   readonly actor: number;
@@ -13,6 +14,12 @@ export interface Piece<T> {
   /** Its actor's values, shared: element i's is at `counter + i`. */
   readonly values: ValueColumn<T>;
   deleted: boolean;
+  /**
+   * How far a tombstone is on its way out (see INTERNALS.md, "Collecting tombstones"): 0, not;
+   * RETIRED, no local insert names it any more; COLLECTABLE, no replica's will, and it goes once
+   * nothing held names it and it has no children. Every element of a piece is at the same stage.
+   */
+  gc: number;
   /** Left origin of element 0 (actor -1: start of the list). */
   readonly olA: number;
   olC: number;
@@ -38,12 +45,17 @@ export interface Piece<T> {
   sibling: Piece<T> | null;
 }
 
+/** Stages of `Piece.gc`. */
+export const RETIRED = 1;
+export const COLLECTABLE = 2;
+
 /**
  * Whether `tail` continues `head` as one run and one tree chain: one actor's consecutive counters,
  * typed right after `head`'s last element with the same right origin, and its only child.
  */
 export const continues = <T>(head: Piece<T>, tail: Piece<T>): boolean =>
   tail.actor === head.actor &&
+  tail.gc === head.gc &&
   tail.counter === head.counter + head.length &&
   tail.olA === head.actor &&
   tail.olC === head.counter + head.length - 1 &&
@@ -214,6 +226,7 @@ export class ContentTree<T> {
       length: piece.length - at,
       values: piece.values,
       deleted: piece.deleted,
+      gc: piece.gc,
       olA: piece.actor,
       olC: piece.counter + at - 1,
       orA: piece.orA,
@@ -288,6 +301,12 @@ export class ContentTree<T> {
     if (piece.deleted) return;
     piece.deleted = true;
     bump(piece.leaf, -piece.length, 0);
+  }
+
+  /** Take tombstone `piece` out of the list for good. */
+  remove(piece: Piece<T>): void {
+    bump(piece.leaf, 0, -piece.length);
+    this.#drop(piece);
   }
 
   *pieces(): Generator<Piece<T>> {

@@ -1,9 +1,9 @@
-import { CausalList } from '../CausalList.js';
+import { CausalList, type RefKind } from '../CausalList.js';
 import type { ActorId, OpId } from '../ids.js';
 import type { ListOptions } from '../list.js';
 import type { DeleteOp, InsertOp, Op } from '../ops.js';
-import { formatVersion, type VersionVector } from '../version.js';
-import { ContentTree, continues, type Piece } from './ContentTree.js';
+import { formatVersion, join, meet, type VersionVector } from '../version.js';
+import { COLLECTABLE, ContentTree, continues, RETIRED, type Piece } from './ContentTree.js';
 import { authorFirst, byAuthor, insertSibling, isAncestor, leftmost, rightmost } from './siblings.js';
 import { IdIndex } from './IdIndex.js';
 import { OpLog } from './OpLog.js';
@@ -34,6 +34,9 @@ export class FastList<T> extends CausalList<T> {
   #cursorStart = 0;
   /** The last local insert: typing on shares its ids. */
   #lastInsert: InsertOp<T> | null = null;
+  /** Deletes whose targets are retired (`retire`), and those whose targets are collectable (`collect`). */
+  #retired: VersionVector = new Map();
+  #collected: VersionVector = new Map();
   readonly #rightFirst = (a: Piece<T>, b: Piece<T>): boolean => this.#rightSiblingFirst(a, b);
 
   constructor(actor: ActorId, options: ListOptions<T> = {}) {
@@ -65,6 +68,7 @@ export class FastList<T> extends CausalList<T> {
 
   /** The whole state but pending ops: pieces in list order with their tree links, and the op log. */
   exportState(): ListState<T> {
+    if (this.#collected.size > 0) throw new Error('a list that has collected tombstones has no list state v4 (it would lack the collected ops)');
     const index = new Map<Piece<T>, number>();
     const pieces: PieceState<T>[] = [];
     for (const p of this.#tree.pieces()) {
@@ -82,15 +86,55 @@ export class FastList<T> extends CausalList<T> {
     return this.#tree.visible;
   }
 
+  /** Deleted elements still held. */
+  get tombstones(): number {
+    return this.#tree.total - this.#tree.visible;
+  }
+
+  /** What `collect` was given (within what was retired): the ops every replica holds and this list may have let go. */
+  get collected(): VersionVector {
+    return this.#collected;
+  }
+
+  /**
+   * `stable` holds deletes every replica has applied (this list's own report included): their
+   * targets retire, so that no local insert here names one again (it takes the next element that
+   * is not retired as its right origin instead). Only ops this list holds count, and retiring
+   * never goes back. Returns the version retired now. See INTERNALS.md, "Collecting tombstones".
+   */
+  retire(stable: VersionVector): VersionVector {
+    const next = join(this.#retired, meet(stable, this.version()));
+    this.#mark(this.#retired, next, RETIRED);
+    this.#retired = next;
+    return next;
+  }
+
+  /**
+   * `stable` holds deletes every replica has retired, reported at points this list holds every
+   * op of (so no op it lacks can name their targets): those targets are collected, once nothing
+   * held names them and they have no children in the tree; the rest wait for the next call.
+   * Only what was retired here counts. The op log forgets every op `stable` covers (every replica
+   * holds it): such ops can no longer be served one by one. Returns the elements collected now.
+   */
+  collect(stable: VersionVector): number {
+    const next = join(this.#collected, meet(stable, this.#retired));
+    this.#mark(this.#collected, next, COLLECTABLE);
+    this.#collected = next;
+    const gone = this.#sweep();
+    this.#log.forget(next);
+    return gone;
+  }
+
   insert(index: number, value: T): InsertOp<T> {
     this.checkInsertIndex(index);
     const counter = this.nextCounter;
     const typed = this.#typeOn(index, value, counter);
     if (typed !== null) return typed;
     const left = index === 0 ? null : this.#locate(index - 1);
-    const right = this.#after(left);
+    const next = this.#after(left);
+    const right = next === null || next[0].gc === 0 ? next : this.#notRetired(next[0]);
     const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left: idOf(left), right: idOf(right) };
-    const piece = this.#add(op, left, right, true);
+    const piece = this.#add(op, left, right, right === next);
     this.#moveCursor(piece, index - (piece.length - 1));
     this.#lastInsert = op;
     this.released(op.id);
@@ -113,7 +157,11 @@ export class FastList<T> extends CausalList<T> {
   opsOf(actor: ActorId, after: number, limit: number): Op<T>[] {
     const ops: Op<T>[] = [];
     const last = Math.min(this.held(actor), after + limit);
-    for (let c = after + 1; c <= last; c++) ops.push(this.opAt({ actor, counter: c }) as Op<T>);
+    for (let c = after + 1; c <= last; c++) {
+      const op = this.opAt({ actor, counter: c });
+      if (op === undefined) throw new Error(`op a${actor}.${c} was collected: every replica holds it, and it is no longer kept`);
+      ops.push(op);
+    }
     return ops;
   }
 
@@ -156,14 +204,17 @@ export class FastList<T> extends CausalList<T> {
     if (id.counter > this.held(id.actor) || id.counter < 1) return undefined;
     const target = this.#log.deleteTarget(id.actor, id.counter);
     if (target !== undefined) return { type: 'delete', id, target };
-    const [piece, offset] = this.#ids.find(id.actor, id.counter) as At<T>;
+    const at = this.#ids.find(id.actor, id.counter);
+    if (at === undefined) return undefined;
+    const [piece, offset] = at;
     const left = offset > 0 ? { actor: id.actor, counter: id.counter - 1 } : ref(piece.olA, piece.olC);
     return { type: 'insert', id, value: piece.values.get(id.counter), left, right: ref(piece.orA, piece.orC) };
   }
 
-  protected isInsertAt(id: OpId): boolean | undefined {
-    if (id.counter > this.held(id.actor) || id.counter < 1) return undefined;
-    return this.#log.deleteTarget(id.actor, id.counter) === undefined;
+  protected refKind(id: OpId): RefKind {
+    if (id.counter > this.held(id.actor) || id.counter < 1) return 'absent';
+    if (this.#log.deleteTarget(id.actor, id.counter) !== undefined) return 'delete';
+    return this.#ids.find(id.actor, id.counter) !== undefined ? 'insert' : 'collected';
   }
 
   protected integrate(op: Op<T>): void {
@@ -221,6 +272,118 @@ export class FastList<T> extends CausalList<T> {
     if (at !== null && at[1] + 1 < at[0].length) return [at[0], at[1] + 1];
     const piece = at === null ? this.#tree.first() : this.#tree.next(at[0]);
     return piece === undefined ? null : [piece, 0];
+  }
+
+  /** The first element from `piece` on that is not a retired tombstone (null: the end). */
+  #notRetired(piece: Piece<T>): At<T> | null {
+    let p: Piece<T> | undefined = piece;
+    while (p !== undefined && p.gc !== 0) p = this.#tree.next(p);
+    return p === undefined ? null : [p, 0];
+  }
+
+  /** Bring the targets of the deletes in `to` but not in `from` to `stage`. */
+  #mark(from: VersionVector, to: VersionVector, stage: number): void {
+    for (const [actor, upTo] of to) {
+      this.#log.eachDeleteTarget(actor, from.get(actor) ?? 0, upTo, (target) => {
+        const at = this.#ids.find(target.actor, target.counter);
+        if (at !== undefined && at[0].gc < stage) this.#stage(at, stage);
+      });
+    }
+  }
+
+  /** Cut tombstone element `at` out of its piece to give it `stage`, then fold it with neighbours at the same stage. */
+  #stage([piece, offset]: At<T>, stage: number): void {
+    const target = offset > 0 ? this.#split(piece, offset) : piece;
+    if (target.length > 1) this.#split(target, 1);
+    target.gc = stage;
+    const after = this.#tree.next(target);
+    if (after !== undefined) this.#fold(target, after);
+    const before = this.#tree.prev(target);
+    if (before !== undefined) this.#fold(before, target);
+  }
+
+  /**
+   * Remove collectable pieces: each one that has no children, or whose parent is collectable
+   * too (its children then take its place among the parent's), and whose place no sibling order
+   * may still read (it is not the right origin of a right child of a parent that is not
+   * collectable; left origins only placed an element once). Nothing ever hangs under a
+   * collectable piece again, nor is one an origin again, so this changes no ancestry between
+   * what stays, no sibling order a later op is placed by, and no output: the list places every
+   * later op as if the pieces were still there (INTERNALS.md, "Collecting tombstones"). One
+   * removal can free another, so it cascades. Returns the elements removed.
+   */
+  #sweep(): number {
+    const named = new Map<number, Map<number, number>>();
+    const name = (actor: number, counter: number, by: number): void => {
+      if (actor < 0) return;
+      let m = named.get(actor);
+      if (m === undefined) named.set(actor, (m = new Map()));
+      m.set(counter, (m.get(counter) ?? 0) + by);
+    };
+    // Only the right children of a parent that may get more children ever have their right origins' places read.
+    const reads = (p: Piece<T>): boolean => p.side === 'R' && p.parent?.gc !== COLLECTABLE;
+    const ready: Piece<T>[] = [];
+    for (const p of this.#tree.pieces()) {
+      if (reads(p)) name(p.orA, p.orC, 1);
+      if (p.gc === COLLECTABLE) ready.push(p);
+    }
+    const removable = (p: Piece<T>): boolean => {
+      if (p.gc !== COLLECTABLE || (p.leftKid !== null || p.rightKid !== null) && p.parent?.gc !== COLLECTABLE) return false;
+      const m = named.get(p.actor);
+      if (m !== undefined) for (let k = 0; k < p.length; k++) if ((m.get(p.counter + k) ?? 0) > 0) return false;
+      return true;
+    };
+    const gone = new Set<Piece<T>>();
+    let removed = 0;
+    for (let p = ready.pop(); p !== undefined; p = ready.pop()) {
+      if (gone.has(p) || !removable(p)) continue;
+      const counted = reads(p);
+      const kids = this.#removePiece(p);
+      gone.add(p);
+      removed += p.length;
+      if (counted) name(p.orA, p.orC, -1);
+      // What this may have freed: its parent (now childless, or now with collectable children), its right origin, its children.
+      ready.push(...kids);
+      if (p.parent !== null) ready.push(p.parent);
+      const origin = p.orA < 0 ? undefined : this.#ids.find(p.orA, p.orC)?.[0];
+      if (origin !== undefined) ready.push(origin);
+    }
+    return removed;
+  }
+
+  /**
+   * Take collectable piece `p` out of the list, the index and the tree, where its children (if
+   * any: its parent is collectable then) take its place among its parent's, left ones first.
+   * Their depths are left as they were: `isAncestor` needs depth only to grow from parent to
+   * child, which it still does. Returns its children.
+   */
+  #removePiece(p: Piece<T>): Piece<T>[] {
+    const kids: Piece<T>[] = [];
+    for (let k = p.leftKid; k !== null; k = k.sibling) kids.push(k);
+    for (let k = p.rightKid; k !== null; k = k.sibling) kids.push(k);
+    let next = p.sibling;
+    for (let i = kids.length - 1; i >= 0; i--) {
+      const k = kids[i] as Piece<T>;
+      k.parent = p.parent;
+      k.side = p.side;
+      k.sibling = next;
+      next = k;
+    }
+    const parent = p.parent;
+    const first = parent === null ? this.#rootKid : p.side === 'L' ? parent.leftKid : parent.rightKid;
+    let rest = first;
+    if (first === p) rest = next;
+    else for (let s = first as Piece<T>; ; s = s.sibling as Piece<T>) if (s.sibling === p) {
+      s.sibling = next;
+      break;
+    }
+    if (parent === null) this.#rootKid = rest;
+    else if (p.side === 'L') parent.leftKid = rest;
+    else parent.rightKid = rest;
+    this.#tree.remove(p);
+    this.#ids.remove(p);
+    if (this.#cursor === p) this.#moveCursor(null, 0);
+    return kids;
   }
 
   /**
@@ -287,6 +450,7 @@ export class FastList<T> extends CausalList<T> {
       length: 1,
       values,
       deleted: false,
+      gc: 0,
       olA: op.left === null ? -1 : op.left.actor,
       olC: op.left === null ? 0 : op.left.counter,
       orA: right === null ? -1 : right[0].actor,

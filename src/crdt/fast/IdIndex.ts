@@ -93,12 +93,25 @@ export class IdIndex<T> {
     pieces.splice(pieces.indexOf(head) + 1, 1);
   }
 
-  /** The piece holding element (actor, counter) and the element's offset in it. */
+  /** Collected `piece` is gone: forget it, and its entry once that holds no piece. */
+  remove(piece: Piece<T>): void {
+    const entries = this.#byActor.get(piece.actor) as Entry<T>[];
+    const i = lastAtOrBelow(entries, (e) => e.start, piece.counter);
+    const { pieces } = entries[i] as Entry<T>;
+    pieces.splice(pieces.indexOf(piece), 1);
+    if (pieces.length > 0) return;
+    entries.splice(i, 1);
+    if (entries.length === 0) this.#byActor.delete(piece.actor);
+  }
+
+  /** The piece holding element (actor, counter) and the element's offset in it; undefined if none does (never held, or collected). */
   find(actor: number, counter: number): [Piece<T>, number] | undefined {
     const entry = this.#entry(actor, counter);
     if (entry === undefined) return undefined;
     const piece = entry.pieces[lastAtOrBelow(entry.pieces, (p) => p.counter, counter)] as Piece<T>;
-    return [piece, counter - piece.counter];
+    // An entry keeps the counters its collected pieces had: they are gaps.
+    const offset = counter - piece.counter;
+    return offset >= 0 && offset < piece.length ? [piece, offset] : undefined;
   }
 
   #entry(actor: number, counter: number): Entry<T> | undefined {

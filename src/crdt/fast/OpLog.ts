@@ -99,6 +99,48 @@ export class OpLog {
     return { actor: runs[i + 2] as ActorId, counter: (runs[i + 3] as number) + k * (runs[i + 4] as number) };
   }
 
+  /** Calls `f` with the target of each delete of `actor` with a counter in `after + 1..upTo`. */
+  eachDeleteTarget(actor: ActorId, after: number, upTo: number, f: (target: OpId) => void): void {
+    const runs = this.#deletes.get(actor);
+    if (runs === undefined) return;
+    for (let i = 0; i < runs.length; i += 5) {
+      const first = runs[i] as number;
+      const length = runs[i + 1] as number;
+      const ta = runs[i + 2] as ActorId;
+      const step = runs[i + 4] as number;
+      for (let k = Math.max(0, after + 1 - first); k < length && first + k <= upTo; k++) f({ actor: ta, counter: (runs[i + 3] as number) + k * step });
+    }
+  }
+
+  /**
+   * Forget every op `version` covers (every replica holds them; see `FastList.collect`): the
+   * deletes and the order drop them, so neither grows with history. Counts held stay.
+   */
+  forget(version: ReadonlyMap<ActorId, number>): void {
+    for (const [actor, runs] of this.#deletes) {
+      const upTo = version.get(actor as ActorId) ?? 0;
+      const kept: number[] = [];
+      for (let i = 0; i < runs.length; i += 5) {
+        const first = runs[i] as number;
+        const length = runs[i + 1] as number;
+        const cut = Math.min(length, Math.max(0, upTo + 1 - first));
+        if (cut < length) kept.push(first + cut, length - cut, runs[i + 2] as number, (runs[i + 3] as number) + cut * (runs[i + 4] as number), runs[i + 4] as number);
+      }
+      if (kept.length === 0) this.#deletes.delete(actor);
+      else if (kept.length !== runs.length || kept[0] !== runs[0]) this.#deletes.set(actor, kept);
+    }
+    const order: number[] = [];
+    const runs = this.#runs;
+    for (let i = 0; i < runs.length; i += 3) {
+      const actor = runs[i] as ActorId;
+      const first = runs[i + 1] as number;
+      const length = runs[i + 2] as number;
+      const cut = Math.min(length, Math.max(0, (version.get(actor) ?? 0) + 1 - first));
+      if (cut < length) order.push(actor, first + cut, length - cut);
+    }
+    this.#runs = order;
+  }
+
   /** The order applied, as (actor, first counter, length) runs; live: it grows as ops apply. */
   get runs(): readonly number[] {
     return this.#runs;

@@ -57,6 +57,7 @@ export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Pi
       length,
       values: column as ValueColumn<T>,
       deleted,
+      gc: 0,
       olA: olA[i] as number,
       olC: olC[i] as number,
       orA: orA[i] as number,

@@ -1,0 +1,195 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { actorId, type ActorId } from '../src/crdt/ids.js';
+import { FastList } from '../src/crdt/fast/FastList.js';
+import type { Op } from '../src/crdt/ops.js';
+import { ReferenceList } from '../src/crdt/ReferenceList.js';
+import { meet, type VersionVector } from '../src/crdt/version.js';
+
+/** A replica that collects, beside a reference list (no collection) fed exactly the same ops. */
+interface Node {
+  readonly actor: ActorId;
+  readonly fast: FastList<number>;
+  readonly ref: ReferenceList<number>;
+  /** Ops made elsewhere, not yet taken; taking one may leave it for a duplicate later. */
+  readonly inbox: Op<number>[];
+  /** Its retire reports, in order: what it retired, and its own counter then (every op it made before). */
+  readonly reports: Array<{ retired: VersionVector; own: number }>;
+}
+
+type Step = { kind: number; who: number; x: number; y: number };
+const stepArb = fc.record({ kind: fc.nat(11), who: fc.nat(), x: fc.nat(), y: fc.nat() });
+
+/**
+ * The ground truth of the stability rule, known here because the test sees every replica:
+ * a replica retires deletes every replica has applied (now, or at some earlier moment), and
+ * collects what every replica's latest report it holds the ops of says was retired.
+ */
+class World {
+  readonly nodes: Node[];
+  /** The deletes every replica had applied, at moments so far: retiring may lag. */
+  readonly #stable: VersionVector[] = [new Map()];
+
+  constructor(count: number) {
+    this.nodes = Array.from({ length: count }, (_, i) => {
+      const actor = actorId(i + 1);
+      return { actor, fast: new FastList<number>(actor), ref: new ReferenceList<number>(actor), inbox: [], reports: [] };
+    });
+  }
+
+  step({ kind, who, x, y }: Step): void {
+    const node = this.nodes[who % this.nodes.length] as Node;
+    const { fast, ref } = node;
+    if (kind <= 2 || (kind <= 5 && fast.length < 3)) {
+      const index = x % (fast.length + 1);
+      const op = fast.insert(index, y % 256);
+      expect(fast.toArray()[index]).toBe(y % 256);
+      this.#made(node, op);
+    } else if (kind <= 5) {
+      this.#made(node, fast.delete(x % fast.length));
+    } else if (kind <= 8) {
+      // A few ops at once, from anywhere in the inbox; now and then one stays for a duplicate later.
+      for (let k = 0; k <= y % 3 && node.inbox.length > 0; k++) {
+        const at = (x + k) % node.inbox.length;
+        const op = node.inbox[at] as Op<number>;
+        if ((y >> 2) % 4 !== 0) node.inbox.splice(at, 1);
+        expect(fast.apply(op)).toBe(ref.apply(op));
+      }
+    } else if (kind === 9) {
+      const retired = fast.retire(this.#stable[y % this.#stable.length] as VersionVector);
+      node.reports.push({ retired, own: fast.version().get(node.actor) ?? 0 });
+    } else {
+      const c = this.collectable(node);
+      if (c !== null) fast.collect(c);
+    }
+    this.#stable.push(this.nodes.reduce((v: VersionVector | null, n) => (v === null ? n.fast.version() : meet(v, n.fast.version())), null) as VersionVector);
+    expect(fast.toArray()).toEqual(ref.toArray());
+  }
+
+  /** What `node` may collect: per replica, its latest report whose ops `node` holds; null while one has none. */
+  collectable(node: Node): VersionVector | null {
+    let c: VersionVector | null = null;
+    for (const other of this.nodes) {
+      const held = node.fast.version().get(other.actor) ?? 0;
+      const report = other.reports.filter((r) => r.own <= held).pop();
+      if (report === undefined) return null;
+      c = c === null ? report.retired : meet(c, report.retired);
+    }
+    return c;
+  }
+
+  /** Every op to every replica, in an order drawn from `seed`, twice over. */
+  deliverAll(seed: number): void {
+    let s = seed >>> 0;
+    for (const node of this.nodes) {
+      const ops = [...node.inbox, ...node.inbox];
+      node.inbox.length = 0;
+      while (ops.length > 0) {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        const [op] = ops.splice(s % ops.length, 1) as [Op<number>];
+        expect(node.fast.apply(op)).toBe(node.ref.apply(op));
+      }
+    }
+  }
+
+  #made(node: Node, op: Op<number>): void {
+    expect(node.ref.apply(op)).toBe('applied');
+    for (const other of this.nodes) if (other !== node) other.inbox.push(op);
+  }
+}
+
+describe('collecting tombstones', () => {
+  it('renders what the reference list renders at every step and after any delivery order, whatever is collected', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 4 }), fc.array(stepArb, { minLength: 20, maxLength: 400, size: 'max' }), fc.integer(), (count, steps, seed) => {
+        const world = new World(count);
+        for (const step of steps) world.step(step);
+        world.deliverAll(seed);
+        const first = world.nodes[0]!.fast.toArray();
+        for (const { fast, ref } of world.nodes) {
+          expect(fast.pendingCount).toBe(0);
+          expect(ref.pendingCount).toBe(0);
+          expect(fast.toArray()).toEqual(ref.toArray());
+          expect(fast.toArray()).toEqual(first);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('goes on rendering exactly alike after everything is stable and collected, and then holds only tombstones something still names', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 4 }), fc.array(stepArb, { maxLength: 300, size: 'max' }), fc.array(stepArb, { maxLength: 100, size: 'max' }), (count, before, after) => {
+        const world = new World(count);
+        for (const step of before) world.step(step);
+        world.deliverAll(1);
+        const all = world.nodes[0]!.fast.version();
+        for (const node of world.nodes) node.reports.push({ retired: node.fast.retire(all), own: all.get(node.actor) ?? 0 });
+        for (const node of world.nodes) node.fast.collect(world.collectable(node) as VersionVector);
+        for (const { fast } of world.nodes) expect(fast.toArray()).toEqual(world.nodes[0]!.fast.toArray());
+        for (const step of after) world.step(step);
+        world.deliverAll(2);
+        for (const { fast, ref } of world.nodes) expect(fast.toArray()).toEqual(ref.toArray());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps tombstones in proportion to the live list, not to history, when replicas edit at random and collect as they sync', () => {
+    const lists = [1, 2, 3].map((a) => new FastList<number>(actorId(a)));
+    let s = 12345;
+    const rand = (n: number): number => Math.floor(((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * n);
+    let deletes = 0;
+    for (let round = 0; round < 1000; round++) {
+      const made: Op<number>[][] = [[], [], []];
+      for (let k = 0; k < 60; k++) {
+        const who = rand(3);
+        const list = lists[who] as FastList<number>;
+        // As the genome does: above 10 elements, every other edit is a delete.
+        const del = list.length > 10 && rand(2) === 0;
+        made[who]!.push(del ? list.delete(rand(list.length)) : list.insert(rand(list.length + 1), rand(256)));
+        if (del) deletes++;
+      }
+      for (const [i, list] of lists.entries()) for (const [j, ops] of made.entries()) if (i !== j) for (const op of ops) expect(list.apply(op)).toBe('applied');
+      // In sync, every replica holds every op: what they all hold is stable, then retired everywhere.
+      const all = lists[0]!.version();
+      for (const list of lists) list.retire(all);
+      for (const list of lists) list.collect(all);
+      for (const list of lists) expect(list.tombstones).toBeLessThanOrEqual(list.length + 100);
+    }
+    expect(deletes).toBeGreaterThan(25_000);
+    expect(lists[1]!.toArray()).toEqual(lists[0]!.toArray());
+    expect(lists[2]!.toArray()).toEqual(lists[0]!.toArray());
+  });
+
+  it('refuses an op that names a collected element, and still knows a collected op as a duplicate', () => {
+    const [a, b] = [new FastList<number>(actorId(1)), new FastList<number>(actorId(2))];
+    const ops = [a.insert(0, 1), a.insert(1, 2), a.insert(2, 3), a.delete(2)];
+    for (const op of ops) b.apply(op);
+    const all = a.version();
+    for (const list of [a, b]) list.retire(all);
+    expect(a.collect(all)).toBe(1);
+    expect(a.tombstones).toBe(0);
+    const before = a.toString();
+    const named = { type: 'insert', id: { actor: actorId(2), counter: 1 }, value: 9, left: ops[2]!.id, right: null } as const;
+    expect(a.check(named)).toBe('collected');
+    expect(a.apply(named)).toBe('collected');
+    expect(a.apply({ type: 'delete', id: { actor: actorId(2), counter: 1 }, target: ops[2]!.id })).toBe('collected');
+    expect(a.apply(ops[2]!)).toBe('duplicate');
+    expect(a.apply(ops[3]!)).toBe('duplicate');
+    expect(a.toString()).toBe(before);
+    expect(() => a.opsOf(actorId(1), 0, 4)).toThrow(/collected/);
+  });
+
+  it('makes local inserts skip retired tombstones for their right origin, and only those', () => {
+    const a = new FastList<number>(actorId(1));
+    for (let i = 0; i < 3; i++) a.insert(i, i);
+    a.delete(1);
+    // Not retired: the next element, tombstone or not, is the right origin (FugueMax).
+    expect(a.insert(1, 7).right).toEqual({ actor: 1, counter: 2 });
+    a.delete(1);
+    a.retire(a.version());
+    expect(a.insert(1, 8).right).toEqual({ actor: 1, counter: 3 });
+    expect(a.toArray()).toEqual([0, 8, 2]);
+  });
+});
