@@ -8,6 +8,7 @@ const NAMES = [
   'genome_ops_created_total',
   'genome_ops_applied_total',
   'genome_pending_ops',
+  'genome_tombstones',
   'genome_messages_total',
   'genome_sync_rounds_total',
   'genome_bytes_in_total',
@@ -82,6 +83,7 @@ describe('GET /metrics', () => {
     state.messages.syncRounds += 1;
     text = await scrape(app);
     expect(sample(text, 'genome_pending_ops')).toBe(0);
+    expect(sample(text, 'genome_tombstones')).toBe(0);
     expect(sample(text, 'genome_ops_applied_total')).toBe(4);
     expect(sample(text, 'genome_ops_created_total')).toBe(1);
     expect(sample(text, 'genome_store_write_seconds_count')).toBe(3);
@@ -92,6 +94,9 @@ describe('GET /metrics', () => {
     expect(sample(text, 'genome_messages_total{outcome="dropped"}')).toBe(2);
     expect(sample(text, 'genome_messages_total{outcome="failed"}')).toBe(0);
     expect(sample(text, 'genome_sync_rounds_total')).toBe(1);
+    // A delete leaves a tombstone until it is collected.
+    state.replica.edit((list) => list.delete(0));
+    expect(sample(await scrape(app), 'genome_tombstones')).toBe(1);
   });
 
   it('counts refused replication requests by route and code', async () => {

@@ -33,6 +33,7 @@ function buildRow(actor) {
   const [lengthField, length] = field('len');
   const [digestField, digest] = field('digest', 'mono');
   const [pendingField, pending] = field('pending');
+  const [tombstonesField, tombstones] = field('tombstones');
   const [mutationsField, mutations] = field('mutations');
   const [versionField, version] = field('version', 'mono');
   versionField.classList.add('version');
@@ -48,11 +49,11 @@ function buildRow(actor) {
     'div',
     { class: 'actor', 'data-testid': `actor-${id}`, 'data-phase': actor.phase },
     h('div', { class: 'actor-id', title: actor.url }, h('span', { class: 'hash', text: '#' }), String(id)),
-    h('div', { class: 'actor-meta' }, phase, lengthField, digestField, pendingField, mutationsField, versionField, faults),
+    h('div', { class: 'actor-meta' }, phase, lengthField, digestField, pendingField, tombstonesField, mutationsField, versionField, faults),
     h('div', { class: 'actor-controls control' }, kill, restart, pause, drop),
     strip,
   );
-  const row = { id, el, phase, length, digest, pending, mutations, version, faults, kill, restart, pause, drop, canvas, strip, drawn: '', layout: null, genome: '' };
+  const row = { id, el, phase, length, digest, pending, tombstones, mutations, version, faults, kill, restart, pause, drop, canvas, strip, drawn: '', layout: null, genome: '' };
   kill.addEventListener('click', () => act(kill, `kill ${id}`, `/api/actors/${id}/kill`));
   restart.addEventListener('click', () => act(restart, `restart ${id}`, `/api/actors/${id}/restart`));
   pause.addEventListener('click', () => {
@@ -94,6 +95,7 @@ function updateRow(row, actor, maxLength, stripWidth) {
   row.digest.title = actor.digest ?? '';
   row.pending.textContent = fmtInt.format(actor.pending);
   row.pending.classList.toggle('warn', actor.pending > 0);
+  row.tombstones.textContent = fmtInt.format(actor.tombstones);
   row.mutations.textContent = fmtInt.format(actor.mutations);
   row.version.textContent = fmtVersion(actor.version) || '–';
   row.el.querySelector('.actor-id').title = actor.incarnation === null ? actor.url : `${actor.url}\nincarnation ${actor.incarnation}`;

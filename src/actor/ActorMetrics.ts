@@ -40,6 +40,14 @@ export class ActorMetrics {
         this.set(replica.list.pendingCount);
       },
     });
+    new Gauge({
+      name: 'genome_tombstones',
+      help: 'Deleted elements still held in memory (they go once every replica has retired them).',
+      registers,
+      collect() {
+        this.set(replica.list.tombstones);
+      },
+    });
     new Counter({
       name: 'genome_messages_total',
       help: 'Outgoing replication requests by outcome: sent (answered), dropped (drop rate), failed, blocked (partition).',

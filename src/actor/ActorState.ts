@@ -19,6 +19,8 @@ export interface Status {
   /** Incarnations proven to have signed two different ops at one position, and where. */
   equivocations: Array<{ actor: number; incarnation: number; at: number }>;
   pending: number;
+  /** Deleted elements still held in memory (they go once collected). */
+  tombstones: number;
   matchCount: number;
   mutations: number;
   messages: MessageCounts;
@@ -87,6 +89,7 @@ export class ActorState {
       replicas: versionToJSON(version),
       equivocations: this.replica.replicator.feeds.equivocations().map((e) => ({ actor: memberOf(e.actor), incarnation: e.actor, at: e.at })),
       pending: list.pendingCount,
+      tombstones: list.tombstones,
       matchCount: this.matchCount,
       mutations: this.replica.mutations,
       messages: { ...this.messages },

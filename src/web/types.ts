@@ -31,6 +31,8 @@ export interface ActorView {
   /** Authors it has proof of equivocating (see `/status.equivocations`). */
   equivocations: Array<{ actor: number; incarnation: number; at: number }>;
   pending: number;
+  /** Deleted elements it still holds (see `/status.tombstones`). */
+  tombstones: number;
   mutations: number;
   faults: Faults;
 }
