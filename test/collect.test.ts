@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { actorId, type ActorId } from '../src/crdt/ids.js';
 import { FastList } from '../src/crdt/fast/FastList.js';
+import { decodeState, encodeState } from '../src/crdt/fast/state-codec.js';
 import type { Op } from '../src/crdt/ops.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { meet, type VersionVector } from '../src/crdt/version.js';
@@ -9,7 +10,8 @@ import { meet, type VersionVector } from '../src/crdt/version.js';
 /** A replica that collects, beside a reference list (no collection) fed exactly the same ops. */
 interface Node {
   readonly actor: ActorId;
-  readonly fast: FastList<number>;
+  /** Replaced by its own saved state now and then (`reload`). */
+  fast: FastList<number>;
   readonly ref: ReferenceList<number>;
   /** Ops made elsewhere, not yet taken; taking one may leave it for a duplicate later. */
   readonly inbox: Op<number>[];
@@ -18,7 +20,7 @@ interface Node {
 }
 
 type Step = { kind: number; who: number; x: number; y: number };
-const stepArb = fc.record({ kind: fc.nat(11), who: fc.nat(), x: fc.nat(), y: fc.nat() });
+const stepArb = fc.record({ kind: fc.nat(12), who: fc.nat(), x: fc.nat(), y: fc.nat() });
 
 /**
  * The ground truth of the stability rule, known here because the test sees every replica:
@@ -58,10 +60,10 @@ class World {
     } else if (kind === 9) {
       const retired = fast.retire(this.#stable[y % this.#stable.length] as VersionVector);
       node.reports.push({ retired, own: fast.version().get(node.actor) ?? 0 });
-    } else {
+    } else if (kind <= 11) {
       const c = this.collectable(node);
       if (c !== null) fast.collect(c);
-    }
+    } else reload(node);
     this.#stable.push(this.nodes.reduce((v: VersionVector | null, n) => (v === null ? n.fast.version() : meet(v, n.fast.version())), null) as VersionVector);
     expect(fast.toArray()).toEqual(ref.toArray());
   }
@@ -96,6 +98,19 @@ class World {
     expect(node.ref.apply(op)).toBe('applied');
     for (const other of this.nodes) if (other !== node) other.inbox.push(op);
   }
+}
+
+/** The replica saved (list state v5, as bytes) and loaded again, its pending ops handed back as a peer would. */
+function reload(node: Node): void {
+  const saved = node.fast;
+  const loaded = FastList.fromState(saved.actor, decodeState(encodeState(saved.exportState())));
+  for (const op of saved.pendingOps()) loaded.apply(op);
+  expect(loaded.toArray()).toEqual(saved.toArray());
+  expect(loaded.version()).toEqual(saved.version());
+  expect(loaded.tombstones).toBe(saved.tombstones);
+  expect(loaded.collected).toEqual(saved.collected);
+  expect([...loaded.appliedOps()]).toEqual([...saved.appliedOps()]);
+  node.fast = loaded;
 }
 
 describe('collecting tombstones', () => {

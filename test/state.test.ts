@@ -34,7 +34,7 @@ const foldAfterReload: [Scenario, [boolean, number][]] = [
   [[false, 0]],
 ];
 
-describe('list state (v4) and snapshots', () => {
+describe('list state (v5) and snapshots', () => {
   it('a reloaded replica folds a delete into the tombstone next to it exactly as the live one does', () => {
     const source = play((a) => new FastList<number>(a), foldAfterReload[0]).lists[0] as FastList<number>;
     const loaded = reload(source);
@@ -102,6 +102,60 @@ describe('list state (v4) and snapshots', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('reads list state v4, what stores from before collection hold', () => {
+    const a = new FastList<number>(actorId(1));
+    for (let i = 0; i < 6; i++) a.insert(i, i);
+    a.delete(2);
+    const v5 = encodeState(a.exportState());
+    // v4 is v5 with nothing retired or collected: no two empty version lists before the values
+    // (one byte each here), and its own format byte.
+    const values = a.exportState().pieces.reduce((n, p) => n + p.values.length, 0);
+    const cut = v5.length - values;
+    expect([...v5.subarray(cut - 2, cut)]).toEqual([0, 0]);
+    const v4 = Uint8Array.from([4, ...v5.subarray(1, cut - 2), ...v5.subarray(cut)]);
+    const loaded = FastList.fromState(actorId(1), decodeState(v4));
+    expect(String(loaded)).toBe(String(a));
+    // A v4 state has no moved pieces.
+    const flags = 2 + 4 * a.exportState().pieces.length;
+    v4[flags] = (v4[flags] as number) | 16;
+    expect(() => decodeState(v4)).toThrow(/bad piece flags/);
+  });
+
+  describe('refuses an inconsistent collected state, naming what is wrong', () => {
+    const base = (): ListState<number> => {
+      const a = new FastList<number>(actorId(1));
+      for (let i = 0; i < 8; i++) a.insert(i, i);
+      a.delete(3);
+      a.delete(3);
+      a.insert(6, 9);
+      // One replica: whatever it holds is stable.
+      a.retire(a.version());
+      a.collect(a.version());
+      a.delete(0);
+      a.insert(0, 5);
+      a.delete(0);
+      return a.exportState();
+    };
+    const cases: Array<[string, (s: ListState<number>) => void, RegExp]> = [
+      ['collected beyond what was retired', (s) => void (s.collected = [[1, 50]]), /collected what it did not retire/],
+      ['retired beyond what is held', (s) => void (s.retired = [[1, 50]]), /retired what it does not hold/],
+      ['a tombstone collectable beyond what was collected', (s) => void (s.pieces.find((p) => p.deleted && p.counter > 11)!.gc = 2), /collectable beyond/],
+      ['a collected actor not held', (s) => void ((s.retired = [...s.retired!, [2, 1]]), (s.collected = [...s.collected!, [2, 1]])), /not held|does not hold/],
+      ['a live piece with a stage', (s) => void (s.pieces.find((p) => !p.deleted)!.gc = 1), /bad stage/],
+      ['nothing collected, yet ops missing', (s) => void (s.collected = []), /out of order|differ/],
+      ['a delete of a visible element', (s) => void (s.pieces.find((p) => p.deleted && p.counter > 11)!.deleted = false), /no deleted element/],
+    ];
+    for (const [what, damage, message] of cases) {
+      it(what, () => {
+        const state = base();
+        expect(state.collected!.length).toBeGreaterThan(0);
+        expect(() => FastList.fromState(actorId(1), state)).not.toThrow();
+        damage(state);
+        expect(() => FastList.fromState(actorId(1), state)).toThrow(message);
+      });
+    }
   });
 
   describe('refuses an inconsistent state, naming what is wrong', () => {

@@ -10,7 +10,8 @@ const MAX_INFLATED = 1 << 30;
 /**
  * A whole replica as bytes: its state (`encodeState`: pieces with their tree links, the op log,
  * every value), compressed with Brotli (about 15% smaller than deflate on text; slow to write at
- * its best quality, fast to read). Deleted values are kept: a loaded replica can serve every op to a peer.
+ * its best quality, fast to read). Deleted values are kept: a loaded replica can serve every op it
+ * holds to a peer (what it collected, every replica holds).
  * Loading rebuilds the structure without applying ops again. Pending ops are not saved.
  */
 export function encodeSnapshot(list: FastList<number>): Uint8Array {

@@ -2,14 +2,14 @@ import { CausalList, type RefKind } from '../CausalList.js';
 import type { ActorId, OpId } from '../ids.js';
 import type { ListOptions } from '../list.js';
 import type { DeleteOp, InsertOp, Op } from '../ops.js';
-import { formatVersion, join, meet, type VersionVector } from '../version.js';
+import { covers, formatVersion, join, meet, type VersionVector } from '../version.js';
 import { COLLECTABLE, ContentTree, continues, RETIRED, type Piece } from './ContentTree.js';
 import { authorFirst, byAuthor, insertSibling, isAncestor, leftmost, rightmost } from './siblings.js';
 import { IdIndex } from './IdIndex.js';
 import { OpLog } from './OpLog.js';
 import { ValueColumn } from './ValueColumn.js';
 import { checkSiblings, linkPieces } from './load.js';
-import { checkState, marksOf, toColumns, type ListState, type PieceState, type StateColumns } from './state.js';
+import { checkState, marksOf, toColumns, versionOf, type ListState, type PieceState, type StateColumns } from './state.js';
 
 /** An element: a piece and an offset in it. */
 type At<T> = [Piece<T>, number];
@@ -54,32 +54,40 @@ export class FastList<T> extends CausalList<T> {
   /** As `fromState`, from the columns `decodeColumns` reads (no object per saved piece). */
   static fromColumns<T>(actor: ActorId, cols: StateColumns<T>, options: ListOptions<T> = {}): FastList<T> {
     const list = new FastList<T>(actor, options);
+    const retired = versionOf(cols.retired, 'retired');
+    const collected = versionOf(cols.collected, 'collected');
+    if (!covers(retired, collected)) throw new Error('the state collected what it did not retire');
     const marks = marksOf(cols.log);
     const { pieces, rootKid, values } = linkPieces(cols, marks);
     list.#values = values;
     list.#ids = IdIndex.of(pieces, marks.actors);
-    list.#log = OpLog.of(cols.log);
-    checkState(pieces, cols.log, marks);
+    list.#log = OpLog.of(cols.log, collected);
+    if (!covers(list.#log.version(), retired)) throw new Error('the state retired what it does not hold');
+    checkState(pieces, cols.log, marks, retired, collected);
+    list.#retired = retired;
+    list.#collected = collected;
     list.#tree = ContentTree.of(pieces);
     list.#rootKid = rootKid;
     checkSiblings(pieces, rootKid, list.#rightFirst, authorFirst);
     return list;
   }
 
-  /** The whole state but pending ops: pieces in list order with their tree links, and the op log. */
+  /**
+   * The whole state but pending ops: pieces in list order with their tree links and stages, the
+   * op log (less what was collected), and what was retired and collected.
+   */
   exportState(): ListState<T> {
-    if (this.#collected.size > 0) throw new Error('a list that has collected tombstones has no list state v4 (it would lack the collected ops)');
     const index = new Map<Piece<T>, number>();
     const pieces: PieceState<T>[] = [];
     for (const p of this.#tree.pieces()) {
       index.set(p, pieces.length);
       const values = new Array<T>(p.length);
       for (let k = 0; k < p.length; k++) values[k] = p.values.get(p.counter + k);
-      pieces.push({ actor: p.actor, counter: p.counter, values, deleted: p.deleted, olA: p.olA, olC: p.olC, orA: p.orA, orC: p.orC, parent: -1, side: p.side });
+      pieces.push({ actor: p.actor, counter: p.counter, values, deleted: p.deleted, olA: p.olA, olC: p.olC, orA: p.orA, orC: p.orC, parent: -1, side: p.side, gc: p.gc });
     }
     let i = 0;
     for (const p of this.#tree.pieces()) (pieces[i++] as PieceState<T>).parent = p.parent === null ? -1 : (index.get(p.parent) as number);
-    return { pieces, log: this.#log.state() };
+    return { pieces, log: this.#log.state(), retired: [...this.#retired], collected: [...this.#collected] };
   }
 
   get length(): number {

@@ -15,14 +15,21 @@ export class OpLog {
   /** The order applied, as runs: (actor, first counter, length) triples. */
   #runs: number[] = [];
 
-  /** A log from a saved state; throws unless the order holds each actor's ops 1..held in counter order. */
-  static of(state: LogState): OpLog {
+  /**
+   * A log from a saved state; throws unless the order holds each actor's ops after `collected`
+   * (forgotten, see `forget`) up to held, in counter order, and the deletes are held ones in runs.
+   */
+  static of(state: LogState, collected: ReadonlyMap<number, number> = new Map()): OpLog {
     const log = new OpLog();
-    for (const [actor, n] of state.held) log.#held.set(actor as ActorId, n);
+    for (const [actor, n] of state.held) {
+      if ((collected.get(actor) ?? 0) > n) throw new Error(`a${actor} holds ${n} ops, fewer than it collected`);
+      log.#held.set(actor as ActorId, n);
+    }
+    for (const [actor] of collected) if (!log.#held.has(actor as ActorId)) throw new Error(`a${actor} is collected but not held`);
     for (const d of state.deletes) {
       const { runs } = d;
       if (runs.length % 5 !== 0 || runs.length === 0 || log.#deletes.has(d.actor)) throw new Error(`deletes of a${d.actor} are not in runs`);
-      for (let i = 0, end = 1; i < runs.length; i += 5) {
+      for (let i = 0, end = (collected.get(d.actor) ?? 0) + 1; i < runs.length; i += 5) {
         if ((runs[i] as number) < end || (runs[i + 1] as number) < 1) throw new Error(`deletes of a${d.actor} are out of order`);
         end = (runs[i] as number) + (runs[i + 1] as number);
       }
@@ -35,11 +42,14 @@ export class OpLog {
       const actor = runs[i] as number;
       const first = runs[i + 1] as number;
       const length = runs[i + 2] as number;
-      if (first !== (next.get(actor) ?? 0) + 1 || length < 1) throw new Error(`op a${actor}.${first} is out of order`);
+      if (first !== (next.get(actor) ?? collected.get(actor) ?? 0) + 1 || length < 1) throw new Error(`op a${actor}.${first} is out of order`);
       next.set(actor, first + length - 1);
     }
-    for (const [actor, n] of log.#held) if ((next.get(actor) ?? 0) !== n) throw new Error(`a${actor} holds ${n} ops, ${next.get(actor) ?? 0} in order`);
-    if (next.size !== log.#held.size) throw new Error('ops in order from an actor not held');
+    for (const [actor, n] of log.#held) {
+      const end = next.get(actor) ?? collected.get(actor) ?? 0;
+      if (end !== n) throw new Error(`a${actor} holds ${n} ops, ${end} in order or collected`);
+    }
+    for (const actor of next.keys()) if (!log.#held.has(actor as ActorId)) throw new Error('ops in order from an actor not held');
     log.#runs = runs.slice();
     return log;
   }

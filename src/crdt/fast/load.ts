@@ -1,10 +1,11 @@
-import type { Piece } from './ContentTree.js';
-import { ELEMENT, TOMBSTONE, type ActorMarks, type Marks, type StateColumns } from './state.js';
+import { COLLECTABLE, RETIRED, type Piece } from './ContentTree.js';
+import { COLLECTABLE_MARK, ELEMENT, TOMBSTONE, type ActorMarks, type Marks, type StateColumns } from './state.js';
 import { ValueColumn } from './ValueColumn.js';
 
 /** Bits of `StateColumns.flags`. */
 const DELETED = 1;
 const LEFT = 2;
+const STAGE_SHIFT = 2;
 
 /**
  * Pieces from a saved state's columns, in one pass: each piece made, its elements and its start
@@ -42,12 +43,14 @@ export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Pi
     }
     if (m === undefined || !Number.isInteger(counter) || counter < 1 || counter + length > m.kinds.length) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
     const deleted = (f & DELETED) !== 0;
-    m.kinds.fill(deleted ? ELEMENT | TOMBSTONE : ELEMENT, counter, counter + length);
+    const gc = f >> STAGE_SHIFT;
+    if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
+    m.kinds.fill(!deleted ? ELEMENT : gc === COLLECTABLE ? ELEMENT | TOMBSTONE | COLLECTABLE_MARK : ELEMENT | TOMBSTONE, counter, counter + length);
     if (m.starts[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
     m.starts[counter] = i + 1;
     m.pieces++;
     m.unsaved -= length;
-    if (deleted) marks.tombstones += length;
+    if (deleted && gc !== COLLECTABLE) marks.tombstones += length;
     if (v + length > values.length) throw new Error(`piece ${i} lacks values`);
     (column as ValueColumn<T>).setRun(counter, values, v, length);
     v += length;
@@ -57,7 +60,7 @@ export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Pi
       length,
       values: column as ValueColumn<T>,
       deleted,
-      gc: 0,
+      gc,
       olA: olA[i] as number,
       olC: olC[i] as number,
       orA: orA[i] as number,
@@ -149,6 +152,8 @@ export function checkSiblings<T>(pieces: readonly Piece<T>[], rootKid: Piece<T> 
   sorted(rootKid, rightFirst);
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i] as Piece<T>;
+    // A collectable piece's children are never ranked again: collecting may leave them in any order.
+    if (p.gc === COLLECTABLE) continue;
     sorted(p.leftKid, leftFirst);
     sorted(p.rightKid, rightFirst);
   }

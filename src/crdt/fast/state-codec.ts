@@ -3,32 +3,43 @@ import { MAX_ACTOR } from '../ids.js';
 import { toListState, type ListState, type LogState, type PieceState, type StateColumns } from './state.js';
 
 /**
- * A list's state as bytes (format v4), for snapshots: the pieces as columns, then the op log,
- * then every value (deleted ones too) in list order, so a compressor sees them as one stream.
+ * A list's state as bytes (format v5), for snapshots: the pieces as columns, then the op log,
+ * then what was retired and collected, then every value (deleted ones too) in list order, so a
+ * compressor sees them as one stream.
  *
- *   state  := 0x04 pieces:varint actor* counter* length* parent* flags* origin* held deletes order values
+ *   state  := 0x05 pieces:varint actor* counter* length* parent* flags* origin* held deletes order
+ *             retired collected values
  *   counter:    zigzag(counter - the previous piece's end)
  *   parent:     zigzag(parent index - own index); 0 = the root
  *   flags:      bit 0 deleted, bit 1 left child, bits 2-3 the other origin: 0 none, 1 the parent's
- *               (its right origin for a right child, its left origin for a left child), 2 written
- *   origin:     actor:varint zigzag(counter - the piece's counter), for each written other origin
- *   A right child's left origin is its parent's last element; a left child's right origin is its
- *   parent's first element: those are not written.
+ *               (its right origin for a right child, its left origin for a left child), 2 written;
+ *               bit 4 moved (both origins written, bits 2-3 are 0); bits 5-6 the tombstone's stage
+ *               (0, 1 retired, 2 collectable)
+ *   origin:     (actor:varint zigzag(counter - the piece's counter)) for its other origin if written;
+ *               for a moved piece, its left then its right origin, each as 0 (none) or
+ *               (actor + 1:varint zigzag(counter - the piece's counter))
+ *   A piece's own origin is the one it hangs off: a right child's left origin is its parent's last
+ *   element, a left child's right origin its parent's first element, a child of the root has no
+ *   left origin. Where that does not hold, the piece moved: an origin of it was collected, and it
+ *   took that piece's place under the piece's parent (`FastList.collect`).
  *   held    := n:varint (actor:varint ops:varint)*
  *   deletes := n:varint (actor:varint runs:varint deleteRun*)*
  *   deleteRun := zigzag(counter - previous run's end) length:varint targetActor:varint
  *                zigzag(target - previous run's target) zigzag(step)
  *                (delete k of the run has counter + k and targets target + k * step)
  *   order   := runs:varint (actor:varint first:varint length:varint)*   (consecutive counters of one actor)
+ *   retired, collected := n:varint (actor:varint ops:varint)*
  *   values  := varint per element
  *
- * Values are non-negative integers (genes, char codes).
+ * Values are non-negative integers (genes, char codes). Version 4, read too, is version 5 with
+ * flags below 16 and no retired or collected.
  */
 export const STATE_V4 = 4;
+export const STATE_V5 = 5;
 
 export function encodeState(state: ListState<number>): Uint8Array {
   const { pieces, log } = state;
-  const out: number[] = [STATE_V4];
+  const out: number[] = [STATE_V5];
   pushVarint(out, pieces.length);
   for (const p of pieces) pushVarint(out, p.actor);
   let end = 0;
@@ -38,17 +49,44 @@ export function encodeState(state: ListState<number>): Uint8Array {
   }
   for (const p of pieces) pushVarint(out, p.values.length);
   pieces.forEach((p, i) => pushZigzag(out, p.parent < 0 ? 0 : p.parent - i));
-  const modes = pieces.map((p) => otherOrigin(p, pieces));
-  pieces.forEach((p, i) => out.push((p.deleted ? 1 : 0) | (p.side === 'L' ? 2 : 0) | ((modes[i] as number) << 2)));
+  const moved = pieces.map((p) => movedUp(p, pieces));
+  const modes = pieces.map((p, i) => (moved[i] ? NONE : otherOrigin(p, pieces)));
+  pieces.forEach((p, i) => out.push((p.deleted ? 1 : 0) | (p.side === 'L' ? 2 : 0) | ((modes[i] as number) << 2) | (moved[i] ? MOVED : 0) | ((p.gc ?? 0) << STAGE_SHIFT)));
   pieces.forEach((p, i) => {
-    if (modes[i] !== WRITTEN) return;
-    const [a, c] = p.side === 'R' ? [p.orA, p.orC] : [p.olA, p.olC];
-    pushVarint(out, a);
-    pushZigzag(out, c - p.counter);
+    if (moved[i]) {
+      for (const [a, c] of [[p.olA, p.olC], [p.orA, p.orC]] as const) {
+        pushVarint(out, a + 1);
+        if (a >= 0) pushZigzag(out, c - p.counter);
+      }
+    } else if (modes[i] === WRITTEN) {
+      const [a, c] = p.side === 'R' ? [p.orA, p.orC] : [p.olA, p.olC];
+      pushVarint(out, a);
+      pushZigzag(out, c - p.counter);
+    }
   });
   writeLog(out, log);
+  for (const version of [state.retired ?? [], state.collected ?? []]) writePairs(out, version);
   for (const p of pieces) for (const v of p.values) pushVarint(out, v);
   return Uint8Array.from(out);
+}
+
+function writePairs(out: number[], pairs: ReadonlyArray<readonly [number, number]>): void {
+  pushVarint(out, pairs.length);
+  for (const [actor, n] of pairs) {
+    pushVarint(out, actor);
+    pushVarint(out, n);
+  }
+}
+
+/** Bits of a piece's flags byte beyond the deleted, left and other-origin ones. */
+const MOVED = 16;
+const STAGE_SHIFT = 5;
+
+/** Whether a piece does not hang off its own origin: that or its other origin was collected, and it moved up (both origins are written). */
+function movedUp(p: PieceState<number>, pieces: readonly PieceState<number>[]): boolean {
+  const parent = pieces[p.parent];
+  if (parent === undefined) return p.olA >= 0;
+  return p.side === 'R' ? p.olA !== parent.actor || p.olC !== parent.counter + parent.values.length - 1 : p.orA !== parent.actor || p.orC !== parent.counter;
 }
 
 /** How a piece's other origin (the one its tree link does not give) is saved. */
@@ -108,7 +146,8 @@ export function decodeState(bytes: Uint8Array): ListState<number> {
 /** As `decodeState`, into the columns loading works from (`FastList.fromColumns`). */
 export function decodeColumns(bytes: Uint8Array): StateColumns<number> {
   const r = { pos: 0 };
-  if (bytes[r.pos++] !== STATE_V4) throw new Error(`not a v${STATE_V4} list state`);
+  const format = bytes[r.pos++];
+  if (format !== STATE_V5 && format !== STATE_V4) throw new Error(`not a v${STATE_V5} (or v${STATE_V4}) list state`);
   const n = count(bytes, r);
   const actors = varints(bytes, r, n, false);
   const counters = varints(bytes, r, n, true);
@@ -129,22 +168,35 @@ export function decodeColumns(bytes: Uint8Array): StateColumns<number> {
   }
   const flags = new Array<number>(n);
   const modes = new Uint8Array(n);
+  const moved = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const f = bytes[r.pos++];
-    if (f === undefined || f > 11) throw new Error(`bad piece flags at byte ${r.pos - 1}`);
-    flags[i] = f & 3;
-    modes[i] = f >> 2;
+    const mode = (f ?? 0) >> 2 & 3;
+    if (f === undefined || mode > WRITTEN || f >> STAGE_SHIFT > 2 || (f & MOVED && (format === STATE_V4 || mode !== NONE))) throw new Error(`bad piece flags at byte ${r.pos - 1}`);
+    flags[i] = (f & 3) | ((f >> STAGE_SHIFT) << 2);
+    modes[i] = mode;
+    moved[i] = f & MOVED ? 1 : 0;
   }
   const [olA, olC, orA, orC] = [new Array<number>(n).fill(-1), new Array<number>(n).fill(0), new Array<number>(n).fill(-1), new Array<number>(n).fill(0)];
   for (let i = 0; i < n; i++) {
-    if (modes[i] !== WRITTEN) continue;
-    const a = actorOf(readVarint(bytes, r));
-    const c = (counters[i] as number) + readZigzag(bytes, r);
-    if ((flags[i] as number) & 2) [olA[i], olC[i]] = [a, c];
-    else [orA[i], orC[i]] = [a, c];
+    const counter = counters[i] as number;
+    if (moved[i] === 1) {
+      const a = readVarint(bytes, r);
+      if (a > 0) [olA[i], olC[i]] = [actorOf(a - 1), counter + readZigzag(bytes, r)];
+      const b = readVarint(bytes, r);
+      if (b > 0) [orA[i], orC[i]] = [actorOf(b - 1), counter + readZigzag(bytes, r)];
+    } else if (modes[i] === WRITTEN) {
+      const a = actorOf(readVarint(bytes, r));
+      const c = counter + readZigzag(bytes, r);
+      // The other origin: a right child's right one, a left child's left one.
+      if (((flags[i] as number) & 2) === 0) [orA[i], orC[i]] = [a, c];
+      else [olA[i], olC[i]] = [a, c];
+    }
   }
-  const cols: StateColumns<number> = { actors, counters, lengths, parents, flags, olA, olC, orA, orC, values: [], log: readLog(bytes, r) };
-  resolveOrigins(cols, modes);
+  const log = readLog(bytes, r);
+  const [retired, collected] = format === STATE_V4 ? [[], []] : [readPairs(bytes, r), readPairs(bytes, r)];
+  const cols: StateColumns<number> = { actors, counters, lengths, parents, flags, olA, olC, orA, orC, values: [], log, retired, collected };
+  resolveOrigins(cols, modes, moved);
   // Every value takes a byte at least: bound them by the bytes left before allocating.
   if (total > bytes.length - r.pos) throw new Error(`${total} values in ${bytes.length - r.pos} bytes`);
   cols.values = oneByteEach(bytes, r.pos, total) ? bytes.subarray(r.pos, (r.pos += total)) : varints(bytes, r, total, false);
@@ -152,8 +204,12 @@ export function decodeColumns(bytes: Uint8Array): StateColumns<number> {
   return cols;
 }
 
-/** Fill in each piece's origins from its parent: the one it hangs off, and a predicted other one. */
-function resolveOrigins(cols: StateColumns<number>, modes: Uint8Array): void {
+function readPairs(bytes: Uint8Array, r: { pos: number }): Array<[number, number]> {
+  return column(count(bytes, r), (): [number, number] => [actorOf(readVarint(bytes, r)), readVarint(bytes, r)]);
+}
+
+/** Fill in each piece's origins from its parent: the one it hangs off (unless written), and a predicted other one. */
+function resolveOrigins(cols: StateColumns<number>, modes: Uint8Array, moved: Uint8Array): void {
   const { actors, counters, lengths, parents, flags, olA, olC, orA, orC } = cols;
   const done = new Uint8Array(parents.length);
   const chain: number[] = [];
@@ -168,6 +224,10 @@ function resolveOrigins(cols: StateColumns<number>, modes: Uint8Array): void {
       const i = chain.pop() as number;
       const p = parents[i] as number;
       const left = ((flags[i] as number) & 2) !== 0;
+      if (moved[i] === 1) {
+        if (p < 0 && left) throw new Error(`piece ${i} cannot hang off the root that way`);
+        continue;
+      }
       if (p < 0) {
         if (left || modes[i] === PREDICTED) throw new Error(`piece ${i} cannot hang off the root that way`);
       } else if (!left) {
@@ -190,7 +250,7 @@ function resolveOrigins(cols: StateColumns<number>, modes: Uint8Array): void {
 }
 
 function readLog(bytes: Uint8Array, r: { pos: number }): LogState {
-  const held = column(count(bytes, r), (): [number, number] => [actorOf(readVarint(bytes, r)), readVarint(bytes, r)]);
+  const held = readPairs(bytes, r);
   // A run of deletes costs a few bytes however long it is: bound the ops by what is held.
   let budget = held.reduce((sum, [, n]) => sum + n, 0);
   const deletes = column(count(bytes, r), () => {

@@ -1,4 +1,5 @@
-import type { Piece } from './ContentTree.js';
+import type { ActorId } from '../ids.js';
+import { COLLECTABLE as COLLECTABLE_STAGE, type Piece } from './ContentTree.js';
 
 /** One piece as saved: its elements, origins and place in the FugueMax tree. */
 export interface PieceState<T> {
@@ -13,6 +14,8 @@ export interface PieceState<T> {
   /** Index of the parent piece in `pieces` (list order); -1: the root. */
   parent: number;
   side: 'L' | 'R';
+  /** How far the tombstone is on its way out: 0, RETIRED or COLLECTABLE (see `Piece.gc`); 0 when absent. */
+  gc?: number;
 }
 
 /** The op log as saved: ops held per actor, each actor's deletes, and the order ops applied in. */
@@ -34,6 +37,9 @@ export interface LogState {
 export interface ListState<T> {
   pieces: PieceState<T>[];
   log: LogState;
+  /** The deletes whose targets are retired, and those whose targets are collectable (`FastList.retire`, `collect`); none when absent. */
+  retired?: Array<[number, number]>;
+  collected?: Array<[number, number]>;
 }
 
 /**
@@ -46,7 +52,7 @@ export interface StateColumns<T> {
   lengths: number[];
   /** Index of the parent piece; -1: the root. */
   parents: number[];
-  /** Bit 0: deleted; bit 1: a left child. */
+  /** Bit 0: deleted; bit 1: a left child; bits 2-3: the tombstone's stage (`Piece.gc`). */
   flags: number[];
   olA: number[];
   olC: number[];
@@ -55,6 +61,8 @@ export interface StateColumns<T> {
   /** Every element's value, piece after piece. */
   values: ArrayLike<T>;
   log: LogState;
+  retired: Array<[number, number]>;
+  collected: Array<[number, number]>;
 }
 
 /** A state's pieces as columns (what `FastList.fromState` loads from). */
@@ -67,13 +75,15 @@ export function toColumns<T>(state: ListState<T>): StateColumns<T> {
     counters: pieces.map((p) => p.counter),
     lengths: pieces.map((p) => p.values.length),
     parents: pieces.map((p) => p.parent),
-    flags: pieces.map((p) => (p.deleted ? 1 : 0) | (p.side === 'L' ? 2 : 0)),
+    flags: pieces.map((p) => (p.deleted ? 1 : 0) | (p.side === 'L' ? 2 : 0) | ((p.gc ?? 0) << 2)),
     olA: pieces.map((p) => p.olA),
     olC: pieces.map((p) => p.olC),
     orA: pieces.map((p) => p.orA),
     orC: pieces.map((p) => p.orC),
     values,
     log: state.log,
+    retired: state.retired ?? [],
+    collected: state.collected ?? [],
   };
 }
 
@@ -84,19 +94,31 @@ export function toListState<T>(cols: StateColumns<T>): ListState<T> {
     const f = cols.flags[i] as number;
     const values = Array.from({ length: cols.lengths[i] as number }, () => cols.values[v++] as T);
     const [olA, olC, orA, orC] = [cols.olA[i] as number, cols.olC[i] as number, cols.orA[i] as number, cols.orC[i] as number];
-    return { actor, counter: cols.counters[i] as number, values, deleted: (f & 1) !== 0, olA, olC, orA, orC, parent: cols.parents[i] as number, side: f & 2 ? 'L' : 'R' };
+    return { actor, counter: cols.counters[i] as number, values, deleted: (f & 1) !== 0, olA, olC, orA, orC, parent: cols.parents[i] as number, side: f & 2 ? 'L' : 'R', gc: f >> 2 };
   });
-  return { pieces, log: cols.log };
+  return { pieces, log: cols.log, retired: cols.retired, collected: cols.collected };
+}
+
+/** A saved version (pairs of actor and count) as a version vector; throws on a repeated actor or a count below 1. */
+export function versionOf(pairs: ReadonlyArray<readonly [number, number]>, what: string): Map<ActorId, number> {
+  const out = new Map<ActorId, number>();
+  for (const [actor, n] of pairs) {
+    if (!Number.isInteger(n) || n < 1 || out.has(actor as ActorId)) throw new Error(`the ${what} version is malformed at a${actor}`);
+    out.set(actor as ActorId, n);
+  }
+  return out;
 }
 
 export const ELEMENT = 1;
 export const TOMBSTONE = 8;
+/** A collectable tombstone: its delete may be collected (no longer held). */
+export const COLLECTABLE_MARK = 16;
 const DELETE = 2;
 const TARGETED = 4;
 
 /** What loading has seen of one actor's counters 1..held. */
 export interface ActorMarks {
-  /** Per counter: ELEMENT (and TOMBSTONE), DELETE, TARGETED. */
+  /** Per counter: ELEMENT (and TOMBSTONE, COLLECTABLE_MARK), DELETE, TARGETED. */
   kinds: Uint8Array;
   /** Per counter: 1 + the index of the piece that starts there, else 0 (see `IdIndex.of`). */
   starts: Int32Array;
@@ -105,7 +127,7 @@ export interface ActorMarks {
   unsaved: number;
 }
 
-/** Per actor held, its marks; and how many deleted elements no delete has named yet. */
+/** Per actor held, its marks; and how many deleted elements that must be named by a delete held no delete has named yet. */
 export interface Marks {
   actors: Map<number, ActorMarks>;
   tombstones: number;
@@ -118,16 +140,18 @@ export function marksOf(log: LogState): Marks {
 }
 
 /**
- * Each actor's counters 1..held are either an element of exactly one piece or a delete; each op
- * is applied after what it names (origins, targets); each piece hangs in the tree off its origin;
- * the deleted elements are exactly the deletes' targets. `log` passed `OpLog.of`'s checks, the
- * pieces `IdIndex.of`'s (no element in two pieces), and `marks` has their elements (`linkPieces`).
- * Work is per piece and per delete, not per element, where it can be: elements are marked by
- * ranges, and coverage is checked by counting.
+ * Each actor's counters 1..held are either an element of exactly one piece, or a delete, or
+ * collected (within `collected`: every replica held it, and the list let it go); each op is
+ * applied after what it names (origins, targets; a collected op names only collected ones); each
+ * piece hangs in the tree off its origin, or off an ancestor of it once the origin was collected;
+ * the deleted elements are the deletes' targets, but for collectable ones, whose delete may be
+ * collected. `log` passed `OpLog.of`'s checks, the pieces `IdIndex.of`'s (no element in two
+ * pieces), and `marks` has their elements (`linkPieces`). Work is per piece and per delete, not
+ * per element, where it can be: elements are marked by ranges, and coverage is checked by counting.
  */
-export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks): void {
+export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): void {
   const { actors } = marks;
-  const place = applyPlaces(log);
+  const place = applyPlaces(log, collected);
   let [lastActor, lastKinds] = [-1, undefined as Uint8Array | undefined];
   const kind = (actor: number, counter: number): number => {
     if (actor !== lastActor) [lastActor, lastKinds] = [actor, actors.get(actor)?.kinds];
@@ -135,24 +159,48 @@ export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks:
   };
   // The message is built only on failure: this runs once per delete and per piece.
   const after = (what: string, actor: number, counter: number, a: number, c: number): void => {
-    if (a >= 0 && place(a, c) >= place(actor, counter)) throw new Error(`${what} a${actor}.${counter} is applied before a${a}.${c}, which it names`);
+    if (a < 0) return;
+    const named = place(a, c);
+    const own = place(actor, counter);
+    if (own < 0 ? named >= 0 : named >= own) throw new Error(`${what} a${actor}.${counter} is applied before a${a}.${c}, which it names`);
   };
   let tombstones = marks.tombstones;
   for (const d of log.deletes) {
-    const [deletes, first] = checkDeletes(d, actors, place, after);
+    const [deletes, first] = checkDeletes(d, actors, collected, place, after);
     (actors.get(d.actor) as ActorMarks).unsaved -= deletes;
     tombstones -= first;
   }
-  for (const [actor, { unsaved }] of actors) if (unsaved !== 0) throw new Error(`a${actor}'s ops held and saved differ by ${unsaved}`);
+  for (const [actor, m] of actors) if (m.unsaved !== 0) checkCollected(actor, m, collected.get(actor) ?? 0);
   if (tombstones !== 0) throw new Error(`${tombstones} deleted elements are deleted by no op`);
-  for (let i = 0; i < pieces.length; i++) checkOrigins(pieces[i] as Piece<T>, kind, after);
+  const gone = (actor: number, counter: number): boolean => counter >= 1 && counter <= (collected.get(actor) ?? 0) && kind(actor, counter) === 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i] as Piece<T>;
+    checkOrigins(p, kind, gone, after);
+    if (p.gc !== 0) checkStage(p, retired, collected);
+  }
+}
+
+/**
+ * A tombstone retired (collectable) was deleted by a delete within the retired (collected)
+ * version, and that version is causally closed (a meet and join of versions): so the element's
+ * insert is within it too.
+ */
+function checkStage<T>(p: Piece<T>, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): void {
+  const upTo = (p.gc === COLLECTABLE_STAGE ? collected : retired).get(p.actor) ?? 0;
+  if (p.counter + p.length - 1 > upTo) throw new Error(`tombstone a${p.actor}.${p.counter} is ${p.gc === COLLECTABLE_STAGE ? 'collectable' : 'retired'} beyond the version that was`);
+}
+
+/** Counters of `actor` held but claimed by no piece and no delete must be collected ones. */
+function checkCollected(actor: number, m: ActorMarks, upTo: number): void {
+  const k = m.kinds;
+  for (let c = upTo + 1; c < k.length; c++) if (k[c] === 0) throw new Error(`a${actor}'s ops held and saved differ by ${m.unsaved}`);
 }
 
 type Place = (actor: number, counter: number) => number;
 type After = (what: string, actor: number, counter: number, a: number, c: number) => void;
 
-/** Marks one actor's deletes and their targets; returns how many deletes, and how many deleted an element first. */
-function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorMarks>, place: Place, after: After): [number, number] {
+/** Marks one actor's deletes and their targets; returns how many deletes, and how many first named an element that must be named. */
+function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, after: After): [number, number] {
   const k = actors.get(d.actor)?.kinds;
   const { runs } = d;
   let deletes = 0;
@@ -165,6 +213,7 @@ function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorM
     const tc0 = runs[r + 3] as number;
     const step = runs[r + 4] as number;
     const tk = actors.get(ta)?.kinds;
+    const gone = collected.get(ta) ?? 0;
     // Ranges checked at their ends (counters and targets move by a fixed step), marks per element.
     const tLast = tc0 + (n - 1) * step;
     if (k === undefined || c0 < 1 || c0 + n > k.length) throw new Error(`delete a${d.actor}.${c0} is not a delete`);
@@ -173,41 +222,51 @@ function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorM
       if (k[c] !== 0) throw new Error(`delete a${d.actor}.${c} is not a delete`);
       k[c] = DELETE;
       const t = tk[tc] as number;
-      if ((t & TOMBSTONE) === 0) throw new Error(`delete a${d.actor}.${c} names no deleted element`);
+      if ((t & TOMBSTONE) === 0) {
+        // Or an element collected (deleted by another delete too, a collected one).
+        if (t === 0 && tc <= gone) continue;
+        throw new Error(`delete a${d.actor}.${c} names no deleted element`);
+      }
       if ((t & TARGETED) === 0) {
         tk[tc] = t | TARGETED;
-        first++;
+        if ((t & COLLECTABLE_MARK) === 0) first++;
       }
     }
     // Each actor's places grow with its counters, so where the ends of both ranges are n - 1
     // places apart (stepped for the targets), places are linear in i between them, and so is
-    // their difference: the ends decide for the whole run.
+    // their difference: the ends decide for the whole run. (Collected targets, placed at -1, are
+    // a prefix of their actor's counters.)
     const last = n - 1;
     const d0 = place(d.actor, c0);
     const d1 = place(d.actor, c0 + last);
     const t0 = place(ta, tc0);
     const t1 = place(ta, tc0 + last * step);
-    const linear = d1 - d0 === last && Math.abs(t1 - t0) === Math.abs(last * step);
+    const linear = d1 - d0 === last && Math.abs(t1 - t0) === Math.abs(last * step) && (t0 >= 0) === (t1 >= 0);
     if (!linear || t0 >= d0 || t1 >= d1) for (let i = 0; i < n; i++) after('delete', d.actor, c0 + i, ta, tc0 + i * step);
     deletes += n;
   }
   return [deletes, first];
 }
 
-/** Origins are elements applied before the piece, and the piece hangs in the tree off one of them. */
-function checkOrigins<T>(p: Piece<T>, kind: (actor: number, counter: number) => number, after: After): void {
-  if ((p.olA >= 0 && (kind(p.olA, p.olC) & ELEMENT) === 0) || (p.orA >= 0 && (kind(p.orA, p.orC) & ELEMENT) === 0)) throw new Error(`insert a${p.actor}.${p.counter} has an unknown origin`);
+/**
+ * Origins are elements applied before the piece (or collected), and the piece hangs in the tree
+ * off one of them (or, one of them collected, it moved up in that one's place).
+ */
+function checkOrigins<T>(p: Piece<T>, kind: (actor: number, counter: number) => number, gone: (actor: number, counter: number) => boolean, after: After): void {
+  const unknown = (a: number, c: number): boolean => a >= 0 && (kind(a, c) & ELEMENT) === 0 && !gone(a, c);
+  if (unknown(p.olA, p.olC) || unknown(p.orA, p.orC)) throw new Error(`insert a${p.actor}.${p.counter} has an unknown origin`);
   after('insert', p.actor, p.counter, p.olA, p.olC);
   after('insert', p.actor, p.counter, p.orA, p.orC);
-  // Fugue's rule: a right child of its left origin, or a left child of its right origin.
+  // Fugue's rule: a right child of its left origin, or a left child of its right origin; or it
+  // moved up, in the place of an origin that was collected (`FastList.collect`).
   const parent = p.parent;
-  if (parent === null ? p.olA >= 0 : p.side === 'R' ? p.olA !== parent.actor || p.olC !== parent.counter + parent.length - 1 : p.orA !== parent.actor || p.orC !== parent.counter) {
-    throw new Error(`insert a${p.actor}.${p.counter} does not hang off its origin`);
-  }
+  const [a, c] = parent === null || p.side === 'R' ? [p.olA, p.olC] : [p.orA, p.orC];
+  const hangs = parent === null ? a < 0 : p.side === 'R' ? a === parent.actor && c === parent.counter + parent.length - 1 : a === parent.actor && c === parent.counter;
+  if (!hangs && !(p.olA >= 0 && gone(p.olA, p.olC)) && !(p.orA >= 0 && gone(p.orA, p.orC))) throw new Error(`insert a${p.actor}.${p.counter} does not hang off its origin`);
 }
 
-/** An op's place in the order applied, found in its actor's runs of that order. */
-function applyPlaces(log: LogState): Place {
+/** An op's place in the order applied, found in its actor's runs of that order; -1 for a collected op (before every op held). */
+function applyPlaces(log: LogState, collected: ReadonlyMap<number, number>): Place {
   const runs = new Map<number, { firsts: number[]; places: number[] }>();
   const { order } = log;
   for (let i = 0, at = 0; i < order.length; i += 3) {
@@ -219,12 +278,13 @@ function applyPlaces(log: LogState): Place {
     at += order[i + 2] as number;
   }
   // Runs of one actor are looked up by the thousand in a row: keep the last actor's at hand.
-  let [last, firsts, places]: [number, number[], number[]] = [-1, [], []];
+  let [last, firsts, places, gone]: [number, number[], number[], number] = [-1, [], [], 0];
   return (actor, counter) => {
     if (actor !== last) {
-      const r = runs.get(actor) as { firsts: number[]; places: number[] };
-      [last, firsts, places] = [actor, r.firsts, r.places];
+      const r = runs.get(actor) ?? { firsts: [], places: [] };
+      [last, firsts, places, gone] = [actor, r.firsts, r.places, collected.get(actor) ?? 0];
     }
+    if (counter <= gone) return -1;
     let lo = 0;
     let hi = firsts.length - 1;
     while (lo < hi) {
