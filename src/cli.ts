@@ -58,6 +58,7 @@ function actorOptions(cmd: Command): ActorOptions {
     seed: o.seed ?? randomInt(0x7fffffff),
     verifyIntervalMs: o.verifyInterval,
     syncIntervalMs: o.syncInterval,
+    compactEvery: o.compactEvery,
     dropRate: o.dropRate,
     token: tokenOption(cmd, o.token),
     clusterKey,

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { memberOf, type ActorId } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
-import { copyBacking, memoryBacking } from '../src/store/MemoryStore.js';
+import { copyBacking, memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
 import type { Replica } from '../src/sync/Replica.js';
 import { newSigner } from '../src/transport/signing.js';
-import { deliver, newReplica, signedPush } from './helpers/feeds.js';
+import { FastList } from '../src/crdt/fast/FastList.js';
+import { snapshotCodec } from '../src/store/snapshot.js';
+import { deliver, newReplica, signedPush, type ReplicaOptions } from './helpers/feeds.js';
 
 const NAMES = ['r0', 'r1', 'r2'];
 
@@ -29,8 +31,15 @@ function gossip(replicas: Replica<number>[], rounds: number): void {
 const state = (r: Replica<number>) => ({ genome: r.list.toArray(), version: [...r.list.version()].sort((a, b) => a[0] - b[0]), pending: r.list.pendingCount, forks: r.replicator.feeds.equivocations() });
 
 describe('an author that signs two different ops at one position (equivocation)', () => {
-  it('every honest replica drops the fork and what builds on it, the same way, and reports the proof', () => {
-    const replicas = NAMES.map((_, i) => newReplica(i, { peers: NAMES.filter((_, j) => j !== i), config: { maxOps: 100 } }));
+  // Compacting every 2 ops, the fork is proven when snapshots hold ops to drop.
+  const stores: Array<[string, ReplicaOptions]> = [
+    ['every op a row', {}],
+    ['stores compacted every 2 ops', { makeList: (a) => new FastList<number>(a), config: { snapshots: snapshotCodec({}, 2) } }],
+  ];
+  it.each(stores)('every honest replica drops the fork and what builds on it, the same way, and reports the proof (%s)', (_, opts) => {
+    const backings = NAMES.map(() => memoryBacking<number>());
+    const storeOf = (i: number): MemoryBacking<number> => backings[i] as MemoryBacking<number>;
+    const replicas = NAMES.map((_, i) => newReplica(i, { ...opts, backing: storeOf(i), peers: NAMES.filter((_, j) => j !== i), config: { maxOps: 100, ...opts.config } }));
     const [r0, r1, r2] = replicas as [Replica<number>, Replica<number>, Replica<number>];
     // Author 5 and a copy of it: one key, one author id.
     const backing = memoryBacking<number>();
@@ -54,6 +63,7 @@ describe('an author that signs two different ops at one position (equivocation)'
     expect(r1Insert).toMatchObject({ type: 'insert', left: b4.id });
     const r2Insert = r2.edit((l) => l.insert(0, 60))[0] as Op<number>;
     const r0Old = r0.actor;
+    const snapshotted = backings.map((b) => b.snapshot !== null);
 
     gossip(replicas, 4);
 
@@ -79,6 +89,9 @@ describe('an author that signs two different ops at one position (equivocation)'
     gossip(replicas, 2);
     for (const r of replicas) expect(state(r)).toEqual(state(r0));
     expect(r2.list.toArray()).toEqual([70, 60, 10, 11, 12]);
+    // What each store holds loads as the same replica.
+    for (const [i, r] of replicas.entries()) expect(state(newReplica(i, { ...opts, backing: storeOf(i) }))).toEqual(state(r));
+    if (opts.config?.snapshots !== undefined) expect(snapshotted).toEqual([true, true, true]);
   });
 
   it('a replica that never held either branch learns the proof from a page, and keeps the feed as far as the fork', () => {

@@ -9,6 +9,9 @@ const NAMES = [
   'genome_ops_applied_total',
   'genome_pending_ops',
   'genome_tombstones',
+  'genome_store_bytes',
+  'genome_snapshot_bytes',
+  'genome_compactions_total',
   'genome_messages_total',
   'genome_sync_rounds_total',
   'genome_bytes_in_total',
@@ -84,6 +87,9 @@ describe('GET /metrics', () => {
     text = await scrape(app);
     expect(sample(text, 'genome_pending_ops')).toBe(0);
     expect(sample(text, 'genome_tombstones')).toBe(0);
+    // A store in memory takes no disk, and this one never compacts.
+    expect(sample(text, 'genome_store_bytes')).toBe(0);
+    expect(sample(text, 'genome_compactions_total')).toBe(0);
     expect(sample(text, 'genome_ops_applied_total')).toBe(4);
     expect(sample(text, 'genome_ops_created_total')).toBe(1);
     expect(sample(text, 'genome_store_write_seconds_count')).toBe(3);

@@ -11,6 +11,7 @@ import { isGene } from '../src/genome/gene.js';
 import { SqliteStore } from '../src/store/SqliteStore.js';
 import { Replica } from '../src/sync/Replica.js';
 import { nodeFeedCrypto } from '../src/transport/signing.js';
+import { pull } from './helpers/feeds.js';
 import { writeV1Store } from './helpers/stores.js';
 
 let dir: string | null = null;
@@ -23,16 +24,6 @@ afterEach(() => {
 const replica = (file: string, member: number, peers: string[]) =>
   new Replica(SqliteStore.open(file, member, { isValue: isGene }), genomeList(3), peers, syncConfig(1000, 3), 0, nodeFeedCrypto);
 
-/** One anti-entropy exchange: `asker` asks `server` (named `name` among its peers) and takes the page. */
-function sync(asker: Replica<number>, server: Replica<number>, name: string): void {
-  for (let more = true; more; ) {
-    const request = { type: 'sync', from: asker.actor, version: asker.replicator.feeds.advertise(asker.list.version()) } as const;
-    const page = server.serveSync(asker.actor, request.version);
-    const outcome = asker.onReply(name, request, { type: 'sync', ...page }, 0);
-    expect(outcome.refusals).toEqual([]);
-    more = page.more && outcome.accepted.length > 0;
-  }
-}
 
 describe('a store of schema v1', () => {
   it('opens as its member\'s first incarnation, keeps every op, and its history reaches a new replica, signed by each author', () => {
@@ -62,17 +53,17 @@ describe('a store of schema v1', () => {
 
     const r2 = replica(join(dir, 'actor-2.db'), 2, ['r0', 'r1']);
     expect(tagOf(r2.actor)).toBeGreaterThan(0);
-    sync(r2, r0, 'r0');
-    sync(r2, r1, 'r1');
-    sync(r2, r0, 'r0');
+    pull(r2, r0, 'r0');
+    pull(r2, r1, 'r1');
+    pull(r2, r0, 'r0');
     expect(r2.list.toArray()).toEqual(a.toArray());
     expect(r2.list.pendingCount).toBe(0);
     // The migrated replicas learn each other's keys and vouch for the whole history.
-    sync(r0, r1, 'r1');
+    pull(r0, r1, 'r1');
     expect(r0.replicator.feeds.advertise(r0.list.version())).toEqual(new Map([[actorId(0), 3], [actorId(1), 2]]));
     r0.edit((l) => l.insert(0, 99));
-    sync(r1, r0, 'r0');
-    sync(r2, r1, 'r1');
+    pull(r1, r0, 'r0');
+    pull(r2, r1, 'r1');
     expect(r2.list.toArray()).toEqual(r0.list.toArray());
     for (const r of [r0, r1, r2]) r.close();
 

@@ -19,7 +19,7 @@ import type { FeedRecords } from '../src/sync/Feeds.js';
 import type { Store } from '../src/sync/store.js';
 import { runStoreTests, type StoreHome } from '../src/testing/store-conformance.js';
 import { newSigner, nodeFeedCrypto } from '../src/transport/signing.js';
-import { writeV1Store } from './helpers/stores.js';
+import { writeOldStore, writeV1Store } from './helpers/stores.js';
 
 const dirs: string[] = [];
 const tmp = (): string => {
@@ -417,6 +417,18 @@ describe('SqliteStore: migrations', () => {
     expect(store.actor).toBe(4);
     expect([...store.signer.key]).toEqual(key);
     store.close();
+  });
+
+  it('a v2 store (before compaction) opens with no snapshot and every op a row', () => {
+    const own = new ReferenceList<number>(actorId(4));
+    const ops = [own.insert(0, 1), own.insert(1, 2), own.delete(0)];
+    const file = join(tmp(), 'actor-4.db');
+    writeOldStore(file, 4, ops, 2);
+    const store = SqliteStore.open(file, 4);
+    expect(store.snapshot()).toBeNull();
+    expect(store.load()).toEqual(ops);
+    store.close();
+    expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
   });
 
   it('a v1 store without ops becomes a new incarnation', () => {

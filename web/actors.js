@@ -2,7 +2,7 @@
 
 import { act } from './api.js';
 import { byId, h } from './dom.js';
-import { DROP_RATES, fmtInt, fmtRate, fmtVersion } from './format.js';
+import { DROP_RATES, fmtBytes, fmtInt, fmtRate, fmtVersion } from './format.js';
 import { drawGenome, geneTooltip } from './genome.js';
 import { snap } from './state.js';
 import { hideTooltip } from './tooltip.js';
@@ -34,6 +34,7 @@ function buildRow(actor) {
   const [digestField, digest] = field('digest', 'mono');
   const [pendingField, pending] = field('pending');
   const [tombstonesField, tombstones] = field('tombstones');
+  const [storeField, store] = field('store');
   const [mutationsField, mutations] = field('mutations');
   const [versionField, version] = field('version', 'mono');
   versionField.classList.add('version');
@@ -49,11 +50,11 @@ function buildRow(actor) {
     'div',
     { class: 'actor', 'data-testid': `actor-${id}`, 'data-phase': actor.phase },
     h('div', { class: 'actor-id', title: actor.url }, h('span', { class: 'hash', text: '#' }), String(id)),
-    h('div', { class: 'actor-meta' }, phase, lengthField, digestField, pendingField, tombstonesField, mutationsField, versionField, faults),
+    h('div', { class: 'actor-meta' }, phase, lengthField, digestField, pendingField, tombstonesField, storeField, mutationsField, versionField, faults),
     h('div', { class: 'actor-controls control' }, kill, restart, pause, drop),
     strip,
   );
-  const row = { id, el, phase, length, digest, pending, tombstones, mutations, version, faults, kill, restart, pause, drop, canvas, strip, drawn: '', layout: null, genome: '' };
+  const row = { id, el, phase, length, digest, pending, tombstones, store, mutations, version, faults, kill, restart, pause, drop, canvas, strip, drawn: '', layout: null, genome: '' };
   kill.addEventListener('click', () => act(kill, `kill ${id}`, `/api/actors/${id}/kill`));
   restart.addEventListener('click', () => act(restart, `restart ${id}`, `/api/actors/${id}/restart`));
   pause.addEventListener('click', () => {
@@ -96,6 +97,10 @@ function updateRow(row, actor, maxLength, stripWidth) {
   row.pending.textContent = fmtInt.format(actor.pending);
   row.pending.classList.toggle('warn', actor.pending > 0);
   row.tombstones.textContent = fmtInt.format(actor.tombstones);
+  // Bytes on disk ('mem' with --memory), and the last compaction's snapshot on hover.
+  row.store.textContent = actor.storeBytes === 0 ? 'mem' : fmtBytes(actor.storeBytes);
+  const c = actor.lastCompaction;
+  row.store.title = c === null ? 'not compacted since it started' : `last compacted ${c.at}: a snapshot of ${fmtInt.format(c.ops)} ops, ${fmtBytes(c.snapshotBytes)}`;
   row.mutations.textContent = fmtInt.format(actor.mutations);
   row.version.textContent = fmtVersion(actor.version) || '–';
   row.el.querySelector('.actor-id').title = actor.incarnation === null ? actor.url : `${actor.url}\nincarnation ${actor.incarnation}`;

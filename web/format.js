@@ -29,3 +29,10 @@ export function fmtVersion(version) {
 }
 
 export const fmtRate = (rate) => `${Math.round(rate * 100)}%`;
+
+/** Bytes in B, KB, MB (powers of 1024), three significant figures. */
+export function fmtBytes(n) {
+  if (n < 1024) return `${n} B`;
+  const [v, unit] = n < 1024 * 1024 ? [n / 1024, 'KB'] : [n / (1024 * 1024), 'MB'];
+  return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ${unit}`;
+}

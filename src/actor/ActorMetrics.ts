@@ -17,6 +17,11 @@ export class ActorMetrics {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly compactions = new Counter({
+    name: 'genome_compactions_total',
+    help: 'Times this actor compacted its store into a snapshot, since it started.',
+    registers: [this.registry],
+  });
 
   /** Register the metrics read from `state` at scrape time. */
   watch(state: ActorState): void {
@@ -46,6 +51,22 @@ export class ActorMetrics {
       registers,
       collect() {
         this.set(replica.list.tombstones);
+      },
+    });
+    new Gauge({
+      name: 'genome_store_bytes',
+      help: 'Bytes of the store on disk: the SQLite file and its write-ahead log (0 with --memory).',
+      registers,
+      collect() {
+        this.set(replica.storeBytes);
+      },
+    });
+    new Gauge({
+      name: 'genome_snapshot_bytes',
+      help: "Bytes of the store's snapshot at the last compaction since this actor started (0: none yet).",
+      registers,
+      collect() {
+        this.set(state.lastCompaction?.snapshotBytes ?? 0);
       },
     });
     new Counter({

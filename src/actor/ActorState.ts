@@ -5,6 +5,7 @@ import { digest, toHex } from '../genome/render.js';
 import type { Replica } from '../sync/Replica.js';
 import type { Faults } from '../web/types.js';
 import type { FaultState } from './FaultState.js';
+import type { CompactionReport } from './TimedStore.js';
 
 export interface Status {
   actor: number;
@@ -21,6 +22,10 @@ export interface Status {
   pending: number;
   /** Deleted elements still held in memory (they go once collected). */
   tombstones: number;
+  /** Bytes of the store on disk (0 with `--memory`). */
+  storeBytes: number;
+  /** The last compaction of the store since this actor started, or null. */
+  lastCompaction: CompactionReport | null;
   matchCount: number;
   mutations: number;
   messages: MessageCounts;
@@ -52,6 +57,7 @@ export class ActorState {
   /** Replication requests this actor refused: route (`POST /genome`) → error code → how many. */
   readonly refused = new Map<string, Map<string, number>>();
   readonly faults: FaultState;
+  lastCompaction: CompactionReport | null = null;
   #rendered: { key: number; list: object; hex: string; digest: string } | null = null;
 
   constructor(replica: Replica<Gene>, faults: FaultState) {
@@ -90,6 +96,8 @@ export class ActorState {
       equivocations: this.replica.replicator.feeds.equivocations().map((e) => ({ actor: memberOf(e.actor), incarnation: e.actor, at: e.at })),
       pending: list.pendingCount,
       tombstones: list.tombstones,
+      storeBytes: this.replica.storeBytes,
+      lastCompaction: this.lastCompaction,
       matchCount: this.matchCount,
       mutations: this.replica.mutations,
       messages: { ...this.messages },

@@ -3,19 +3,33 @@ import type { ActorId, OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords } from '../sync/Feeds.js';
-import type { Store } from '../sync/store.js';
+import type { Compaction, Store } from '../sync/store.js';
+
+/** A compaction as the actor reports it (`/status.lastCompaction`). */
+export interface CompactionReport {
+  /** When it ended (ISO 8601). */
+  readonly at: string;
+  /** Ops the snapshot holds: the sum of the version vector it covers. */
+  readonly ops: number;
+  readonly snapshotBytes: number;
+  /** How long the store's transaction took (encoding the snapshot comes before it). */
+  readonly ms: number;
+}
 
 /**
- * A store that reports how long each write takes, in seconds, to `observe`. The timing lives
- * here, at the actor, so the stores and the sync protocol stay free of clocks.
+ * A store that reports how long each write takes, in seconds, to `observe`, and each compaction
+ * to `compacted`. The timing lives here, at the actor, so the stores and the sync protocol stay
+ * free of clocks.
  */
 export class TimedStore<T> implements Store<T> {
   readonly #inner: Store<T>;
   readonly #observe: (seconds: number) => void;
+  readonly #compacted: (report: CompactionReport) => void;
 
-  constructor(inner: Store<T>, observe: (seconds: number) => void) {
+  constructor(inner: Store<T>, observe: (seconds: number) => void, compacted: (report: CompactionReport) => void = () => {}) {
     this.#inner = inner;
     this.#observe = observe;
+    this.#compacted = compacted;
   }
 
   get member(): number {
@@ -32,6 +46,26 @@ export class TimedStore<T> implements Store<T> {
 
   load(): Op<T>[] {
     return this.#inner.load();
+  }
+
+  snapshot(): Uint8Array | null {
+    return this.#inner.snapshot();
+  }
+
+  compact(c: Compaction): void {
+    const start = performance.now();
+    this.#inner.compact(c);
+    let ops = 0;
+    for (const n of c.covers.values()) ops += n;
+    this.#compacted({ at: new Date().toISOString(), ops, snapshotBytes: c.snapshot.length, ms: performance.now() - start });
+  }
+
+  replace(ops: readonly Op<T>[], records: FeedRecords): void {
+    this.#inner.replace(ops, records);
+  }
+
+  bytes(): number {
+    return this.#inner.bytes();
   }
 
   records(): FeedRecords {

@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectDefaultMetrics } from 'prom-client';
 import { formatActor, MAX_MEMBER, type ActorId } from '../crdt/ids.js';
-import { genomeList, genomeRules } from '../genome/cluster.js';
+import { genomeList, genomeListOptions, genomeRules } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { Rng } from '../genome/Rng.js';
 import { createLogger, type LogLevel, type Logger } from '../log.js';
 import { MemoryStore, memoryBacking } from '../store/MemoryStore.js';
 import { SqliteStore } from '../store/SqliteStore.js';
+import { DEFAULT_COMPACT_EVERY, snapshotCodec } from '../store/snapshot.js';
 import { Replica } from '../sync/Replica.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Store } from '../sync/store.js';
@@ -24,7 +25,7 @@ import { registerAdminRoutes, registerMetricsRoute } from './lab-routes.js';
 import { runMutator, type Interval } from './Mutator.js';
 import { Outbox } from './Outbox.js';
 import { registerRoutes } from './routes.js';
-import { TimedStore } from './TimedStore.js';
+import { TimedStore, type CompactionReport } from './TimedStore.js';
 import { runVerifier } from './Verifier.js';
 
 export interface ActorOptions {
@@ -40,6 +41,8 @@ export interface ActorOptions {
   seed: number;
   verifyIntervalMs: number;
   syncIntervalMs: number;
+  /** Compact the store once this many ops were stored since its snapshot; 0: never. */
+  compactEvery?: number;
   /** The initial drop rate; the admin API may change it at runtime. */
   dropRate: number;
   /** Enables the admin API (`/admin/faults`), which then requires it; null: no admin API. Never logged. */
@@ -66,9 +69,22 @@ export interface RunningActor {
 
 export const storeFile = (dataDir: string, actor: ActorId): string => join(dataDir, `actor-${actor}.db`);
 
-/** The replication settings of an actor in a cluster of `members` actors (ids 0 .. members - 1). */
-export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER + 1): ReplicaConfig<Gene> {
-  return { syncIntervalMs, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: MAX_BATCH_OPS, maxBytes: BATCH_BYTES, sizeOf: wireSize, rules: genomeRules(members), encode: encodeOpBody };
+/**
+ * The replication settings of an actor in a cluster of `members` actors (ids 0 .. members - 1),
+ * compacting its store every `compactEvery` ops (0: never).
+ */
+export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER + 1, compactEvery = DEFAULT_COMPACT_EVERY): ReplicaConfig<Gene> {
+  return {
+    syncIntervalMs,
+    backoffMinMs: 100,
+    backoffMaxMs: 5000,
+    maxOps: MAX_BATCH_OPS,
+    maxBytes: BATCH_BYTES,
+    sizeOf: wireSize,
+    rules: genomeRules(members),
+    encode: encodeOpBody,
+    ...(compactEvery > 0 ? { snapshots: snapshotCodec(genomeListOptions(members), compactEvery) } : {}),
+  };
 }
 
 /** Start one actor: open its store and rebuild its genome, serve HTTP, then mutate, replicate and verify. */
@@ -85,8 +101,15 @@ export async function startActor(
   const metrics = new ActorMetrics();
   const store: Store<Gene> = opts.dataDir === null ? new MemoryStore(opts.actor, memoryBacking(), isGene) : SqliteStore.open(storeFile(opts.dataDir, opts.actor), opts.actor, { isValue: isGene });
   const members = opts.peers.length + 1;
-  const replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s)), genomeList(members), opts.peers, syncConfig(opts.syncIntervalMs, members), Date.now(), nodeFeedCrypto);
-  const state = new ActorState(replica, new FaultState(opts.peerIds, opts.dropRate));
+  // The state exists once the replica does; a replica compacts only after taking ops, later.
+  let state: ActorState | null = null;
+  const compacted = (report: CompactionReport): void => {
+    metrics.compactions.inc();
+    if (state !== null) state.lastCompaction = report;
+    log.info(report, `store compacted: a snapshot of ${report.ops} ops, ${report.snapshotBytes} bytes, in ${report.ms.toFixed(1)} ms`);
+  };
+  const replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s), compacted), genomeList(members), opts.peers, syncConfig(opts.syncIntervalMs, members, opts.compactEvery), Date.now(), nodeFeedCrypto);
+  state = new ActorState(replica, new FaultState(opts.peerIds, opts.dropRate));
   metrics.watch(state);
   log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: state.applied, mutations: replica.mutations, incarnation: formatActor(replica.actor) }, `store loaded: ${replica.mutations} own mutations so far; incarnation ${formatActor(replica.actor)}`);
 

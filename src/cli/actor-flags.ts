@@ -3,6 +3,7 @@ import type { Interval } from '../actor/Mutator.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { MIN_CLUSTER_KEY } from '../transport/cluster-mac.js';
 import { readTls, type TlsConfig } from '../transport/tls.js';
+import { DEFAULT_COMPACT_EVERY } from '../store/snapshot.js';
 import { directory, fraction, hostName, integer, interval, MAX_MS, token } from './flags.js';
 
 export interface MutationFlags {
@@ -12,6 +13,7 @@ export interface MutationFlags {
   seed?: number;
   verifyInterval: number;
   syncInterval: number;
+  compactEvery: number;
   dropRate: number;
   dataDir: string;
   memory?: boolean;
@@ -30,6 +32,7 @@ export function addActorFlags(cmd: Command): Command {
     .option('--seed <n>', 'seed of the mutation RNG (default: random, logged)', integer(0, 0xffffffff))
     .option('--verify-interval <ms>', 'how often the verifier polls peers', integer(1, MAX_MS), 5000)
     .option('--sync-interval <ms>', 'how often anti-entropy runs with the next peer in turn', integer(1, MAX_MS), 1000)
+    .option('--compact-every <ops>', 'compact the store into a snapshot once this many ops were stored since the last one (0: never)', integer(0, 1_000_000_000), DEFAULT_COMPACT_EVERY)
     .option('--drop-rate <p>', 'fault injection: discard this fraction of outgoing replication messages', fraction, 0)
     .option('--data-dir <dir>', 'where the SQLite store lives (<dir>/actor-<id>.db)', directory, './data')
     .option('--memory', 'keep nothing on disk')

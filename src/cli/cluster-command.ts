@@ -60,7 +60,7 @@ export function registerCluster(program: Command): void {
     const actorArgs = (i: number): string[] => [
       '--actor', String(i), '--count', String(o.count), '--base', String(o.base), '--host', o.host,
       '--interval', `${o.interval.min}-${o.interval.max}`, '--seed', String((seed + i) % 0x1_0000_0000),
-      '--verify-interval', String(o.verifyInterval), '--sync-interval', String(o.syncInterval),
+      '--verify-interval', String(o.verifyInterval), '--sync-interval', String(o.syncInterval), '--compact-every', String(o.compactEvery),
       '--drop-rate', String(o.dropRate), '--data-dir', join(o.dataDir, `actor-${i}`), '--log-level', o.logLevel,
       ...(o.mutations === undefined ? [] : ['--mutations', String(o.mutations)]),
       ...(o.memory === true ? ['--memory'] : []),

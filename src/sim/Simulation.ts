@@ -1,11 +1,12 @@
 import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { formatVersion } from '../crdt/version.js';
-import { genomeList, genomeRules } from '../genome/cluster.js';
+import { genomeList, genomeListOptions, genomeRules } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { mutate, nextMutation } from '../genome/mutation.js';
 import { Rng } from '../genome/Rng.js';
 import { copyBacking, MemoryStore, memoryBacking, type MemoryBacking } from '../store/MemoryStore.js';
+import { snapshotCodec } from '../store/snapshot.js';
 import type { Reply, Request } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
@@ -98,13 +99,25 @@ export class Simulation {
       actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(rng.bytes(32)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
       replica: null, life: 0, wakeToken: 0, joined: false,
     }));
-    // Small pages, so that paging is exercised on every run.
-    this.#config = { syncIntervalMs: 1000, backoffMinMs: 100, backoffMaxMs: 5000, maxOps: 1 + rng.int(40), maxBytes: 1 + rng.int(60), sizeOf: (op) => (op.type === 'insert' ? 2 : 1), rules: genomeRules(plan.actors), encode: encodeOpBody, pointSpacing: 1 + rng.int(8) };
+    // Small pages, so that paging is exercised on every run; stores compact often, so that
+    // restarts load snapshots.
+    this.#config = {
+      syncIntervalMs: 1000,
+      backoffMinMs: 100,
+      backoffMaxMs: 5000,
+      maxOps: 1 + rng.int(40),
+      maxBytes: 1 + rng.int(60),
+      sizeOf: (op) => (op.type === 'insert' ? 2 : 1),
+      rules: genomeRules(plan.actors),
+      encode: encodeOpBody,
+      pointSpacing: 1 + rng.int(8),
+      snapshots: snapshotCodec(genomeListOptions(plan.actors), 5 + rng.int(100)),
+    };
   }
 
   run(): SimResult {
     const p = this.#plan;
-    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, stores lost at the heal [${p.wipes.join(' ')}], page ${this.#config.maxOps} ops / ${this.#config.maxBytes} bytes, signed points kept ${this.#config.pointSpacing} apart`);
+    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, stores lost at the heal [${p.wipes.join(' ')}], page ${this.#config.maxOps} ops / ${this.#config.maxBytes} bytes, signed points kept ${this.#config.pointSpacing} apart, stores compacted every ${this.#config.snapshots?.every} ops`);
     for (const node of this.#nodes) this.#queue.push(p.joinAt[node.actor] ?? 0, { kind: 'start', node, life: 0 });
     for (const fault of p.faults) this.#queue.push(fault.at, { kind: 'fault', fault });
     this.#queue.push(p.healAt, { kind: 'heal-all' });
@@ -183,7 +196,7 @@ export class Simulation {
   #start(node: SimNode): void {
     if (node.replica !== null) return;
     if (!node.joined) this.#say(`${node.name} joins`);
-    else this.#say(`${node.name} restarts with ${node.backing.ops.length} stored ops`);
+    else this.#say(`${node.name} restarts with ${stored(node.backing)}`);
     node.joined = true;
     const peers = this.#nodes.filter((n) => n !== node).map((n) => n.name);
     node.replica = this.#replica(node.actor, node.backing, peers);
@@ -199,7 +212,7 @@ export class Simulation {
 
   #crash(node: SimNode, downFor: number): void {
     if (node.replica === null) return;
-    this.#say(`${node.name} crashes for ${downFor} ms (keeps ${node.backing.ops.length} stored ops)`);
+    this.#say(`${node.name} crashes for ${downFor} ms (keeps ${stored(node.backing)})`);
     node.replica = null;
     node.life++;
     if (!this.#healed) this.#queue.push(this.#now + downFor, { kind: 'start', node, life: node.life });
@@ -429,3 +442,5 @@ function describe(request: Request<Gene>): string {
   return `sync ${formatVersion(request.version)}`;
 }
 
+/** What a memory store holds, for the run's log. */
+const stored = (b: MemoryBacking<Gene>): string => `${b.ops.length} stored ops${b.snapshot === null ? '' : ` and a snapshot of ${b.snapshot.length} bytes`}`;

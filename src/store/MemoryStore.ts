@@ -3,12 +3,14 @@ import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords, Fork, SignedPoint } from '../sync/Feeds.js';
-import type { Store } from '../sync/store.js';
+import type { Compaction, Store } from '../sync/store.js';
 import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 
 /** What a memory store has committed; hand the same one to a new MemoryStore to "restart". */
 export interface MemoryBacking<T> {
-  readonly ops: Op<T>[];
+  /** The latest snapshot, in place of the ops it covers. */
+  snapshot: Uint8Array | null;
+  ops: Op<T>[];
   /** The op held under each id. */
   readonly ids: Map<string, Op<T>>;
   readonly keys: Map<ActorId, Uint8Array>;
@@ -20,7 +22,7 @@ export interface MemoryBacking<T> {
 }
 
 /** A new, empty backing: a new incarnation, whose key comes from `seed` (default: a new random one). */
-export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), seed });
+export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), seed });
 
 /** A copy of what `backing` holds, key included: a copied data dir (the simulator's and tests' stolen key). */
 export const copyBacking = <T>(b: MemoryBacking<T>): MemoryBacking<T> => ({
@@ -84,6 +86,32 @@ export class MemoryStore<T> implements Store<T> {
 
   load(): Op<T>[] {
     return [...this.#backing.ops];
+  }
+
+  snapshot(): Uint8Array | null {
+    return this.#backing.snapshot;
+  }
+
+  compact(c: Compaction): void {
+    const b = this.#backing;
+    const covered = (id: OpId): boolean => id.counter <= (c.covers.get(id.actor) ?? 0);
+    for (const op of b.ops) if (covered(op.id)) b.ids.delete(idKey(op.id));
+    b.ops = b.ops.filter((op) => !covered(op.id));
+    for (const [key, p] of b.points) if (p.counter <= (c.points.upTo.get(p.actor) ?? 0)) b.points.delete(key);
+    this.#records({ keys: [], points: c.points.keep });
+    b.snapshot = c.snapshot;
+  }
+
+  replace(ops: readonly Op<T>[], records: FeedRecords): void {
+    const b = this.#backing;
+    b.snapshot = null;
+    b.ops = [];
+    b.ids.clear();
+    this.append(ops, records);
+  }
+
+  bytes(): number {
+    return 0;
   }
 
   records(): FeedRecords {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { decodeOpBody, encodeOpBody } from '../crdt/codec.js';
@@ -8,11 +8,14 @@ import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords, SignedPoint } from '../sync/Feeds.js';
-import type { Store } from '../sync/store.js';
+import type { Compaction, Store } from '../sync/store.js';
 import { batchBytes, forkBytes, readFork } from '../transport/binary-wire.js';
 import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 import { CURRENT_SCHEMA, type Schema } from './schema.js';
 import { StoreError } from './StoreError.js';
+
+/** Bytes the write-ahead log is cut back to after a checkpoint. */
+const WAL_LIMIT = 1 << 20;
 
 export interface SqliteStoreOptions {
   /** Values a stored op may hold (e.g. genes 0..255); anything else marks the file corrupt. */
@@ -51,6 +54,8 @@ export class SqliteStore implements Store<number> {
   readonly #insert: Statement<[number, number, Buffer]>;
   readonly #appendAll: (rows: readonly Row[], records: FeedRecords) => void;
   readonly #dropAll: (ids: readonly OpId[], records: FeedRecords) => void;
+  readonly #compactAll: (c: Compaction) => void;
+  readonly #replaceAll: (rows: readonly Row[], records: FeedRecords) => void;
   readonly #isValue: (value: number) => boolean;
 
   private constructor(file: string, member: number, db: Db, isValue: (value: number) => boolean) {
@@ -81,6 +86,20 @@ export class SqliteStore implements Store<number> {
       records(r);
       for (const id of ids) drop.run(id.actor, id.counter);
     });
+    const setSnapshot = db.prepare<[Buffer]>('INSERT OR REPLACE INTO snapshot (id, body) VALUES (1, ?)');
+    const covered = db.prepare<[number, number]>('DELETE FROM ops WHERE actor = ? AND counter <= ?');
+    const pointsUpTo = db.prepare<[number, number]>('DELETE FROM points WHERE actor = ? AND counter <= ?');
+    this.#compactAll = db.transaction((c: Compaction) => {
+      setSnapshot.run(Buffer.from(c.snapshot));
+      for (const [actor, n] of c.covers) covered.run(actor, n);
+      for (const [actor, n] of c.points.upTo) pointsUpTo.run(actor, n);
+      records({ keys: [], points: c.points.keep });
+    });
+    this.#replaceAll = db.transaction((rows: readonly Row[], r: FeedRecords) => {
+      db.exec('DELETE FROM snapshot; DELETE FROM ops;');
+      records(r);
+      for (const row of rows) this.#insert.run(row.actor, row.counter, row.body);
+    });
     this.#appendAll = db.transaction((rows: readonly Row[], r: FeedRecords) => {
       records(r);
       for (const r of rows) {
@@ -103,11 +122,43 @@ export class SqliteStore implements Store<number> {
       db.pragma('journal_mode = WAL');
       // A commit reaches the OS before append() returns: safe against kill -9 (see INTERNALS.md).
       db.pragma('synchronous = NORMAL');
+      // The log is reset at each checkpoint, and keeps its largest size on disk unless limited:
+      // checkpoint every 1 MiB of log (SQLite's default is 4 MiB) and cut it back to that.
+      db.pragma(`wal_autocheckpoint = ${WAL_LIMIT / 4096}`);
+      db.pragma(`journal_size_limit = ${WAL_LIMIT}`);
       return new SqliteStore(file, actor, db, options.isValue ?? (() => true));
     } catch (err) {
       db.close();
       throw err instanceof StoreError ? err : describe(err, file);
     }
+  }
+
+  snapshot(): Uint8Array | null {
+    const row = this.#db.prepare('SELECT body FROM snapshot WHERE id = 1').get() as { body: unknown } | undefined;
+    if (row === undefined) return null;
+    if (!(row.body instanceof Uint8Array)) throw new StoreError(this.file, 'corrupt', 'its snapshot is not binary');
+    return new Uint8Array(row.body);
+  }
+
+  compact(c: Compaction): void {
+    this.#compactAll(c);
+    // Freed pages are reused, so the file stays as big as it ever was: when most of it is free,
+    // rewrite it (a transaction of its own, as safe against a crash). Then give the log's pages
+    // back to the file system: the store on disk is its main file again.
+    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+    const pages = this.#db.pragma('page_count', { simple: true }) as number;
+    if (free * 4 > pages) this.#db.exec('VACUUM');
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  replace(ops: readonly Op<number>[], records: FeedRecords): void {
+    this.#replaceAll(this.#rows(ops), records);
+  }
+
+  /** The main file and its write-ahead log. */
+  bytes(): number {
+    const size = (f: string): number => (existsSync(f) ? statSync(f).size : 0);
+    return size(this.file) + size(`${this.file}-wal`);
   }
 
   load(): Op<number>[] {
@@ -165,12 +216,15 @@ export class SqliteStore implements Store<number> {
   /** Every op is checked as `load` would read it back before anything is written. */
   append(ops: readonly Op<number>[], records: FeedRecords = { keys: [], points: [] }): void {
     if (ops.length === 0 && records.keys.length === 0 && records.points.length === 0 && (records.dropped?.length ?? 0) === 0 && (records.forks?.length ?? 0) === 0) return;
-    const rows = ops.map((op) => {
+    this.#appendAll(this.#rows(ops), records);
+  }
+
+  #rows(ops: readonly Op<number>[]): Row[] {
+    return ops.map((op) => {
       const row = this.#row(op);
       if (typeof row === 'string') throw new Error(`store ${this.file} refuses ${row}`);
       return row;
     });
-    this.#appendAll(rows, records);
   }
 
   check(op: Op<number>): string | null {

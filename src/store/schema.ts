@@ -3,7 +3,7 @@ import { replicaId } from '../crdt/ids.js';
 import { incarnationOf, newSigner } from '../transport/signing.js';
 
 /** The schema this build writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** A schema: its version, and the steps that lead to it (`migrations.length === version`). */
 export interface Schema {
@@ -49,6 +49,11 @@ export const MIGRATIONS: ReadonlyArray<(db: Database, actor: number) => void> = 
     const held = (db.prepare('SELECT count(*) AS n FROM ops').get() as { n: number }).n;
     const replica = held > 0 ? replicaId(actor, 0) : incarnationOf(actor, signer.key);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('replica', ?), ('seed', ?)`).run(String(replica), Buffer.from(seed).toString('hex'));
+  },
+  // v3: compaction. At most one snapshot (the list's state, see src/store/snapshot.ts), in place
+  // of the op rows it covers; a store that has none holds every op as a row, as before.
+  (db) => {
+    db.exec(`CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL);`);
   },
 ];
 

@@ -3,9 +3,21 @@ import { FastList } from '../crdt/fast/FastList.js';
 import { decodeColumns, encodeState } from '../crdt/fast/state-codec.js';
 import type { ActorId } from '../crdt/ids.js';
 import type { ListOptions } from '../crdt/list.js';
+import type { SnapshotCodec } from '../sync/Replica.js';
 
 /** Most bytes a snapshot may inflate to. */
 const MAX_INFLATED = 1 << 30;
+
+/** Ops stored since the last snapshot that make an actor compact its store (`--compact-every`). */
+export const DEFAULT_COMPACT_EVERY = 10_000;
+
+/** Brotli's best quality: what a snapshot written once (to ship, to keep) is worth. */
+export const BEST = 11;
+/**
+ * The quality a store's compaction writes with: it rewrites the whole state every time, on the
+ * actor's thread, so speed matters more than the last bytes (see INTERNALS.md, "Store compaction").
+ */
+export const COMPACTION_QUALITY = 5;
 
 /**
  * A whole replica as bytes: its state (`encodeState`: pieces with their tree links, the op log,
@@ -14,11 +26,23 @@ const MAX_INFLATED = 1 << 30;
  * holds to a peer (what it collected, every replica holds).
  * Loading rebuilds the structure without applying ops again. Pending ops are not saved.
  */
-export function encodeSnapshot(list: FastList<number>): Uint8Array {
+export function encodeSnapshot(list: FastList<number>, quality = BEST): Uint8Array {
   const raw = encodeState(list.exportState());
-  return brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 22, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } });
+  return brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_LGWIN]: 22, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } });
 }
 
 export function decodeSnapshot(bytes: Uint8Array, actor: ActorId, options?: ListOptions<number>): FastList<number> {
   return FastList.fromColumns(actor, decodeColumns(brotliDecompressSync(bytes, { maxOutputLength: MAX_INFLATED })), options);
+}
+
+/** How a replica of FastLists (made with `options`) compacts its store: every `every` ops stored. */
+export function snapshotCodec(options: ListOptions<number>, every: number): SnapshotCodec<number> {
+  return {
+    every,
+    encode(list) {
+      if (!(list instanceof FastList)) throw new Error('only a FastList can be saved as a snapshot');
+      return encodeSnapshot(list as FastList<number>, COMPACTION_QUALITY);
+    },
+    decode: (actor, bytes) => decodeSnapshot(bytes, actor, options),
+  };
 }

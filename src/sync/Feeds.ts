@@ -90,6 +90,22 @@ export class Feeds<T> {
     return point;
   }
 
+  /**
+   * The signed points this replica keeps (to relay, and to end feeds cut short), and each feed's
+   * checked length: a store may forget every other point up to those lengths (see `Store.compact`).
+   */
+  keptPoints(): { upTo: VersionVector; keep: SignedPoint[] } {
+    const upTo = new Map<ActorId, number>();
+    const keep: SignedPoint<T>[] = [];
+    for (const [actor, feed] of this.#feeds) {
+      if (feed.count === 0) continue;
+      upTo.set(actor, feed.count);
+      keep.push(...feed.spaced);
+      if (feed.latest !== null) keep.push(feed.latest);
+    }
+    return { upTo, keep: keep as unknown as SignedPoint[] };
+  }
+
   /** Ops of `actor` held and checked. */
   count(actor: ActorId): number {
     return this.#feeds.get(actor)?.count ?? 0;

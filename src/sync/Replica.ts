@@ -1,7 +1,7 @@
 import { memberOf, type ActorId } from '../crdt/ids.js';
 import type { List, MakeList } from '../crdt/list.js';
 import type { Op } from '../crdt/ops.js';
-import { MAX_COUNTER } from '../crdt/validate.js';
+import { MAX_COUNTER, opProblem } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { FeedCrypto } from './feed-crypto.js';
 import { Feeds, type FeedRecords, type Fork, type Proof, type SignedPoint } from './Feeds.js';
@@ -10,11 +10,24 @@ import type { PeerId, Reply, Request, SyncPage } from './messages.js';
 import { Replicator, type Outgoing, type PageOutcome, type PushResult, type SyncConfig } from './Replicator.js';
 import type { Store } from './store.js';
 
+/**
+ * How a replica saves its list as a snapshot and reads one back (see INTERNALS.md, "Store
+ * compaction"). `decode` checks what it reads as strictly as list state is checked, and throws.
+ */
+export interface SnapshotCodec<T> {
+  encode(list: List<T>): Uint8Array;
+  decode(actor: ActorId, bytes: Uint8Array): List<T>;
+  /** Compact the store once this many ops were stored since its snapshot. */
+  readonly every: number;
+}
+
 /** The replication settings, and how an op is written into its feed's chain (its canonical bytes). */
 export interface ReplicaConfig<T> extends SyncConfig<T> {
   readonly encode: (op: Op<T>) => Uint8Array;
   /** How far apart the signed points kept for relaying are (default `POINT_SPACING`). */
   readonly pointSpacing?: number;
+  /** Without it the store keeps every op as a row, for ever. */
+  readonly snapshots?: SnapshotCodec<T>;
 }
 
 /**
@@ -31,6 +44,8 @@ export class Replica<T> {
   readonly #crypto: FeedCrypto;
   #list!: List<T>;
   #replicator!: Replicator<T>;
+  /** Op rows stored since the snapshot (or since the start): what the next compaction would remove. */
+  #rows = 0;
 
   constructor(store: Store<T>, makeList: MakeList<T>, peers: readonly PeerId[], config: ReplicaConfig<T>, now: number, crypto: FeedCrypto) {
     this.#store = store;
@@ -38,7 +53,13 @@ export class Replica<T> {
     this.#peers = peers;
     this.#config = config;
     this.#crypto = crypto;
-    this.#build(now);
+    try {
+      this.#build(now);
+    } catch (err) {
+      // What cannot be loaded is left as it is, for a repair, and not held open.
+      store.close();
+      throw err;
+    }
   }
 
   get list(): List<T> {
@@ -52,15 +73,71 @@ export class Replica<T> {
   /** The list, feeds and replicator from what the store holds (at start, and after a fork is proven). */
   #build(now: number): void {
     const store = this.#store;
-    const list = this.#makeList(store.actor);
-    const ops = store.load();
-    list.restore(ops);
+    const { list, ops } = this.#stored();
     const feeds = new Feeds(store.actor, store.signer, this.#crypto, this.#config.encode, this.#config.pointSpacing);
     const signed = feeds.restore(store.records(), ops);
     if (signed.length > 0) store.append([], { keys: [], points: signed });
     this.#list = list;
     // The store checks every received op before the list takes it: it must be able to hold it.
     this.#replicator = new Replicator(list, feeds, this.#peers, this.#config, now, (op) => store.check(op));
+  }
+
+  /**
+   * The list the store holds, and every op it holds: the snapshot's (each checked against the
+   * rules, as a received op is), then the rows, which the list takes after the snapshot.
+   */
+  #stored(): { list: List<T>; ops: Op<T>[]; snapshotted: boolean } {
+    const store = this.#store;
+    const bytes = store.snapshot();
+    const rows = store.load();
+    this.#rows = rows.length;
+    if (bytes === null) {
+      const list = this.#makeList(store.actor);
+      list.restore(rows);
+      return { list, ops: rows, snapshotted: false };
+    }
+    const codec = this.#config.snapshots;
+    if (codec === undefined) throw new Error('the store holds a snapshot, and this replica was given no way to read one');
+    let list: List<T>;
+    try {
+      list = codec.decode(store.actor, bytes);
+    } catch (err) {
+      throw new Error(`the store's snapshot cannot be loaded: ${(err as Error).message}`);
+    }
+    const ops = [...list.appliedOps()];
+    for (const op of ops) {
+      const problem = opProblem(op, this.#config.rules);
+      if (problem !== null) throw new Error(`the store's snapshot holds an op no replica may take: ${problem}`);
+    }
+    list.restore(rows);
+    for (const op of rows) ops.push(op);
+    return { list, ops, snapshotted: true };
+  }
+
+  /**
+   * Keep the list's state as the store's snapshot in place of the rows it covers (the ops
+   * applied; pending ones stay rows), with only the signed points the feeds keep.
+   */
+  compact(): void {
+    const codec = this.#config.snapshots;
+    if (codec === undefined) throw new Error('this replica has no snapshot codec');
+    const list = this.list;
+    const covers = list.version();
+    const snapshot = codec.encode(list);
+    this.#store.compact({ snapshot, covers, points: this.replicator.feeds.keptPoints() });
+    this.#rows = list.pendingCount;
+  }
+
+  /** Bytes the store takes on disk (0 in memory). */
+  get storeBytes(): number {
+    return this.#store.bytes();
+  }
+
+  /** Compact once enough rows were stored since the snapshot. */
+  #added(added: number): void {
+    this.#rows += added;
+    const every = this.#config.snapshots?.every;
+    if (every !== undefined && this.#rows >= every) this.compact();
   }
 
   /**
@@ -72,7 +149,7 @@ export class Replica<T> {
    */
   #freeze(now: number): void {
     const feeds = this.#replicator.feeds;
-    const ops = this.#store.load();
+    const { ops, snapshotted } = this.#stored();
     const doomed = doomedOps(ops, (actor) => feeds.frozenAt(actor), feeds.droppedIds());
     const byFeed = new Map<ActorId, Op<T>[]>();
     for (const op of doomed) {
@@ -91,7 +168,14 @@ export class Replica<T> {
     // The new incarnation first: a crash between the two leaves the old ops to be dropped again
     // (the proof comes back from peers), never an old id free to be made again.
     if (own) this.#store.renew();
-    this.#store.drop(doomed.map((op) => op.id), { keys: [], points, forks, dropped: doomed.map((op) => op.id) });
+    const records = { keys: [], points, forks, dropped: doomed.map((op) => op.id) };
+    if (!snapshotted) this.#store.drop(records.dropped, records);
+    else {
+      // The snapshot holds ops to drop: the store goes back to rows, and the next compaction
+      // makes a snapshot of what is kept.
+      const drop = new Set(doomed);
+      this.#store.replace(ops.filter((op) => !drop.has(op)), records);
+    }
     this.#build(now);
   }
 
@@ -121,6 +205,7 @@ export class Replica<T> {
     const ops: Op<T>[] = [];
     for (let i = 0; i < count; i++) ops.push(make(this.list));
     this.#store.append(ops, { keys: [], points: this.replicator.feeds.signOwn(ops) });
+    this.#added(ops.length);
     return ops;
   }
 
@@ -134,6 +219,7 @@ export class Replica<T> {
   /** Store what was taken; then, if it proved a fork, act on it. */
   #keep(ops: readonly Op<T>[], records: FeedRecords, now: number): void {
     if (ops.length > 0 || records.keys.length > 0 || (records.dropped?.length ?? 0) > 0) this.#store.append(ops, records);
+    this.#added(ops.length);
     const feeds = this.replicator.feeds;
     // A new fork, or an op held waiting for one now known to be dropped: drop what they doom.
     const waitsInVain = (records.dropped?.length ?? 0) > 0 && this.list.pendingCount > 0 && [...this.list.pendingOps()].some((op) => feeds.doomed(op));

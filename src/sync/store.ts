@@ -1,11 +1,24 @@
 import type { ActorId, OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
+import type { VersionVector } from '../crdt/version.js';
 import type { Signer } from './feed-crypto.js';
-import type { FeedRecords } from './Feeds.js';
+import type { FeedRecords, SignedPoint } from './Feeds.js';
+
+/**
+ * A snapshot to keep in place of the ops it covers (see INTERNALS.md, "Store compaction"): the
+ * list's state as bytes, the ops it holds (of each author, counters 1..n), and, of the signed
+ * points, the ones still needed among those up to each feed's checked length.
+ */
+export interface Compaction {
+  readonly snapshot: Uint8Array;
+  readonly covers: VersionVector;
+  readonly points: { readonly upTo: VersionVector; readonly keep: readonly SignedPoint[] };
+}
 
 /**
  * Where a replica keeps every op it has taken (its own and its peers'), with what proves them
  * (authors' keys, signed points), and its own identity, so that all of it survives a restart.
+ * The ops are a snapshot (the list's state at some point) and every op taken since, as rows.
  * Implementations: SQLite (`src/store/SqliteStore.ts`) and memory (`MemoryStore`); both pass
  * `runStoreTests`.
  */
@@ -16,7 +29,9 @@ export interface Store<T> {
   readonly actor: ActorId;
   /** Signs with this incarnation's private key, which never leaves the store. */
   readonly signer: Signer;
-  /** Everything stored, in the order it was appended. */
+  /** The latest snapshot, or null when the store holds every op as a row. */
+  snapshot(): Uint8Array | null;
+  /** The ops stored as rows (all but those the snapshot covers), in the order appended. */
   load(): Op<T>[];
   /** Keys and signed points stored. */
   records(): FeedRecords;
@@ -37,6 +52,19 @@ export interface Store<T> {
    * transaction. Ops are never dropped otherwise.
    */
   drop(ids: readonly OpId[], records: FeedRecords): void;
+  /**
+   * In one transaction: keep `c.snapshot` in place of the previous one, delete the op rows it
+   * covers, and delete the signed points up to `c.points.upTo` other than `c.points.keep`.
+   * A crash leaves the store as it was before or after, never between.
+   */
+  compact(c: Compaction): void;
+  /**
+   * Replace what is held — snapshot and op rows — by the rows `ops` (in that order) and store
+   * `records`, in one transaction: how ops are dropped from a store whose snapshot holds them.
+   */
+  replace(ops: readonly Op<T>[], records: FeedRecords): void;
+  /** Bytes the store takes on disk (0 in memory). */
+  bytes(): number;
   /**
    * Start a new incarnation of the member in this store: a new key pair and author id. The old
    * incarnation's public key is kept with the other authors', so its ops can still be checked.

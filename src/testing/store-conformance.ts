@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actorId, memberOf, tagOf } from '../crdt/ids.js';
+import { actorId, memberOf, tagOf, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { ReferenceList } from '../crdt/ReferenceList.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
@@ -96,6 +96,49 @@ export function runStoreTests(name: string, makeHome: (actor: number) => StoreHo
       store.close();
       store = home.open();
       expect(store.load()).toEqual([...ops, big]);
+      store.close();
+    });
+
+    it('compacts: keeps the snapshot in place of the rows it covers, and of the points up to each feed, the ones it is told to keep', () => {
+      const home = makeHome(2);
+      const ops = sample();
+      const [a, b] = [actorId(2), actorId(5)];
+      const point = (actor: ActorId, counter: number) => ({ actor, counter, signature: new Uint8Array(64).fill(counter) });
+      let store = home.open();
+      store.append(ops, { keys: [], points: [point(a, 1), point(a, 3), point(b, 1), point(b, 2), point(b, 4)] });
+      expect(store.snapshot()).toBeNull();
+      // Covers a2.1..3 and a5.1..2; a5.3 and a2.4 stay rows, in order.
+      store.compact({ snapshot: new Uint8Array([1, 2, 3]), covers: new Map([[a, 3], [b, 2]]), points: { upTo: new Map([[a, 3], [b, 2]]), keep: [point(a, 3)] } });
+      const rest = ops.filter((op) => op.id.counter > (op.id.actor === a ? 3 : 2));
+      const kept = (s: Store<number>) => s.records().points.map((p) => `${p.actor}.${p.counter}`).sort();
+      expect(store.load()).toEqual(rest);
+      expect(kept(store)).toEqual(['2.3', '5.4']);
+      store.close();
+      store = home.open();
+      expect([...(store.snapshot() ?? [])]).toEqual([1, 2, 3]);
+      expect(store.load()).toEqual(rest);
+      expect(kept(store)).toEqual(['2.3', '5.4']);
+      // A later compaction replaces the snapshot; ops appended after it are rows.
+      const later = { type: 'delete', id: { actor: b, counter: 5 }, target: (ops[0] as Op<number>).id } as const;
+      store.append([later]);
+      store.compact({ snapshot: new Uint8Array([4]), covers: new Map([[a, 4], [b, 4]]), points: { upTo: new Map(), keep: [] } });
+      expect([...(store.snapshot() ?? [])]).toEqual([4]);
+      expect(store.load()).toEqual([later]);
+      store.close();
+    });
+
+    it('replaces snapshot and rows by the rows it is given, with their records', () => {
+      const home = makeHome(2);
+      const ops = sample();
+      let store = home.open();
+      store.append(ops);
+      store.compact({ snapshot: new Uint8Array([9]), covers: new Map([[actorId(2), 2]]), points: { upTo: new Map(), keep: [] } });
+      store.replace(ops.slice(0, 4), { keys: [], points: [], dropped: [(ops[4] as Op<number>).id] });
+      store.close();
+      store = home.open();
+      expect(store.snapshot()).toBeNull();
+      expect(store.load()).toEqual(ops.slice(0, 4));
+      expect(store.records().dropped).toEqual([(ops[4] as Op<number>).id]);
       store.close();
     });
   });

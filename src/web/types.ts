@@ -33,6 +33,10 @@ export interface ActorView {
   pending: number;
   /** Deleted elements it still holds (see `/status.tombstones`). */
   tombstones: number;
+  /** Bytes of its store on disk, 0 in memory (see `/status.storeBytes`). */
+  storeBytes: number;
+  /** Its store's last compaction since it started (see `/status.lastCompaction`). */
+  lastCompaction: { at: string; ops: number; snapshotBytes: number; ms: number } | null;
   mutations: number;
   faults: Faults;
 }

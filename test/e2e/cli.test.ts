@@ -8,7 +8,7 @@ describe('crdt-genome CLI', () => {
   it('-h lists the actor flags and the subcommands', async () => {
     const { code, stdout } = await runCli(['-h']);
     expect(code).toBe(0);
-    for (const flag of ['--actor', '--count', '--base', '--host', '--peers', '--interval', '--mutations', '--seed', '--verify-interval', '--sync-interval', '--drop-rate', '--data-dir', '--memory', '--token', 'GENOME_TOKEN', '--log-level', 'cluster', 'verify', 'repair']) {
+    for (const flag of ['--actor', '--count', '--base', '--host', '--peers', '--interval', '--mutations', '--seed', '--verify-interval', '--sync-interval', '--compact-every', '--drop-rate', '--data-dir', '--memory', '--token', 'GENOME_TOKEN', '--log-level', 'cluster', 'verify', 'repair']) {
       expect(stdout).toContain(flag);
     }
   });
@@ -45,6 +45,8 @@ describe('crdt-genome CLI', () => {
     [['-a', '0', '-c', '3', '-b', '9000', '--drop-rate', '1.5'], ['--drop-rate', '1.5']],
     [['-a', '0', '-c', '3', '-b', '9000', '--drop-rate', 'half'], ['--drop-rate', 'half']],
     [['-a', '0', '-c', '3', '-b', '9000', '--sync-interval', '0'], ['--sync-interval', '0']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--compact-every', '-5'], ['--compact-every', '-5']],
+    [['cluster', '--compact-every', 'often'], ['--compact-every', 'often']],
     [['-a', '0', '-c', '3', '-b', '9000', '--data-dir', ''], ['--data-dir']],
     [['-a', '0', '-c', '3', '-b', '9000', '--token', 'short'], ['--token', 'at least 8']],
     [['-a', '0', '-c', '3', '-b', '9000', '--token', 'with a space'], ['--token', 'without spaces']],

@@ -5,9 +5,14 @@ import { MIGRATIONS } from '../../src/store/schema.js';
 
 /** Write at `file` a store of schema v1, as the last build before signed feeds did: `ops` under their authors' member numbers. */
 export function writeV1Store(file: string, member: number, ops: readonly Op<number>[]): void {
+  writeOldStore(file, member, ops, 1);
+}
+
+/** Write at `file` a store of schema `version` (its migrations run on an empty file), then `ops` as rows. */
+export function writeOldStore(file: string, member: number, ops: readonly Op<number>[], version: number): void {
   const db = new Database(file);
-  (MIGRATIONS[0] as (db: Database.Database, actor: number) => void)(db, member);
-  db.prepare('UPDATE schema_version SET version = 1').run();
+  for (const step of MIGRATIONS.slice(0, version)) step(db, member);
+  db.prepare('UPDATE schema_version SET version = ?').run(version);
   const insert = db.prepare('INSERT INTO ops (actor, counter, body) VALUES (?, ?, ?)');
   for (const op of ops) insert.run(op.id.actor, op.id.counter, Buffer.from(encodeOpBody(op)));
   db.close();
