@@ -4,7 +4,7 @@ import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
 import type { Reply, Request } from '../sync/messages.js';
 import type { Outgoing } from '../sync/Replicator.js';
-import { BINARY_TYPE, decodeSyncAnswer, encodeBinaryPush } from '../transport/binary-wire.js';
+import { BINARY_TYPE, decodeSyncAnswer, encodeBinaryPush, STATE_TYPE } from '../transport/binary-wire.js';
 import { signRequest } from '../transport/cluster-mac.js';
 import { request as httpRequest, RequestError } from '../transport/http-client.js';
 import { encodeSyncRequest } from '../transport/wire.js';
@@ -96,7 +96,7 @@ export class Outbox {
         body,
         timeoutMs: this.#opts.timeoutMs,
         headers,
-        ...(typeof body === 'string' ? { accept: `${BINARY_TYPE}, application/json` } : { contentType: BINARY_TYPE }),
+        ...(typeof body === 'string' ? { accept: `${BINARY_TYPE}, ${request.type === 'sync' && request.state === true ? `${STATE_TYPE}, ` : ''}application/json` } : { contentType: BINARY_TYPE }),
       });
       if (request.type === 'sync') messages.bytesIn += answer.bytes.length;
       reply = request.type === 'push' ? { type: 'push' } : { type: 'sync', ...decodeSyncAnswer(answer.contentType, answer.bytes) };
@@ -128,6 +128,12 @@ export class Outbox {
     // Errors from here on are the store's: not the peer's fault, and fatal (see INTERNALS.md).
     const outcome = replica.onReply(peer, request, reply, Date.now());
     this.#newForks(peer);
+    if (outcome.state?.taken === true) {
+      this.#log.info({ peer, ops: outcome.state.ops, bytes: outcome.state.bytes.length }, `caught up from a state of ${peer}: ${outcome.state.ops} ops it lacked, in ${outcome.state.bytes.length} bytes`);
+    } else if (outcome.state?.taken === false) {
+      const pass = this.#refusals.pass(`state ${peer}`);
+      if (pass !== null) this.#log.error({ sender: peer }, `state from ${peer} refused, asking it for ops instead: ${outcome.state.why}${quietSince(pass.quiet)}`);
+    }
     for (const refusal of outcome.refusals) {
       const pass = this.#refusals.pass(`${refusal.code} ${peer}`);
       if (pass !== null) this.#log.error({ sender: peer, code: refusal.code }, `sync page from ${peer}: ops left out (${refusal.code}): ${refusal.message}${quietSince(pass.quiet)}`);

@@ -6,7 +6,7 @@ import { InvalidOpError } from '../crdt/validate.js';
 import type { Gene } from '../genome/gene.js';
 import type { FeedRefusalCode } from '../sync/Feeds.js';
 import type { PushResult } from '../sync/Replicator.js';
-import { BINARY_TYPE, decodeBinaryPush, encodeBinarySyncReply, wireVersionProblem, type Push } from '../transport/binary-wire.js';
+import { BINARY_TYPE, STATE_TYPE, decodeBinaryPush, encodeBinarySyncReply, wireVersionProblem, type Push } from '../transport/binary-wire.js';
 import { MacGuard, requireClusterMac } from '../transport/cluster-mac.js';
 import { HttpError } from '../transport/http-server.js';
 import { batchSchema, decodeOp, decodeProof, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
@@ -106,8 +106,11 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     } catch (err) {
       throw new HttpError(400, (err as Error).message, 'invalid_body');
     }
-    const page = state.replica.serveSync(req.body.from as ActorId, version);
-    if (req.headers.accept?.includes(BINARY_TYPE)) {
+    // A state only in binary: an asker that takes one says so with both types.
+    const accept = req.headers.accept ?? '';
+    const binary = accept.split(',').some((t) => t.trim().split(';')[0] === BINARY_TYPE);
+    const page = state.replica.serveSync(req.body.from as ActorId, version, binary && accept.includes(STATE_TYPE));
+    if (binary) {
       const bytes = encodeBinarySyncReply(state.incarnation, page);
       state.messages.bytesOut += bytes.length;
       return reply.type(BINARY_TYPE).send(Buffer.from(bytes));

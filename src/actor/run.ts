@@ -16,7 +16,7 @@ import { REQUEST_TIMEOUT_MS, trustCa } from '../transport/http-client.js';
 import { NO_TLS, type TlsConfig } from '../transport/tls.js';
 import { createHttpServer } from '../transport/http-server.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
-import { BATCH_BYTES, MAX_BATCH_OPS, wireSize } from '../transport/wire.js';
+import { BATCH_BYTES, BODY_LIMIT, MAX_BATCH_OPS, wireSize } from '../transport/wire.js';
 import { encodeOpBody } from '../crdt/codec.js';
 import { ActorMetrics } from './ActorMetrics.js';
 import { ActorState } from './ActorState.js';
@@ -83,7 +83,8 @@ export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER 
     sizeOf: wireSize,
     rules: genomeRules(members),
     encode: encodeOpBody,
-    ...(compactEvery > 0 ? { snapshots: snapshotCodec(genomeListOptions(members), compactEvery) } : {}),
+    // A state sent to a peer leaves room, under the body limit, for the page's proofs and heads.
+    snapshots: snapshotCodec(genomeListOptions(members), compactEvery > 0 ? compactEvery : Infinity, BODY_LIMIT - 128 * 1024),
   };
 }
 

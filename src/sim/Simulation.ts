@@ -162,6 +162,10 @@ export class Simulation {
         const outcome = r.onReply(e.peer, e.request, e.reply, this.#now);
         for (const { op, verdict } of outcome.refused) if (!this.#forkRefusal(verdict)) this.#fail(`${e.node.name} refused ${formatId(op.id)} from ${e.peer}: ${verdict}`);
         for (const refusal of outcome.refusals) if (!this.#forkRefusal(refusal.code)) this.#fail(`${e.node.name} left out ops of a page from ${e.peer}: ${refusal.message}`);
+        // An honest peer's state is taken, unless an author equivocated (the asker holds the other branch).
+        if (outcome.state?.taken === false && !this.#keyCopied) this.#fail(`${e.node.name} refused a state from ${e.peer}: ${outcome.state.why}`);
+        else if (outcome.state?.taken === false) this.#say(`${e.node.name} refuses a state from ${e.peer}: ${outcome.state.why}`);
+        else if (outcome.state?.taken === true) this.#say(`${e.node.name} takes a state of ${outcome.state.ops} ops it lacked (${outcome.state.bytes.length} bytes) from ${e.peer}`);
         this.#pump(e.node);
         return;
       }
@@ -364,7 +368,7 @@ export class Simulation {
       if (result.status !== 'ok') return fail(result.status);
       reply = { type: 'push' };
     } else {
-      reply = { type: 'sync', ...r.serveSync(request.from, request.version) };
+      reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true) };
     }
     if (duplicate) return;
     if (!this.#healed && this.#rng.next() < this.#plan.dropRate) {
@@ -406,7 +410,7 @@ export class Simulation {
       const r = node.replica;
       if (r === null) return `${node.name} is down`;
       if (r.mutations < this.#budget(node)) return `${node.name} has made ${r.mutations} mutations`;
-      if (r.list.pendingCount > 0) return `${node.name} has ${r.list.pendingCount} ops pending`;
+      if (r.list.pendingCount > 0) return `${node.name} has ${r.list.pendingCount} ops pending (${[...r.list.pendingOps()].slice(0, 5).map((op) => formatId(op.id)).join(' ')})`;
       const version = formatVersion(r.list.version());
       if (version !== want) return `${node.name} holds ${version}, expected ${want}`;
       const text = r.list.toArray().join(',');

@@ -3,7 +3,7 @@ import { FastList } from '../crdt/fast/FastList.js';
 import { decodeColumns, encodeState } from '../crdt/fast/state-codec.js';
 import type { ActorId } from '../crdt/ids.js';
 import type { ListOptions } from '../crdt/list.js';
-import type { SnapshotCodec } from '../sync/Replica.js';
+import type { SnapshotCodec } from '../sync/states.js';
 
 /** Most bytes a snapshot may inflate to. */
 const MAX_INFLATED = 1 << 30;
@@ -35,10 +35,14 @@ export function decodeSnapshot(bytes: Uint8Array, actor: ActorId, options?: List
   return FastList.fromColumns(actor, decodeColumns(brotliDecompressSync(bytes, { maxOutputLength: MAX_INFLATED })), options);
 }
 
-/** How a replica of FastLists (made with `options`) compacts its store: every `every` ops stored. */
-export function snapshotCodec(options: ListOptions<number>, every: number): SnapshotCodec<number> {
+/**
+ * How a replica of FastLists (made with `options`) writes its list as a state: its store
+ * compacts every `every` ops stored; a peer far behind is sent a state of up to `maxBytes`.
+ */
+export function snapshotCodec(options: ListOptions<number>, every: number, maxBytes = Infinity): SnapshotCodec<number> {
   return {
     every,
+    maxBytes,
     encode(list) {
       if (!(list instanceof FastList)) throw new Error('only a FastList can be saved as a snapshot');
       return encodeSnapshot(list as FastList<number>, COMPACTION_QUALITY);

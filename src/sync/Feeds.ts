@@ -236,9 +236,11 @@ export class Feeds<T> {
   compareHeads(heads: readonly Head[]): void {
     for (const h of heads) {
       const latest = this.#feeds.get(h.actor)?.latest;
-      if (latest?.counter !== h.counter || this.count(h.actor) !== h.counter || latest.tail !== undefined || sameBytes(latest.signature, h.signature)) continue;
+      if (latest?.counter !== h.counter || this.count(h.actor) !== h.counter || (latest.tail !== undefined && !h.tailed) || sameBytes(latest.signature, h.signature)) continue;
       // A feed cut short there (its tail shows what was dropped after it): ask for its last op
-      // again, which comes with that tail. Otherwise another branch of the same length: compare all.
+      // again, which comes with that tail. That goes for a feed cut here too, with another tail:
+      // the peer's may show more ops dropped, which ops waiting here may name. Otherwise another
+      // branch of the same length: compare all.
       const from = h.tailed ? h.counter - 1 : 0;
       this.#suspect.set(h.actor, Math.min(from, this.#suspect.get(h.actor) ?? Infinity));
     }

@@ -10,24 +10,11 @@ import type { PeerId, Reply, Request, SyncPage } from './messages.js';
 import { Replicator, type Outgoing, type PageOutcome, type PushResult, type SyncConfig } from './Replicator.js';
 import type { Store } from './store.js';
 
-/**
- * How a replica saves its list as a snapshot and reads one back (see INTERNALS.md, "Store
- * compaction"). `decode` checks what it reads as strictly as list state is checked, and throws.
- */
-export interface SnapshotCodec<T> {
-  encode(list: List<T>): Uint8Array;
-  decode(actor: ActorId, bytes: Uint8Array): List<T>;
-  /** Compact the store once this many ops were stored since its snapshot. */
-  readonly every: number;
-}
-
 /** The replication settings, and how an op is written into its feed's chain (its canonical bytes). */
 export interface ReplicaConfig<T> extends SyncConfig<T> {
   readonly encode: (op: Op<T>) => Uint8Array;
   /** How far apart the signed points kept for relaying are (default `POINT_SPACING`). */
   readonly pointSpacing?: number;
-  /** Without it the store keeps every op as a row, for ever. */
-  readonly snapshots?: SnapshotCodec<T>;
 }
 
 /**
@@ -42,7 +29,6 @@ export class Replica<T> {
   readonly #peers: readonly PeerId[];
   readonly #config: ReplicaConfig<T>;
   readonly #crypto: FeedCrypto;
-  #list!: List<T>;
   #replicator!: Replicator<T>;
   /** Op rows stored since the snapshot (or since the start): what the next compaction would remove. */
   #rows = 0;
@@ -63,7 +49,7 @@ export class Replica<T> {
   }
 
   get list(): List<T> {
-    return this.#list;
+    return this.#replicator.list;
   }
 
   get replicator(): Replicator<T> {
@@ -77,7 +63,6 @@ export class Replica<T> {
     const feeds = new Feeds(store.actor, store.signer, this.#crypto, this.#config.encode, this.#config.pointSpacing);
     const signed = feeds.restore(store.records(), ops);
     if (signed.length > 0) store.append([], { keys: [], points: signed });
-    this.#list = list;
     // The store checks every received op before the list takes it: it must be able to hold it.
     this.#replicator = new Replicator(list, feeds, this.#peers, this.#config, now, (op) => store.check(op));
   }
@@ -226,8 +211,8 @@ export class Replica<T> {
     if (feeds.takeAdopted().length > 0 || waitsInVain) this.#freeze(now);
   }
 
-  serveSync(asker: ActorId, version: VersionVector): SyncPage<T> {
-    return this.replicator.serveSync(asker, version);
+  serveSync(asker: ActorId, version: VersionVector, takesState = false): SyncPage<T> {
+    return this.replicator.serveSync(asker, version, takesState);
   }
 
   poll(now: number): Outgoing<T>[] {
@@ -236,8 +221,23 @@ export class Replica<T> {
 
   onReply(peer: PeerId, request: Request<T>, reply: Reply<T>, now: number): PageOutcome<T> {
     const outcome = this.replicator.onReply(peer, request, reply, now);
-    this.#keep(outcome.accepted, outcome.records, now);
+    if (outcome.state?.taken === true) this.#adopt(outcome.state.previous, outcome.state.bytes, outcome.state.covers, outcome.records);
+    else this.#keep(outcome.accepted, outcome.records, now);
     return outcome;
+  }
+
+  /**
+   * Take a checked state (see INTERNALS.md, "Catch-up from state"): the keys and points that prove
+   * it and, as rows, every op held here that it lacks (some may be in the snapshot it replaces);
+   * then the state as the store's snapshot in place of the rows it covers; each in one
+   * transaction: what a restart loads is what the replicator now holds. Nothing was
+   * acknowledged in between.
+   */
+  #adopt(previous: List<T>, bytes: Uint8Array, covers: VersionVector, records: FeedRecords): void {
+    const beyond = [...previous.appliedOps(covers)];
+    this.#store.append(beyond, records);
+    this.#store.compact({ snapshot: bytes, covers, points: { upTo: new Map(), keep: [] } });
+    this.#rows = beyond.length + this.list.pendingCount;
   }
 
   onFailure(peer: PeerId, request: Request<T>, now: number): void {

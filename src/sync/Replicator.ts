@@ -7,6 +7,7 @@ import type { VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
+import { farBehind, stateConflict, stateProofs, statePage, type SnapshotCodec } from './states.js';
 
 export interface SyncConfig<T> extends PageLimits<T> {
   /** One anti-entropy exchange with the next peer in turn this often. */
@@ -15,6 +16,11 @@ export interface SyncConfig<T> extends PageLimits<T> {
   readonly backoffMaxMs: number;
   /** What an op must be to be taken (the cluster's members, the values); every received op is checked. */
   readonly rules?: OpRules<T>;
+  /**
+   * How the list is written as a state: the store compacts into one, and a peer far behind is
+   * sent one. Without it the store keeps every op as a row, and ops are all a peer is sent.
+   */
+  readonly snapshots?: SnapshotCodec<T>;
 }
 
 /** Why an op this replica received cannot be taken, or null: checks beyond `opProblem` (the store's). */
@@ -35,7 +41,18 @@ export interface PageOutcome<T> {
   readonly records: FeedRecords;
   readonly refused: Array<{ op: Op<T>; verdict: 'equivocation' | 'invalid' | 'collected'; why?: string }>;
   readonly refusals: readonly FeedRefusal[];
+  /** What became of the state the page carried, if it carried one. */
+  readonly state?: StateOutcome<T>;
 }
+
+/**
+ * A state taken: every op of it checked against its feed's signature, every op held here in it,
+ * the same. The replicator goes on from the state's list, with what `previous` (the list it
+ * replaced) held beyond it; the replica stores `bytes` in place of what it `covers`, with
+ * `records`, before anything else happens. Or refused, and
+ * why: the replica then asks that peer for ops only.
+ */
+export type StateOutcome<T> = { readonly taken: true; readonly previous: List<T>; readonly covers: VersionVector; readonly bytes: Uint8Array; readonly ops: number } | { readonly taken: false; readonly why: string };
 
 /** What a push did: a batch result (its `accepted` ops stored with `records`), or refused by the feed check. */
 export type PushResult<T> = (BatchResult<T> & { readonly records: FeedRecords }) | ({ readonly status: 'refused'; readonly accepted: Op<T>[]; readonly records: FeedRecords } & FeedRefusal);
@@ -49,6 +66,8 @@ interface PeerState {
   backoffMs: number;
   /** An anti-entropy exchange, or its next page, is due. */
   syncDue: boolean;
+  /** Whether to take a state from this peer: until it sends one this replica refuses. */
+  states: boolean;
 }
 
 /**
@@ -61,22 +80,31 @@ interface PeerState {
  * `syncIntervalMs`. Own ops are pushed as they are made, once the peer's holdings are known.
  */
 export class Replicator<T> {
-  readonly list: List<T>;
+  #list: List<T>;
   readonly feeds: Feeds<T>;
   readonly #config: SyncConfig<T>;
   readonly #peers: PeerState[];
   readonly #screen: Screen<T>;
   #nextRound: number;
   #turn = 0;
+  /** The peer asked for a state now, if any: one at a time, or every peer would send one at the start. */
+  #stateFrom: PeerId | null = null;
+  /** The list as a state, for peers far behind, while it holds `applied` ops. */
+  #state: { applied: number; bytes: Uint8Array } | null = null;
 
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
-    this.list = list;
+    this.#list = list;
     this.feeds = feeds;
     this.#config = config;
     this.#screen = screen;
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
-    this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true }));
+    this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, states: config.snapshots !== undefined }));
     this.#nextRound = now + config.syncIntervalMs;
+  }
+
+  /** The list: the one it was made with, or a state it took in its place. */
+  get list(): List<T> {
+    return this.#list;
   }
 
   /** Requests to send now. */
@@ -105,12 +133,20 @@ export class Replicator<T> {
 
   onReply(peer: PeerId, request: Request<T>, reply: Reply<T>, now: number): PageOutcome<T> {
     const p = this.#peer(peer);
+    this.#ended(p);
     p.inFlight = false;
     p.backoffMs = 0;
     p.retryAt = now;
     if (request.type === 'push' || reply.type === 'push') {
       this.#delivered(p, request);
       return { accepted: [], records: NO_RECORDS, refused: [], refusals: [] };
+    }
+    if (reply.state !== undefined) {
+      const outcome = this.#takeState(p, reply, reply.state);
+      p.acked = reply.version.get(this.list.actor) ?? 0;
+      // Taken: ask for what followed it. Refused: ask for ops.
+      p.syncDue = true;
+      return outcome;
     }
     const outcome = this.#applyPage(reply);
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
@@ -122,6 +158,7 @@ export class Replicator<T> {
 
   onFailure(peer: PeerId, request: Request<T>, now: number): void {
     const p = this.#peer(peer);
+    this.#ended(p);
     p.inFlight = false;
     p.backoffMs = Math.min(this.#config.backoffMaxMs, Math.max(this.#config.backoffMinMs, p.backoffMs * 2));
     p.retryAt = now + p.backoffMs;
@@ -134,6 +171,7 @@ export class Replicator<T> {
    */
   onDropped(peer: PeerId, request: Request<T>): void {
     const p = this.#peer(peer);
+    this.#ended(p);
     p.inFlight = false;
     this.#delivered(p, request);
   }
@@ -144,6 +182,7 @@ export class Replicator<T> {
    */
   onBehind(peer: PeerId): void {
     const p = this.#peer(peer);
+    this.#ended(p);
     p.inFlight = false;
     p.acked = null;
     p.syncDue = true;
@@ -195,8 +234,64 @@ export class Replicator<T> {
     return opProblem(op, this.#config.rules) ?? this.#screen(op);
   }
 
-  serveSync(_asker: ActorId, version: VersionVector): SyncPage<T> {
-    return missingOps(this.list, version, this.#config, this.feeds);
+  /** What an asker at `version` lacks: a page of ops, or, if it takes a state and is far behind, the list as a state. */
+  serveSync(_asker: ActorId, version: VersionVector, takesState = false): SyncPage<T> {
+    return (takesState ? this.#statePage(version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
+  }
+
+  /** The list as a state for an asker at `version`, or null: not far behind, not all vouched for, or too large. */
+  #statePage(version: VersionVector): SyncPage<T> | null {
+    const codec = this.#config.snapshots;
+    if (codec === undefined || !farBehind(version, this.list.version(), this.#config.maxOps)) return null;
+    const vouched = stateProofs(this.list, version, this.feeds);
+    if (vouched === null) return null;
+    let applied = 0;
+    for (const n of this.list.version().values()) applied += n;
+    if (this.#state?.applied !== applied) this.#state = { applied, bytes: codec.encode(this.list) };
+    const { bytes } = this.#state;
+    return bytes.length > codec.maxBytes ? null : statePage(bytes, vouched.mine, vouched.proofs, this.feeds);
+  }
+
+  /**
+   * Check a state as a page of every op this replica lacks, each feed against its signature,
+   * and every op it holds against the state's; nothing is applied here (the replica adopts the
+   * state's list once it has stored it).
+   */
+  #takeState(p: PeerState, page: SyncPage<T>, bytes: Uint8Array): PageOutcome<T> {
+    const refuse = (why: string): PageOutcome<T> => {
+      p.states = false;
+      return { accepted: [], records: NO_RECORDS, refused: [], refusals: [], state: { taken: false, why } };
+    };
+    const codec = this.#config.snapshots;
+    if (codec === undefined) return refuse('this replica takes no state');
+    if (page.forks.length > 0) return refuse('a state comes with no proof of equivocation');
+    let list: List<T>;
+    try {
+      list = codec.decode(this.list.actor, bytes);
+    } catch (err) {
+      return refuse(`it does not load: ${(err as Error).message}`);
+    }
+    const version = list.version();
+    if (version.size !== page.version.size || [...version].some(([a, n]) => page.version.get(a) !== n)) return refuse('it holds other ops than its page says');
+    const conflict = stateConflict(this.list, list);
+    if (conflict !== null) return refuse(conflict);
+    const fresh = [...list.appliedOps(this.list.version())];
+    // Nothing new (the asker caught up while it asked): nothing to take, nothing wrong.
+    if (fresh.length === 0) return { accepted: [], records: NO_RECORDS, refused: [], refusals: [] };
+    for (const op of fresh) {
+      const why = this.#problem(op) ?? (this.feeds.doomed(op) ? 'it is, or builds on, the fork of a feed proven to equivocate' : null);
+      if (why !== null) return refuse(`op ${formatId(op.id)}: ${why}`);
+    }
+    const plan = this.#checkFeeds(fresh, page.proofs, true);
+    const refusal = plan.refusals[0];
+    if (refusal !== undefined) return refuse(`${refusal.code}: ${refusal.message}`);
+    const records = this.feeds.commit(plan, () => Infinity);
+    this.feeds.compareHeads(page.heads);
+    // What the list held beyond the state (this replica's newer ops, ops that wait) goes on top.
+    const previous = this.list;
+    list.restore([...previous.appliedOps(version), ...previous.pendingOps()]);
+    this.#list = list;
+    return { accepted: [], records, refused: [], refusals: [], state: { taken: true, previous, covers: version, bytes, ops: fresh.length } };
   }
 
   #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[], page = false): FeedPlan<T> {
@@ -210,7 +305,9 @@ export class Replicator<T> {
     const from = this.list.actor;
     if (p.syncDue) {
       p.syncDue = false;
-      return { type: 'sync', from, version: this.feeds.advertise(this.list.version()) };
+      const state = p.states && this.#stateFrom === null;
+      if (state) this.#stateFrom = p.id;
+      return { type: 'sync', from, version: this.feeds.advertise(this.list.version()), ...(state ? { state: true } : {}) };
     }
     if (p.acked === null) return null;
     const ops = ownOpsAfter(this.list, p.acked, this.#config);
@@ -218,6 +315,11 @@ export class Replicator<T> {
     const end = ops.length === 0 ? 0 : this.feeds.pointAtOrBefore(from, (ops[ops.length - 1] as Op<T>).id.counter);
     if (end <= p.acked) return null;
     return { type: 'push', from, ops: ops.slice(0, end - p.acked), proof: this.feeds.proof(from, end) };
+  }
+
+  /** A request to `p` ended: if it asked for a state, another peer may now be asked. */
+  #ended(p: PeerState): void {
+    if (this.#stateFrom === p.id) this.#stateFrom = null;
   }
 
   #delivered(p: PeerState, request: Request<T>): void {

@@ -10,12 +10,13 @@ export type PeerId = string;
  * Requests one replica sends another; each is answered by the matching reply.
  * - `push`: the sender's own ops the receiver may lack, in counter order, with the sender's
  *   signature over its feed as far as they go;
- * - `sync`: anti-entropy: "this is what I hold; send me what I lack".
+ * - `sync`: anti-entropy: "this is what I hold; send me what I lack"; with `state`, the asker
+ *   also takes the responder's whole list as a state, should it be far behind.
  * `from` is the sender's author id (its incarnation).
  */
 export type Request<T> =
   | { readonly type: 'push'; readonly from: ActorId; readonly ops: readonly Op<T>[]; readonly proof: Proof<T> }
-  | { readonly type: 'sync'; readonly from: ActorId; readonly version: VersionVector };
+  | { readonly type: 'sync'; readonly from: ActorId; readonly version: VersionVector; readonly state?: boolean };
 
 /**
  * The answer to a sync request: the responder's version, one page of the ops the asker lacks,
@@ -31,6 +32,11 @@ export interface SyncPage<T> {
   readonly heads: readonly Head[];
   /** More ops are missing than fit in one page: ask again with the updated version. */
   readonly more: boolean;
+  /**
+   * In place of ops, the responder's whole list as a state (see `states.ts`): it holds `version`,
+   * `proofs` sign each feed the asker lacks part of to its end, and `more` is true.
+   */
+  readonly state?: Uint8Array;
 }
 
 export type Reply<T> = { readonly type: 'push' } | ({ readonly type: 'sync' } & SyncPage<T>);

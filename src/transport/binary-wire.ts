@@ -17,13 +17,18 @@ import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } fro
  *   reply to POST /sync sent with Accept: BINARY_TYPE:
  *         'S' 0x03 from:varint more:byte n:varint (actor:varint counter:varint){n} p:varint proof{p}
  *             f:varint fork{f} h:varint (actor:varint counter:varint tailed:byte signature:64 bytes){h} batch
+ *   reply to POST /sync sent with Accept: STATE_TYPE too, to an asker far behind, in place of ops:
+ *         'T' 0x03, then as 'S' up to the heads, then the state (list state v5, Brotli) to the end
  *   proof := actor:varint counter:varint key:32 bytes signature:64 bytes tail:batch (often empty)
  *   fork  := actor:varint at:varint (signature:64 bytes batch){2}
  */
 export const BINARY_TYPE = 'application/x-crdt-genome';
+/** An asker that lists it in Accept takes a state in place of ops (see INTERNALS.md, "Catch-up from state"). */
+export const STATE_TYPE = 'application/x-crdt-genome-state';
 
 const PUSH = 0x50;
 const SYNC = 0x53;
+const STATE = 0x54;
 /** The binary wire's version, the second byte of every message. */
 const V3 = 3;
 
@@ -47,7 +52,7 @@ export function decodeBinaryPush(bytes: Uint8Array): Push {
 }
 
 export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint8Array {
-  const out = [SYNC, V3];
+  const out = [page.state === undefined ? SYNC : STATE, V3];
   pushVarint(out, from);
   out.push(page.more ? 1 : 0);
   pushVarint(out, page.version.size);
@@ -64,13 +69,14 @@ export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint
     ...page.forks.map(forkBytes),
     varintsOf(page.heads.length),
     ...page.heads.map(head),
-    batchBytes(page.ops),
+    page.state ?? batchBytes(page.ops),
   );
 }
 
 export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
   const r = { pos: 0 };
-  header(bytes, r, SYNC, 'sync reply');
+  const kind = bytes[0] === STATE ? STATE : SYNC;
+  header(bytes, r, kind, 'sync reply');
   actor(bytes, r);
   const more = bytes[r.pos++];
   if (more !== 0 && more !== 1) throw new Error('bad "more" flag');
@@ -93,7 +99,9 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
     if (tailed !== 0 && tailed !== 1) throw new Error('bad "tailed" flag');
     return { actor: a, counter, tailed: tailed === 1, signature: fixed(bytes, r, SIGNATURE_BYTES) };
   });
-  return { version: version as VersionVector, ops: ops_(bytes, r), proofs, forks, heads, more: more === 1 };
+  if (kind === SYNC) return { version: version as VersionVector, ops: ops_(bytes, r), proofs, forks, heads, more: more === 1 };
+  if (r.pos >= bytes.length) throw new Error('a state reply without a state');
+  return { version: version as VersionVector, ops: [], proofs, forks, heads, more: more === 1, state: bytes.slice(r.pos) };
 }
 
 /** A fork as the binary wire (and the store) writes it. */

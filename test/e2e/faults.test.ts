@@ -69,6 +69,17 @@ describe('faults, with real processes and SQLite stores', () => {
     expect((await c.verify(100)).code).toBe(0);
   });
 
+  it('late join after a long history: the newcomer is caught up from a state, then converges', async () => {
+    const c = await cluster(['--mutations', '4000', '--interval', '0-0']);
+    c.start(0);
+    c.start(1);
+    await waitFor('actors 0 and 1 to finish', async () => (await c.status(0)).mutations === 4000 && (await c.status(1)).mutations === 4000, 60_000);
+    c.start(2);
+    expect((await c.verify(4000)).code).toBe(0);
+    expect(c.allLogs()).toMatch(/caught up from a state of http:\/\/127\.0\.0\.1:\d+: \d+ ops it lacked/);
+    expect(c.allLogs()).not.toContain('refused');
+  });
+
   it('crash: kill -9 mid-mutations, restart on the same store: nothing lost, no op id reused', async () => {
     const c = await cluster(['--mutations', '100', '--interval', '10-40']);
     for (const i of [0, 1, 2]) c.start(i);

@@ -1,0 +1,84 @@
+import { formatId, type ActorId } from '../crdt/ids.js';
+import type { List } from '../crdt/list.js';
+import { sameOp, type Op } from '../crdt/ops.js';
+import type { VersionVector } from '../crdt/version.js';
+import type { Proof } from './Feeds.js';
+import type { SyncPage } from './messages.js';
+import type { PageFeeds } from './pages.js';
+
+/**
+ * How a replica writes its list as a state and reads one back (see INTERNALS.md, "Store
+ * compaction" and "Catch-up from state"). `decode` checks what it reads as strictly as list state
+ * is checked, and throws.
+ */
+export interface SnapshotCodec<T> {
+  encode(list: List<T>): Uint8Array;
+  decode(actor: ActorId, bytes: Uint8Array): List<T>;
+  /** Compact the store once this many ops were stored since its snapshot. */
+  readonly every: number;
+  /** The largest state sent to a peer in place of ops (a page must stay under the body limit). */
+  readonly maxBytes: number;
+}
+
+/**
+ * Whether a replica at `version` lacks so much of `mine` that a state serves it better than ops:
+ * more than a page, and at least half of all: a state holds every op, about half the bytes an op
+ * takes on the wire (INTERNALS.md, "Catch-up from state").
+ */
+export function farBehind(version: VersionVector, mine: VersionVector, pageOps: number): boolean {
+  let total = 0;
+  let lacking = 0;
+  for (const [actor, n] of mine) {
+    total += n;
+    lacking += Math.max(0, n - (version.get(actor) ?? 0));
+  }
+  return lacking > pageOps && lacking * 2 >= total;
+}
+
+/**
+ * What a state page would say besides the state: every op the list holds must be one this replica
+ * can vouch for (each feed checked to its end and signed there, nothing forked), or null. The
+ * proofs are for the feeds the asker lacks part of.
+ */
+export function stateProofs<T>(list: List<T>, version: VersionVector, feeds: PageFeeds<T>): { mine: VersionVector; proofs: Proof<T>[] } | null {
+  if (feeds.forks().length > 0) return null;
+  const held = list.version();
+  const mine = feeds.advertise(held);
+  const proofs: Proof<T>[] = [];
+  for (const [actor, n] of held) {
+    if (mine.get(actor) !== n || feeds.pointAtOrBefore(actor, n) !== n) return null;
+    if (n <= (version.get(actor) ?? 0)) continue;
+    const proof = feeds.proof(actor, n);
+    if (proof.tail !== undefined) return null;
+    proofs.push(proof);
+  }
+  return { mine, proofs };
+}
+
+/** A page that carries `state` (the list as bytes) in place of ops; the asker asks again for what follows. */
+export function statePage<T>(state: Uint8Array, mine: VersionVector, proofs: Proof<T>[], feeds: PageFeeds<T>): SyncPage<T> {
+  return { version: mine, ops: [], proofs, forks: [], heads: feeds.heads(mine), more: true, state };
+}
+
+/**
+ * Why `state` cannot stand for what `list` holds, or null: every op `list` holds (or waits with)
+ * that the state covers must be in it, the same. Then taking the state loses nothing.
+ */
+export function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, b: T) => boolean): string | null {
+  const covered = state.version();
+  for (const [actor, n] of list.version()) {
+    const m = Math.min(n, covered.get(actor) ?? 0);
+    if (m === 0) continue;
+    const mine = list.opsOf(actor, 0, m);
+    const theirs = state.opsOf(actor, 0, m);
+    for (let i = 0; i < m; i++) {
+      if (!sameOp(mine[i] as Op<T>, theirs[i] as Op<T>, equals)) return `it holds op ${formatId((mine[i] as Op<T>).id)} other than the one held here`;
+    }
+  }
+  for (const op of list.pendingOps()) {
+    if (op.id.counter > (covered.get(op.id.actor) ?? 0)) continue;
+    const theirs = state.opsOf(op.id.actor, op.id.counter - 1, 1)[0];
+    if (theirs === undefined || !sameOp(op, theirs, equals)) return `it holds op ${formatId(op.id)} other than the one waiting here`;
+  }
+  return null;
+}
