@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Result } from './workloads.js';
 
 const LIBS = ['crdt-genome', 'yjs', 'loro', 'json-joy', 'automerge'];
-const WORKLOADS = ['trace-local', 'trace-remote', 'genome-local', 'genome-merge', 'snapshot', 'wire', 'replication'];
+const WORKLOADS = ['trace-local', 'trace-remote', 'genome-local', 'genome-merge', 'snapshot', 'catch-up', 'wire', 'replication', 'soak'];
 
 const { values } = parseArgs({
   options: {
@@ -70,6 +70,7 @@ for (const workload of workloads) {
         heapMB: round(median(rs.map((r) => r.heapMB))),
         bytes: rs[0]?.bytes ?? null,
         ok: rs.every((r) => r.ok),
+        ...(rs[0]?.tombstones === undefined ? {} : { tombstones: rs[0].tombstones }),
         ...(rs.some((r) => r.timeout) ? { timeout: true } : {}),
       };
       rows.push(row);
@@ -86,13 +87,13 @@ function round(x: number): number {
 }
 
 function printTable(all: Row[]): void {
-  const header = ['workload', 'lib', 'ms', 'heap MB', 'bytes', 'ok', 'ours / this'];
+  const header = ['workload', 'lib', 'ms', 'heap MB', 'bytes', 'tombstones', 'ok', 'ours / this'];
   const lines: string[][] = [header];
   for (const r of all) {
     const ours = all.find((o) => o.lib === 'crdt-genome' && o.workload === r.workload && o.of === r.of);
     const ratio = ours === undefined || r.lib === 'crdt-genome' || !Number.isFinite(r.ms) || r.ms === 0 ? '' : `${(ours.ms / r.ms).toFixed(3)}×`;
     const ms = r.timeout ? `> ${timeoutS * 1000}` : Number.isFinite(r.ms) ? String(r.ms) : '—';
-    lines.push([`${r.workload}${r.of ? ` (${r.of})` : ''}`, r.lib, ms, Number.isFinite(r.heapMB) ? String(r.heapMB) : '—', r.bytes === null ? '' : String(r.bytes), r.ok ? 'yes' : 'NO', ratio]);
+    lines.push([`${r.workload}${r.of ? ` (${r.of})` : ''}`, r.lib, ms, Number.isFinite(r.heapMB) ? String(r.heapMB) : '—', r.bytes === null ? '' : String(r.bytes), r.tombstones === undefined ? '' : String(r.tombstones), r.ok ? 'yes' : 'NO', ratio]);
   }
   const widths = header.map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
   for (const l of lines) console.log(l.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '));

@@ -5,7 +5,8 @@ import { actorId } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { decodeBatch } from '../src/crdt/batch-codec.js';
-import { decodeSnapshot } from '../src/store/snapshot.js';
+import { COMPACTION_QUALITY, decodeSnapshot, encodeSnapshot } from '../src/store/snapshot.js';
+import { FastList } from '../src/crdt/fast/FastList.js';
 import { MIN_GENES } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
 import { syncConfig } from '../src/actor/run.js';
@@ -31,6 +32,8 @@ export interface Result {
   heapMB: number;
   bytes: number | null;
   ok: boolean;
+  /** Deleted elements the list still holds at the end (soak). */
+  tombstones?: number;
 }
 
 type Workload = (adapter: Adapter) => Result[];
@@ -158,6 +161,35 @@ export const WORKLOADS: Record<string, Workload> = {
     return [...replication('signed', nodeFeedCrypto, 100), ...replication('unsigned', unsignedFeedCrypto, 100)];
   },
 
+  /**
+   * What a newcomer to a long-lived replica receives and how long it takes to load it: one replica
+   * makes 1,000,000 seed-rule mutations (untimed); its whole state is encoded (`bytes`: ours, list
+   * state v5 at Brotli's best; Yjs, `encodeStateAsUpdate`, which drops deleted content; Automerge,
+   * `save`) and decoded on a fresh replica (timed).
+   */
+  'catch-up'(adapter) {
+    const source = adapter.newList(1);
+    mutate(source, new Rng(7), 1_000_000);
+    const bytes = adapter.encodeList(source);
+    const [doc, ms] = time(() => adapter.decodeList(bytes, 2));
+    return [{ workload: 'catch-up', of: '1M ops', ms, heapMB: heapMB(), bytes: bytes.length, ok: sameArray(doc.toArray(), source.toArray()) }];
+  },
+
+  /**
+   * A cluster left running (ours only): three replicas mutate by the seed's rule, 20 mutations
+   * each per round, and exchange every op each round, for 100,000 and 1,000,000 mutations in all;
+   * with collection, every round each retires and collects what all then hold (in lockstep every
+   * replica holds every op, so all of it is stable). `ms`: the whole run; `heapMB`: the three
+   * replicas at the end; `bytes`: one replica's state as its store's snapshot (compaction's
+   * quality); `tombstones`: one replica's.
+   */
+  soak(adapter) {
+    if (adapter.name !== 'crdt-genome') return [];
+    const out: Result[] = [];
+    for (const total of [100_000, 1_000_000]) for (const collecting of [false, true]) out.push(soak(total, collecting));
+    return out;
+  },
+
   snapshot(adapter) {
     const trace = loadTrace();
     const text = adapter.newText(1);
@@ -174,6 +206,32 @@ export const WORKLOADS: Record<string, Workload> = {
     ];
   },
 };
+
+/** The soak workload's run: `total` mutations by three lockstep replicas, collecting or not. */
+function soak(total: number, collecting: boolean): Result {
+  const lists = [0, 1, 2].map((m) => new FastList<number>(actorId(m)));
+  const rng = new Rng(11);
+  const [, ms] = time(() => {
+    for (let made = 0; made < total; ) {
+      const round: Op<number>[] = [];
+      for (const list of lists) {
+        for (let i = 0; i < 20 && made < total; i++, made++) {
+          round.push(list.length < MIN_GENES || rng.next() < 0.5 ? list.insert(rng.int(list.length + 1), rng.int(256)) : list.delete(rng.int(list.length)));
+        }
+      }
+      for (const list of lists) for (const op of round) if (op.id.actor !== list.actor) list.apply(op);
+      if (!collecting) continue;
+      const all = (lists[0] as FastList<number>).version();
+      for (const list of lists) list.retire(all);
+      for (const list of lists) list.collect(all);
+    }
+  });
+  const heap = heapMB();
+  const [first] = lists as [FastList<number>];
+  const ok = lists.every((l) => sameArray(l.toArray(), first.toArray()) && l.pendingCount === 0);
+  const label = `${total / 1000}k, ${collecting ? 'collecting' : 'keeping every tombstone'}`;
+  return { workload: 'soak', of: label, ms, heapMB: heap, bytes: encodeSnapshot(first, COMPACTION_QUALITY).length, ok, tombstones: first.tombstones };
+}
 
 /** The genome-merge check: what the reference list renders for the union of the three op sets. */
 function referenceMerge(states: Uint8Array[]): number[] {
