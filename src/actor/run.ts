@@ -109,7 +109,13 @@ export async function startActor(
     if (state !== null) state.lastCompaction = report;
     log.info(report, `store compacted: a snapshot of ${report.ops} ops, ${report.snapshotBytes} bytes, in ${report.ms.toFixed(1)} ms`);
   };
-  const replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s), compacted), genomeList(members), opts.peers, syncConfig(opts.syncIntervalMs, members, opts.compactEvery), Date.now(), nodeFeedCrypto);
+  let replica: Replica<Gene>;
+  try {
+    replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s), compacted), genomeList(members), opts.peers, syncConfig(opts.syncIntervalMs, members, opts.compactEvery), Date.now(), nodeFeedCrypto);
+  } catch (err) {
+    if (opts.dataDir === null || !(err instanceof Error) || !err.message.startsWith("the store's snapshot")) throw err;
+    throw new Error(`store ${storeFile(opts.dataDir, opts.actor)}: ${err.message}; \`crdt-genome repair --data-dir ${opts.dataDir} --actor ${opts.actor}\` drops it, after a backup copy, and the actor goes on as a new incarnation`);
+  }
   state = new ActorState(replica, new FaultState(opts.peerIds, opts.dropRate));
   metrics.watch(state);
   log.info({ store: opts.dataDir === null ? 'memory' : storeFile(opts.dataDir, opts.actor), ops: state.applied, mutations: replica.mutations, incarnation: formatActor(replica.actor) }, `store loaded: ${replica.mutations} own mutations so far; incarnation ${formatActor(replica.actor)}`);

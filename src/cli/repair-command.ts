@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { storeFile } from '../actor/run.js';
 import { actorId, MAX_MEMBER } from '../crdt/ids.js';
 import { isGene } from '../genome/gene.js';
+import { decodeSnapshot } from '../store/snapshot.js';
 import { SqliteStore } from '../store/SqliteStore.js';
 import { usage } from './actor-flags.js';
 import { directory, integer } from './flags.js';
@@ -16,16 +17,26 @@ const NAMED = 10;
 export function registerRepair(program: Command): void {
   program
     .command('repair')
-    .description("drop the rows of an actor's store that cannot be loaded, after a backup copy next to it")
+    .description("drop the rows (and snapshot) of an actor's store that cannot be loaded, after a backup copy next to it")
     .option('--data-dir <dir>', 'the data dir the actor runs with (its store is <dir>/actor-<id>.db)', directory, './data')
     .option('-a, --actor <id>', "the actor whose store it is", integer(0, MAX_MEMBER))
     .action((o: { dataDir: string; actor?: number }, cmd: Command) => {
       if (o.actor === undefined) usage(cmd, 'missing `--actor <id>`');
-      const report = SqliteStore.repair(storeFile(o.dataDir, actorId(o.actor)), actorId(o.actor), { isValue: isGene });
+      const actor = actorId(o.actor);
+      const checkSnapshot = (bytes: Uint8Array): string | null => {
+        try {
+          for (const op of decodeSnapshot(bytes, actor).appliedOps()) if (op.type === 'insert' && !isGene(op.value)) return `it holds gene ${op.value}`;
+          return null;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      };
+      const report = SqliteStore.repair(storeFile(o.dataDir, actor), actor, { isValue: isGene, checkSnapshot });
       if (report.backup === null) {
         console.log(`store ${report.file}: all ${report.rows} rows load; nothing to repair`);
         return;
       }
+      if (report.snapshot !== null) console.log(`dropped the snapshot, which cannot be loaded (${report.snapshot}); the actor goes on as a new incarnation, and gets the ops it held back from its peers`);
       for (const d of report.dropped.slice(0, NAMED)) console.log(`dropped row ${d.seq}: ${d.why}`);
       if (report.dropped.length > NAMED) console.log(`... and ${report.dropped.length - NAMED} more`);
       console.log(`store ${report.file}: dropped ${report.dropped.length} of ${report.rows} rows that could not be loaded; backup copy: ${report.backup}`);

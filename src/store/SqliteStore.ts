@@ -22,6 +22,8 @@ export interface SqliteStoreOptions {
   readonly isValue?: (value: number) => boolean;
   /** For tests of migrations; the program always opens with the current schema. */
   readonly schema?: Schema;
+  /** Why the store's snapshot cannot be loaded, or null (`repair` asks; the store cannot read a list state itself). */
+  readonly checkSnapshot?: (bytes: Uint8Array) => string | null;
 }
 
 interface Row {
@@ -30,11 +32,13 @@ interface Row {
   body: Buffer;
 }
 
-/** What `repair` did: rows read, rows dropped (each with why), and the backup it made. */
+/** What `repair` did: rows read, rows dropped (each with why), the snapshot dropped (why), and the backup it made. */
 export interface RepairReport {
   readonly file: string;
   readonly rows: number;
   readonly dropped: ReadonlyArray<{ seq: number; why: string }>;
+  /** Why the snapshot was dropped, or null; the store then went on as a new incarnation. */
+  readonly snapshot: string | null;
   /** The copy made before dropping anything; null when nothing was dropped. */
   readonly backup: string | null;
 }
@@ -246,8 +250,9 @@ export class SqliteStore implements Store<number> {
   }
 
   /**
-   * Drop the rows of the store at `file` that cannot be loaded, after a backup copy next to it
-   * (`<file>.backup-<time>`). The file must be this actor's store; everything else is refused as
+   * Drop the rows of the store at `file` that cannot be loaded, and a snapshot that cannot (as
+   * `options.checkSnapshot` says; the store then goes on as a new incarnation), after a backup
+   * copy next to it (`<file>.backup-<time>`). The file must be this actor's store; everything else is refused as
    * `open` refuses it.
    */
   static repair(file: string, actor: number, options: SqliteStoreOptions = {}): RepairReport {
@@ -257,14 +262,20 @@ export class SqliteStore implements Store<number> {
       const db = store.#db;
       const rows = store.#readAll();
       const dropped = rows.flatMap(({ seq, op }) => (typeof op === 'string' ? [{ seq, why: op }] : []));
-      if (dropped.length === 0) return { file, rows: rows.length, dropped, backup: null };
+      const bytes = store.snapshot();
+      const snapshot = bytes === null ? null : (options.checkSnapshot?.(bytes) ?? null);
+      if (dropped.length === 0 && snapshot === null) return { file, rows: rows.length, dropped, snapshot, backup: null };
       const backup = `${file}.backup-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       db.prepare('VACUUM INTO ?').run(backup);
       const remove = db.prepare('DELETE FROM ops WHERE seq = ?');
       db.transaction(() => {
         for (const d of dropped) remove.run(d.seq);
+        if (snapshot !== null) db.exec('DELETE FROM snapshot');
       })();
-      return { file, rows: rows.length, dropped, backup };
+      // The snapshot held this incarnation's own ops: without them its next ids could be ones it
+      // already used. A new incarnation makes none of them again; the lost ops come back from peers.
+      if (snapshot !== null) store.renew();
+      return { file, rows: rows.length, dropped, snapshot, backup };
     } finally {
       store.close();
     }
