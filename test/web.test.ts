@@ -13,7 +13,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 function actor(id: number, phase: ActorView['phase'] = 'up'): ActorView {
   return {
     id, url: `http://127.0.0.1:${9000 + id}`, phase, length: 2, digest: 'ab'.repeat(32), genome: '0aff',
-    version: { '0': 3, '1': 2, '2': 1 }, incarnation: id, equivocations: [], pending: 0, tombstones: 0, storeBytes: 0, lastCompaction: null, mutations: 3,
+    version: { '0': 3, '1': 2, '2': 1 }, incarnation: id, equivocations: [], pending: 0, tombstones: 0, stable: {}, storeBytes: 0, lastCompaction: null, mutations: 3,
     faults: { dropRate: 0, partition: [], pauseMutations: false },
   };
 }

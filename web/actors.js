@@ -34,6 +34,7 @@ function buildRow(actor) {
   const [digestField, digest] = field('digest', 'mono');
   const [pendingField, pending] = field('pending');
   const [tombstonesField, tombstones] = field('tombstones');
+  const [stableField, stable] = field('stable');
   const [storeField, store] = field('store');
   const [mutationsField, mutations] = field('mutations');
   const [versionField, version] = field('version', 'mono');
@@ -50,11 +51,11 @@ function buildRow(actor) {
     'div',
     { class: 'actor', 'data-testid': `actor-${id}`, 'data-phase': actor.phase },
     h('div', { class: 'actor-id', title: actor.url }, h('span', { class: 'hash', text: '#' }), String(id)),
-    h('div', { class: 'actor-meta' }, phase, lengthField, digestField, pendingField, tombstonesField, storeField, mutationsField, versionField, faults),
+    h('div', { class: 'actor-meta' }, phase, lengthField, digestField, pendingField, tombstonesField, stableField, storeField, mutationsField, versionField, faults),
     h('div', { class: 'actor-controls control' }, kill, restart, pause, drop),
     strip,
   );
-  const row = { id, el, phase, length, digest, pending, tombstones, store, mutations, version, faults, kill, restart, pause, drop, canvas, strip, drawn: '', layout: null, genome: '' };
+  const row = { id, el, phase, length, digest, pending, tombstones, stable, store, mutations, version, faults, kill, restart, pause, drop, canvas, strip, drawn: '', layout: null, genome: '' };
   kill.addEventListener('click', () => act(kill, `kill ${id}`, `/api/actors/${id}/kill`));
   restart.addEventListener('click', () => act(restart, `restart ${id}`, `/api/actors/${id}/restart`));
   pause.addEventListener('click', () => {
@@ -97,6 +98,9 @@ function updateRow(row, actor, maxLength, stripWidth) {
   row.pending.textContent = fmtInt.format(actor.pending);
   row.pending.classList.toggle('warn', actor.pending > 0);
   row.tombstones.textContent = fmtInt.format(actor.tombstones);
+  // Ops every member holds, as far as this actor knows; by author on hover.
+  row.stable.textContent = fmtInt.format(Object.values(actor.stable).reduce((a, n) => a + n, 0));
+  row.stable.title = `stable version: ${fmtVersion(actor.stable) || 'nothing yet (not every member heard from)'}`;
   // Bytes on disk ('mem' with --memory), and the last compaction's snapshot on hover.
   row.store.textContent = actor.storeBytes === 0 ? 'mem' : fmtBytes(actor.storeBytes);
   const c = actor.lastCompaction;

@@ -54,6 +54,16 @@ export class ActorMetrics {
       },
     });
     new Gauge({
+      name: 'genome_stable_ops',
+      help: 'Ops every member holds, as far as this actor knows (the sum of the stable version).',
+      registers,
+      collect() {
+        let n = 0;
+        for (const c of replica.replicator.stable().values()) n += c;
+        this.set(n);
+      },
+    });
+    new Gauge({
       name: 'genome_store_bytes',
       help: 'Bytes of the store on disk: the SQLite file and its write-ahead log (0 with --memory).',
       registers,

@@ -22,6 +22,8 @@ export interface Status {
   pending: number;
   /** Deleted elements still held in memory (they go once collected). */
   tombstones: number;
+  /** Author id → ops of it every member holds, as far as this actor knows: the stable version. */
+  stable: Record<string, number>;
   /** Bytes of the store on disk (0 with `--memory`). */
   storeBytes: number;
   /** The last compaction of the store since this actor started, or null. */
@@ -96,6 +98,7 @@ export class ActorState {
       equivocations: this.replica.replicator.feeds.equivocations().map((e) => ({ actor: memberOf(e.actor), incarnation: e.actor, at: e.at })),
       pending: list.pendingCount,
       tombstones: list.tombstones,
+      stable: versionToJSON(this.replica.replicator.stable()),
       storeBytes: this.replica.storeBytes,
       lastCompaction: this.lastCompaction,
       matchCount: this.matchCount,

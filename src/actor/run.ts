@@ -82,6 +82,7 @@ export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER 
     maxBytes: BATCH_BYTES,
     sizeOf: wireSize,
     rules: genomeRules(members),
+    members,
     encode: encodeOpBody,
     // A state sent to a peer leaves room, under the body limit, for the page's proofs and heads.
     snapshots: snapshotCodec(genomeListOptions(members), compactEvery > 0 ? compactEvery : Infinity, BODY_LIMIT - 128 * 1024),

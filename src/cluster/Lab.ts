@@ -61,7 +61,7 @@ export class Lab implements LabControl {
     this.#observed = opts.urls.map(() => 0);
     this.#genomeDigests = opts.urls.map(() => null);
     this.#confirmed = opts.urls.map(() => null);
-    this.#views = opts.urls.map((url, id) => ({ id, url, phase: this.#held.has(id) ? 'held' : 'starting', length: null, digest: null, genome: null, version: {}, incarnation: null, equivocations: [], pending: 0, tombstones: 0, storeBytes: 0, lastCompaction: null, mutations: 0, faults: noFaults(opts.dropRate) }));
+    this.#views = opts.urls.map((url, id) => ({ id, url, phase: this.#held.has(id) ? 'held' : 'starting', length: null, digest: null, genome: null, version: {}, incarnation: null, equivocations: [], pending: 0, tombstones: 0, stable: {}, storeBytes: 0, lastCompaction: null, mutations: 0, faults: noFaults(opts.dropRate) }));
   }
 
   /** Start the actors not held back, and poll them. */
@@ -275,8 +275,8 @@ export class Lab implements LabControl {
         }
       }
       if (gone()) return;
-      const { length, digest: d, version, incarnation, equivocations, pending, tombstones, storeBytes, lastCompaction, mutations, faults } = status;
-      Object.assign(view, { phase: 'up', length, digest: d, version, incarnation, equivocations, pending, tombstones, storeBytes, lastCompaction, mutations, faults });
+      const { length, digest: d, version, incarnation, equivocations, pending, tombstones, stable, storeBytes, lastCompaction, mutations, faults } = status;
+      Object.assign(view, { phase: 'up', length, digest: d, version, incarnation, equivocations, pending, tombstones, stable, storeBytes, lastCompaction, mutations, faults });
       for (const [id, n] of Object.entries(status.version)) this.#observed[Number(id)] = Math.max(this.#observed[Number(id)] ?? 0, n);
       // Reconcile: an actor that restarted, or missed a change, is given the wanted faults again.
       if (!sameFaults(status.faults, this.#wanted[view.id] as Faults)) {

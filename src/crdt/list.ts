@@ -50,6 +50,11 @@ export interface List<T> {
   appliedOps(except?: VersionVector): Iterable<Op<T>>;
   /** Ops held until their dependencies arrive. */
   pendingOps(): Iterable<Op<T>>;
+  /**
+   * Where the list can: retire the targets of the deletes `stable` holds, which every replica has
+   * applied (see `FastList.retire`); returns what is retired now.
+   */
+  retire?(stable: VersionVector): VersionVector;
   toArray(): T[];
   version(): VersionVector;
   has(id: OpId): boolean;

@@ -109,6 +109,7 @@ export class Simulation {
       maxBytes: 1 + rng.int(60),
       sizeOf: (op) => (op.type === 'insert' ? 2 : 1),
       rules: genomeRules(plan.actors),
+      members: plan.actors,
       encode: encodeOpBody,
       pointSpacing: 1 + rng.int(8),
       snapshots: snapshotCodec(genomeListOptions(plan.actors), 5 + rng.int(100)),

@@ -7,6 +7,7 @@ import type { VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
+import { Stability } from './stability.js';
 import { farBehind, stateConflict, stateProofs, statePage, type SnapshotCodec } from './states.js';
 
 export interface SyncConfig<T> extends PageLimits<T> {
@@ -16,6 +17,8 @@ export interface SyncConfig<T> extends PageLimits<T> {
   readonly backoffMaxMs: number;
   /** What an op must be to be taken (the cluster's members, the values); every received op is checked. */
   readonly rules?: OpRules<T>;
+  /** The cluster's members, 0 .. members - 1: what is stable waits for each (see `Stability`). */
+  readonly members?: number;
   /**
    * How the list is written as a state: the store compacts into one, and a peer far behind is
    * sent one. Without it the store keeps every op as a row, and ops are all a peer is sent.
@@ -82,6 +85,7 @@ interface PeerState {
 export class Replicator<T> {
   #list: List<T>;
   readonly feeds: Feeds<T>;
+  readonly #stability: Stability | null;
   readonly #config: SyncConfig<T>;
   readonly #peers: PeerState[];
   readonly #screen: Screen<T>;
@@ -95,11 +99,17 @@ export class Replicator<T> {
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
     this.feeds = feeds;
+    this.#stability = config.members === undefined ? null : new Stability(list.actor, config.members);
     this.#config = config;
     this.#screen = screen;
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
     this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, states: config.snapshots !== undefined }));
     this.#nextRound = now + config.syncIntervalMs;
+  }
+
+  /** What every member holds, as far as this replica knows (nothing, without members to wait for). */
+  stable(): VersionVector {
+    return this.#stability?.stable(this.#list.version()) ?? new Map();
   }
 
   /** The list: the one it was made with, or a state it took in its place. */
@@ -235,7 +245,12 @@ export class Replicator<T> {
   }
 
   /** What an asker at `version` lacks: a page of ops, or, if it takes a state and is far behind, the list as a state. */
-  serveSync(_asker: ActorId, version: VersionVector, takesState = false): SyncPage<T> {
+  serveSync(asker: ActorId, version: VersionVector, takesState = false): SyncPage<T> {
+    // What the asker holds (as far as it has checked): a member's word for what is stable.
+    if (this.#stability !== null && this.isMember(asker)) {
+      this.#stability.hear(asker, version);
+      this.#list.retire?.(this.stable());
+    }
     return (takesState ? this.#statePage(version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
   }
 

@@ -33,6 +33,8 @@ export interface ActorView {
   pending: number;
   /** Deleted elements it still holds (see `/status.tombstones`). */
   tombstones: number;
+  /** Author id → ops every member holds, as far as it knows (see `/status.stable`). */
+  stable: Record<string, number>;
   /** Bytes of its store on disk, 0 in memory (see `/status.storeBytes`). */
   storeBytes: number;
   /** Its store's last compaction since it started (see `/status.lastCompaction`). */
