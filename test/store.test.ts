@@ -286,8 +286,29 @@ describe('SqliteStore.repair', () => {
     expect(store.load().map((op) => op.id.counter)).toEqual([1, 3]);
     store.close();
     const again = SqliteStore.repair(file, actorId(0));
-    expect(again).toEqual({ file, rows: 2, dropped: [], backup: null });
+    expect(again).toEqual({ file, rows: 2, dropped: [], snapshot: null, backup: null });
     expect(readdirSync(dir).filter((f) => f.includes('backup'))).toHaveLength(1);
+  });
+
+  it('drops a snapshot its check refuses, after a backup copy, and goes on as a new incarnation that keeps the old key', () => {
+    const dir = tmp();
+    const file = join(dir, 'actor-0.db');
+    let store = SqliteStore.open(file, actorId(0));
+    const old = { actor: store.actor, key: [...store.signer.key] };
+    store.compact({ snapshot: new Uint8Array([1, 2, 3]), covers: new Map(), points: { upTo: new Map(), keep: [] } });
+    store.close();
+    const fine = SqliteStore.repair(file, actorId(0), { checkSnapshot: () => null });
+    expect(fine).toMatchObject({ snapshot: null, backup: null });
+    const report = SqliteStore.repair(file, actorId(0), { checkSnapshot: (bytes) => `${bytes.length} bytes of nonsense` });
+    expect(report).toMatchObject({ rows: 0, dropped: [], snapshot: '3 bytes of nonsense', backup: expect.stringMatching(/actor-0\.db\.backup-/) });
+    const backup = new Database(report.backup as string, { readonly: true });
+    expect((backup.prepare('SELECT count(*) AS n FROM snapshot').get() as { n: number }).n).toBe(1);
+    backup.close();
+    store = SqliteStore.open(file, actorId(0));
+    expect(store.snapshot()).toBeNull();
+    expect(store.actor).not.toBe(old.actor);
+    expect(store.records().keys.map((k) => ({ actor: k.actor, key: [...k.key] }))).toContainEqual(old);
+    store.close();
   });
 
   it('refuses, untouched, what `open` refuses, and a missing file', () => {
