@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { opsIn } from '../crdt/version.js';
 import type { ActorState, MessageCounts } from './ActorState.js';
 
 const OUTCOMES = ['sent', 'dropped', 'failed', 'blocked'] as const satisfies ReadonlyArray<keyof MessageCounts>;
@@ -58,9 +59,7 @@ export class ActorMetrics {
       help: 'Ops every member holds, as far as this actor knows (the sum of the stable version).',
       registers,
       collect() {
-        let n = 0;
-        for (const c of replica.replicator.stable().values()) n += c;
-        this.set(n);
+        this.set(opsIn(replica.replicator.stable()));
       },
     });
     new Gauge({

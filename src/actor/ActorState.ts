@@ -1,5 +1,5 @@
 import { memberOf, type ActorId } from '../crdt/ids.js';
-import { versionToJSON, type VersionVector } from '../crdt/version.js';
+import { opsIn, versionToJSON, type VersionVector } from '../crdt/version.js';
 import type { Gene } from '../genome/gene.js';
 import { digest, toHex } from '../genome/render.js';
 import type { Replica } from '../sync/Replica.js';
@@ -110,9 +110,7 @@ export class ActorState {
 
   /** Ops applied to the list, every actor's: the sum of its version vector. */
   get applied(): number {
-    let n = 0;
-    for (const c of this.replica.list.version().values()) n += c;
-    return n;
+    return opsIn(this.replica.list.version());
   }
 
   /** Every change to one list applies an op, so the list and the number of applied ops key the cache. */

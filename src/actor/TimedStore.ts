@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ActorId, OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
+import { opsIn } from '../crdt/version.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords } from '../sync/Feeds.js';
 import type { Compaction, Store } from '../sync/store.js';
@@ -55,9 +56,7 @@ export class TimedStore<T> implements Store<T> {
   compact(c: Compaction): void {
     const start = performance.now();
     this.#inner.compact(c);
-    let ops = 0;
-    for (const n of c.covers.values()) ops += n;
-    this.#compacted({ at: new Date().toISOString(), ops, snapshotBytes: c.snapshot.length, ms: performance.now() - start });
+    this.#compacted({ at: new Date().toISOString(), ops: opsIn(c.covers), snapshotBytes: c.snapshot.length, ms: performance.now() - start });
   }
 
   replace(ops: readonly Op<T>[], records: FeedRecords): void {

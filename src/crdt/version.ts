@@ -20,6 +20,13 @@ export function covers(a: VersionVector, b: VersionVector): boolean {
   return true;
 }
 
+/** How many ops a version holds: its counts summed. */
+export function opsIn(v: VersionVector): number {
+  let n = 0;
+  for (const c of v.values()) n += c;
+  return n;
+}
+
 /** Inverse of `versionToJSON`, for input whose values are validated counts; throws on a key that is no author id. */
 export function versionFromJSON(json: Readonly<Record<string, number>>): VersionVector {
   const v = new Map<ActorId, number>();

@@ -3,7 +3,7 @@ import { formatActor, formatId, type ActorId, type OpId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
-import type { VersionVector } from '../crdt/version.js';
+import { covers, opsIn, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
@@ -142,34 +142,28 @@ export class Replicator<T> {
   }
 
   onReply(peer: PeerId, request: Request<T>, reply: Reply<T>, now: number): PageOutcome<T> {
-    const p = this.#peer(peer);
-    this.#ended(p);
-    p.inFlight = false;
+    const p = this.#ended(peer);
     p.backoffMs = 0;
     p.retryAt = now;
     if (request.type === 'push' || reply.type === 'push') {
       this.#delivered(p, request);
       return { accepted: [], records: NO_RECORDS, refused: [], refusals: [] };
     }
-    if (reply.state !== undefined) {
-      const outcome = this.#takeState(p, reply, reply.state);
-      p.acked = reply.version.get(this.list.actor) ?? 0;
-      // Taken: ask for what followed it. Refused: ask for ops.
-      p.syncDue = true;
-      return outcome;
-    }
-    const outcome = this.#applyPage(reply);
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
     p.acked = reply.version.get(this.list.actor) ?? 0;
+    if (reply.state !== undefined) {
+      // Taken: ask for what followed it. Refused: ask for ops.
+      p.syncDue = true;
+      return this.#takeState(p, reply, reply.state);
+    }
+    const outcome = this.#applyPage(reply);
     // An honest page that says "more" holds at least one op; an empty one must not keep us asking.
     if (reply.more && outcome.accepted.length > 0) p.syncDue = true;
     return outcome;
   }
 
   onFailure(peer: PeerId, request: Request<T>, now: number): void {
-    const p = this.#peer(peer);
-    this.#ended(p);
-    p.inFlight = false;
+    const p = this.#ended(peer);
     p.backoffMs = Math.min(this.#config.backoffMaxMs, Math.max(this.#config.backoffMinMs, p.backoffMs * 2));
     p.retryAt = now + p.backoffMs;
     if (request.type === 'sync') p.syncDue = true;
@@ -180,9 +174,7 @@ export class Replicator<T> {
    * answer to a push): either way the sender treats it as delivered and does not retry it.
    */
   onDropped(peer: PeerId, request: Request<T>): void {
-    const p = this.#peer(peer);
-    this.#ended(p);
-    p.inFlight = false;
+    const p = this.#ended(peer);
     this.#delivered(p, request);
   }
 
@@ -191,9 +183,7 @@ export class Replicator<T> {
    * astray): forget what it acknowledged and ask it first, so the next push runs on from what it holds.
    */
   onBehind(peer: PeerId): void {
-    const p = this.#peer(peer);
-    this.#ended(p);
-    p.inFlight = false;
+    const p = this.#ended(peer);
     p.acked = null;
     p.syncDue = true;
   }
@@ -260,8 +250,7 @@ export class Replicator<T> {
     if (codec === undefined || !farBehind(version, this.list.version(), this.#config.maxOps)) return null;
     const vouched = stateProofs(this.list, version, this.feeds);
     if (vouched === null) return null;
-    let applied = 0;
-    for (const n of this.list.version().values()) applied += n;
+    const applied = opsIn(this.list.version());
     if (this.#state?.applied !== applied) this.#state = { applied, bytes: codec.encode(this.list) };
     const { bytes } = this.#state;
     return bytes.length > codec.maxBytes ? null : statePage(bytes, vouched.mine, vouched.proofs, this.feeds);
@@ -287,7 +276,7 @@ export class Replicator<T> {
       return refuse(`it does not load: ${(err as Error).message}`);
     }
     const version = list.version();
-    if (version.size !== page.version.size || [...version].some(([a, n]) => page.version.get(a) !== n)) return refuse('it holds other ops than its page says');
+    if (!covers(version, page.version) || !covers(page.version, version)) return refuse('it holds other ops than its page says');
     const conflict = stateConflict(this.list, list);
     if (conflict !== null) return refuse(conflict);
     const fresh = [...list.appliedOps(this.list.version())];
@@ -332,9 +321,12 @@ export class Replicator<T> {
     return { type: 'push', from, ops: ops.slice(0, end - p.acked), proof: this.feeds.proof(from, end) };
   }
 
-  /** A request to `p` ended: if it asked for a state, another peer may now be asked. */
-  #ended(p: PeerState): void {
+  /** The request in flight to `peer` ended: if it asked for a state, another peer may now be asked. */
+  #ended(peer: PeerId): PeerState {
+    const p = this.#peer(peer);
+    p.inFlight = false;
     if (this.#stateFrom === p.id) this.#stateFrom = null;
+    return p;
   }
 
   #delivered(p: PeerState, request: Request<T>): void {
