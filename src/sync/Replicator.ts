@@ -3,12 +3,12 @@ import { formatActor, formatId, type ActorId, type OpId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
-import { covers, opsIn, type VersionVector } from '../crdt/version.js';
+import { opsIn, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
 import { Stability } from './stability.js';
-import { farBehind, stateConflict, stateProofs, statePage, type SnapshotCodec } from './states.js';
+import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
 
 export interface SyncConfig<T> extends PageLimits<T> {
   /** One anti-entropy exchange with the next peer in turn this often. */
@@ -268,27 +268,17 @@ export class Replicator<T> {
     };
     const codec = this.#config.snapshots;
     if (codec === undefined) return refuse('this replica takes no state');
-    if (page.forks.length > 0) return refuse('a state comes with no proof of equivocation');
-    let list: List<T>;
-    try {
-      list = codec.decode(this.list.actor, bytes);
-    } catch (err) {
-      return refuse(`it does not load: ${(err as Error).message}`);
-    }
-    const version = list.version();
-    if (!covers(version, page.version) || !covers(page.version, version)) return refuse('it holds other ops than its page says');
-    const conflict = stateConflict(this.list, list);
-    if (conflict !== null) return refuse(conflict);
-    const fresh = [...list.appliedOps(this.list.version())];
+    const read = readState(page, bytes, {
+      codec,
+      list: this.list,
+      problem: (op) => this.#problem(op) ?? (this.feeds.doomed(op) ? 'it is, or builds on, the fork of a feed proven to equivocate' : null),
+      checkFeeds: (ops, proofs) => this.#checkFeeds(ops, proofs, true),
+    });
+    if (typeof read === 'string') return refuse(read);
+    const { list, fresh, plan } = read;
     // Nothing new (the asker caught up while it asked): nothing to take, nothing wrong.
     if (fresh.length === 0) return { accepted: [], records: NO_RECORDS, refused: [], refusals: [] };
-    for (const op of fresh) {
-      const why = this.#problem(op) ?? (this.feeds.doomed(op) ? 'it is, or builds on, the fork of a feed proven to equivocate' : null);
-      if (why !== null) return refuse(`op ${formatId(op.id)}: ${why}`);
-    }
-    const plan = this.#checkFeeds(fresh, page.proofs, true);
-    const refusal = plan.refusals[0];
-    if (refusal !== undefined) return refuse(`${refusal.code}: ${refusal.message}`);
+    const version = list.version();
     const records = this.feeds.commit(plan, () => Infinity);
     this.feeds.compareHeads(page.heads);
     // What the list held beyond the state (this replica's newer ops, ops that wait) goes on top.

@@ -1,8 +1,8 @@
 import { formatId, type ActorId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { sameOp, type Op } from '../crdt/ops.js';
-import type { VersionVector } from '../crdt/version.js';
-import type { Proof } from './Feeds.js';
+import { covers, type VersionVector } from '../crdt/version.js';
+import type { FeedPlan, Proof } from './Feeds.js';
 import type { SyncPage } from './messages.js';
 import type { PageFeeds } from './pages.js';
 
@@ -64,7 +64,7 @@ export function statePage<T>(state: Uint8Array, mine: VersionVector, proofs: Pro
  * Why `state` cannot stand for what `list` holds, or null: every op `list` holds (or waits with)
  * that the state covers must be in it, the same. Then taking the state loses nothing.
  */
-export function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, b: T) => boolean): string | null {
+function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, b: T) => boolean): string | null {
   const covered = state.version();
   for (const [actor, n] of list.version()) {
     const m = Math.min(n, covered.get(actor) ?? 0);
@@ -81,4 +81,43 @@ export function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, 
     if (theirs === undefined || !sameOp(op, theirs, equals)) return `it holds op ${formatId(op.id)} other than the one waiting here`;
   }
   return null;
+}
+
+/** What checking a state needs of the replica taking it. */
+export interface StateChecks<T> {
+  readonly codec: SnapshotCodec<T>;
+  /** The list the state would replace. */
+  readonly list: List<T>;
+  /** Why a received op cannot be taken, or null (the replica's checks of any op it receives). */
+  problem(op: Op<T>): string | null;
+  /** The feed check of ops the replica lacks, as one page against `proofs`. */
+  checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[]): FeedPlan<T>;
+}
+
+/**
+ * The list a state page holds, the ops in it the replica lacks (in causal order) and their
+ * feeds' plan, or why it cannot be taken: it carries proofs of equivocation, does not load, holds
+ * other ops than its page says, conflicts with what the replica holds (`stateConflict`), or an op
+ * it adds fails the replica's checks or its feed's signature. Changes nothing.
+ */
+export function readState<T>(page: SyncPage<T>, bytes: Uint8Array, c: StateChecks<T>): { list: List<T>; fresh: Op<T>[]; plan: FeedPlan<T> } | string {
+  if (page.forks.length > 0) return 'a state comes with no proof of equivocation';
+  let list: List<T>;
+  try {
+    list = c.codec.decode(c.list.actor, bytes);
+  } catch (err) {
+    return `it does not load: ${(err as Error).message}`;
+  }
+  const version = list.version();
+  if (!covers(version, page.version) || !covers(page.version, version)) return 'it holds other ops than its page says';
+  const conflict = stateConflict(c.list, list);
+  if (conflict !== null) return conflict;
+  const fresh = [...list.appliedOps(c.list.version())];
+  for (const op of fresh) {
+    const why = c.problem(op);
+    if (why !== null) return `op ${formatId(op.id)}: ${why}`;
+  }
+  const plan = c.checkFeeds(fresh, page.proofs);
+  const refusal = plan.refusals[0];
+  return refusal === undefined ? { list, fresh, plan } : `${refusal.code}: ${refusal.message}`;
 }
