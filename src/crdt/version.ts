@@ -1,4 +1,5 @@
-import { isActorId, type ActorId } from './ids.js';
+import { isActorId, type ActorId, type OpId } from './ids.js';
+import { dependencies, type Op } from './ops.js';
 
 /** actor → highest contiguous op counter held (= number of that actor's ops held). */
 export type VersionVector = ReadonlyMap<ActorId, number>;
@@ -52,5 +53,32 @@ export function meet(a: VersionVector, b: VersionVector): Map<ActorId, number> {
 export function join(a: VersionVector, b: VersionVector): Map<ActorId, number> {
   const out = new Map(a);
   for (const [actor, n] of b) if (n > (out.get(actor) ?? 0)) out.set(actor, n);
+  return out;
+}
+
+/**
+ * The largest causally closed version within `bound` that holds `base` (itself closed): each
+ * author's ops past `base` are taken in counter order while every op they name is taken, until
+ * nothing more can be. A meet of versions that were claimed, not applied (a peer counts the ops
+ * its feeds checked, some of which wait), need not be closed; what is retired or collected must be.
+ * `opAt` gives the ops of `bound` beyond `base`. Costs the ops taken plus one look per author a pass.
+ */
+export function closedWithin<T>(base: VersionVector, bound: VersionVector, opAt: (id: OpId) => Op<T> | undefined): Map<ActorId, number> {
+  const out = new Map(base);
+  const has = (id: OpId): boolean => id.counter <= (out.get(id.actor) ?? 0);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [actor, upTo] of bound) {
+      let n = out.get(actor) ?? 0;
+      for (; n < upTo; n++) {
+        const op = opAt({ actor, counter: n + 1 });
+        if (op === undefined || !dependencies(op).every(has)) break;
+      }
+      if (n > (out.get(actor) ?? 0)) {
+        out.set(actor, n);
+        grew = true;
+      }
+    }
+  }
   return out;
 }

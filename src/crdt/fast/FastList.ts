@@ -2,7 +2,7 @@ import { CausalList, type RefKind } from '../CausalList.js';
 import type { ActorId, OpId } from '../ids.js';
 import type { ListOptions } from '../list.js';
 import type { DeleteOp, InsertOp, Op } from '../ops.js';
-import { covers, formatVersion, join, meet, type VersionVector } from '../version.js';
+import { closedWithin, covers, formatVersion, join, meet, type VersionVector } from '../version.js';
 import { COLLECTABLE, ContentTree, continues, RETIRED, type Piece } from './ContentTree.js';
 import { authorFirst, byAuthor, insertSibling, isAncestor, leftmost, rightmost } from './siblings.js';
 import { IdIndex } from './IdIndex.js';
@@ -111,7 +111,7 @@ export class FastList<T> extends CausalList<T> {
    * never goes back. Returns the version retired now. See INTERNALS.md, "Collecting tombstones".
    */
   retire(stable: VersionVector): VersionVector {
-    const next = join(this.#retired, meet(stable, this.version()));
+    const next = closedWithin(this.#retired, meet(stable, this.version()), (id) => this.opAt(id));
     this.#mark(this.#retired, next, RETIRED);
     this.#retired = next;
     return next;
@@ -241,6 +241,8 @@ export class FastList<T> extends CausalList<T> {
     if (c.rightKid !== null) return null;
     const next = this.#tree.next(c);
     if (next === undefined ? c.orA >= 0 : next.actor !== c.orA || next.counter !== c.orC) return null;
+    // A right origin retired since the run began is named no more: the plain insert skips it.
+    if (next !== undefined && next.gc !== 0) return null;
     this.#tree.grow(c, value);
     this.#ids.grew(c);
     this.#log.applied(this.actor, counter);
