@@ -1,6 +1,6 @@
 import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
-import type { Op } from '../crdt/ops.js';
-import { formatVersion } from '../crdt/version.js';
+import { dependencies, type Op } from '../crdt/ops.js';
+import { formatVersion, type VersionVector } from '../crdt/version.js';
 import { genomeList, genomeListOptions, genomeRules } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { mutate, nextMutation } from '../genome/mutation.js';
@@ -411,7 +411,7 @@ export class Simulation {
       const r = node.replica;
       if (r === null) return `${node.name} is down`;
       if (r.mutations < this.#budget(node)) return `${node.name} has made ${r.mutations} mutations`;
-      if (r.list.pendingCount > 0) return `${node.name} has ${r.list.pendingCount} ops pending (${[...r.list.pendingOps()].slice(0, 5).map((op) => formatId(op.id)).join(' ')})`;
+      if (r.list.pendingCount > 0) return `${node.name} has ${r.list.pendingCount} ops pending (${[...r.list.pendingOps()].slice(0, 5).map((op) => `${formatId(op.id)} waits for ${missing(r.list.version(), op)}`).join(', ')})`;
       const version = formatVersion(r.list.version());
       if (version !== want) return `${node.name} holds ${version}, expected ${want}`;
       const text = r.list.toArray().join(',');
@@ -449,3 +449,8 @@ function describe(request: Request<Gene>): string {
 
 /** What a memory store holds, for the run's log. */
 const stored = (b: MemoryBacking<Gene>): string => `${b.ops.length} stored ops${b.snapshot === null ? '' : ` and a snapshot of ${b.snapshot.length} bytes`}`;
+
+/** The ops `op` names that `held` lacks. */
+function missing(held: VersionVector, op: Op<Gene>): string {
+  return dependencies(op).filter((id) => id.counter > (held.get(id.actor) ?? 0)).map(formatId).join(' ');
+}
