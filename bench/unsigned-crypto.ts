@@ -7,6 +7,7 @@ const noChain: Chain = {
   update() {},
   head: () => NO_HEAD,
   copy: () => noChain,
+  save: () => new Uint8Array(0),
 };
 
 /**
@@ -22,6 +23,7 @@ const noChain: Chain = {
  */
 export const unsignedFeedCrypto: FeedCrypto = {
   startChain: () => noChain,
+  resumeChain: () => noChain,
   verify: () => true,
   isKey: () => true,
   tagOf: (key) => nodeFeedCrypto.tagOf(key),

@@ -8,6 +8,8 @@ import type { ActorId } from '../crdt/ids.js';
 export interface FeedCrypto {
   /** A chain at position 0 of `actor`'s feed. */
   startChain(actor: ActorId): Chain;
+  /** A chain that goes on from `Chain.save`'s bytes; throws a RangeError on bytes it cannot have made. */
+  resumeChain(state: Uint8Array): Chain;
   /** Whether `signature` is `key`'s over `message`; false for a key that is no Ed25519 point. */
   verify(key: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** Whether `key` is a valid Ed25519 public key. */
@@ -23,6 +25,8 @@ export interface Chain {
   /** The head h_n, without ending the chain. */
   head(): Uint8Array;
   copy(): Chain;
+  /** The running state, to resume from once the ops before it are gone (see INTERNALS.md, "Chain states"). */
+  save(): Uint8Array;
 }
 
 /** The author's side: its public key and a signature over a message. */

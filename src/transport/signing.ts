@@ -1,14 +1,16 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type Hash, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { MAX_TAG, replicaId, type ActorId } from '../crdt/ids.js';
+import { Sha256 } from './sha256.js';
 import { chainStart, KEY_BYTES, SIGNATURE_BYTES, type Chain, type FeedCrypto, type Signer } from '../sync/feed-crypto.js';
 
 /** DER prefixes that wrap a raw Ed25519 public key (SPKI) and a private key seed (PKCS #8). */
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-/** Feed cryptography on node:crypto: SHA-256 chains, Ed25519 (verification keys cached by value). */
+/** Feed cryptography: SHA-256 chains that can be saved and resumed, Ed25519 on node:crypto (verification keys cached by value). */
 export const nodeFeedCrypto: FeedCrypto = {
-  startChain: (actor: ActorId) => new HashChain(createHash('sha256').update(chainStart(actor))),
+  startChain: (actor: ActorId) => new HashChain(new Sha256().update(chainStart(actor))),
+  resumeChain: (state: Uint8Array) => new HashChain(Sha256.resume(state)),
   verify(key, message, signature) {
     if (signature.length !== SIGNATURE_BYTES) return false;
     const k = publicKey(key);
@@ -23,19 +25,23 @@ export const nodeFeedCrypto: FeedCrypto = {
   },
 };
 
+/** A feed's chain on a SHA-256 of our own: node:crypto's cannot save its running state. */
 class HashChain implements Chain {
-  readonly #hash: Hash;
-  constructor(hash: Hash) {
+  readonly #hash: Sha256;
+  constructor(hash: Sha256) {
     this.#hash = hash;
   }
   update(bytes: Uint8Array): void {
     this.#hash.update(bytes);
   }
   head(): Uint8Array {
-    return this.#hash.copy().digest();
+    return this.#hash.digest();
   }
   copy(): Chain {
     return new HashChain(this.#hash.copy());
+  }
+  save(): Uint8Array {
+    return this.#hash.save();
   }
 }
 
