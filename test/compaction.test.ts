@@ -63,6 +63,33 @@ describe('a replica that compacts its store', () => {
     again.close();
   });
 
+  it('keeps each feed\'s chain with the snapshot, where the feed is signed; reopened, a damaged one is left out and the feed hashed from its ops', () => {
+    const { dir, r0, r1 } = scene();
+    const counts = new Map([r0.actor, r1.actor].map((a) => [a, r0.replicator.feeds.count(a)]));
+    r0.close();
+    const read = (): Array<{ actor: number; count: number; state: Buffer }> => {
+      const db = new Database(fileOf(dir, 0), { readonly: true });
+      const rows = db.prepare('SELECT actor, count, state FROM chains ORDER BY actor').all() as Array<{ actor: number; count: number; state: Buffer }>;
+      db.close();
+      return rows;
+    };
+    const saved = read();
+    // Own feed at least (r1's op came after the last compaction), each at a count the feed had then.
+    expect(saved.map((r) => r.actor)).toContain(r0.actor);
+    for (const r of saved) expect(r.count).toBeLessThanOrEqual(counts.get(r.actor as never) ?? Infinity);
+    const db = new Database(fileOf(dir, 0));
+    db.prepare('UPDATE chains SET state = ? WHERE actor = ?').run(Buffer.alloc(40), r0.actor);
+    db.close();
+    const again = open(dir, 0);
+    expect(again.replicator.feeds.count(r0.actor)).toBe(counts.get(r0.actor));
+    // Its feed goes on as signed: a new op of it is taken by a replica that held the old ones.
+    pull(r1, again, 'r0');
+    again.edit((l) => l.insert(0, 9));
+    expect(deliver(r1, signedPush(again, counts.get(r0.actor))).status).toBe('ok');
+    again.close();
+    r1.close();
+  });
+
   it('reopened from a snapshot, its feed goes on: its new ops are accepted, and a new replica gets everything from it', () => {
     const { dir, r0, r1 } = scene();
     r0.close();

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { ActorId } from '../src/crdt/ids.js';
 import { sameOp, type Op } from '../src/crdt/ops.js';
 import type { VersionVector } from '../src/crdt/version.js';
-import { memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
+import { encodeOpBody } from '../src/crdt/codec.js';
+import { memoryBacking, MemoryStore, type MemoryBacking } from '../src/store/MemoryStore.js';
 import { signedStatement, type Signer } from '../src/sync/feed-crypto.js';
-import { POINT_SPACING, type Proof } from '../src/sync/Feeds.js';
+import { Feeds, POINT_SPACING, type ChainState, type Proof } from '../src/sync/Feeds.js';
 import type { SyncPage } from '../src/sync/messages.js';
 import type { Replica } from '../src/sync/Replica.js';
 import { decodeBinaryPush, decodeBinarySyncReply, encodeBinaryPush, encodeBinarySyncReply } from '../src/transport/binary-wire.js';
@@ -456,6 +457,61 @@ describe('a feed across restarts', () => {
     expect(deliver(r2, signedPush(author, 3))).toMatchObject({ code: 'gap' });
     expect(deliver(r2, signedPush(author, 2)).status).toBe('ok');
     expect(r2.list.toArray()).toEqual(author.list.toArray());
+  });
+});
+
+describe('chain states', () => {
+  /** Feeds of `replica`'s store taken back with only `chains` and no ops at all, as after collection. */
+  function resumed(replica: Replica<number>, backing: MemoryBacking<number>, chains: readonly ChainState[]): Feeds<number> {
+    const store = new MemoryStore<number>(replica.member, backing);
+    const feeds = new Feeds<number>(store.actor, store.signer, nodeFeedCrypto, encodeOpBody);
+    feeds.restore({ ...store.records(), chains }, []);
+    return feeds;
+  }
+  const check = (feeds: Feeds<number>, push: SignedPush) => feeds.check(push.ops, [push.proof], () => 'new', () => []);
+
+  it('a feed goes on from the chain saved where it was signed, without the ops before it', () => {
+    const author = newReplica(1);
+    author.edit((l) => l.insert(0, 1), 3);
+    const backing = memoryBacking<number>();
+    const holder = newReplica(0, { backing });
+    expect(deliver(holder, signedPush(author)).status).toBe('ok');
+    holder.edit((l) => l.insert(0, 5), 2);
+    const chains = holder.replicator.feeds.chainStates();
+    expect(chains.map((c) => [c.actor, c.count]).sort()).toEqual([[author.actor, 3], [holder.actor, 2]].sort());
+
+    const feeds = resumed(holder, backing, chains);
+    expect(feeds.count(author.actor)).toBe(3);
+    expect(feeds.count(holder.actor)).toBe(2);
+    // The author's next ops check against its signature from the resumed chain: one altered does not.
+    author.edit((l) => l.insert(1, 2), 2);
+    const next = signedPush(author, 3);
+    expect(check(feeds, next).refusals).toEqual([]);
+    expect(check(feeds, { ...next, ops: [withValue(next.ops[0]!, 9), ...next.ops.slice(1)] }).refusals).toMatchObject([{ code: 'bad_signature' }]);
+    // Own new ops are signed on from the resumed chain: a receiver of the first two takes them.
+    const ownNext = holder.edit((l) => l.insert(0, 6), 1);
+    const receiver = newReplica(2);
+    expect(deliver(receiver, signedPush(holder)).status).toBe('ok');
+    const point = feeds.signOwn(ownNext)[0]!;
+    expect(point.signature).toEqual(holder.replicator.feeds.proof(holder.actor, 3).signature);
+  });
+
+  it('a chain state that does not match its signed point, or cannot be read, is left out: the feed is hashed from its ops', () => {
+    const author = newReplica(1);
+    author.edit((l) => l.insert(0, 1), 3);
+    const backing = memoryBacking<number>();
+    const holder = newReplica(0, { backing });
+    expect(deliver(holder, signedPush(author)).status).toBe('ok');
+    const [good] = holder.replicator.feeds.chainStates().filter((c) => c.actor === author.actor);
+    const wrong = { ...good!, state: flip(good!.state, 3) };
+    const unreadable = { ...good!, state: good!.state.subarray(0, 10) };
+    const elsewhere = { ...good!, count: 2 };
+    for (const bad of [wrong, unreadable, elsewhere]) expect(resumed(holder, backing, [bad]).count(author.actor)).toBe(0);
+    // With its ops, as a store holds them, the feed is counted as before.
+    const store = new MemoryStore<number>(0, backing);
+    const feeds = new Feeds<number>(store.actor, store.signer, nodeFeedCrypto, encodeOpBody);
+    feeds.restore({ ...store.records(), chains: [wrong] }, store.load());
+    expect(feeds.count(author.actor)).toBe(3);
   });
 });
 

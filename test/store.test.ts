@@ -89,7 +89,7 @@ function incarnationTests(name: string, makeHome: (member: number) => StoreHome)
       const ops = [list.insert(0, 1), list.insert(1, 2)];
       const r = records();
       let store = home.open();
-      expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [] });
+      expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [], chains: [] });
       store.append(ops, r);
       store.append([], { keys: [], points: [{ actor: author, counter: 2, signature: new Uint8Array(64).fill(8) }] });
       store.close();
@@ -104,6 +104,25 @@ function incarnationTests(name: string, makeHome: (member: number) => StoreHome)
       store = home.open();
       expect(sorted(store.records())).toEqual(sorted(withTwo));
       expect(store.load()).toEqual(ops);
+      store.close();
+    });
+
+    it('keeps the chain states of the last compaction across a restart; a dropped op forgets its feed\'s', () => {
+      const home = makeHome(0);
+      const [a, b] = [replicaId(1, 7), replicaId(2, 8)];
+      const state = (n: number) => new Uint8Array(40 + n).fill(n);
+      const none = { upTo: new Map(), keep: [] };
+      let store = home.open();
+      store.compact({ snapshot: new Uint8Array([1]), covers: new Map(), points: none, chains: [{ actor: a, count: 3, state: state(3) }] });
+      store.compact({ snapshot: new Uint8Array([2]), covers: new Map(), points: none, chains: [{ actor: a, count: 5, state: state(5) }, { actor: b, count: 2, state: state(2) }] });
+      store.close();
+      store = home.open();
+      const byActor = (r: FeedRecords) => [...(r.chains ?? [])].sort((x, y) => x.actor - y.actor).map((c) => ({ ...c, state: [...c.state] }));
+      expect(byActor(store.records())).toEqual([{ actor: a, count: 5, state: [...state(5)] }, { actor: b, count: 2, state: [...state(2)] }]);
+      store.drop([{ actor: a, counter: 4 }], { keys: [], points: [], dropped: [{ actor: a, counter: 4 }] });
+      store.close();
+      store = home.open();
+      expect(byActor(store.records())).toEqual([{ actor: b, count: 2, state: [...state(2)] }]);
       store.close();
     });
 
@@ -429,7 +448,7 @@ describe('SqliteStore: migrations', () => {
     let store = SqliteStore.open(file, 4);
     expect(store.actor).toBe(4);
     expect(store.load()).toEqual(ops);
-    expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [] });
+    expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [], chains: [] });
     const key = [...store.signer.key];
     store.close();
     expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
@@ -448,6 +467,22 @@ describe('SqliteStore: migrations', () => {
     const store = SqliteStore.open(file, 4);
     expect(store.snapshot()).toBeNull();
     expect(store.load()).toEqual(ops);
+    store.close();
+    expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
+  });
+
+  it('a v3 store (before chain states) opens with its snapshot and rows, and no chain state: feeds are hashed from ops', () => {
+    const own = new ReferenceList<number>(actorId(4));
+    const ops = [own.insert(0, 1), own.insert(1, 2)];
+    const file = join(tmp(), 'actor-4.db');
+    writeOldStore(file, 4, ops, 3);
+    const db = new Database(file);
+    db.prepare('INSERT INTO snapshot (id, body) VALUES (1, ?)').run(Buffer.from([7, 7]));
+    db.close();
+    const store = SqliteStore.open(file, 4);
+    expect(store.snapshot()).toEqual(new Uint8Array([7, 7]));
+    expect(store.load()).toEqual(ops);
+    expect(store.records().chains).toEqual([]);
     store.close();
     expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
   });

@@ -2,7 +2,7 @@ import { idKey, type ActorId, type OpId } from '../crdt/ids.js';
 import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
-import type { FeedRecords, Fork, SignedPoint } from '../sync/Feeds.js';
+import type { ChainState, FeedRecords, Fork, SignedPoint } from '../sync/Feeds.js';
 import type { Compaction, Store } from '../sync/store.js';
 import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 
@@ -17,12 +17,14 @@ export interface MemoryBacking<T> {
   readonly points: Map<string, SignedPoint>;
   readonly forks: Map<ActorId, Fork<number>>;
   readonly dropped: Map<string, OpId>;
+  /** Feeds' chains saved at the last compaction. */
+  readonly chains: Map<ActorId, ChainState>;
   /** The private key seed of the incarnation this backing holds: made with it (a new one on `renew`). */
   seed: Uint8Array;
 }
 
 /** A new, empty backing: a new incarnation, whose key comes from `seed` (default: a new random one). */
-export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), seed });
+export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), chains: new Map(), seed });
 
 /** A copy of what `backing` holds, key included: a copied data dir (the simulator's and tests' stolen key). */
 export const copyBacking = <T>(b: MemoryBacking<T>): MemoryBacking<T> => ({
@@ -33,6 +35,7 @@ export const copyBacking = <T>(b: MemoryBacking<T>): MemoryBacking<T> => ({
   points: new Map(b.points),
   forks: new Map(b.forks),
   dropped: new Map(b.dropped),
+  chains: new Map(b.chains),
 });
 
 /** Keeps nothing on disk (`--memory`); the simulator keeps the backing across simulated crashes. */
@@ -99,6 +102,8 @@ export class MemoryStore<T> implements Store<T> {
     b.ops = b.ops.filter((op) => !covered(op.id));
     for (const [key, p] of b.points) if (p.counter <= (c.points.upTo.get(p.actor) ?? 0)) b.points.delete(key);
     this.#records({ keys: [], points: c.points.keep });
+    b.chains.clear();
+    for (const k of c.chains ?? []) b.chains.set(k.actor, k);
     b.snapshot = c.snapshot;
   }
 
@@ -115,16 +120,20 @@ export class MemoryStore<T> implements Store<T> {
   }
 
   records(): FeedRecords {
-    const { keys, points, forks, dropped } = this.#backing;
-    return { keys: [...keys].map(([actor, key]) => ({ actor, key })), points: [...points.values()], forks: [...forks.values()], dropped: [...dropped.values()] };
+    const { keys, points, forks, dropped, chains } = this.#backing;
+    return { keys: [...keys].map(([actor, key]) => ({ actor, key })), points: [...points.values()], forks: [...forks.values()], dropped: [...dropped.values()], chains: [...chains.values()] };
   }
 
   #records(records: FeedRecords | undefined): void {
-    const { keys, points, forks, dropped } = this.#backing;
+    const { keys, points, forks, dropped, chains } = this.#backing;
     for (const { actor, key } of records?.keys ?? []) if (!keys.has(actor)) keys.set(actor, key);
     for (const p of records?.points ?? []) points.set(`${p.actor}.${p.counter}`, p);
     for (const f of records?.forks ?? []) forks.set(f.actor, f);
-    for (const id of records?.dropped ?? []) dropped.set(idKey(id), id);
+    for (const id of records?.dropped ?? []) {
+      dropped.set(idKey(id), id);
+      // A chain saved past a dropped op no longer matches the feed.
+      chains.delete(id.actor);
+    }
   }
 
   append(ops: readonly Op<T>[], records?: FeedRecords): void {

@@ -80,11 +80,17 @@ export class SqliteStore implements Store<number> {
     const point = db.prepare<[number, number, Buffer, Buffer | null]>('INSERT OR REPLACE INTO points (actor, counter, signature, tail) VALUES (?, ?, ?, ?)');
     const fork = db.prepare<[number, number, Buffer]>('INSERT OR REPLACE INTO forks (actor, at, body) VALUES (?, ?, ?)');
     const dropped = db.prepare<[number, number]>('INSERT OR IGNORE INTO dropped (actor, counter) VALUES (?, ?)');
+    const forget = db.prepare<[number]>('DELETE FROM chains WHERE actor = ?');
+    const chain = db.prepare<[number, number, Buffer]>('INSERT INTO chains (actor, count, state) VALUES (?, ?, ?)');
     const records = (r: FeedRecords): void => {
       for (const k of r.keys) key.run(k.actor, Buffer.from(k.key));
       for (const p of r.points) point.run(p.actor, p.counter, Buffer.from(p.signature), p.tail === undefined ? null : Buffer.from(batchBytes(p.tail)));
       for (const f of r.forks ?? []) fork.run(f.actor, f.at, Buffer.from(forkBytes(f)));
-      for (const id of r.dropped ?? []) dropped.run(id.actor, id.counter);
+      for (const id of r.dropped ?? []) {
+        dropped.run(id.actor, id.counter);
+        // A chain saved past a dropped op no longer matches the feed.
+        forget.run(id.actor);
+      }
     };
     this.#dropAll = db.transaction((ids: readonly OpId[], r: FeedRecords) => {
       records(r);
@@ -98,6 +104,8 @@ export class SqliteStore implements Store<number> {
       for (const [actor, n] of c.covers) covered.run(actor, n);
       for (const [actor, n] of c.points.upTo) pointsUpTo.run(actor, n);
       records({ keys: [], points: c.points.keep });
+      db.exec('DELETE FROM chains');
+      for (const k of c.chains ?? []) chain.run(k.actor, k.count, Buffer.from(k.state));
     });
     this.#replaceAll = db.transaction((rows: readonly Row[], r: FeedRecords) => {
       db.exec('DELETE FROM snapshot; DELETE FROM ops;');
@@ -197,7 +205,10 @@ export class SqliteStore implements Store<number> {
     );
     const forks = (db.prepare('SELECT body FROM forks').all() as Array<{ body: Buffer }>).map((r) => readFork(r.body, { pos: 0 }));
     const dropped = db.prepare('SELECT actor, counter FROM dropped').all() as OpId[];
-    return { keys, points, forks, dropped };
+    const chains = (db.prepare('SELECT actor, count, state FROM chains').all() as Array<{ actor: ActorId; count: number; state: unknown }>)
+      .filter((r) => isActorId(r.actor) && Number.isSafeInteger(r.count) && r.count > 0 && r.state instanceof Uint8Array)
+      .map((r) => ({ actor: r.actor, count: r.count, state: new Uint8Array(r.state as Uint8Array) }));
+    return { keys, points, forks, dropped, chains };
   }
 
   drop(ids: readonly OpId[], records: FeedRecords): void {

@@ -3,7 +3,7 @@ import { replicaId } from '../crdt/ids.js';
 import { incarnationOf, newSigner } from '../transport/signing.js';
 
 /** The schema this build writes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** A schema: its version, and the steps that lead to it (`migrations.length === version`). */
 export interface Schema {
@@ -54,6 +54,12 @@ export const MIGRATIONS: ReadonlyArray<(db: Database, actor: number) => void> = 
   // of the op rows it covers; a store that has none holds every op as a row, as before.
   (db) => {
     db.exec(`CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL);`);
+  },
+  // v4: chain states. Each feed's chain saved with the snapshot where it ends at a signed point,
+  // so that a restart goes on from it instead of hashing every op again (and, once ops are
+  // collected, without them). A store without any hashes its feeds from their ops, as before.
+  (db) => {
+    db.exec(`CREATE TABLE chains (actor INTEGER PRIMARY KEY, count INTEGER NOT NULL, state BLOB NOT NULL);`);
   },
 ];
 

@@ -2,7 +2,7 @@ import { formatActor, formatId, idKey, tagOf, type ActorId, type OpId } from '..
 import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
 import { signedStatement, type FeedCrypto, type Signer } from './feed-crypto.js';
-import { POINT_SPACING, type Head, type Equivocation, type FeedPlan, type FeedRecords, type FeedRefusal, type FeedRefusalCode, type Fork, type PlanEntry, type Proof, type SignedPoint } from './feed-types.js';
+import { POINT_SPACING, type ChainState, type Head, type Equivocation, type FeedPlan, type FeedRecords, type FeedRefusal, type FeedRefusalCode, type Fork, type PlanEntry, type Proof, type SignedPoint } from './feed-types.js';
 import { FeedChains } from './chains.js';
 import { isDoomed } from './forks.js';
 import { keepPoint, pointAtOrBefore, type Feed } from './points.js';
@@ -57,6 +57,7 @@ export class Feeds<T> {
     for (const { actor, key } of records.keys) if (actor !== this.self) this.#feed(actor).key = key;
     for (const fork of (records.forks ?? []) as unknown as Fork<T>[]) this.#forks.set(fork.actor, fork);
     for (const id of records.dropped ?? []) this.#dropped.add(idKey(id));
+    for (const saved of records.chains ?? []) this.#resume(saved, records.points as unknown as SignedPoint<T>[]);
     const byFeed = new Map<ActorId, Op<T>[]>();
     for (const op of ops) {
       const list = byFeed.get(op.id.actor) ?? [];
@@ -68,6 +69,7 @@ export class Feeds<T> {
       if (feed.key === null) continue;
       list.sort((a, b) => a.id.counter - b.id.counter);
       for (const op of list) {
+        if (op.id.counter <= feed.count) continue;
         if (op.id.counter !== feed.count + 1 || op.id.counter >= this.frozenAt(actor)) break;
         this.#chains.hash(feed.chain, op);
         feed.count++;
@@ -81,6 +83,39 @@ export class Feeds<T> {
     // Own ops past the last signed point (a store from before feeds were signed): sign them now.
     const own = this.#feed(this.self);
     return own.count === 0 || (own.latest?.counter ?? 0) === own.count ? [] : [this.#signOwnEnd(own)];
+  }
+
+  /**
+   * Go on from a saved chain, once its head is checked against the author's signed point there.
+   * One that does not match (damage in the store) is left out: the feed's ops, which a store
+   * still holds, are hashed again instead.
+   */
+  #resume(saved: ChainState, points: readonly SignedPoint<T>[]): void {
+    const feed = this.#feed(saved.actor);
+    if (feed.key === null || saved.count >= this.frozenAt(saved.actor)) return;
+    let chain;
+    try {
+      chain = this.#crypto.resumeChain(saved.state);
+    } catch {
+      return;
+    }
+    const point = points.find((p) => p.actor === saved.actor && p.counter === saved.count);
+    if (point === undefined || !this.#crypto.verify(feed.key, signedStatement(saved.actor, saved.count, chain.head()), point.signature)) return;
+    feed.chain = chain;
+    feed.count = saved.count;
+  }
+
+  /**
+   * Each feed's chain where it ends at a signed point (and before any fork): what a store keeps
+   * with a snapshot, so that a restart resumes from it (see INTERNALS.md, "Chain states").
+   */
+  chainStates(): ChainState[] {
+    const out: ChainState[] = [];
+    for (const [actor, feed] of this.#feeds) {
+      if (feed.key === null || feed.count === 0 || feed.latest?.counter !== feed.count || feed.count >= this.frozenAt(actor)) continue;
+      out.push({ actor, count: feed.count, state: feed.chain.save() });
+    }
+    return out;
   }
 
   /** Sign own feed as far as it goes, and keep the point. */

@@ -109,7 +109,8 @@ export class Replica<T> {
     const list = this.list;
     const covers = list.version();
     const snapshot = codec.encode(list);
-    this.#store.compact({ snapshot, covers, points: this.replicator.feeds.keptPoints() });
+    const feeds = this.replicator.feeds;
+    this.#store.compact({ snapshot, covers, points: feeds.keptPoints(), chains: feeds.chainStates() });
     this.#rows = list.pendingCount;
   }
 
@@ -236,7 +237,7 @@ export class Replica<T> {
   #adopt(previous: List<T>, bytes: Uint8Array, covers: VersionVector, records: FeedRecords): void {
     const beyond = [...previous.appliedOps(covers)];
     this.#store.append(beyond, records);
-    this.#store.compact({ snapshot: bytes, covers, points: { upTo: new Map(), keep: [] } });
+    this.#store.compact({ snapshot: bytes, covers, points: { upTo: new Map(), keep: [] }, chains: this.replicator.feeds.chainStates() });
     this.#rows = beyond.length + this.list.pendingCount;
   }
 

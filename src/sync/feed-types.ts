@@ -52,6 +52,19 @@ export interface FeedRecords {
   readonly points: readonly SignedPoint[];
   readonly forks?: readonly Fork<number>[];
   readonly dropped?: readonly OpId[];
+  /** Feeds' chains saved at compaction (see `ChainState`), as a store gives them back. */
+  readonly chains?: readonly ChainState[];
+}
+
+/**
+ * A feed's chain saved after its first `count` ops, where the feed has a signed point: a replica
+ * goes on from it without hashing those ops again (or holding them, once collected). Checked
+ * against that point's signature when taken back.
+ */
+export interface ChainState {
+  readonly actor: ActorId;
+  readonly count: number;
+  readonly state: Uint8Array;
 }
 
 export const NO_RECORDS: FeedRecords = { keys: [], points: [] };

@@ -2,7 +2,7 @@ import type { ActorId, OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { Signer } from './feed-crypto.js';
-import type { FeedRecords, SignedPoint } from './Feeds.js';
+import type { ChainState, FeedRecords, SignedPoint } from './Feeds.js';
 
 /**
  * A snapshot to keep in place of the ops it covers (see INTERNALS.md, "Store compaction"): the
@@ -13,6 +13,8 @@ export interface Compaction {
   readonly snapshot: Uint8Array;
   readonly covers: VersionVector;
   readonly points: { readonly upTo: VersionVector; readonly keep: readonly SignedPoint[] };
+  /** Feeds' chains to keep in place of the previous ones (`Feeds.chainStates`). */
+  readonly chains?: readonly ChainState[];
 }
 
 /**
