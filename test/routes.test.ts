@@ -534,6 +534,10 @@ describe('POST /sync', () => {
     ['an actor key out of range', { v: 2, from, version: { [String(2 ** 53)]: 1 } }],
     ['an actor key of 17 digits', { v: 2, from, version: { '12345678901234567': 1 } }],
     ['a catch-up flag (gone from the wire)', { v: 2, from, version: {}, catchUp: true }],
+    ['a retire report without its own count', { v: 2, from, version: {}, retired: { '1': 1 } }],
+    ['an own count without what was retired', { v: 2, from, version: {}, own: 3 }],
+    ['a retired version with a bad key', { v: 2, from, version: {}, retired: { x: 1 }, own: 3 }],
+    ['a negative own count', { v: 2, from, version: {}, retired: {}, own: -1 }],
     ['wire version 1', { v: 1, from, version: {} }],
     ['another wire version', { v: 9, from, version: {} }],
   ];
@@ -546,8 +550,9 @@ describe('POST /sync', () => {
     });
   }
 
-  it('answers the same request, well formed, with 200', async () => {
+  it('answers the same request, well formed, with 200, with a retire report or without', async () => {
     const { app } = setup();
     expect((await sync(app, { v: 2, from, version: { '1': 1 } })).statusCode).toBe(200);
+    expect((await sync(app, { v: 2, from, version: { '1': 1 }, retired: { '1': 1 }, own: 0 })).statusCode).toBe(200);
   });
 });

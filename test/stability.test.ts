@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FastList } from '../src/crdt/fast/FastList.js';
 import { replicaId, type ActorId } from '../src/crdt/ids.js';
 import { meet, type VersionVector } from '../src/crdt/version.js';
-import { memoryBacking } from '../src/store/MemoryStore.js';
+import { memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
 import { Stability } from '../src/sync/stability.js';
 import { newReplica, pull } from './helpers/feeds.js';
 
@@ -56,6 +56,56 @@ describe('Stability: what every member holds', () => {
   });
 });
 
+describe('Stability: what may be collected', () => {
+  const report = (own: number, ...pairs: Array<[number, number]>) => ({ own, retired: v(...pairs) });
+
+  it('waits for every member and a usable report of every incarnation; takes the meet of the latest reports whose own ops are held', () => {
+    const s = new Stability(a0, 3, 1000);
+    const mine = report(3, [a0, 5]);
+    let held = v([a0, 9], [a1, 4], [a2, 6]);
+    expect(s.collectable(held, mine, 0)).toBeNull();
+    s.hear(a1, v(), report(2, [a0, 4]));
+    expect(s.collectable(held, mine, 0)).toBeNull();
+    // a2 made 7 ops before it retired a0's first 5: op 7 is not held here, so that report cannot count yet.
+    s.hear(a2, v(), report(7, [a0, 5]));
+    expect(s.collectable(held, mine, 0)).toBeNull();
+    const s2 = new Stability(a0, 3, 1000);
+    s2.hear(a1, v(), report(2, [a0, 4]));
+    s2.hear(a2, v(), report(5, [a0, 2]));
+    s2.hear(a2, v(), report(4, [a0, 9])); // older: not news
+    s2.hear(a2, v(), report(7, [a0, 5]));
+    expect(s2.collectable(held, mine, 0)?.version).toEqual(v([a0, 2]));
+    held = v([a0, 9], [a1, 4], [a2, 7]);
+    expect(s2.collectable(held, mine, 0)?.version).toEqual(v([a0, 4]));
+    expect(s2.collectable(held, mine, 0)?.counted).toEqual(expect.arrayContaining([a0, a1, a2]));
+    // An author held here with no report at all (say, an incarnation not heard from) holds it back.
+    expect(s2.collectable(v([a0, 9], [a1, 4], [a2, 7], [replicaId(1, 5), 1]), mine, 0)).toBeNull();
+  });
+
+  it('counts a dead incarnation\'s last report until it settles: every member says, settleMs after its successor came, it holds no more of it than this replica', () => {
+    const s = new Stability(a0, 3, 1000);
+    const a1b = replicaId(1, 99);
+    const mine = report(0, [a0, 9]);
+    s.hear(a1, v([a1, 3]), report(3, [a0, 2]));
+    s.hear(a2, v([a1, 3]), report(0, [a0, 9]));
+    const held = v([a0, 9], [a1, 3]);
+    expect(s.collectable(held, mine, 0)?.version).toEqual(v([a0, 2]));
+    // Member 1 lost its store: its new incarnation retired more, but the old one's ops may still come.
+    s.hear(a1b, v([a1, 3]), report(0, [a0, 9]), 100);
+    expect(s.collectable(held, mine, 500)?.version).toEqual(v([a0, 2]));
+    // A late request of the dead incarnation changes nothing.
+    s.hear(a1, v([a1, 1]), report(3, [a0, 1]), 600);
+    expect(s.stable(held)).toEqual(v([a1, 3]));
+    // Past settleMs, but nobody has said anything since: still counted.
+    expect(s.collectable(held, mine, 1200)?.version).toEqual(v([a0, 2]));
+    s.hear(a1b, v([a1, 3]), report(0, [a0, 9]), 1200);
+    s.hear(a2, v([a1, 4]), report(0, [a0, 9]), 1200);
+    // a2 holds an op of the dead incarnation this replica lacks: it may still come here.
+    expect(s.collectable(held, mine, 1300)?.version).toEqual(v([a0, 2]));
+    expect(s.collectable(v([a0, 9], [a1, 4]), mine, 1300)?.version).toEqual(v([a0, 9]));
+  });
+});
+
 describe('replicas that sync retire what every member holds', () => {
   it('a delete every replica has applied retires its target everywhere; local inserts then skip it; all converge', () => {
     const names = ['r0', 'r1', 'r2'];
@@ -77,5 +127,21 @@ describe('replicas that sync retire what every member holds', () => {
     everyone();
     for (const r of rs) expect(r.list.toArray()).toEqual([1, 9, 3]);
     expect(r2.list.toArray()).toEqual(r0.list.toArray());
+  });
+
+  it('a restarted replica keeps what it retired (stored before any report): its local inserts still skip it', () => {
+    const names = ['r0', 'r1', 'r2'];
+    const backings = [0, 1, 2].map(() => memoryBacking<number>());
+    const open = (m: number) => newReplica(m, { backing: backings[m] as MemoryBacking<number>, makeList: (a) => new FastList<number>(a), peers: names.filter((_, i) => i !== m), config: { members: 3 } });
+    const rs = [0, 1, 2].map(open);
+    const r0 = rs[0]!;
+    for (const [i, x] of [1, 2, 3].entries()) r0.edit((l) => l.insert(i, x));
+    r0.edit((l) => l.delete(1));
+    for (let round = 0; round < 2; round++) for (const a of rs) for (const [i, b] of rs.entries()) if (a !== b) pull(a, b, names[i] as string);
+    expect(rs[1]!.replicator.retired).toEqual(r0.list.version());
+    expect(backings[1]!.retired).toEqual(r0.list.version());
+    const again = open(1);
+    expect(again.replicator.retired).toEqual(r0.list.version());
+    expect(again.edit((l) => l.insert(1, 9))[0]).toMatchObject({ right: { actor: r0.actor, counter: 3 } });
   });
 });

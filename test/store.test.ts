@@ -126,6 +126,18 @@ function incarnationTests(name: string, makeHome: (member: number) => StoreHome)
       store.close();
     });
 
+    it('keeps what the replica retired across a restart, replaced by each newer one', () => {
+      const home = makeHome(0);
+      let store = home.open();
+      expect(store.retired()).toEqual(new Map());
+      store.keepRetired(new Map([[replicaId(1, 7), 3]]));
+      store.keepRetired(new Map([[replicaId(1, 7), 5], [replicaId(2, 8), 1]]));
+      store.close();
+      store = home.open();
+      expect(store.retired()).toEqual(new Map([[replicaId(1, 7), 5], [replicaId(2, 8), 1]]));
+      store.close();
+    });
+
     it('holds the ops of incarnations, whose author ids run past 65535, and loads them', () => {
       const home = makeHome(0);
       const a = new ReferenceList<number>(replicaId(2, 1));
@@ -494,6 +506,19 @@ describe('SqliteStore: migrations', () => {
     expect(tagOf(store.actor)).toBe(nodeFeedCrypto.tagOf(store.signer.key));
     expect(tagOf(store.actor)).toBeGreaterThan(0);
     store.close();
+  });
+
+  it('names a damaged record of what was retired when asked for it', () => {
+    const file = join(tmp(), 'actor-4.db');
+    SqliteStore.open(file, 4).close();
+    for (const value of ['{', '{"x":1}', '{"1":-1}', '[1]']) {
+      const db = new Database(file);
+      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('retired', ?)`).run(value);
+      db.close();
+      const store = SqliteStore.open(file, 4);
+      expect(() => store.retired()).toThrow(/what it retired is damaged/);
+      store.close();
+    }
   });
 
   it('refuses, untouched, a store whose incarnation is damaged', () => {

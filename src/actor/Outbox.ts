@@ -78,7 +78,7 @@ export class Outbox {
       return;
     }
     // Ops travel in binary (wire v3); the sync request itself is a small JSON version vector.
-    const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops, request.proof)] : ['/sync', encodeSyncRequest(request.from, request.version)];
+    const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops, request.proof)] : ['/sync', encodeSyncRequest(request.from, request.version, request.report)];
     counts.bytesOut += body.length;
     if (request.type === 'sync') counts.syncRounds++;
     const signed = this.#opts.clusterKey === null ? {} : signRequest(this.#opts.clusterKey, 'POST', path, request.from, body, Date.now());

@@ -4,6 +4,7 @@ import type { Op } from '../crdt/ops.js';
 import { opsIn } from '../crdt/version.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords } from '../sync/Feeds.js';
+import type { VersionVector } from '../crdt/version.js';
 import type { Compaction, Store } from '../sync/store.js';
 
 /** A compaction as the actor reports it (`/status.lastCompaction`). */
@@ -65,6 +66,14 @@ export class TimedStore<T> implements Store<T> {
 
   bytes(): number {
     return this.#inner.bytes();
+  }
+
+  retired(): VersionVector {
+    return this.#inner.retired();
+  }
+
+  keepRetired(version: VersionVector): void {
+    this.#inner.keepRetired(version);
   }
 
   records(): FeedRecords {

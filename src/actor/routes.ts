@@ -6,6 +6,7 @@ import { InvalidOpError } from '../crdt/validate.js';
 import type { Gene } from '../genome/gene.js';
 import type { FeedRefusalCode } from '../sync/Feeds.js';
 import type { PushResult } from '../sync/Replicator.js';
+import type { RetireReport } from '../sync/messages.js';
 import { BINARY_TYPE, STATE_TYPE, decodeBinaryPush, encodeBinarySyncReply, wireVersionProblem, type Push } from '../transport/binary-wire.js';
 import { MacGuard, requireClusterMac } from '../transport/cluster-mac.js';
 import { HttpError } from '../transport/http-server.js';
@@ -101,15 +102,18 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
   app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema }, preValidation, ...guard }, async (req, reply) => {
     admit(req.body.from, 'invalid_body');
     let version: VersionVector;
+    let report: RetireReport | undefined;
     try {
       version = versionFromJSON(req.body.version);
+      const { retired, own } = req.body;
+      if (retired !== undefined && own !== undefined) report = { retired: versionFromJSON(retired), own };
     } catch (err) {
       throw new HttpError(400, (err as Error).message, 'invalid_body');
     }
     // A state only in binary: an asker that takes one says so with both types.
     const accept = req.headers.accept ?? '';
     const binary = accept.split(',').some((t) => t.trim().split(';')[0] === BINARY_TYPE);
-    const page = state.replica.serveSync(req.body.from as ActorId, version, binary && accept.includes(STATE_TYPE));
+    const page = state.replica.serveSync(req.body.from as ActorId, version, binary && accept.includes(STATE_TYPE), report, Date.now());
     if (binary) {
       const bytes = encodeBinarySyncReply(state.incarnation, page);
       state.messages.bytesOut += bytes.length;

@@ -14,7 +14,8 @@ import type { Outgoing } from '../sync/Replicator.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
 import { encodeOpBody } from '../crdt/codec.js';
 import { EventQueue } from './EventQueue.js';
-import { expectedVersion } from './expected.js';
+import { CollectWatch } from './collect-watch.js';
+import { expectedOps, expectedVersion } from './expected.js';
 import { junkPushes, seenFeed } from './junk.js';
 import type { Fault, SimPlan } from './plan.js';
 
@@ -78,6 +79,8 @@ export class Simulation {
   readonly #created = new Map<string, Op<Gene>>();
   /** Ops signed with a copied key (the `equivocate` fault). */
   readonly #forged: Op<Gene>[] = [];
+  /** Checks every collectable version a replica works out against the ops that exist. */
+  readonly #watch = new CollectWatch();
   /** The plan copies a key (an `equivocate` fault): forks may drop ops its actors have to make again. */
   readonly #keyCopied: boolean;
   #now = 0;
@@ -110,6 +113,8 @@ export class Simulation {
       sizeOf: (op) => (op.type === 'insert' ? 2 : 1),
       rules: genomeRules(plan.actors),
       members: plan.actors,
+      // Messages take at most a few hundred virtual ms: a dead incarnation's are all in by then.
+      settleMs: 2000,
       encode: encodeOpBody,
       pointSpacing: 1 + rng.int(8),
       snapshots: snapshotCodec(genomeListOptions(plan.actors), 5 + rng.int(100)),
@@ -137,7 +142,7 @@ export class Simulation {
     return {
       ok: this.#failure === null,
       actors: p.actors,
-      message: this.#failure ?? `converged: ${p.actors} actors hold ${ops} ops, ${this.#nodes[0]?.replica?.list.length ?? 0} genes, after ${this.#now} virtual ms`,
+      message: this.#failure ?? `converged: ${p.actors} actors hold ${ops} ops, ${this.#nodes[0]?.replica?.list.length ?? 0} genes, after ${this.#now} virtual ms; collectable grew ${this.#watch.notes} times, safe but for ${this.#watch.newcomers} ops of incarnations not yet counted`,
       virtualMs: this.#now,
       events,
       ops,
@@ -205,6 +210,7 @@ export class Simulation {
     node.joined = true;
     const peers = this.#nodes.filter((n) => n !== node).map((n) => n.name);
     node.replica = this.#replica(node.actor, node.backing, peers);
+    this.#watch.born(node.replica.actor, this.#now);
     this.#pump(node);
     this.#queue.push(this.#now + 1, { kind: 'mutate', node, life: node.life });
   }
@@ -301,6 +307,8 @@ export class Simulation {
       if (this.#keyCopied) this.#queue.push(this.#now + 1000, { kind: 'mutate', node, life });
       return;
     }
+    // A replica that dropped its own forked ops goes on as a new incarnation.
+    this.#watch.born(r.actor, this.#now);
     const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
     const key = idKey(op.id);
     const earlier = this.#created.get(key);
@@ -369,7 +377,8 @@ export class Simulation {
       if (result.status !== 'ok') return fail(result.status);
       reply = { type: 'push' };
     } else {
-      reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true) };
+      reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true, request.report, this.#now) };
+      this.#watch.note(to.name, this.#now, r.replicator.collectable, r.list.version());
     }
     if (duplicate) return;
     if (!this.#healed && this.#rng.next() < this.#plan.dropRate) {
@@ -394,6 +403,8 @@ export class Simulation {
     }
     if (problem === null) {
       this.#done = true;
+      const unsafe = this.#watch.problem(expectedOps([...this.#created.values(), ...this.#forged], this.#frozen()));
+      if (unsafe !== null) this.#fail(unsafe);
       return;
     }
     if (this.#now > this.#plan.healAt + MAX_QUIET_MS) return this.#fail(`not quiet ${MAX_QUIET_MS} ms after the heal: ${problem}`);
@@ -404,8 +415,7 @@ export class Simulation {
     // Every replica reports the same forks; every op created is held, but those they doom.
     const forks = this.#nodes.map((n) => JSON.stringify(n.replica?.replicator.feeds.equivocations().sort((a, b) => a.actor - b.actor) ?? null));
     if (forks.some((f) => f !== forks[0])) return `the replicas report different forks: ${forks.join(' / ')}`;
-    const frozen = new Map((this.#nodes[0]?.replica?.replicator.feeds.equivocations() ?? []).map((e) => [e.actor, e.at]));
-    const want = formatVersion(expectedVersion([...this.#created.values(), ...this.#forged], frozen));
+    const want = formatVersion(expectedVersion([...this.#created.values(), ...this.#forged], this.#frozen()));
     let genome: string | null = null;
     for (const node of this.#nodes) {
       const r = node.replica;
@@ -419,6 +429,11 @@ export class Simulation {
       genome = text;
     }
     return null;
+  }
+
+  /** Where the proven forks froze their feeds (every replica reports the same ones once quiet). */
+  #frozen(): Map<ActorId, number> {
+    return new Map((this.#nodes[0]?.replica?.replicator.feeds.equivocations() ?? []).map((e) => [e.actor, e.at]));
   }
 
   #budget(node: SimNode): number {

@@ -9,14 +9,21 @@ import { doomedOps } from '../sync/forks.js';
  * nothing are as good as the author's own: they stay.
  */
 export function expectedVersion<T>(made: readonly Op<T>[], frozen: ReadonlyMap<ActorId, number>): VersionVector {
+  const version = new Map<ActorId, number>();
+  for (const op of expectedOps(made, frozen)) version.set(op.id.actor, (version.get(op.id.actor) ?? 0) + 1);
+  return version;
+}
+
+/** The ops of `expectedVersion`, each once. */
+export function expectedOps<T>(made: readonly Op<T>[], frozen: ReadonlyMap<ActorId, number>): Op<T>[] {
   const doomed = new Set(doomedOps(made, (a) => frozen.get(a) ?? Infinity, new Set()).map((op) => idKey(op.id)));
   const counted = new Set<string>();
-  const version = new Map<ActorId, number>();
+  const out: Op<T>[] = [];
   for (const op of made) {
     const key = idKey(op.id);
     if (doomed.has(key) || counted.has(key)) continue;
     counted.add(key);
-    version.set(op.id.actor, (version.get(op.id.actor) ?? 0) + 1);
+    out.push(op);
   }
-  return version;
+  return out;
 }

@@ -3,6 +3,7 @@ import { sameOp, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { ChainState, FeedRecords, Fork, SignedPoint } from '../sync/Feeds.js';
+import type { VersionVector } from '../crdt/version.js';
 import type { Compaction, Store } from '../sync/store.js';
 import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 
@@ -19,12 +20,14 @@ export interface MemoryBacking<T> {
   readonly dropped: Map<string, OpId>;
   /** Feeds' chains saved at the last compaction. */
   readonly chains: Map<ActorId, ChainState>;
+  /** What the replica last said it retired. */
+  retired: VersionVector;
   /** The private key seed of the incarnation this backing holds: made with it (a new one on `renew`). */
   seed: Uint8Array;
 }
 
 /** A new, empty backing: a new incarnation, whose key comes from `seed` (default: a new random one). */
-export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), chains: new Map(), seed });
+export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), chains: new Map(), retired: new Map(), seed });
 
 /** A copy of what `backing` holds, key included: a copied data dir (the simulator's and tests' stolen key). */
 export const copyBacking = <T>(b: MemoryBacking<T>): MemoryBacking<T> => ({
@@ -117,6 +120,14 @@ export class MemoryStore<T> implements Store<T> {
 
   bytes(): number {
     return 0;
+  }
+
+  retired(): VersionVector {
+    return this.#backing.retired;
+  }
+
+  keepRetired(version: VersionVector): void {
+    this.#backing.retired = new Map(version);
   }
 
   records(): FeedRecords {

@@ -5,6 +5,7 @@ import { decodeOpBody, encodeOpBody } from '../crdt/codec.js';
 import { readBatch } from '../crdt/batch-codec.js';
 import { formatId, isActorId, memberOf, type ActorId, type OpId } from '../crdt/ids.js';
 import { sameOp, type Op } from '../crdt/ops.js';
+import { versionFromJSON, versionToJSON, type VersionVector } from '../crdt/version.js';
 import { opProblem } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords, SignedPoint } from '../sync/Feeds.js';
@@ -168,6 +169,22 @@ export class SqliteStore implements Store<number> {
   }
 
   /** The main file and its write-ahead log. */
+  retired(): VersionVector {
+    const row = this.#db.prepare(`SELECT value FROM meta WHERE key = 'retired'`).get() as { value: string } | undefined;
+    if (row === undefined) return new Map();
+    try {
+      const json = JSON.parse(row.value) as unknown;
+      if (typeof json !== 'object' || json === null || Array.isArray(json) || Object.values(json).some((n) => !Number.isSafeInteger(n) || (n as number) < 0)) throw new Error('not a version');
+      return versionFromJSON(json as Record<string, number>);
+    } catch (err) {
+      throw new StoreError(this.file, 'corrupt', `what it retired is damaged: ${(err as Error).message}`);
+    }
+  }
+
+  keepRetired(version: VersionVector): void {
+    this.#db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('retired', ?)`).run(JSON.stringify(versionToJSON(version)));
+  }
+
   bytes(): number {
     const size = (f: string): number => (existsSync(f) ? statSync(f).size : 0);
     return size(this.file) + size(`${this.file}-wal`);

@@ -2,11 +2,11 @@ import { memberOf, type ActorId } from '../crdt/ids.js';
 import type { List, MakeList } from '../crdt/list.js';
 import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER, opProblem } from '../crdt/validate.js';
-import type { VersionVector } from '../crdt/version.js';
+import { opsIn, type VersionVector } from '../crdt/version.js';
 import type { FeedCrypto } from './feed-crypto.js';
 import { Feeds, type FeedRecords, type Fork, type Proof, type SignedPoint } from './Feeds.js';
 import { cutPoint, doomedOps } from './forks.js';
-import type { PeerId, Reply, Request, SyncPage } from './messages.js';
+import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { Replicator, type Outgoing, type PageOutcome, type PushResult, type SyncConfig } from './Replicator.js';
 import type { Store } from './store.js';
 
@@ -30,6 +30,8 @@ export class Replica<T> {
   readonly #config: ReplicaConfig<T>;
   readonly #crypto: FeedCrypto;
   #replicator!: Replicator<T>;
+  /** Ops in the retired version last stored (it only grows). */
+  #retiredStored = -1;
   /** Op rows stored since the snapshot (or since the start): what the next compaction would remove. */
   #rows = 0;
 
@@ -60,6 +62,8 @@ export class Replica<T> {
   #build(now: number): void {
     const store = this.#store;
     const { list, ops } = this.#stored();
+    // What it retired and may have reported: a restart must not forget it (see `keepRetired`).
+    list.retire?.(store.retired());
     const feeds = new Feeds(store.actor, store.signer, this.#crypto, this.#config.encode, this.#config.pointSpacing);
     const signed = feeds.restore(store.records(), ops);
     if (signed.length > 0) store.append([], { keys: [], points: signed });
@@ -212,8 +216,19 @@ export class Replica<T> {
     if (feeds.takeAdopted().length > 0 || waitsInVain) this.#freeze(now);
   }
 
-  serveSync(asker: ActorId, version: VersionVector, takesState = false): SyncPage<T> {
-    return this.replicator.serveSync(asker, version, takesState);
+  serveSync(asker: ActorId, version: VersionVector, takesState = false, report?: RetireReport, now = 0): SyncPage<T> {
+    const page = this.replicator.serveSync(asker, version, takesState, report, now);
+    this.#keepRetired();
+    return page;
+  }
+
+  /** Store what the list retired, if it grew, before any request can report it. */
+  #keepRetired(): void {
+    const retired = this.replicator.retired;
+    const n = opsIn(retired);
+    if (n === this.#retiredStored) return;
+    this.#store.keepRetired(retired);
+    this.#retiredStored = n;
   }
 
   poll(now: number): Outgoing<T>[] {
@@ -222,8 +237,10 @@ export class Replica<T> {
 
   onReply(peer: PeerId, request: Request<T>, reply: Reply<T>, now: number): PageOutcome<T> {
     const outcome = this.replicator.onReply(peer, request, reply, now);
-    if (outcome.state?.taken === true) this.#adopt(outcome.state.previous, outcome.state.bytes, outcome.state.covers, outcome.records);
-    else this.#keep(outcome.accepted, outcome.records, now);
+    if (outcome.state?.taken === true) {
+      this.#adopt(outcome.state.previous, outcome.state.bytes, outcome.state.covers, outcome.records);
+      this.#keepRetired();
+    } else this.#keep(outcome.accepted, outcome.records, now);
     return outcome;
   }
 

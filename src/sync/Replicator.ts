@@ -4,10 +4,10 @@ import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import { opsIn, type VersionVector } from '../crdt/version.js';
-import type { PeerId, Reply, Request, SyncPage } from './messages.js';
+import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
-import { Stability } from './stability.js';
+import { Stability, type Collectable } from './stability.js';
 import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
 
 export interface SyncConfig<T> extends PageLimits<T> {
@@ -19,6 +19,11 @@ export interface SyncConfig<T> extends PageLimits<T> {
   readonly rules?: OpRules<T>;
   /** The cluster's members, 0 .. members - 1: what is stable waits for each (see `Stability`). */
   readonly members?: number;
+  /**
+   * How long after a member's new incarnation is first heard its old one may still have ops on
+   * their way (see `Stability`, dead incarnations); default 30 s.
+   */
+  readonly settleMs?: number;
   /**
    * How the list is written as a state: the store compacts into one, and a peer far behind is
    * sent one. Without it the store keeps every op as a row, and ops are all a peer is sent.
@@ -95,11 +100,16 @@ export class Replicator<T> {
   #stateFrom: PeerId | null = null;
   /** The list as a state, for peers far behind, while it holds `applied` ops. */
   #state: { applied: number; bytes: Uint8Array } | null = null;
+  /** What the list retired (the replica stores it before it is reported). */
+  #retired: VersionVector;
+  /** What may be collected, as last worked out (null: not yet known). */
+  #collectable: Collectable | null = null;
 
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
     this.feeds = feeds;
-    this.#stability = config.members === undefined ? null : new Stability(list.actor, config.members);
+    this.#stability = config.members === undefined ? null : new Stability(list.actor, config.members, config.settleMs);
+    this.#retired = list.retire?.(new Map()) ?? new Map();
     this.#config = config;
     this.#screen = screen;
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
@@ -110,6 +120,19 @@ export class Replicator<T> {
   /** What every member holds, as far as this replica knows (nothing, without members to wait for). */
   stable(): VersionVector {
     return this.#stability?.stable(this.#list.version()) ?? new Map();
+  }
+
+  /** What the list has retired: what this replica reports, once stored. */
+  get retired(): VersionVector {
+    return this.#retired;
+  }
+
+  /**
+   * The deletes whose targets no op this replica lacks can name, by the retire reports heard
+   * (see `Stability.collectable`); null until every incarnation that counts has one it can use.
+   */
+  get collectable(): Collectable | null {
+    return this.#collectable;
   }
 
   /** The list: the one it was made with, or a state it took in its place. */
@@ -235,11 +258,12 @@ export class Replicator<T> {
   }
 
   /** What an asker at `version` lacks: a page of ops, or, if it takes a state and is far behind, the list as a state. */
-  serveSync(asker: ActorId, version: VersionVector, takesState = false): SyncPage<T> {
+  serveSync(asker: ActorId, version: VersionVector, takesState = false, report?: RetireReport, now = 0): SyncPage<T> {
     // What the asker holds (as far as it has checked): a member's word for what is stable.
     if (this.#stability !== null && this.isMember(asker)) {
-      this.#stability.hear(asker, version);
-      this.#list.retire?.(this.stable());
+      this.#stability.hear(asker, version, report, now);
+      this.#retire(this.stable());
+      this.#collectable = this.#stability.collectable(this.#list.version(), this.#report(), now);
     }
     return (takesState ? this.#statePage(version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
   }
@@ -285,6 +309,8 @@ export class Replicator<T> {
     const previous = this.list;
     list.restore([...previous.appliedOps(version), ...previous.pendingOps()]);
     this.#list = list;
+    // The state carries its sender's retire marks; this replica's own, already reported, stay.
+    this.#retire(this.#retired);
     return { accepted: [], records, refused: [], refusals: [], state: { taken: true, previous, covers: version, bytes, ops: fresh.length } };
   }
 
@@ -295,13 +321,28 @@ export class Replicator<T> {
   /** The first `upTo` ops of `actor`'s feed this replica holds: what a fork is checked from. */
   readonly #heldOps = (actor: ActorId, upTo: number): Op<T>[] => this.list.opsOf(actor, 0, upTo);
 
+  #retire(stable: VersionVector): void {
+    if (this.#list.retire !== undefined) this.#retired = this.#list.retire(stable);
+  }
+
+  /** This replica's retire report: what it retired, and its own ops so far. */
+  #report(): RetireReport {
+    return { retired: this.#retired, own: this.#list.nextCounter - 1 };
+  }
+
   #nextRequest(p: PeerState): Request<T> | null {
     const from = this.list.actor;
     if (p.syncDue) {
       p.syncDue = false;
       const state = p.states && this.#stateFrom === null;
       if (state) this.#stateFrom = p.id;
-      return { type: 'sync', from, version: this.feeds.advertise(this.list.version()), ...(state ? { state: true } : {}) };
+      return {
+        type: 'sync',
+        from,
+        version: this.feeds.advertise(this.list.version()),
+        ...(state ? { state: true } : {}),
+        ...(this.#stability === null ? {} : { report: this.#report() }),
+      };
     }
     if (p.acked === null) return null;
     const ops = ownOpsAfter(this.list, p.acked, this.#config);

@@ -16,7 +16,17 @@ export type PeerId = string;
  */
 export type Request<T> =
   | { readonly type: 'push'; readonly from: ActorId; readonly ops: readonly Op<T>[]; readonly proof: Proof<T> }
-  | { readonly type: 'sync'; readonly from: ActorId; readonly version: VersionVector; readonly state?: boolean };
+  | { readonly type: 'sync'; readonly from: ActorId; readonly version: VersionVector; readonly state?: boolean; readonly report?: RetireReport };
+
+/**
+ * What a replica has retired (stored before it says so), and how many ops of its own it had made
+ * then: none it makes after names a target of those deletes (see INTERNALS.md, "Collecting
+ * tombstones"). Sent with its sync requests.
+ */
+export interface RetireReport {
+  readonly retired: VersionVector;
+  readonly own: number;
+}
 
 /**
  * The answer to a sync request: the responder's version, one page of the ops the asker lacks,

@@ -1,36 +1,66 @@
 import { memberOf, type ActorId } from '../crdt/ids.js';
 import { meet, type VersionVector } from '../crdt/version.js';
+import type { RetireReport } from './messages.js';
+
+/** What may be collected, and the incarnations whose reports (or settling) it rests on. */
+export interface Collectable {
+  readonly version: VersionVector;
+  readonly counted: readonly ActorId[];
+}
+
+/** Reports kept per incarnation, waiting for the collector to hold their `own` ops. */
+const MAX_REPORTS = 8;
 
 /**
- * What this replica knows every replica of the cluster holds: the meet of the versions the
- * members last told it (each in its sync requests, through the incarnation it heard from last)
- * and its own. Until every member has been heard from, nothing is stable. Pure; see INTERNALS.md,
- * "Stability".
+ * What this replica knows of the others (pure; see INTERNALS.md, "Stability in the running
+ * system"):
+ *
+ * - **stable**: the meet of the versions the members last told it (each in its sync requests,
+ *   through its current incarnation) and its own. Until every member has been heard, nothing is.
+ * - **collectable**: the meet of the retire reports of every incarnation that may still make or
+ *   relay an op this replica lacks, each taken at its latest report whose own ops it holds (so
+ *   no op it lacks can name what that report retired). A *dead* incarnation (its member has
+ *   another since) stops counting once it is *settled*: `settleMs` after its successor was first
+ *   heard, every member's current incarnation has said, in a request heard after that, that it
+ *   holds no more of it than this replica does. Its ops that any replica holds are then all here.
  */
 export class Stability {
   readonly #members: number;
   readonly #self: ActorId;
-  /** Per member: the incarnation heard from last, and the version it said it holds. */
-  readonly #heard = new Map<number, { actor: ActorId; version: VersionVector }>();
+  readonly #settleMs: number;
+  /** Per member: its current incarnation, the version it said it holds, and when it last said so. */
+  readonly #heard = new Map<number, { actor: ActorId; version: VersionVector; at: number }>();
+  /** Incarnations known to have a successor, and when the successor was first heard. */
+  readonly #dead = new Map<ActorId, number>();
+  /** Per incarnation: its retire reports, oldest first, `own` growing. */
+  readonly #reports = new Map<ActorId, RetireReport[]>();
 
-  constructor(self: ActorId, members: number) {
+  constructor(self: ActorId, members: number, settleMs = 30_000) {
     this.#self = self;
     this.#members = members;
+    this.#settleMs = settleMs;
   }
 
   /**
-   * `from` says it holds `version`. A version only grows for one incarnation, so a stale
-   * request (reordered) cannot lower it; a member's newer incarnation replaces its older one.
+   * `from` says it holds `version` (and, if it says, what it retired), at `now`. A version only
+   * grows for one incarnation, so a stale request (reordered) cannot lower it; a member's other
+   * incarnation replaces the current one, and the one replaced is dead for good: a late request
+   * of a dead incarnation changes nothing.
    */
-  hear(from: ActorId, version: VersionVector): void {
+  hear(from: ActorId, version: VersionVector, report?: RetireReport, now = 0): void {
     const member = memberOf(from);
-    if (member >= this.#members || member === memberOf(this.#self)) return;
+    if (member >= this.#members || from === this.#self || this.#dead.has(from)) return;
+    if (report !== undefined) this.#report(from, report);
+    if (member === memberOf(this.#self)) return;
     const known = this.#heard.get(member);
     if (known !== undefined && known.actor === from) {
       const grown = new Map(known.version);
       for (const [a, n] of version) if (n > (grown.get(a) ?? 0)) grown.set(a, n);
-      this.#heard.set(member, { actor: from, version: grown });
-    } else this.#heard.set(member, { actor: from, version: new Map(version) });
+      this.#heard.set(member, { actor: from, version: grown, at: now });
+      return;
+    }
+    if (known !== undefined) this.#dead.set(known.actor, now);
+    this.#heard.set(member, { actor: from, version: new Map(version), at: now });
   }
 
   /** The ops every member holds, as far as this replica knows, given what it holds itself. */
@@ -39,5 +69,58 @@ export class Stability {
     let v: VersionVector = own;
     for (const { version } of this.#heard.values()) v = meet(v, version);
     return v;
+  }
+
+  /**
+   * The deletes whose targets no op this replica lacks can name, given what it holds and its own
+   * report: null while some incarnation that counts has no report it can use.
+   */
+  collectable(held: VersionVector, own: RetireReport, now: number): Collectable | null {
+    if (this.#heard.size < this.#members - 1) return null;
+    // Every incarnation that made an op held here, or was heard from, counts, but this one.
+    const authors = new Set<ActorId>([...held.keys(), ...[...this.#heard.values()].map((h) => h.actor), ...this.#reports.keys()]);
+    authors.delete(this.#self);
+    let c: VersionVector = own.retired;
+    for (const actor of authors) {
+      // This member's other incarnations came before this one: dead since it began.
+      if (memberOf(actor) === memberOf(this.#self) && !this.#dead.has(actor)) this.#dead.set(actor, now);
+      if (this.#settled(actor, held, now)) continue;
+      const usable = this.#usable(actor, held.get(actor) ?? 0);
+      if (usable === null) return null;
+      c = meet(c, usable.retired);
+    }
+    return { version: c, counted: [this.#self, ...authors] };
+  }
+
+  #report(from: ActorId, report: RetireReport): void {
+    const list = this.#reports.get(from) ?? [];
+    const last = list[list.length - 1];
+    // One incarnation's reports only grow (what it retired is stored before it says so): a
+    // reordered older one is not news; a newer one at the same own count replaces it.
+    if (last !== undefined && report.own < last.own) return;
+    if (last !== undefined && report.own === last.own) list.pop();
+    list.push({ own: report.own, retired: new Map(report.retired) });
+    if (list.length > MAX_REPORTS) list.splice(0, list.length - MAX_REPORTS);
+    this.#reports.set(from, list);
+  }
+
+  /** The latest report of `actor` whose own ops (up to `own`) are all held here, dropping older ones. */
+  #usable(actor: ActorId, held: number): RetireReport | null {
+    const list = this.#reports.get(actor);
+    if (list === undefined) return null;
+    let i = -1;
+    while (i + 1 < list.length && (list[i + 1] as RetireReport).own <= held) i++;
+    if (i < 0) return null;
+    if (i > 0) list.splice(0, i);
+    return list[0] as RetireReport;
+  }
+
+  /** A dead incarnation whose ops, as far as any member's current incarnation holds them, are all here. */
+  #settled(actor: ActorId, held: VersionVector, now: number): boolean {
+    const since = this.#dead.get(actor);
+    if (since === undefined || now < since + this.#settleMs) return false;
+    const mine = held.get(actor) ?? 0;
+    for (const h of this.#heard.values()) if (h.at < since + this.#settleMs || (h.version.get(actor) ?? 0) > mine) return false;
+    return true;
   }
 }

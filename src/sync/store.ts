@@ -65,6 +65,13 @@ export interface Store<T> {
    * `records`, in one transaction: how ops are dropped from a store whose snapshot holds them.
    */
   replace(ops: readonly Op<T>[], records: FeedRecords): void;
+  /** What the replica last said it retired (`keepRetired`), or an empty version. */
+  retired(): VersionVector;
+  /**
+   * Keep what the replica retired, durably, before it reports it to anyone: a restart must not
+   * forget it, or a local insert could name a tombstone a peer was told it never would.
+   */
+  keepRetired(version: VersionVector): void;
   /** Bytes the store takes on disk (0 in memory). */
   bytes(): number;
   /**

@@ -6,7 +6,7 @@ import { MAX_COUNTER } from '../crdt/validate.js';
 import { versionFromJSON, versionToJSON, type VersionVector } from '../crdt/version.js';
 import type { Gene } from '../genome/gene.js';
 import type { Branch, Fork, Proof } from '../sync/Feeds.js';
-import type { SyncPage } from '../sync/messages.js';
+import type { RetireReport, SyncPage } from '../sync/messages.js';
 
 /**
  * Wire format v2: JSON, ids as `[author, counter]` (an author is an incarnation of a member).
@@ -56,6 +56,9 @@ export interface WireSyncRequest {
   v: typeof WIRE_VERSION;
   from: number;
   version: Record<string, number>;
+  /** The asker's retire report (both or neither): what it retired, and its own ops then. */
+  retired?: Record<string, number>;
+  own?: number;
 }
 export interface WireSyncReply {
   v: typeof WIRE_VERSION;
@@ -140,7 +143,8 @@ export const syncRequestSchema = {
   type: 'object',
   required: ['v', 'from', 'version'],
   additionalProperties: false,
-  properties: { ...header, version: versionSchema },
+  properties: { ...header, version: versionSchema, retired: versionSchema, own: held },
+  dependencies: { retired: ['own'], own: ['retired'] },
 } as const;
 export const syncReplySchema = {
   type: 'object',
@@ -204,8 +208,9 @@ export function encodePush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof
   return JSON.stringify({ v: WIRE_VERSION, from, ops: ops.map(encodeOp), proof: encodeProof(proof) } satisfies WireBatch);
 }
 
-export function encodeSyncRequest(from: ActorId, version: VersionVector): string {
-  return JSON.stringify({ v: WIRE_VERSION, from, version: versionToJSON(version) } satisfies WireSyncRequest);
+export function encodeSyncRequest(from: ActorId, version: VersionVector, report?: RetireReport): string {
+  const body: WireSyncRequest = { v: WIRE_VERSION, from, version: versionToJSON(version), ...(report === undefined ? {} : { retired: versionToJSON(report.retired), own: report.own }) };
+  return JSON.stringify(body);
 }
 
 export function encodeSyncReply(from: ActorId, page: SyncPage<Gene>): WireSyncReply {
