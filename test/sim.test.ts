@@ -6,7 +6,8 @@ const FIXED = Array.from({ length: 500 }, (_, i) => i + 1);
 const FRESH = Array.from({ length: 50 }, () => 1000 + Math.floor(Math.random() * 0x7fff0000));
 
 describe('deterministic simulation: drops, duplicates, delays, partitions, crashes, late joiners', () => {
-  it(`converges with every op, nothing pending, for ${FIXED.length} fixed and ${FRESH.length} fresh seeds`, () => {
+  // About 50 s here: past the default limit on a slower or busier machine.
+  it(`converges with every op, nothing pending, for ${FIXED.length} fixed and ${FRESH.length} fresh seeds`, { timeout: 240_000 }, () => {
     const failures: string[] = [];
     const sizes = new Set<number>();
     let ops = 0;
