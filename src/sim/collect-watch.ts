@@ -1,4 +1,4 @@
-import { formatId, idKey, type ActorId, type OpId } from '../crdt/ids.js';
+import { formatId, idKey, memberOf, type ActorId, type OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { covers, type VersionVector } from '../crdt/version.js';
 import type { Collectable } from '../sync/stability.js';
@@ -10,7 +10,7 @@ import type { Collectable } from '../sync/stability.js';
  */
 export class CollectWatch {
   readonly #seen: Array<{ who: string; at: number; collectable: VersionVector; counted: ReadonlySet<ActorId>; held: VersionVector }> = [];
-  /** Unsafe moments owed to an incarnation born after the replica worked it out (see INTERNALS.md, "New incarnations"). */
+  /** Unsafe moments owed to a member's newest incarnation, unknown to the replica then (see INTERNALS.md, "New incarnations"). */
   #newcomers = 0;
   readonly #last = new Map<string, VersionVector>();
 
@@ -19,6 +19,14 @@ export class CollectWatch {
 
   born(actor: ActorId, at: number): void {
     if (!this.#births.has(actor)) this.#births.set(actor, at);
+  }
+
+  /** Whether no other incarnation of `actor`'s member was born after it and by `at`. */
+  #latest(actor: ActorId, at: number): boolean {
+    const born = this.#births.get(actor) ?? Infinity;
+    if (born > at) return true;
+    for (const [other, when] of this.#births) if (other !== actor && memberOf(other) === memberOf(actor) && when > born && when <= at) return false;
+    return true;
   }
 
   /** `who` worked out `collectable` at `at`, holding `held`. */
@@ -30,7 +38,7 @@ export class CollectWatch {
     this.#seen.push({ who, at, collectable: collectable.version, counted: new Set(collectable.counted), held });
   }
 
-  /** Unsafe moments where the op came from an incarnation born later (after a lost store). */
+  /** Unsafe moments where the op came from a member's newest incarnation (after a lost store), not yet known there. */
   get newcomers(): number {
     return this.#newcomers;
   }
@@ -60,8 +68,9 @@ export class CollectWatch {
       for (const d of ops) {
         if (d.type !== 'delete' || !held(s.collectable, d.id)) continue;
         for (const late of (namers.get(idKey(d.target)) ?? []).filter((op) => !held(s.held, op.id))) {
-          // An incarnation that did not exist yet: the open problem of new incarnations.
-          if (!s.counted.has(late.id.actor) && (this.#births.get(late.id.actor) ?? Infinity) > s.at) {
+          // An incarnation the replica could not know of: its member's latest then (or not born
+          // yet), a new incarnation after a lost store. The open problem of new incarnations.
+          if (!s.counted.has(late.id.actor) && this.#latest(late.id.actor, s.at)) {
             this.#newcomers++;
             continue;
           }
