@@ -403,7 +403,7 @@ export class Simulation {
     }
     if (problem === null) {
       this.#done = true;
-      const unsafe = this.#watch.problem(expectedOps([...this.#created.values(), ...this.#forged], this.#frozen()));
+      const unsafe = this.#watch.problem(expectedOps([...this.#created.values(), ...this.#forged], this.#frozen()), new Set(this.#forged));
       if (unsafe !== null) this.#fail(unsafe);
       return;
     }

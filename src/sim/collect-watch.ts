@@ -48,8 +48,12 @@ export class CollectWatch {
     return this.#seen.length;
   }
 
-  /** The first unsafe moment, given every op that exists in the end, or null. */
-  problem<T>(ops: readonly Op<T>[]): string | null {
+  /**
+   * The first unsafe moment, given every op that exists in the end, or null. Ops a copied key
+   * signed (`forged`) are left out: a second process on one identity keeps no promise its
+   * author made (such an op is refused where what it names was collected).
+   */
+  problem<T>(ops: readonly Op<T>[], forged: ReadonlySet<Op<T>> = new Set()): string | null {
     const namers = new Map<string, Op<T>[]>();
     const name = (id: OpId | null, op: Op<T>): void => {
       if (id === null) return;
@@ -67,7 +71,7 @@ export class CollectWatch {
     for (const s of this.#seen) {
       for (const d of ops) {
         if (d.type !== 'delete' || !held(s.collectable, d.id)) continue;
-        for (const late of (namers.get(idKey(d.target)) ?? []).filter((op) => !held(s.held, op.id))) {
+        for (const late of (namers.get(idKey(d.target)) ?? []).filter((op) => !held(s.held, op.id) && !forged.has(op))) {
           // An incarnation the replica could not know of: its member's latest then (or not born
           // yet), a new incarnation after a lost store. The open problem of new incarnations.
           if (!s.counted.has(late.id.actor) && this.#latest(late.id.actor, s.at)) {
