@@ -104,6 +104,27 @@ describe('Stability: what may be collected', () => {
     expect(s.collectable(held, mine, 1300)?.version).toEqual(v([a0, 2]));
     expect(s.collectable(v([a0, 9], [a1, 4]), mine, 1300)?.version).toEqual(v([a0, 9]));
   });
+
+  it('knows an incarnation dead only when another of its member\'s holds its ops: a late request of the old one kills nothing', () => {
+    const s = new Stability(a0, 3, 0);
+    const a1b = replicaId(1, 99);
+    const mine = report(0, [a0, 9]);
+    s.hear(a2, v([a1, 3]), report(0, [a0, 9]));
+    // The new incarnation is heard first, holding nothing of the old one yet; then the old one's late request.
+    s.hear(a1b, v([a1b, 2]), report(2, [a0, 9]), 10);
+    s.hear(a1, v([a1, 3]), report(3, [a0, 4]), 20);
+    const held = v([a0, 9], [a1, 3], [a1b, 2]);
+    // Both count: the old one's report holds collection at a0:4, and neither is taken for dead.
+    expect(s.collectable(held, mine, 30)?.version).toEqual(v([a0, 4]));
+    expect(s.collectable(held, mine, 30)?.counted).toEqual(expect.arrayContaining([a1, a1b]));
+    // Once the new one holds the old one's ops, the old one is dead, and settles (settleMs 0) when all say so.
+    s.hear(a1b, v([a1b, 2], [a1, 3]), report(2, [a0, 9]), 40);
+    s.hear(a2, v([a1, 3]), report(0, [a0, 9]), 40);
+    expect(s.collectable(held, mine, 50)?.version).toEqual(v([a0, 9]));
+    // And its requests are ignored from then on.
+    s.hear(a1, v([a1, 5]), report(5, [a0, 1]), 60);
+    expect(s.collectable(held, mine, 70)?.version).toEqual(v([a0, 9]));
+  });
 });
 
 describe('replicas that sync retire what every member holds', () => {

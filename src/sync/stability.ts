@@ -19,17 +19,21 @@ const MAX_REPORTS = 8;
  *   through its current incarnation) and its own. Until every member has been heard, nothing is.
  * - **collectable**: the meet of the retire reports of every incarnation that may still make or
  *   relay an op this replica lacks, each taken at its latest report whose own ops it holds (so
- *   no op it lacks can name what that report retired). A *dead* incarnation (its member has
- *   another since) stops counting once it is *settled*: `settleMs` after its successor was first
- *   heard, every member's current incarnation has said, in a request heard after that, that it
- *   holds no more of it than this replica does. Its ops that any replica holds are then all here.
+ *   no op it lacks can name what that report retired). A *dead* incarnation (another of its
+ *   member's holds ops of it, so came after it) stops counting once it is *settled*: `settleMs`
+ *   after that was first seen, every incarnation heard and not dead has said, in a request heard
+ *   after that, that it holds no more of it than this replica does. Its ops that any replica
+ *   holds are then all here. One that died before making any op is never known dead, and holds
+ *   collection at what it last retired.
  */
 export class Stability {
   readonly #members: number;
   readonly #self: ActorId;
   readonly #settleMs: number;
-  /** Per member: its current incarnation, the version it said it holds, and when it last said so. */
+  /** Per member: the incarnation heard from last, the version it said it holds, and when. */
   readonly #heard = new Map<number, { actor: ActorId; version: VersionVector; at: number }>();
+  /** Per incarnation heard: the most it said it holds, and when it last said so. */
+  readonly #claims = new Map<ActorId, { version: VersionVector; at: number }>();
   /** Incarnations known to have a successor, and when the successor was first heard. */
   readonly #dead = new Map<ActorId, number>();
   /** Per incarnation: its retire reports, oldest first, `own` growing. */
@@ -43,24 +47,22 @@ export class Stability {
 
   /**
    * `from` says it holds `version` (and, if it says, what it retired), at `now`. A version only
-   * grows for one incarnation, so a stale request (reordered) cannot lower it; a member's other
-   * incarnation replaces the current one, and the one replaced is dead for good: a late request
-   * of a dead incarnation changes nothing.
+   * grows for one incarnation, so a stale request (reordered) cannot lower it. For what is
+   * stable, a member's other incarnation replaces the one heard before. An incarnation is known
+   * dead only on evidence: another of its member's holds ops of it, so came after it (a late
+   * request of an old incarnation, heard after its successor, proves nothing of the kind). A
+   * dead one's later requests change nothing.
    */
   hear(from: ActorId, version: VersionVector, report?: RetireReport, now = 0): void {
     const member = memberOf(from);
     if (member >= this.#members || from === this.#self || this.#dead.has(from)) return;
     if (report !== undefined) this.#report(from, report);
-    if (member === memberOf(this.#self)) return;
-    const known = this.#heard.get(member);
-    if (known !== undefined && known.actor === from) {
-      const grown = new Map(known.version);
-      for (const [a, n] of version) if (n > (grown.get(a) ?? 0)) grown.set(a, n);
-      this.#heard.set(member, { actor: from, version: grown, at: now });
-      return;
-    }
-    if (known !== undefined) this.#dead.set(known.actor, now);
-    this.#heard.set(member, { actor: from, version: new Map(version), at: now });
+    for (const [a, n] of version) if (n > 0 && a !== from && memberOf(a) === member && !this.#dead.has(a)) this.#dead.set(a, now);
+    const claim = this.#claims.get(from);
+    const grown = new Map(claim?.version ?? []);
+    for (const [a, n] of version) if (n > (grown.get(a) ?? 0)) grown.set(a, n);
+    this.#claims.set(from, { version: grown, at: now });
+    if (member !== memberOf(this.#self)) this.#heard.set(member, { actor: from, version: grown, at: now });
   }
 
   /** The ops every member holds, as far as this replica knows, given what it holds itself. */
@@ -78,7 +80,7 @@ export class Stability {
   collectable(held: VersionVector, own: RetireReport, now: number): Collectable | null {
     if (this.#heard.size < this.#members - 1) return null;
     // Every incarnation that made an op held here, or was heard from, counts, but this one.
-    const authors = new Set<ActorId>([...held.keys(), ...[...this.#heard.values()].map((h) => h.actor), ...this.#reports.keys()]);
+    const authors = new Set<ActorId>([...held.keys(), ...this.#claims.keys(), ...this.#reports.keys()]);
     authors.delete(this.#self);
     let c: VersionVector = own.retired;
     for (const actor of authors) {
@@ -115,12 +117,18 @@ export class Stability {
     return list[0] as RetireReport;
   }
 
-  /** A dead incarnation whose ops, as far as any member's current incarnation holds them, are all here. */
+  /**
+   * A dead incarnation whose ops, as far as every incarnation heard and not known dead holds
+   * them, are all here: each said so in a request heard `settleMs` after it was known dead.
+   */
   #settled(actor: ActorId, held: VersionVector, now: number): boolean {
     const since = this.#dead.get(actor);
     if (since === undefined || now < since + this.#settleMs) return false;
     const mine = held.get(actor) ?? 0;
-    for (const h of this.#heard.values()) if (h.at < since + this.#settleMs || (h.version.get(actor) ?? 0) > mine) return false;
+    for (const [who, c] of this.#claims) {
+      if (this.#dead.has(who)) continue;
+      if (c.at < since + this.#settleMs || (c.version.get(actor) ?? 0) > mine) return false;
+    }
     return true;
   }
 }
