@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ActorId } from '../src/crdt/ids.js';
 import { sameOp, type Op } from '../src/crdt/ops.js';
+import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import type { VersionVector } from '../src/crdt/version.js';
 import { encodeOpBody } from '../src/crdt/codec.js';
 import { memoryBacking, MemoryStore, type MemoryBacking } from '../src/store/MemoryStore.js';
@@ -12,7 +13,7 @@ import type { SyncPage } from '../src/sync/messages.js';
 import type { Replica } from '../src/sync/Replica.js';
 import { decodeBinaryPush, decodeBinarySyncReply, encodeBinaryPush, encodeBinarySyncReply } from '../src/transport/binary-wire.js';
 import { newSigner, nodeFeedCrypto, signerFromSeed } from '../src/transport/signing.js';
-import { deliver, newReplica, signedPush, type SignedPush } from './helpers/feeds.js';
+import { deliver, newReplica, pull, signedPush, type SignedPush } from './helpers/feeds.js';
 import { chainHead } from './helpers/hostile.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -512,6 +513,35 @@ describe('chain states', () => {
     const feeds = new Feeds<number>(store.actor, store.signer, nodeFeedCrypto, encodeOpBody);
     feeds.restore({ ...store.records(), chains: [wrong] }, store.load());
     expect(feeds.count(author.actor)).toBe(3);
+  });
+});
+
+describe('a feed taken in part', () => {
+  it('is held as far as it was taken, with the signature at the end and the rest as its tail: a fresh replica gets those ops from it', () => {
+    const missing = newReplica(2);
+    missing.edit((l) => l.insert(0, 200));
+    const origin = signedPush(missing);
+    const one = newReplica(1);
+    expect(deliver(one, origin).status).toBe('ok');
+    one.edit((l) => l.insert(1, 1), 3);
+    // The receiver lacks `missing`'s op: `one`'s ops wait, and only two fit in its pending set.
+    const receiver = newReplica(0, { peers: ['fresh'], makeList: (a) => new ReferenceList<number>(a, { maxPending: 2 }) });
+    const push = signedPush(one);
+    expect(deliver(receiver, push).status).toBe('full');
+    expect(receiver.replicator.feeds.count(one.actor)).toBe(2);
+    const point = receiver.replicator.feeds.latestPoint(one.actor);
+    expect(point).toMatchObject({ counter: 2, signature: push.proof.signature });
+    expect(point?.tail?.map((op) => op.id.counter)).toEqual([3]);
+    expect(deliver(receiver, origin).status).toBe('ok');
+    expect(receiver.list.pendingCount).toBe(0);
+    // Relayed: a fresh replica takes the two ops, checked against the author's signature over three.
+    const fresh = newReplica(3, { peers: ['r0'] });
+    pull(fresh, receiver, 'r0');
+    expect(fresh.list.version().get(one.actor)).toBe(2);
+    expect(fresh.replicator.feeds.count(one.actor)).toBe(2);
+    // The third comes from its author, and runs on from there.
+    expect(deliver(fresh, signedPush(one, 2)).status).toBe('ok');
+    expect(fresh.list.toArray()).toEqual(one.list.toArray());
   });
 });
 

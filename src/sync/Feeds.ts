@@ -340,10 +340,11 @@ export class Feeds<T> {
       if (upTo === e.last) feed.chain = e.chain;
       else for (const op of e.ops) if (op.id.counter > feed.count && op.id.counter <= upTo) this.#chains.hash(feed.chain, op);
       feed.count = upTo;
-      if (upTo === e.last) {
-        keepPoint(feed, e.point, this.#spacing);
-        points.push(e.point as SignedPoint<T> as SignedPoint);
-      }
+      // Taken only in part (an op after could not be): the signature at the end, with the ops
+      // not taken as its tail, still proves what is held, so it can be relayed and compared.
+      const point: SignedPoint<T> = upTo === e.last ? e.point : { actor: e.actor, counter: upTo, signature: e.point.signature, tail: [...e.ops.filter((op) => op.id.counter > upTo), ...(e.point.tail ?? [])] };
+      keepPoint(feed, point, this.#spacing);
+      points.push(point as unknown as SignedPoint);
     }
     return { keys, points };
   }
