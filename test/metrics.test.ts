@@ -10,6 +10,7 @@ const NAMES = [
   'genome_pending_ops',
   'genome_tombstones',
   'genome_stable_ops',
+  'genome_retired_ops',
   'genome_store_bytes',
   'genome_snapshot_bytes',
   'genome_compactions_total',

@@ -63,6 +63,14 @@ export class ActorMetrics {
       },
     });
     new Gauge({
+      name: 'genome_retired_ops',
+      help: 'Ops of the version whose deletes\' targets this actor has retired: its local inserts no longer name them.',
+      registers,
+      collect() {
+        this.set(opsIn(replica.replicator.retired));
+      },
+    });
+    new Gauge({
       name: 'genome_store_bytes',
       help: 'Bytes of the store on disk: the SQLite file and its write-ahead log (0 with --memory).',
       registers,

@@ -24,6 +24,8 @@ export interface Status {
   tombstones: number;
   /** Author id → ops of it every member holds, as far as this actor knows: the stable version. */
   stable: Record<string, number>;
+  /** Author id → ops of it whose deletes' targets this actor has retired (stored; reported to peers). */
+  retired: Record<string, number>;
   /** Bytes of the store on disk (0 with `--memory`). */
   storeBytes: number;
   /** The last compaction of the store since this actor started, or null. */
@@ -99,6 +101,7 @@ export class ActorState {
       pending: list.pendingCount,
       tombstones: list.tombstones,
       stable: versionToJSON(this.replica.replicator.stable()),
+      retired: versionToJSON(this.replica.replicator.retired),
       storeBytes: this.replica.storeBytes,
       lastCompaction: this.lastCompaction,
       matchCount: this.matchCount,

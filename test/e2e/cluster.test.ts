@@ -9,6 +9,8 @@ interface Status {
   digest: string;
   version: Record<string, number>;
   pending: number;
+  stable: Record<string, number>;
+  retired: Record<string, number>;
 }
 
 const urls = (base: number, n: number): string[] => Array.from({ length: n }, (_, i) => `http://127.0.0.1:${base + i}`);
@@ -37,6 +39,14 @@ describe('three real actors', () => {
       expect(s.pending).toBe(0);
     }
     for (const a of actors) await waitFor('match count = 2 in the log', () => a.stderr.join('').includes('match count = 2'));
+    // Their sync requests tell each other what they hold: each retires the deletes all of them hold.
+    const sum = (v: Record<string, number>): number => Object.values(v).reduce((a, n) => a + n, 0);
+    for (const url of urls(base, 3)) {
+      await waitFor(`${url} retires deletes every actor holds`, async () => sum((await getJson<Status>(`${url}/status`)).retired) > 0);
+      const s = await getJson<Status>(`${url}/status`);
+      expect(sum(s.retired)).toBeLessThanOrEqual(90);
+      expect(sum(s.stable)).toBeGreaterThanOrEqual(sum(s.retired));
+    }
     const genomes = await Promise.all(urls(base, 3).map((u) => fetch(`${u}/genome`).then((r) => r.text())));
     expect(new Set(genomes).size).toBe(1);
     expect(genomes[0]).toMatch(/^([0-9a-f]{2})+$/);
