@@ -462,21 +462,26 @@ describe('a feed across restarts', () => {
 });
 
 describe('chain states', () => {
-  /** Feeds of `replica`'s store taken back with only `chains` and no ops at all, as after collection. */
-  function resumed(replica: Replica<number>, backing: MemoryBacking<number>, chains: readonly ChainState[]): Feeds<number> {
-    const store = new MemoryStore<number>(replica.member, backing);
-    const feeds = new Feeds<number>(store.actor, store.signer, nodeFeedCrypto, encodeOpBody);
-    feeds.restore({ ...store.records(), chains }, []);
-    return feeds;
-  }
-  const check = (feeds: Feeds<number>, push: SignedPush) => feeds.check(push.ops, [push.proof], () => 'new', () => []);
-
-  it('a feed goes on from the chain saved where it was signed, without the ops before it', () => {
+  /** An author's three ops, held by a replica on `backing`. */
+  function held() {
     const author = newReplica(1);
     author.edit((l) => l.insert(0, 1), 3);
     const backing = memoryBacking<number>();
     const holder = newReplica(0, { backing });
     expect(deliver(holder, signedPush(author)).status).toBe('ok');
+    return { author, backing, holder };
+  }
+  /** Feeds of `replica`'s store taken back with `chains` and `ops` (by default none at all, as after collection). */
+  function resumed(replica: Replica<number>, backing: MemoryBacking<number>, chains: readonly ChainState[], ops: Op<number>[] = []): Feeds<number> {
+    const store = new MemoryStore<number>(replica.member, backing);
+    const feeds = new Feeds<number>(store.actor, store.signer, nodeFeedCrypto, encodeOpBody);
+    feeds.restore({ ...store.records(), chains }, ops);
+    return feeds;
+  }
+  const check = (feeds: Feeds<number>, push: SignedPush) => feeds.check(push.ops, [push.proof], () => 'new', () => []);
+
+  it('a feed goes on from the chain saved where it was signed, without the ops before it', () => {
+    const { author, backing, holder } = held();
     holder.edit((l) => l.insert(0, 5), 2);
     const chains = holder.replicator.feeds.chainStates();
     expect(chains.map((c) => [c.actor, c.count]).sort()).toEqual([[author.actor, 3], [holder.actor, 2]].sort());
@@ -498,21 +503,14 @@ describe('chain states', () => {
   });
 
   it('a chain state that does not match its signed point, or cannot be read, is left out: the feed is hashed from its ops', () => {
-    const author = newReplica(1);
-    author.edit((l) => l.insert(0, 1), 3);
-    const backing = memoryBacking<number>();
-    const holder = newReplica(0, { backing });
-    expect(deliver(holder, signedPush(author)).status).toBe('ok');
+    const { author, backing, holder } = held();
     const [good] = holder.replicator.feeds.chainStates().filter((c) => c.actor === author.actor);
     const wrong = { ...good!, state: flip(good!.state, 3) };
     const unreadable = { ...good!, state: good!.state.subarray(0, 10) };
     const elsewhere = { ...good!, count: 2 };
     for (const bad of [wrong, unreadable, elsewhere]) expect(resumed(holder, backing, [bad]).count(author.actor)).toBe(0);
     // With its ops, as a store holds them, the feed is counted as before.
-    const store = new MemoryStore<number>(0, backing);
-    const feeds = new Feeds<number>(store.actor, store.signer, nodeFeedCrypto, encodeOpBody);
-    feeds.restore({ ...store.records(), chains: [wrong] }, store.load());
-    expect(feeds.count(author.actor)).toBe(3);
+    expect(resumed(holder, backing, [wrong], new MemoryStore<number>(0, backing).load()).count(author.actor)).toBe(3);
   });
 });
 
