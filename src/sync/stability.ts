@@ -30,8 +30,8 @@ export class Stability {
   readonly #members: number;
   readonly #self: ActorId;
   readonly #settleMs: number;
-  /** Per member: the incarnation heard from last, the version it said it holds, and when. */
-  readonly #heard = new Map<number, { actor: ActorId; version: VersionVector; at: number }>();
+  /** Per member: the incarnation heard from last (its word is in `#claims`). */
+  readonly #heard = new Map<number, ActorId>();
   /** Per incarnation heard: the most it said it holds, and when it last said so. */
   readonly #claims = new Map<ActorId, { version: VersionVector; at: number }>();
   /** Incarnations known to have a successor, and when the successor was first heard. */
@@ -62,14 +62,14 @@ export class Stability {
     const grown = new Map(claim?.version ?? []);
     for (const [a, n] of version) if (n > (grown.get(a) ?? 0)) grown.set(a, n);
     this.#claims.set(from, { version: grown, at: now });
-    if (member !== memberOf(this.#self)) this.#heard.set(member, { actor: from, version: grown, at: now });
+    if (member !== memberOf(this.#self)) this.#heard.set(member, from);
   }
 
   /** The ops every member holds, as far as this replica knows, given what it holds itself. */
   stable(own: VersionVector): VersionVector {
     if (this.#heard.size < this.#members - 1) return new Map();
     let v: VersionVector = own;
-    for (const { version } of this.#heard.values()) v = meet(v, version);
+    for (const actor of this.#heard.values()) v = meet(v, this.#claims.get(actor)?.version ?? new Map());
     return v;
   }
 
