@@ -378,7 +378,7 @@ export class Simulation {
       reply = { type: 'push' };
     } else {
       reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true, request.report, this.#now) };
-      this.#watch.note(to.name, this.#now, r.replicator.collectable, r.list.version());
+      this.#watch.note(to.name, this.#now, r.replicator.collectable(this.#now), r.list.version());
     }
     if (duplicate) return;
     if (!this.#healed && this.#rng.next() < this.#plan.dropRate) {

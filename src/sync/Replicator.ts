@@ -102,8 +102,6 @@ export class Replicator<T> {
   #state: { applied: number; bytes: Uint8Array } | null = null;
   /** What the list retired (the replica stores it before it is reported). */
   #retired: VersionVector;
-  /** What may be collected, as last worked out (null: not yet known). */
-  #collectable: Collectable | null = null;
 
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
@@ -128,11 +126,11 @@ export class Replicator<T> {
   }
 
   /**
-   * The deletes whose targets no op this replica lacks can name, by the retire reports heard
-   * (see `Stability.collectable`); null until every incarnation that counts has one it can use.
+   * The deletes whose targets no op this replica lacks can name, at `now`, by the retire reports
+   * heard (see `Stability.collectable`); null until every incarnation that counts has one it can use.
    */
-  get collectable(): Collectable | null {
-    return this.#collectable;
+  collectable(now: number): Collectable | null {
+    return this.#stability?.collectable(this.#list.version(), this.#report(), now) ?? null;
   }
 
   /** The list: the one it was made with, or a state it took in its place. */
@@ -263,7 +261,6 @@ export class Replicator<T> {
     if (this.#stability !== null && this.isMember(asker)) {
       this.#stability.hear(asker, version, report, now);
       this.#retire(this.stable());
-      this.#collectable = this.#stability.collectable(this.#list.version(), this.#report(), now);
     }
     return (takesState ? this.#statePage(version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
   }
