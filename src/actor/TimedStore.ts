@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { ActorId, OpId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
-import { opsIn } from '../crdt/version.js';
+import { opsIn, type VersionVector } from '../crdt/version.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { FeedRecords } from '../sync/Feeds.js';
-import type { VersionVector } from '../crdt/version.js';
 import type { Compaction, Store } from '../sync/store.js';
 
 /** A compaction as the actor reports it (`/status.lastCompaction`). */
