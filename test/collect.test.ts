@@ -233,4 +233,38 @@ describe('collecting tombstones', () => {
     // Typing on extends that run, whose right origin e is retired now.
     expect(a.insert(1, 3).right).toBeNull();
   });
+
+  it('keeps a tombstone the inner elements of a typed run rank by, though the run itself is never ranked', () => {
+    const a = new FastList<number>(actorId(1));
+    const b = new FastList<number>(actorId(2));
+    const toB = (...ops: Op<number>[]): void => {
+      for (const op of ops) expect(b.apply(op)).toBe('applied');
+    };
+    // c d e typed as one run, then p1 p2 typed between d and e: they hang left of e, their right origin.
+    toB(a.insert(0, 1), a.insert(1, 2), a.insert(2, 3), a.insert(2, 4), a.insert(3, 5));
+    toB(a.delete(1), a.delete(3)); // d, e
+    const retiredB = b.retire(b.version());
+    toB(a.delete(2)); // p2
+    const retiredA = a.retire(b.version());
+    // Concurrently: b deletes p1 (the run p1 p2 is one tombstone there), and a types after p1, past retired p2 and e.
+    const p1Gone = b.delete(1);
+    const x = a.insert(2, 9);
+    expect(x.left).toEqual({ actor: 1, counter: 4 });
+    // b holds every op a made before retiring: d and e are collectable there (p2 is not: b had not retired it).
+    b.collect(meet(retiredA, retiredB));
+    expect(b.collected).toEqual(new Map([[actorId(1), 7]]));
+    // A saved state that dropped e anyway (its children moved up in its place) is refused.
+    const state = b.exportState();
+    const at = state.pieces.findIndex((p) => p.actor === 1 && p.counter === 3);
+    const e = state.pieces[at]!;
+    const pieces = state.pieces.filter((_, i) => i !== at).map((p) => {
+      const parent = p.parent === at ? e.parent : p.parent > at ? p.parent - 1 : p.parent;
+      return { ...p, parent, side: p.parent === at ? e.side : p.side };
+    });
+    expect(() => FastList.fromState(b.actor, { ...state, pieces })).toThrow(/a1\.4 is ranked by a collected right origin/);
+    // x ranks against p2 by their right origins: e's place is still read.
+    expect(b.apply(x)).toBe('applied');
+    expect(a.apply(p1Gone)).toBe('applied');
+    expect(b.toArray()).toEqual(a.toArray());
+  });
 });

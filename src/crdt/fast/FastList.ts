@@ -4,7 +4,7 @@ import type { ListOptions } from '../list.js';
 import type { DeleteOp, InsertOp, Op } from '../ops.js';
 import { closedWithin, covers, formatVersion, join, meet, type VersionVector } from '../version.js';
 import { COLLECTABLE, ContentTree, continues, RETIRED, type Piece } from './ContentTree.js';
-import { authorFirst, byAuthor, insertSibling, isAncestor, leftmost, rightmost } from './siblings.js';
+import { authorFirst, byAuthor, insertSibling, isAncestor, leftmost, ranksByRightOrigin, rightmost } from './siblings.js';
 import { IdIndex } from './IdIndex.js';
 import { OpLog } from './OpLog.js';
 import { ValueColumn } from './ValueColumn.js';
@@ -316,7 +316,7 @@ export class FastList<T> extends CausalList<T> {
    * Remove collectable pieces: each one that has no children, or whose parent is collectable
    * too (its children then take its place among the parent's), and whose place no sibling order
    * may still read (it is not the right origin of a right child of a parent that is not
-   * collectable; left origins only placed an element once). Nothing ever hangs under a
+   * collectable, `ranksByRightOrigin`; left origins only placed an element once). Nothing ever hangs under a
    * collectable piece again, nor is one an origin again, so this changes no ancestry between
    * what stays, no sibling order a later op is placed by, and no output: the list places every
    * later op as if the pieces were still there (INTERNALS.md, "Collecting tombstones"). One
@@ -330,11 +330,9 @@ export class FastList<T> extends CausalList<T> {
       if (m === undefined) named.set(actor, (m = new Map()));
       m.set(counter, (m.get(counter) ?? 0) + by);
     };
-    // Only the right children of a parent that may get more children ever have their right origins' places read.
-    const reads = (p: Piece<T>): boolean => p.side === 'R' && p.parent?.gc !== COLLECTABLE;
     const ready: Piece<T>[] = [];
     for (const p of this.#tree.pieces()) {
-      if (reads(p)) name(p.orA, p.orC, 1);
+      if (ranksByRightOrigin(p)) name(p.orA, p.orC, 1);
       if (p.gc === COLLECTABLE) ready.push(p);
     }
     const removable = (p: Piece<T>): boolean => {
@@ -347,7 +345,7 @@ export class FastList<T> extends CausalList<T> {
     let removed = 0;
     for (let p = ready.pop(); p !== undefined; p = ready.pop()) {
       if (gone.has(p) || !removable(p)) continue;
-      const counted = reads(p);
+      const counted = ranksByRightOrigin(p);
       const kids = this.#removePiece(p);
       gone.add(p);
       removed += p.length;

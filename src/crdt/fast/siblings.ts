@@ -1,10 +1,17 @@
-import type { Piece } from './ContentTree.js';
+import { COLLECTABLE, type Piece } from './ContentTree.js';
 
 // The FugueMax tree kept on the pieces: siblings' order, their subtrees' ends, and ancestry.
 
 export const byAuthor = <T>(a: Piece<T>, b: Piece<T>): number => a.actor - b.actor || a.counter - b.counter;
 /** FugueMax's left siblings: by author. */
 export const authorFirst = <T>(a: Piece<T>, b: Piece<T>): boolean => byAuthor(a, b) < 0;
+/**
+ * Whether sibling order may still read the place of `p`'s right origin: FugueMax ranks right
+ * siblings by it, and only a parent that is not collectable gets new children. That holds for the
+ * piece when it is a right child (or the root's), and for each element after its first, the
+ * implicit right child of the one before (a split makes it explicit), unless `p` is collectable.
+ */
+export const ranksByRightOrigin = <T>(p: Piece<T>): boolean => (p.side === 'R' && p.parent?.gc !== COLLECTABLE) || (p.length > 1 && p.gc !== COLLECTABLE);
 /** The piece first in list order in `p`'s subtree. */
 export const leftmost = <T>(p: Piece<T>): Piece<T> => {
   while (p.leftKid !== null) p = p.leftKid;

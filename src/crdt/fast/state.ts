@@ -1,5 +1,6 @@
 import type { ActorId } from '../ids.js';
 import { COLLECTABLE as COLLECTABLE_STAGE, type Piece } from './ContentTree.js';
+import { ranksByRightOrigin } from './siblings.js';
 
 /** One piece as saved: its elements, origins and place in the FugueMax tree. */
 export interface PieceState<T> {
@@ -263,6 +264,8 @@ function checkOrigins<T>(p: Piece<T>, kind: (actor: number, counter: number) => 
   const [a, c] = parent === null || p.side === 'R' ? [p.olA, p.olC] : [p.orA, p.orC];
   const hangs = parent === null ? a < 0 : p.side === 'R' ? a === parent.actor && c === parent.counter + parent.length - 1 : a === parent.actor && c === parent.counter;
   if (!hangs && !(p.olA >= 0 && gone(p.olA, p.olC)) && !(p.orA >= 0 && gone(p.orA, p.orC))) throw new Error(`insert a${p.actor}.${p.counter} does not hang off its origin`);
+  // Collecting keeps every right origin a sibling order may still read.
+  if (p.orA >= 0 && gone(p.orA, p.orC) && ranksByRightOrigin(p)) throw new Error(`insert a${p.actor}.${p.counter} is ranked by a collected right origin`);
 }
 
 /** An op's place in the order applied, found in its actor's runs of that order; -1 for a collected op (before every op held). */
