@@ -221,8 +221,9 @@ export class FastList<T> extends CausalList<T> {
 
   protected refKind(id: OpId): RefKind {
     if (id.counter > this.held(id.actor) || id.counter < 1) return 'absent';
-    if (this.#log.deleteTarget(id.actor, id.counter) !== undefined) return 'delete';
-    return this.#ids.find(id.actor, id.counter) !== undefined ? 'insert' : 'collected';
+    // An op is an insert or a delete: an element found settles it without searching the deletes.
+    if (this.#ids.find(id.actor, id.counter) !== undefined) return 'insert';
+    return this.#log.deleteTarget(id.actor, id.counter) !== undefined ? 'delete' : 'collected';
   }
 
   protected integrate(op: Op<T>): void {
