@@ -267,4 +267,33 @@ describe('collecting tombstones', () => {
     expect(a.apply(p1Gone)).toBe('applied');
     expect(b.toArray()).toEqual(a.toArray());
   });
+
+  it('folds a run that collection made one chain again, though its pieces were apart, and still finds every element of it', () => {
+    // b types x1 x2 x3; c types z right after x2, which a takes before x3: x3 is a piece of its own at a.
+    const [a, b, c] = [1, 2, 3].map((i) => new FastList<number>(actorId(i))) as [FastList<number>, FastList<number>, FastList<number>];
+    const ref = new ReferenceList<number>(actorId(1));
+    const toA = (...ops: Op<number>[]): void => {
+      for (const op of ops) expect(a.apply(op)).toBe(ref.apply(op));
+    };
+    const x = [b.insert(0, 1), b.insert(1, 2), b.insert(2, 3)];
+    for (const op of x.slice(0, 2)) c.apply(op);
+    const z = c.insert(2, 9);
+    toA(x[0]!, x[1]!, z, x[2]!, c.delete(2));
+    // Everyone holds everything: z is collected, and x3 is x2's only child, as in one typed run.
+    const all = a.version();
+    a.retire(all);
+    expect(a.collect(all)).toBe(1);
+    // Deleting x3 then x2 passes x2 into x3's tombstone; deleting x1 folds it into the same.
+    const dels = [a.delete(2), a.delete(1)];
+    for (const op of dels) ref.apply(op);
+    // b types after x2, between it and x3.
+    for (const op of [z, ...dels.slice(0, 1)]) b.apply(op);
+    toA(b.insert(2, 4));
+    expect(a.toArray()).toEqual(ref.toArray());
+    const last = a.delete(0);
+    ref.apply(last);
+    toA(b.insert(0, 5));
+    expect(a.toArray()).toEqual(ref.toArray());
+    expect(FastList.fromState(a.actor, decodeState(encodeState(a.exportState()))).toArray()).toEqual(ref.toArray());
+  });
 });

@@ -507,7 +507,7 @@ export class FastList<T> extends CausalList<T> {
    */
   #fold(head: Piece<T>, tail: Piece<T>): void {
     if (!head.deleted || !tail.deleted || !continues(head, tail)) return;
-    this.#ids.merge(head);
+    this.#ids.merge(head, tail);
     this.#tree.merge(head, tail);
     if (this.#cursor === tail) this.#cursor = null;
   }
@@ -522,6 +522,8 @@ export class FastList<T> extends CausalList<T> {
     if (piece.length < 2 || (offset !== 0 && !last)) return false;
     const dead = last ? this.#tree.next(piece) : this.#tree.prev(piece);
     if (dead === undefined || !dead.deleted || !(last ? continues(piece, dead) : continues(dead, piece))) return false;
+    if (last) this.#ids.join(piece, dead);
+    else this.#ids.join(dead, piece);
     this.#tree.moveDeleted(piece, dead);
     return true;
   }

@@ -82,15 +82,32 @@ export class IdIndex<T> {
   }
 
   /**
-   * The piece after `head` in counter order is being folded into it: forget it. Pieces that can
-   * fold (or pass an element on) continue one run, and such pieces always share an entry: one
-   * piece split, or a piece added with `runsOn` (a new piece that continues a run is one typed
-   * after a tombstone, else it would have grown it), or entries built by `of`. So whether pieces
-   * fold depends on the pieces alone, never on how the index was built.
+   * `tail`, the piece after `head` in counter order, is being folded into it: forget it.
    */
-  merge(head: Piece<T>): void {
-    const { pieces } = this.#entry(head.actor, head.counter) as Entry<T>;
+  merge(head: Piece<T>, tail: Piece<T>): void {
+    const { pieces } = this.join(head, tail);
     pieces.splice(pieces.indexOf(head) + 1, 1);
+  }
+
+  /**
+   * Make `head` and `tail`, consecutive pieces of one run about to fold or pass an element on,
+   * share an entry; returns it. They nearly always do already: one piece split, or a piece added
+   * with `runsOn` (a new piece that continues a run is one typed after a tombstone, else it would
+   * have grown it), or entries built by `of`. But a collected sibling may have kept them apart as
+   * they arrived, each in an entry of its own: those join, as loading builds them. So whether
+   * pieces fold depends on the pieces alone, never on how the index was built.
+   */
+  join(head: Piece<T>, tail: Piece<T>): Entry<T> {
+    const entries = this.#byActor.get(head.actor) as Entry<T>[];
+    const i = lastAtOrBelow(entries, (e) => e.start, head.counter);
+    const entry = entries[i] as Entry<T>;
+    if (tail.counter < entry.end) return entry;
+    // Entries split an actor's counters between them: the next one starts where this one ends, with `tail`.
+    const next = entries[i + 1] as Entry<T>;
+    for (const p of next.pieces) entry.pieces.push(p);
+    entry.end = next.end;
+    entries.splice(i + 1, 1);
+    return entry;
   }
 
   /** Collected `piece` is gone: forget it, and its entry once that holds no piece. */
