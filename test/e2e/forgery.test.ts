@@ -137,8 +137,10 @@ describe('a stranger forging actor 1\'s coming ops', () => {
     ops = forgedInserts(a1, held + 1, made + 8);
     refused(await send(push(a1, ops, { ...proof, counter: made + 8, signature: randomSignature(a1, 0).signature })), 'bad_signature');
     await nothingForgedHeld(c, a1);
-    // ...and the genuine signature over the genuine ops with the last gene changed.
-    const altered = genuine.map((op, i) => (i === genuine.length - 1 && op.type === 'insert' ? { ...op, value: op.value ^ 1 } : op));
+    // ...and the genuine signature over the genuine ops with the last inserted gene changed (the
+    // last op may be a delete, which carries no gene).
+    const lastInsert = genuine.map((op) => op.type).lastIndexOf('insert');
+    const altered = genuine.map((op, i) => (i === lastInsert && op.type === 'insert' ? { ...op, value: op.value ^ 1 } : op));
     expect(altered).not.toEqual(genuine);
     refused(await send(push(a1, altered, proof)), 'bad_signature');
     await nothingForgedHeld(c, a1);
