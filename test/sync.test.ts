@@ -13,9 +13,10 @@ import { deliver, newReplica, signedPush, testConfig as config } from './helpers
 const makeList = (a: ReturnType<typeof actorId>) => new ReferenceList<number>(a);
 
 /** Feeds as pages see them, with a signed point at every multiple of `every` and at each feed's end. */
-function provable(held: VersionVector, every: number): PageFeeds<number> {
+function provable(held: VersionVector, every: number, advertise: (v: VersionVector) => VersionVector = (v) => v): PageFeeds<number> {
   return {
-    advertise: (v) => v,
+    advertise,
+    checked: (v) => v,
     forks: () => [],
     heads: () => [],
     pointAtOrBefore: (actor, counter) => (counter >= (held.get(actor) ?? 0) ? (held.get(actor) ?? 0) : counter - (counter % every)),
@@ -49,6 +50,24 @@ describe('anti-entropy pages', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('a page from a replica that suspects its copy of a feed', () => {
+  it('still sends the ops of it that replica checked: a newcomer gets them (it advertises less only to be sent them again)', () => {
+    const source = new ReferenceList<number>(actorId(1));
+    for (let i = 0; i < 6; i++) source.insert(i, i);
+    const author = source.actor;
+    // Suspected from 3 on (another signed end was seen at its length): advertised as 3.
+    const feeds = provable(source.version(), 2, (v) => new Map([...v].map(([a, n]) => [a, a === author ? Math.min(n, 3) : n])));
+    const fresh = new ReferenceList<number>(actorId(40));
+    for (let pages = 0; pages < 10; pages++) {
+      const page = missingOps(source, fresh.version(), config, feeds);
+      expect(page.version.get(author)).toBe(3);
+      for (const op of page.ops) expect(fresh.apply(op)).toBe('applied');
+      if (!page.more) break;
+    }
+    expect(fresh.version()).toEqual(source.version());
   });
 });
 

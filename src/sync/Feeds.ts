@@ -150,11 +150,21 @@ export class Feeds<T> {
     return this.#feeds.get(actor)?.key ?? null;
   }
 
-  /** What this replica may say it holds: of each feed, no more than it has checked. */
+  /** What this replica may say it holds: of each feed, no more than it has checked, and less where it suspects its copy (it asks for that part again). */
   advertise(version: VersionVector): VersionVector {
+    return this.checked(version, (actor) => this.#suspect.get(actor) ?? Infinity);
+  }
+
+  /**
+   * What this replica may send: of each feed, no more than it has checked. A suspected feed is
+   * sent as far as that too: every op of it was checked against its author's signature, and an
+   * asker holding another branch finds the fork in it. (Capping it as advertised left a newcomer
+   * without the ops before a fork when every peer suspected its copy, so it never took the proof.)
+   */
+  checked(version: VersionVector, cap: (actor: ActorId) => number = () => Infinity): VersionVector {
     const out = new Map<ActorId, number>();
     for (const [actor, n] of version) {
-      const m = Math.min(n, this.count(actor), this.#suspect.get(actor) ?? Infinity);
+      const m = Math.min(n, this.count(actor), cap(actor));
       if (m > 0) out.set(actor, m);
     }
     return out;

@@ -6,7 +6,7 @@ import type { Feeds, Proof } from './Feeds.js';
 import type { SyncPage } from './messages.js';
 
 /** What a page needs of the feeds: how far each may be sent, and the proofs. */
-export type PageFeeds<T> = Pick<Feeds<T>, 'advertise' | 'pointAtOrBefore' | 'proof' | 'forks' | 'heads'>;
+export type PageFeeds<T> = Pick<Feeds<T>, 'advertise' | 'checked' | 'pointAtOrBefore' | 'proof' | 'forks' | 'heads'>;
 
 export interface PageLimits<T> {
   readonly maxOps: number;
@@ -23,25 +23,26 @@ export interface PageLimits<T> {
  */
 export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>, feeds: PageFeeds<T>): SyncPage<T> {
   const mine = feeds.advertise(list.version());
+  const sendable = feeds.checked(list.version());
   const forks = feeds.forks();
   const heads = feeds.heads(mine);
-  if (covers(version, mine)) return { version: mine, ops: [], proofs: [], forks, heads, more: false };
+  if (covers(version, sendable)) return { version: mine, ops: [], proofs: [], forks, heads, more: false };
   // Cutting at signed points may leave nothing of a page; a larger one then gets past them. Each
   // feed's latest point ends what it can send, so the whole backlog always leaves something.
   for (let scale = 1; ; scale *= 4) {
-    const { ops, more } = prefix(list, version, mine, limits, scale);
+    const { ops, more } = prefix(list, version, sendable, limits, scale);
     const page = cut(ops, version, feeds);
     if (page.ops.length > 0 || !more) return { version: mine, ...page, forks, heads, more: more || page.ops.length < ops.length };
   }
 }
 
 /** The first ops of the causal order the asker lacks, within `scale` times the limits. */
-function prefix<T>(list: List<T>, version: VersionVector, mine: VersionVector, limits: PageLimits<T>, scale: number): { ops: Op<T>[]; more: boolean } {
+function prefix<T>(list: List<T>, version: VersionVector, sendable: VersionVector, limits: PageLimits<T>, scale: number): { ops: Op<T>[]; more: boolean } {
   const ops: Op<T>[] = [];
   let bytes = 0;
   for (const op of list.appliedOps(version)) {
     // Beyond what this replica can vouch for (held before feeds were signed): not sent.
-    if (op.id.counter > (mine.get(op.id.actor) ?? 0)) continue;
+    if (op.id.counter > (sendable.get(op.id.actor) ?? 0)) continue;
     const size = limits.sizeOf(op);
     if (ops.length >= limits.maxOps * scale || (ops.length > 0 && bytes + size > limits.maxBytes * scale)) return { ops, more: true };
     ops.push(op);
