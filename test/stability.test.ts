@@ -165,4 +165,51 @@ describe('replicas that sync retire what every member holds', () => {
     expect(again.replicator.retired).toEqual(r0.list.version());
     expect(again.edit((l) => l.insert(1, 9))[0]).toMatchObject({ right: { actor: r0.actor, counter: 3 } });
   });
+
+  it('a new incarnation makes no op until every other member answered it and it holds and retired what each had retired', () => {
+    const names = ['r0', 'r1', 'r2'];
+    const open = (m: number) =>
+      newReplica(m, { backing: memoryBacking(), makeList: (a) => new FastList<number>(a), peers: names.filter((_, i) => i !== m), config: { members: 3, waitForMembers: true, pointSpacing: 1 } });
+    const rs = [0, 1, 2].map(open);
+    const [r0, r1] = rs as [(typeof rs)[0], (typeof rs)[0]];
+    const everyone = (): void => {
+      for (const a of rs) for (const [i, b] of rs.entries()) if (a !== b) pull(a, b, names[i] as string);
+    };
+    expect(r0.replicator.mayEdit()).toBe(false);
+    pull(r0, r1, 'r1');
+    expect(r0.replicator.mayEdit()).toBe(false);
+    everyone();
+    for (const r of rs) expect(r.replicator.mayEdit()).toBe(true);
+    for (const [i, x] of [1, 2, 3, 4, 5, 6].entries()) r0.edit((l) => l.insert(i, x));
+    r0.edit((l) => l.delete(1));
+    everyone();
+    everyone();
+    expect(r1.replicator.retired).toEqual(r0.list.version());
+    // Member 2 loses its store: its new incarnation is unknown to r0 and r1 until it asks them.
+    const r2 = open(2);
+    expect(r2.list.nextCounter).toBe(1);
+    const page = r0.serveSync(r2.actor, new Map());
+    expect(page).toMatchObject({ from: r0.actor, retired: r0.replicator.retired });
+    pull(r2, r0, 'r0');
+    expect(r2.replicator.mayEdit()).toBe(false);
+    // r1 answers with its first page only (3 ops of 7): the retired delete is not held yet.
+    const first = r1.serveSync(r2.actor, new Map([[r0.actor, 0]]));
+    expect(first.more).toBe(true);
+    const partial = open(2);
+    partial.onReply('r1', { type: 'sync', from: partial.actor, version: new Map() }, { type: 'sync', ...first }, 0);
+    pull(partial, r0, 'r0');
+    expect(partial.replicator.mayEdit()).toBe(true);
+    const fresh = open(2);
+    fresh.onReply('r1', { type: 'sync', from: fresh.actor, version: new Map() }, { type: 'sync', ...first }, 0);
+    fresh.onReply('r0', { type: 'sync', from: fresh.actor, version: new Map() }, { type: 'sync', ...r0.serveSync(fresh.actor, new Map()) }, 0);
+    expect(fresh.list.version()).not.toEqual(r0.list.version());
+    expect(fresh.replicator.mayEdit()).toBe(false);
+    pull(r2, r1, 'r1');
+    expect(r2.replicator.mayEdit()).toBe(true);
+    // It holds and retired the tombstone every incarnation it heard had retired: its insert skips it.
+    expect(r2.replicator.retired).toEqual(r0.list.version());
+    expect(r2.edit((l) => l.insert(1, 9))[0]).toMatchObject({ right: { actor: r0.actor, counter: 3 } });
+    // A restart with its store is the same incarnation, which has made ops: it does not wait again.
+    expect(r0.replicator.mayEdit()).toBe(true);
+  });
 });

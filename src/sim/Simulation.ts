@@ -11,6 +11,7 @@ import type { Reply, Request } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Outgoing } from '../sync/Replicator.js';
+import type { Feeds } from '../sync/Feeds.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
 import { encodeOpBody } from '../crdt/codec.js';
 import { EventQueue } from './EventQueue.js';
@@ -115,6 +116,7 @@ export class Simulation {
       members: plan.actors,
       // Messages take at most a few hundred virtual ms: a dead incarnation's are all in by then.
       settleMs: 2000,
+      waitForMembers: true,
       encode: encodeOpBody,
       pointSpacing: 1 + rng.int(8),
       snapshots: snapshotCodec(genomeListOptions(plan.actors), 5 + rng.int(100)),
@@ -142,7 +144,7 @@ export class Simulation {
     return {
       ok: this.#failure === null,
       actors: p.actors,
-      message: this.#failure ?? `converged: ${p.actors} actors hold ${ops} ops, ${this.#nodes[0]?.replica?.list.length ?? 0} genes, after ${this.#now} virtual ms; collectable grew ${this.#watch.notes} times, safe but for ${this.#watch.newcomers} ops of incarnations not yet counted`,
+      message: this.#failure ?? `converged: ${p.actors} actors hold ${ops} ops, ${this.#nodes[0]?.replica?.list.length ?? 0} genes, after ${this.#now} virtual ms; collectable grew ${this.#watch.notes} times, always safe`,
       virtualMs: this.#now,
       events,
       ops,
@@ -210,7 +212,6 @@ export class Simulation {
     node.joined = true;
     const peers = this.#nodes.filter((n) => n !== node).map((n) => n.name);
     node.replica = this.#replica(node.actor, node.backing, peers);
-    this.#watch.born(node.replica.actor, this.#now);
     this.#pump(node);
     this.#queue.push(this.#now + 1, { kind: 'mutate', node, life: node.life });
   }
@@ -307,8 +308,11 @@ export class Simulation {
       if (this.#keyCopied) this.#queue.push(this.#now + 1000, { kind: 'mutate', node, life });
       return;
     }
-    // A replica that dropped its own forked ops goes on as a new incarnation.
-    this.#watch.born(r.actor, this.#now);
+    // A new incarnation (a lost store, or ops dropped with a fork) waits for every member's answer first.
+    if (!r.replicator.mayEdit()) {
+      this.#queue.push(this.#now + this.#plan.interval.max + 1, { kind: 'mutate', node, life });
+      return;
+    }
     const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
     const key = idKey(op.id);
     const earlier = this.#created.get(key);
@@ -412,9 +416,14 @@ export class Simulation {
   }
 
   #problem(): string | null {
-    // Every replica reports the same forks; every op created is held, but those they doom.
-    const forks = this.#nodes.map((n) => JSON.stringify(n.replica?.replicator.feeds.equivocations().sort((a, b) => a.actor - b.actor) ?? null));
-    if (forks.some((f) => f !== forks[0])) return `the replicas report different forks: ${forks.join(' / ')}`;
+    // Every replica reports the forks proven anywhere, but of feeds it never held (it knows no key
+    // to check them by, and needs none: it holds none of their ops); every op created is held, but
+    // those the forks doom.
+    const frozen = this.#frozen();
+    const report = (feeds: Feeds<Gene>): string => JSON.stringify(feeds.equivocations().sort((a, b) => a.actor - b.actor));
+    const forks = this.#nodes.map((n) => (n.replica === null ? 'null' : report(n.replica.replicator.feeds)));
+    const due = this.#nodes.map((n) => JSON.stringify([...frozen].filter(([actor]) => n.replica?.replicator.feeds.key(actor) != null).sort(([a], [b]) => a - b).map(([actor, at]) => ({ actor, at }))));
+    if (forks.some((f, i) => f !== due[i])) return `the replicas report different forks: ${forks.join(' / ')}`;
     const want = formatVersion(expectedVersion([...this.#created.values(), ...this.#forged], this.#frozen()));
     let genome: string | null = null;
     for (const node of this.#nodes) {
@@ -431,9 +440,11 @@ export class Simulation {
     return null;
   }
 
-  /** Where the proven forks froze their feeds (every replica reports the same ones once quiet). */
+  /** Where the forks proven at any replica froze their feeds (the earliest fork of each). */
   #frozen(): Map<ActorId, number> {
-    return new Map((this.#nodes[0]?.replica?.replicator.feeds.equivocations() ?? []).map((e) => [e.actor, e.at]));
+    const frozen = new Map<ActorId, number>();
+    for (const n of this.#nodes) for (const e of n.replica?.replicator.feeds.equivocations() ?? []) frozen.set(e.actor, Math.min(e.at, frozen.get(e.actor) ?? Infinity));
+    return frozen;
   }
 
   #budget(node: SimNode): number {

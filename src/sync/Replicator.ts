@@ -1,9 +1,9 @@
 import { applyBatch, type BatchResult } from '../crdt/batch.js';
-import { formatActor, formatId, type ActorId, type OpId } from '../crdt/ids.js';
+import { formatActor, formatId, memberOf, type ActorId, type OpId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
-import { opsIn, type VersionVector } from '../crdt/version.js';
+import { covers, join, opsIn, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
@@ -29,6 +29,12 @@ export interface SyncConfig<T> extends PageLimits<T> {
    * sent one. Without it the store keeps every op as a row, and ops are all a peer is sent.
    */
   readonly snapshots?: SnapshotCodec<T>;
+  /**
+   * A new incarnation makes no op until every other member has answered one of its sync requests
+   * and it holds and has retired what each had retired then: what lets replicas collect
+   * tombstones without hearing of it first (see INTERNALS.md, "New incarnations"). Needs `members`.
+   */
+  readonly waitForMembers?: boolean;
 }
 
 /** Why an op this replica received cannot be taken, or null: checks beyond `opProblem` (the store's). */
@@ -102,6 +108,8 @@ export class Replicator<T> {
   #state: { applied: number; bytes: Uint8Array } | null = null;
   /** What the list retired (the replica stores it before it is reported). */
   #retired: VersionVector;
+  /** A new incarnation's wait before its first op: per member heard back from, what it had retired in its latest answer. */
+  #gate: Map<number, VersionVector> | null = null;
 
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
@@ -113,6 +121,27 @@ export class Replicator<T> {
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
     this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, states: config.snapshots !== undefined }));
     this.#nextRound = now + config.syncIntervalMs;
+    if (config.waitForMembers === true && list.nextCounter === 1) this.#gate = new Map();
+  }
+
+  /**
+   * Whether this replica may make an op. A new incarnation first waits (with `waitForMembers`)
+   * for an answer from every other member, and holds and retires what each had retired: any
+   * tombstone a replica collected without counting this incarnation is among those, so none of
+   * its ops can name one. Retires that version once it is all held.
+   */
+  mayEdit(): boolean {
+    const gate = this.#gate;
+    if (gate === null) return true;
+    const others = (this.#config.members ?? 1) - 1;
+    if ([...gate.keys()].filter((m) => m !== memberOf(this.#list.actor)).length < others) return false;
+    // Each member's latest word: what it retired may shrink, where ops it held were dropped with a proven fork.
+    const retired = [...gate.values()].reduce(join, new Map());
+    if (!covers(this.#list.version(), retired)) return false;
+    this.#retire(retired);
+    if (!covers(this.#retired, retired)) return false;
+    this.#gate = null;
+    return true;
   }
 
   /** What every member holds, as far as this replica knows (nothing, without members to wait for). */
@@ -172,6 +201,8 @@ export class Replicator<T> {
     }
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
     p.acked = reply.version.get(this.list.actor) ?? 0;
+    const gate = this.#gate;
+    if (gate !== null && reply.from !== undefined && reply.retired !== undefined && this.isMember(reply.from)) gate.set(memberOf(reply.from), reply.retired);
     if (reply.state !== undefined) {
       // Taken: ask for what followed it. Refused: ask for ops.
       p.syncDue = true;
@@ -262,7 +293,8 @@ export class Replicator<T> {
       this.#stability.hear(asker, version, report, now);
       this.#retire(this.stable());
     }
-    return (takesState ? this.#statePage(version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
+    const page = (takesState ? this.#statePage(version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
+    return this.#config.waitForMembers === true ? { ...page, from: this.list.actor, retired: this.#retired } : page;
   }
 
   /** The list as a state for an asker at `version`, or null: not far behind, not all vouched for, or too large. */

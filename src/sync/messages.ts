@@ -47,6 +47,13 @@ export interface SyncPage<T> {
    * `proofs` sign each feed the asker lacks part of to its end, and `more` is true.
    */
   readonly state?: Uint8Array;
+  /**
+   * The responder (its author id) and what it had retired, having heard the asker: what a new
+   * incarnation holds and retires before its first op (see `Replicator.mayEdit`). Only where the
+   * replicas wait for members (`SyncConfig.waitForMembers`).
+   */
+  readonly from?: ActorId;
+  readonly retired?: VersionVector;
 }
 
 export type Reply<T> = { readonly type: 'push' } | ({ readonly type: 'sync' } & SyncPage<T>);
