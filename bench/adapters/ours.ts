@@ -3,7 +3,7 @@ import { decodeBatch, encodeBatch } from '../../src/crdt/batch-codec.js';
 import { FastList } from '../../src/crdt/fast/FastList.js';
 import { actorId } from '../../src/crdt/ids.js';
 import type { Op } from '../../src/crdt/ops.js';
-import { decodeSnapshot, encodeSnapshot } from '../../src/store/snapshot.js';
+import { decodeSnapshot, encodeSnapshot, mergeSnapshot } from '../../src/store/snapshot.js';
 import type { Adapter, ListDoc, TextDoc } from './types.js';
 
 /** Text as a list of character codes. */
@@ -87,9 +87,8 @@ export const adapter: Adapter = {
   newList: (agent) => new Genes(new FastList(actorId(agent))),
   encodeList: (doc) => encodeSnapshot((doc as Genes).list),
   decodeList: (bytes, agent) => new Genes(decodeSnapshot(bytes, actorId(agent))),
-  /** Load the other replica's state, then apply the ops this one lacks. */
+  /** The ops this replica lacks, read from the other's state without loading it, applied as a batch. */
   mergeList(into, bytes) {
-    const list = (into as Genes).list;
-    applyAll(list, [...decodeSnapshot(bytes, actorId(0xffff)).appliedOps(list.version())]);
+    mergeSnapshot((into as Genes).list, bytes);
   },
 };

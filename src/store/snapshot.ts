@@ -1,8 +1,9 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { FastList } from '../crdt/fast/FastList.js';
 import { decodeColumns, encodeState } from '../crdt/fast/state-codec.js';
-import type { ActorId } from '../crdt/ids.js';
-import type { ListOptions } from '../crdt/list.js';
+import { opsOfState } from '../crdt/fast/state-ops.js';
+import { formatId, type ActorId } from '../crdt/ids.js';
+import type { List, ListOptions } from '../crdt/list.js';
 import type { SnapshotCodec } from '../sync/states.js';
 
 /** Most bytes a snapshot may inflate to. */
@@ -32,7 +33,28 @@ export function encodeSnapshot(list: FastList<number>, quality = BEST): Uint8Arr
 }
 
 export function decodeSnapshot(bytes: Uint8Array, actor: ActorId, options?: ListOptions<number>): FastList<number> {
-  return FastList.fromColumns(actor, decodeColumns(brotliDecompressSync(bytes, { maxOutputLength: MAX_INFLATED })), options);
+  return FastList.fromColumns(actor, decodeColumns(inflate(bytes)), options);
+}
+
+/**
+ * Take a peer's snapshot into `list`: the ops it holds that `list` lacks, read from its columns
+ * without building a list of it (`opsOfState`), each checked before any is applied. Throws,
+ * changing nothing, on bytes that are not a snapshot, a state `opsOfState` refuses (one that
+ * collected ops `list` lacks, say), or an op the list refuses (it holds one with that id and
+ * other content, or an origin named is a delete). Returns how many ops it gave.
+ */
+export function mergeSnapshot(list: List<number>, bytes: Uint8Array): number {
+  const ops = opsOfState(decodeColumns(inflate(bytes)), list.version());
+  for (const op of ops) {
+    const verdict = list.check(op);
+    if (verdict !== 'new' && verdict !== 'duplicate') throw new Error(`the state's op ${formatId(op.id)} is refused: ${verdict}`);
+  }
+  for (const op of ops) list.apply(op);
+  return ops.length;
+}
+
+function inflate(bytes: Uint8Array): Uint8Array {
+  return brotliDecompressSync(bytes, { maxOutputLength: MAX_INFLATED });
 }
 
 /**

@@ -1,0 +1,97 @@
+import type { ActorId, OpId } from '../ids.js';
+import type { Op } from '../ops.js';
+import type { VersionVector } from '../version.js';
+import type { StateColumns } from './state.js';
+
+/**
+ * The ops a saved state holds that a list at `except` lacks, in the order the state applied them
+ * (a causal order), read straight from its columns: no list is built from it, which is most of
+ * the cost of loading one (see INTERNALS.md, "Merging a state"). Each insert is rebuilt as
+ * `FastList` gives it back: an element after a piece's first has the one before it as its left
+ * origin and the piece's right origin. What the list will check anyway is left to it (an op it
+ * holds with other content, an origin it holds that is a delete); what it cannot see in a batch
+ * is checked here: each op comes once, and an origin or target among the ops given is an element
+ * given before it. Throws on a state that breaks that, names an op it does not hold, or collected
+ * ops `except` lacks (it no longer has them to give).
+ */
+export function opsOfState<T>(cols: StateColumns<T>, except: VersionVector): Op<T>[] {
+  for (const [actor, n] of cols.collected) {
+    if (n > (except.get(actor as ActorId) ?? 0)) throw new Error(`the state collected ops of a${actor} up to ${n}, which this list lacks: it can only be loaded, not merged`);
+  }
+  const { actors, counters, lengths, olA, olC, orA, orC, values } = cols;
+  const held = new Map(cols.log.held);
+  // Per actor: where this list's ops end, the piece (index + 1) of each counter it lacks (0: not
+  // an element), its delete runs and how far they were walked, and the last counter given.
+  const feeds = new Map<number, Feed>();
+  const feed = (actor: number): Feed => {
+    let f = feeds.get(actor);
+    if (f === undefined) {
+      const from = except.get(actor as ActorId) ?? 0;
+      feeds.set(actor, (f = { from, slots: new Int32Array(Math.max(0, (held.get(actor) ?? 0) - from) + 1), runs: [], run: 0, given: from }));
+    }
+    return f;
+  };
+  for (const d of cols.log.deletes) feed(d.actor).runs = d.runs;
+  const offsets = new Array<number>(actors.length);
+  for (let i = 0, v = 0; i < actors.length; i++) {
+    const counter = counters[i] as number;
+    const length = lengths[i] as number;
+    offsets[i] = v;
+    v += length;
+    const f = feed(actors[i] as number);
+    if (counter + length - 1 <= f.from) continue;
+    if (counter < 1 || length < 1 || counter + length - f.from > f.slots.length) throw new Error(`piece a${actors[i]}.${counter} is beyond the ops held`);
+    f.slots.fill(i + 1, Math.max(counter, f.from + 1) - f.from, counter + length - f.from);
+  }
+  // An origin or target this list lacks must be an element the state gave before.
+  const given = (actor: number, counter: number, what: string, id: OpId): void => {
+    const f = feeds.get(actor);
+    if (counter <= (f?.from ?? except.get(actor as ActorId) ?? 0)) return;
+    if (f === undefined || counter > f.given || f.slots[counter - f.from] === 0) throw new Error(`op a${id.actor}.${id.counter} names a${actor}.${counter} as its ${what}, which the state gives not as an element before it`);
+  };
+  const out: Op<T>[] = [];
+  const order = cols.log.order;
+  for (let r = 0; r < order.length; r += 3) {
+    const actor = order[r] as ActorId;
+    const first = order[r + 1] as number;
+    const end = first + (order[r + 2] as number);
+    const f = feed(actor);
+    const start = Math.max(first, f.from + 1);
+    if (start < end && start !== f.given + 1) throw new Error(`the state's order gives a${actor}.${start} after a${actor}.${f.given}`);
+    const { slots, runs } = f;
+    for (let c = start; c < end; c++) {
+      const id: OpId = { actor, counter: c };
+      const p = slots[c - f.from] ?? 0;
+      if (p > 0) {
+        const i = p - 1;
+        const k = c - (counters[i] as number);
+        const left = k > 0 ? { actor, counter: c - 1 } : ref(olA[i] as number, olC[i] as number);
+        const right = ref(orA[i] as number, orC[i] as number);
+        // The element before, in the same piece, was given just before: only a piece's first is checked.
+        if (k === 0 && left !== null) given(left.actor, left.counter, 'left origin', id);
+        if (right !== null) given(right.actor, right.counter, 'right origin', id);
+        out.push({ type: 'insert', id, value: values[(offsets[i] as number) + k] as T, left, right });
+      } else {
+        let d = f.run;
+        while (d < runs.length && (runs[d] as number) + (runs[d + 1] as number) <= c) d += 5;
+        f.run = d;
+        if (d >= runs.length || (runs[d] as number) > c) throw new Error(`the state's order names a${actor}.${c}, which it does not hold`);
+        const target = { actor: runs[d + 2] as ActorId, counter: (runs[d + 3] as number) + (c - (runs[d] as number)) * (runs[d + 4] as number) };
+        given(target.actor, target.counter, 'target', id);
+        out.push({ type: 'delete', id, target });
+      }
+      f.given = c;
+    }
+  }
+  return out;
+}
+
+interface Feed {
+  readonly from: number;
+  readonly slots: Int32Array;
+  runs: readonly number[];
+  run: number;
+  given: number;
+}
+
+const ref = (actor: number, counter: number): OpId | null => (actor < 0 ? null : { actor: actor as ActorId, counter });

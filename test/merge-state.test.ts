@@ -1,0 +1,114 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { brotliDecompressSync } from 'node:zlib';
+import { FastList } from '../src/crdt/fast/FastList.js';
+import { decodeColumns } from '../src/crdt/fast/state-codec.js';
+import { opsOfState } from '../src/crdt/fast/state-ops.js';
+import { actorId } from '../src/crdt/ids.js';
+import { ReferenceList } from '../src/crdt/ReferenceList.js';
+import { decodeSnapshot, encodeSnapshot, mergeSnapshot } from '../src/store/snapshot.js';
+import { play, scenarioArb } from '../src/testing/scenario.js';
+
+const columnsOf = (list: FastList<number>) => decodeColumns(brotliDecompressSync(encodeSnapshot(list)));
+/** A list's whole content, for "changes nothing". */
+const contentOf = (list: FastList<number>) => ({ text: String(list), ops: [...list.appliedOps()], pending: [...list.pendingOps()] });
+
+/** A list of one actor that made `n` inserts and deleted the second. */
+function small(actor: number, n = 4): FastList<number> {
+  const list = new FastList<number>(actorId(actor));
+  for (let i = 0; i < n; i++) list.insert(i, 10 * actor + i);
+  list.delete(1);
+  return list;
+}
+
+describe('merging a state (snapshot) into a list', () => {
+  it('gives the ops the list lacks exactly as loading the state would, and ends where applying them ends: the same as the reference list', () => {
+    fc.assert(
+      fc.property(scenarioArb(4, 80), (scenario) => {
+        const run = play((a) => new FastList<number>(a), scenario);
+        const lists = run.lists as FastList<number>[];
+        for (const [i, into] of lists.entries()) {
+          for (const [j, from] of lists.entries()) {
+            if (i === j) continue;
+            const bytes = encodeSnapshot(from);
+            const loaded = decodeSnapshot(bytes, actorId(99));
+            expect(opsOfState(columnsOf(from), into.version())).toEqual([...loaded.appliedOps(into.version())]);
+            const merged = decodeSnapshot(encodeSnapshot(into), into.actor);
+            for (const op of into.pendingOps()) merged.apply(op);
+            const replayed = decodeSnapshot(encodeSnapshot(into), into.actor);
+            for (const op of into.pendingOps()) replayed.apply(op);
+            for (const op of loaded.appliedOps(into.version())) replayed.apply(op);
+            mergeSnapshot(merged, bytes);
+            expect(String(merged)).toBe(String(replayed));
+            expect(merged.pendingCount).toBe(replayed.pendingCount);
+            // And what the reference list renders for the same ops.
+            const reference = new ReferenceList<number>(actorId(98));
+            for (const op of [...merged.appliedOps()]) reference.apply(op);
+            expect(merged.toArray()).toEqual(reference.toArray());
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('takes in three replicas\' states so that all end equal, whatever the order', () => {
+    const lists = [1, 2, 3].map((a) => small(a, 6));
+    const states = lists.map((l) => encodeSnapshot(l));
+    lists.forEach((l, i) => [2, 1, 0].forEach((j) => j !== i && mergeSnapshot(l, states[j] as Uint8Array)));
+    expect(lists[1]?.toArray()).toEqual(lists[0]?.toArray());
+    expect(lists[2]?.toArray()).toEqual(lists[0]?.toArray());
+    expect(lists[0]?.length).toBe(15);
+    // Taking a state again gives nothing.
+    expect(mergeSnapshot(lists[0] as FastList<number>, states[1] as Uint8Array)).toBe(0);
+  });
+
+  it('refuses, changing nothing, bytes that are not a snapshot', () => {
+    const list = small(1);
+    const before = contentOf(list);
+    expect(() => mergeSnapshot(list, Uint8Array.of(1, 2, 3))).toThrow();
+    const bytes = encodeSnapshot(small(2));
+    expect(() => mergeSnapshot(list, bytes.subarray(0, bytes.length - 3))).toThrow();
+    expect(contentOf(list)).toEqual(before);
+  });
+
+  it('refuses, changing nothing, a state of another history under the same ids: its op names as origin what this list holds as a delete', () => {
+    // a1.1..a1.4 inserts, a1.5 deletes a1.2; the twin's a1.5 and a1.6 are inserts, a1.6 after a1.5.
+    const list = small(1);
+    const twin = new FastList<number>(actorId(1));
+    for (let i = 0; i < 6; i++) twin.insert(i, 77);
+    const before = contentOf(list);
+    expect(() => mergeSnapshot(list, encodeSnapshot(twin))).toThrow(/op a1\.6 is refused: invalid/);
+    expect(contentOf(list)).toEqual(before);
+  });
+
+  it('refuses a state that collected ops the list lacks: it can only be loaded', () => {
+    const source = small(1, 6);
+    source.retire(source.version());
+    source.collect(source.version());
+    const list = small(2);
+    const before = contentOf(list);
+    expect(() => mergeSnapshot(list, encodeSnapshot(source))).toThrow(/collected ops of a1 up to 7/);
+    expect(contentOf(list)).toEqual(before);
+    // A list that holds what was collected takes the rest.
+    const holder = small(1, 6);
+    expect(() => mergeSnapshot(holder, encodeSnapshot(source))).not.toThrow();
+  });
+
+  it('refuses a state whose order gives an op twice, names one it does not hold, or whose insert names a delete of the state as origin', () => {
+    const source = small(1, 5);
+    const empty = new Map();
+    const twice = columnsOf(source);
+    twice.log.order = [...twice.log.order, 1, 1, 1];
+    expect(() => opsOfState(twice, empty)).toThrow(/gives a1\.1 after a1\.6/);
+    const unheld = columnsOf(source);
+    unheld.log.order = [...unheld.log.order, 1, 7, 1];
+    expect(() => opsOfState(unheld, empty)).toThrow(/names a1\.7, which it does not hold/);
+    // a1.6 is the delete; make the last piece's right origin name it.
+    const namesDelete = columnsOf(source);
+    const last = namesDelete.actors.length - 1;
+    namesDelete.orA[last] = 1;
+    namesDelete.orC[last] = 6;
+    expect(() => opsOfState(namesDelete, empty)).toThrow(/names a1\.6 as its right origin/);
+  });
+});
