@@ -4,8 +4,9 @@ import { FastList } from '../src/crdt/fast/FastList.js';
 import { replicaId, type ActorId } from '../src/crdt/ids.js';
 import { meet, type VersionVector } from '../src/crdt/version.js';
 import { memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
+import type { Request } from '../src/sync/messages.js';
 import { Stability } from '../src/sync/stability.js';
-import { newReplica, pull } from './helpers/feeds.js';
+import { deliver, newReplica, pull, signedPush } from './helpers/feeds.js';
 
 const v = (...pairs: Array<[number, number]>): VersionVector => new Map(pairs.map(([a, n]) => [a as ActorId, n]));
 const [a0, a1, a2] = [replicaId(0, 7), replicaId(1, 8), replicaId(2, 9)];
@@ -211,5 +212,49 @@ describe('replicas that sync retire what every member holds', () => {
     expect(r2.edit((l) => l.insert(1, 9))[0]).toMatchObject({ right: { actor: r0.actor, counter: 3 } });
     // A restart with its store is the same incarnation, which has made ops: it does not wait again.
     expect(r0.replicator.mayEdit()).toBe(true);
+  });
+  it('a replica that collected refuses other ops at held counters past a collected prefix (it cannot check the fork), and pushes its own ops from past what it collected', () => {
+    const names = ['r0', 'r1', 'r2'];
+    const rs = [0, 1, 2].map((m) => newReplica(m, { backing: memoryBacking(), makeList: (a) => new FastList<number>(a), peers: names.filter((_, i) => i !== m), config: { members: 3 } }));
+    const [r0, r1] = rs as [(typeof rs)[0], (typeof rs)[0]];
+    // Sync requests with their retire reports, as replicas send them: what collection waits for.
+    const everyone = (): void => {
+      for (const a of rs) {
+        for (const [i, b] of rs.entries()) {
+          if (a === b) continue;
+          const request = { type: 'sync', from: a.actor, version: a.replicator.feeds.advertise(a.list.version()) } as const;
+          const page = b.serveSync(a.actor, request.version, false, { own: a.list.nextCounter - 1, retired: a.replicator.retired }, 0);
+          a.onReply(names[i] as string, request, { type: 'sync', ...page }, 0);
+        }
+      }
+    };
+    for (const [i, x] of [1, 2, 3].entries()) r0.edit((l) => l.insert(i, x));
+    r0.edit((l) => l.delete(2));
+    for (let round = 0; round < 3; round++) everyone();
+    for (const r of rs) r.replicator.collect(0);
+    for (const r of rs) expect(r.list.tombstones).toBe(0);
+    expect(r1.list.collected?.get(r0.actor)).toBe(4);
+    r0.edit((l) => l.insert(0, 7));
+    expect(deliver(r1, signedPush(r0, 4)).status).toBe('ok');
+    // Another a0.5 under a made-up signature: a fork would be checked over a0.1..a0.4, which r1 no longer keeps.
+    const before = String(r1.list);
+    const genuine = signedPush(r0, 4);
+    const other = { ...genuine, ops: genuine.ops.map((op) => (op.type === 'insert' ? { ...op, value: 8 } : op)), proof: { ...genuine.proof, signature: new Uint8Array(64) } };
+    const refused = deliver(r1, other);
+    expect(refused).toMatchObject({ status: 'refused', code: 'bad_signature' });
+    expect(String(r1.list)).toBe(before);
+    // r1 says it holds none of a0's feed (it suspects its copy): r0 pushes from past what it collected.
+    let push: Request<number> | undefined;
+    for (let round = 0; round < 3 && push === undefined; round++) {
+      for (const { peer, request } of r0.poll(0)) {
+        if (peer !== 'r1') continue;
+        if (request.type === 'push') push = request;
+        else {
+          const page = r1.serveSync(r0.actor, request.version);
+          r0.onReply('r1', request, { type: 'sync', ...page, version: new Map([...page.version].filter(([a]) => a !== r0.actor)) }, 0);
+        }
+      }
+    }
+    expect(push).toMatchObject({ type: 'push', ops: [{ id: { actor: r0.actor, counter: 5 } }] });
   });
 });

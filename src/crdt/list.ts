@@ -55,6 +55,10 @@ export interface List<T> {
    * applied (see `FastList.retire`); returns what is retired now.
    */
   retire?(stable: VersionVector): VersionVector;
+  /** Where the list can: collect the retired tombstones `stable` covers (see `FastList.collect`); returns how many went. */
+  collect?(stable: VersionVector): number;
+  /** The ops every replica holds that this list no longer keeps (see `FastList.collect`); none when absent. */
+  readonly collected?: VersionVector;
   toArray(): T[];
   version(): VersionVector;
   has(id: OpId): boolean;

@@ -82,6 +82,14 @@ export class Simulation {
   readonly #forged: Op<Gene>[] = [];
   /** Checks every collectable version a replica works out against the ops that exist. */
   readonly #watch = new CollectWatch();
+  /**
+   * Replicas collect what is collectable after every sync they serve, but where a store is lost or
+   * a key copied: a newcomer cannot yet be caught up past what was collected, nor a fork checked
+   * over it (INTERNALS.md, "What is left before actors collect").
+   */
+  readonly #collects: boolean;
+  /** Elements collected, by every replica. */
+  #collected = 0;
   /** The plan copies a key (an `equivocate` fault): forks may drop ops its actors have to make again. */
   readonly #keyCopied: boolean;
   #now = 0;
@@ -99,6 +107,7 @@ export class Simulation {
     this.#rng = rng;
     this.#log = log;
     this.#keyCopied = plan.faults.some((f) => f.kind === 'equivocate');
+    this.#collects = plan.wipes.length === 0 && !this.#keyCopied;
     this.#nodes = Array.from({ length: plan.actors }, (_, i) => ({
       actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(rng.bytes(32)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
       replica: null, life: 0, wakeToken: 0, joined: false,
@@ -144,7 +153,7 @@ export class Simulation {
     return {
       ok: this.#failure === null,
       actors: p.actors,
-      message: this.#failure ?? `converged: ${p.actors} actors hold ${ops} ops, ${this.#nodes[0]?.replica?.list.length ?? 0} genes, after ${this.#now} virtual ms; collectable grew ${this.#watch.notes} times, always safe`,
+      message: this.#failure ?? `converged: ${p.actors} actors hold ${ops} ops, ${this.#nodes[0]?.replica?.list.length ?? 0} genes, after ${this.#now} virtual ms; collectable grew ${this.#watch.notes} times, always safe; ${this.#collected} elements collected`,
       virtualMs: this.#now,
       events,
       ops,
@@ -383,6 +392,7 @@ export class Simulation {
     } else {
       reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true, request.report, this.#now) };
       this.#watch.note(to.name, this.#now, r.replicator.collectable(this.#now), r.list.version());
+      if (this.#collects) this.#collected += r.replicator.collect(this.#now);
     }
     if (duplicate) return;
     if (!this.#healed && this.#rng.next() < this.#plan.dropRate) {

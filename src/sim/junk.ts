@@ -14,13 +14,19 @@ export interface JunkPush {
   readonly proof: Proof;
 }
 
-/** A genuine feed an attacker can have seen on the network: another author's ops `replica` holds, as it would relay them. */
+/**
+ * A genuine feed an attacker can have seen on the network: another author's ops `replica` holds,
+ * as it would relay them, from the first it did not collect (a collected op is taken again as a
+ * duplicate, whatever its content: the replica keeps nothing of it to compare, and a push of ops
+ * it holds changes nothing).
+ */
 export function seenFeed(replica: Replica<Gene>): SeenFeed | undefined {
   const feeds = replica.replicator.feeds;
-  const author = [...replica.list.version().keys()].find((a) => a !== replica.actor && feeds.pointAtOrBefore(a, Infinity) > 0);
+  const author = [...replica.list.version().keys()].find((a) => a !== replica.actor && feeds.pointAtOrBefore(a, Infinity) > (replica.list.collected?.get(a) ?? 0));
   if (author === undefined) return undefined;
   const end = feeds.pointAtOrBefore(author, Infinity);
-  return { author, ops: replica.list.opsOf(author, 0, end), proof: feeds.proof(author, end) };
+  const collected = replica.list.collected?.get(author) ?? 0;
+  return { author, ops: replica.list.opsOf(author, collected, end - collected), proof: feeds.proof(author, end) };
 }
 
 /** A genuine feed the attacker has seen: an author's ops as a replica holds them, and the proof it would relay. */
@@ -66,7 +72,7 @@ export function junkPushes(rng: Rng, actors: number, seen?: SeenFeed): JunkPush[
 
 function forgeries(rng: Rng, seen: SeenFeed, bytes: (n: number) => Uint8Array): JunkPush[] {
   const { author, ops, proof } = seen;
-  const next = ops.length + 1;
+  const next = proof.counter + 1;
   const coming: Op<Gene>[] = [0, 1, 2].map((k) => ({ type: 'insert', id: { actor: author, counter: next + k }, value: rng.int(256), left: null, right: null }));
   const signedBy = (key: Uint8Array): Proof => ({ actor: author, counter: next + 2, key, signature: bytes(64) });
   const out: JunkPush[] = [

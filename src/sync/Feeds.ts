@@ -232,10 +232,11 @@ export class Feeds<T> {
    * Check forks a peer relays and take those that hold: both branches signed by the author's key,
    * running on from the first `at - 1` ops of its feed (which this replica must hold to check).
    */
-  takeForks(forks: readonly Fork<T>[], heldOps: (actor: ActorId, upTo: number) => Op<T>[]): void {
+  takeForks(forks: readonly Fork<T>[], heldOps: HeldOps<T>): void {
     for (const fork of forks) {
       if (fork.at >= this.frozenAt(fork.actor) || this.count(fork.actor) < fork.at - 1) continue;
-      if (this.#chains.holds(fork, this.#chains.over(fork.actor, heldOps(fork.actor, fork.at - 1)), this.key(fork.actor))) this.#adopt(fork);
+      const prefix = heldOps(fork.actor, fork.at - 1);
+      if (prefix !== null && this.#chains.holds(fork, this.#chains.over(fork.actor, prefix), this.key(fork.actor))) this.#adopt(fork);
     }
   }
 
@@ -308,9 +309,10 @@ export class Feeds<T> {
    * Check a batch (a push, or a page) before anything of it is applied, feed by feed: the ops of
    * each feed must run on from what this replica holds of it, and end at a point its author
    * signed, which the batch proves. `held(op)` says whether the list holds `op` already (as `List.check`);
-   * `heldOps(actor, upTo)` gives the held ops of a feed, to check a branch that forks from them.
+   * `heldOps(actor, upTo)` gives the held ops of a feed, to check a branch that forks from them
+   * (null where they were collected: such a branch is refused unchecked).
    */
-  check(ops: readonly Op<T>[], proofs: readonly Proof<T>[], held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[], page = false): FeedPlan<T> {
+  check(ops: readonly Op<T>[], proofs: readonly Proof<T>[], held: (op: Op<T>) => string, heldOps: HeldOps<T>, page = false): FeedPlan<T> {
     const groups = new Map<ActorId, Op<T>[]>();
     const refusals: FeedRefusal[] = [];
     for (const op of ops) {
@@ -359,7 +361,7 @@ export class Feeds<T> {
     return { keys, points };
   }
 
-  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof<T> | undefined, held: (op: Op<T>) => string, heldOps: (actor: ActorId, upTo: number) => Op<T>[], page: boolean, tails: SignedPoint<T>[]): PlanEntry<T> | FeedRefusal | null {
+  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof<T> | undefined, held: (op: Op<T>) => string, heldOps: HeldOps<T>, page: boolean, tails: SignedPoint<T>[]): PlanEntry<T> | FeedRefusal | null {
     const first = (group[0] as Op<T>).id.counter;
     const last = (group[group.length - 1] as Op<T>).id.counter;
     const who = formatActor(actor);
@@ -425,13 +427,16 @@ export class Feeds<T> {
    * Ops of a feed that differ from what this replica holds at the same position: forged, or an
    * equivocation, whose proof (the branch held, to its latest point, and the one received) it takes.
    */
-  #fork(actor: ActorId, group: Op<T>[], proof: Proof<T>, fork: Op<T>, heldOps: (actor: ActorId, upTo: number) => Op<T>[]): FeedRefusal {
+  #fork(actor: ActorId, group: Op<T>[], proof: Proof<T>, fork: Op<T>, heldOps: HeldOps<T>): FeedRefusal {
     const first = (group[0] as Op<T>).id.counter;
     const at = fork.id.counter;
-    const prefix = this.#chains.over(actor, [...heldOps(actor, first - 1), ...group.filter((op) => op.id.counter < at)]);
     const latest = this.#feeds.get(actor)?.latest;
+    const held = heldOps(actor, Math.max(first - 1, latest?.counter ?? 0));
+    // The feed's first ops were collected: nothing to hash the branch from (see INTERNALS.md, "Forks against collection").
+    if (held === null) return refuse('bad_signature', actor, `op ${formatId(fork.id)} differs from the one held, and this replica collected the ops before it: it cannot check the signature`);
+    const prefix = this.#chains.over(actor, [...held.slice(0, first - 1), ...group.filter((op) => op.id.counter < at)]);
     const theirs = { ops: group.filter((op) => op.id.counter >= at), signature: proof.signature };
-    const ours = latest == null || latest.counter < at ? null : { ops: heldOps(actor, latest.counter).slice(at - 1), signature: latest.signature };
+    const ours = latest == null || latest.counter < at ? null : { ops: held.slice(at - 1, latest.counter), signature: latest.signature };
     const forged = (): FeedRefusal => refuse('bad_signature', actor, `op ${formatId(fork.id)} differs from the one held, and does not match its author's signature`);
     if (ours === null || ours.ops.length === 0) {
       // The op held there never applied (it named a delete): no branch to relay, but the author signed two.
@@ -454,6 +459,9 @@ export class Feeds<T> {
     return feed;
   }
 }
+
+/** The first `upTo` ops of a feed this replica holds, or null where some were collected (it keeps them no longer). */
+export type HeldOps<T> = (actor: ActorId, upTo: number) => Op<T>[] | null;
 
 const refuse = (code: FeedRefusalCode, actor: ActorId, message: string): FeedRefusal => ({ code, actor, message });
 

@@ -5,7 +5,7 @@ import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import { covers, join, opsIn, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
-import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type Proof } from './Feeds.js';
+import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
 import { Stability, type Collectable } from './stability.js';
 import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
@@ -160,6 +160,12 @@ export class Replicator<T> {
    */
   collectable(now: number): Collectable | null {
     return this.#stability?.collectable(this.#list.version(), this.#report(), now) ?? null;
+  }
+
+  /** Collect what is collectable now, where the list can (see `FastList.collect`); returns the elements collected. */
+  collect(now: number): number {
+    const c = this.collectable(now);
+    return c === null || this.#list.collect === undefined ? 0 : this.#list.collect(c.version);
   }
 
   /** The list: the one it was made with, or a state it took in its place. */
@@ -347,8 +353,8 @@ export class Replicator<T> {
     return this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, page);
   }
 
-  /** The first `upTo` ops of `actor`'s feed this replica holds: what a fork is checked from. */
-  readonly #heldOps = (actor: ActorId, upTo: number): Op<T>[] => this.list.opsOf(actor, 0, upTo);
+  /** The first `upTo` ops of `actor`'s feed this replica holds: what a fork is checked from (null: collected). */
+  readonly #heldOps: HeldOps<T> = (actor, upTo) => (upTo > 0 && (this.list.collected?.get(actor) ?? 0) > 0 ? null : this.list.opsOf(actor, 0, upTo));
 
   #retire(stable: VersionVector): void {
     if (this.#list.retire !== undefined) this.#retired = this.#list.retire(stable);
@@ -374,11 +380,13 @@ export class Replicator<T> {
       };
     }
     if (p.acked === null) return null;
-    const ops = ownOpsAfter(this.list, p.acked, this.#config);
+    // Own ops collected are held by every replica: a peer that says it lacks them suspects its copy.
+    const after = Math.max(p.acked, this.list.collected?.get(from) ?? 0);
+    const ops = ownOpsAfter(this.list, after, this.#config);
     // A push ends at a point this replica signed (every edit ends at one, long ones have more).
     const end = ops.length === 0 ? 0 : this.feeds.pointAtOrBefore(from, (ops[ops.length - 1] as Op<T>).id.counter);
-    if (end <= p.acked) return null;
-    return { type: 'push', from, ops: ops.slice(0, end - p.acked), proof: this.feeds.proof(from, end) };
+    if (end <= after) return null;
+    return { type: 'push', from, ops: ops.slice(0, end - after), proof: this.feeds.proof(from, end) };
   }
 
   /** The request in flight to `peer` ended: if it asked for a state, another peer may now be asked. */
