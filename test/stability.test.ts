@@ -60,6 +60,19 @@ describe('Stability: what every member holds', () => {
 describe('Stability: what may be collected', () => {
   const report = (own: number, ...pairs: Array<[number, number]>) => ({ own, retired: v(...pairs) });
 
+  it('keeps a usable report of an author whose ops arrive far behind its reports: the reports kept stay spread from the oldest to the newest', () => {
+    // a1 reports every 10 of its ops; this replica holds them many reports late (a fast author, slow pushes).
+    const s = new Stability(a0, 2, 1000);
+    const mine = report(0, [a1, 1000]);
+    for (let own = 10; own <= 200; own += 10) s.hear(a1, v(), report(own, [a1, own - 5]));
+    expect(s.collectable(v([a1, 15]), mine, 0)?.version).toEqual(v([a1, 5]));
+    for (let own = 210; own <= 400; own += 10) s.hear(a1, v(), report(own, [a1, own - 5]));
+    // Held 300: a report at most a seventh of the range below it is kept.
+    const c = s.collectable(v([a1, 300]), mine, 0)?.version.get(a1) ?? 0;
+    expect(c).toBeGreaterThanOrEqual(300 - 5 - 400 / 7);
+    expect(c).toBeLessThanOrEqual(295);
+  });
+
   it('waits for every member and a usable report of every incarnation; takes the meet of the latest reports whose own ops are held', () => {
     const s = new Stability(a0, 3, 1000);
     const mine = report(3, [a0, 5]);

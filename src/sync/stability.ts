@@ -102,7 +102,16 @@ export class Stability {
     if (last !== undefined && report.own < last.own) return;
     if (last !== undefined && report.own === last.own) list.pop();
     list.push({ own: report.own, retired: new Map(report.retired) });
-    if (list.length > MAX_REPORTS) list.splice(0, list.length - MAX_REPORTS);
+    // Over the bound, drop the report whose neighbours are closest, never the oldest or the
+    // newest: those kept stay spread over the whole range, so the latest one whose own ops are
+    // held is never far behind them. (Dropping the oldest left none usable where an author's
+    // reports run many ahead of its ops, as a fast author's do: collection stopped.)
+    if (list.length > MAX_REPORTS) {
+      const gap = (i: number): number => (list[i + 1] as RetireReport).own - (list[i - 1] as RetireReport).own;
+      let drop = 1;
+      for (let i = 2; i < list.length - 1; i++) if (gap(i) < gap(drop)) drop = i;
+      list.splice(drop, 1);
+    }
     this.#reports.set(from, list);
   }
 
