@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { replayCommand, runSim } from '../src/sim/index.js';
+import { Rng } from '../src/genome/Rng.js';
+import { replayCommand, runSim, type SimPlan } from '../src/sim/index.js';
+import { Simulation } from '../src/sim/Simulation.js';
 
 /** Fixed seeds keep CI reproducible; a few fresh ones each run keep looking for new schedules. */
 const FIXED = Array.from({ length: 500 }, (_, i) => i + 1);
@@ -20,6 +22,29 @@ describe('deterministic simulation: drops, duplicates, delays, partitions, crash
     expect(failures, failures.join('\n')).toEqual([]);
     expect([...sizes].sort()).toEqual([3, 4, 5, 6, 7, 8]);
     expect(ops).toBeGreaterThan(20_000);
+  });
+
+  it('a long run collects: three actors making 2,000 mutations each, at a rate replication keeps up with, end holding tombstones at the live genome\'s scale, not history\'s', { timeout: 120_000 }, () => {
+    const n = 2000;
+    const plan: SimPlan = {
+      actors: 3,
+      mutations: [n, n, n],
+      interval: { min: 0, max: 200 },
+      joinAt: [0, 0, 0],
+      dropRate: 0.1,
+      duplicateRate: 0.1,
+      delay: { min: 1, max: 50 },
+      faults: [{ at: 5000, kind: 'crash', actor: 1, downFor: 2000 }, { at: 20_000, kind: 'partition', groups: [0, 0, 1] }, { at: 30_000, kind: 'heal' }],
+      healAt: n * 100 + 10_000,
+      wipes: [],
+      extra: 0,
+    };
+    const result = new Simulation(plan, new Rng(7)).run();
+    expect(result.ok, result.message).toBe(true);
+    expect(result.ops).toBe(3 * n);
+    // Nearly half the mutations are deletes: the replicas collected most of them (over 1,500 each on average).
+    expect(result.collected).toBeGreaterThan(3 * 1500);
+    expect(result.tombstones).toBeLessThan(result.genes + 100);
   });
 
   it('replays a seed exactly', () => {

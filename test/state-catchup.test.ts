@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { FastList } from '../src/crdt/fast/FastList.js';
+import { actorId } from '../src/crdt/ids.js';
 import type { MakeList } from '../src/crdt/list.js';
 import { mutate, nextMutation } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
 import { memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
-import { encodeSnapshot, snapshotCodec } from '../src/store/snapshot.js';
+import { decodeSnapshot, encodeSnapshot, snapshotCodec } from '../src/store/snapshot.js';
 import type { SyncPage } from '../src/sync/messages.js';
 import type { Replica } from '../src/sync/Replica.js';
+import { readState } from '../src/sync/states.js';
 import { decodeBinarySyncReply, encodeBinarySyncReply } from '../src/transport/binary-wire.js';
 import { newReplica, pull as pullOps, type ReplicaOptions } from './helpers/feeds.js';
 
@@ -167,5 +169,26 @@ describe('catch-up from state', () => {
     expect(decodeBinarySyncReply(bytes)).toEqual({ ...page, state: new Uint8Array(page.state as Uint8Array) });
     const empty = encodeBinarySyncReply(r0.actor, { ...page, state: new Uint8Array(0) });
     expect(() => decodeBinarySyncReply(empty)).toThrow(/without a state/);
+  });
+});
+
+describe('taking a state in place of the list (catch-up), where either side collected', () => {
+  it('compares only the ops both still keep, and gives the ones the list lacks', () => {
+    const source = new FastList<number>(actorId(1));
+    for (let i = 0; i < 6; i++) source.insert(i, i);
+    source.delete(5);
+    source.retire(source.version());
+    source.collect(source.version());
+    expect(source.collected.get(source.actor)).toBe(7);
+    // The taker collected as much; the state goes on past it.
+    const taker = decodeSnapshot(encodeSnapshot(source), actorId(2));
+    for (let i = 0; i < 4; i++) source.insert(0, 10 + i);
+    const codec = snapshotCodec({}, 100);
+    const bytes = codec.encode(source);
+    const page = { version: source.version(), ops: [], proofs: [], forks: [], heads: [], more: true, state: bytes };
+    const read = readState(page, bytes, { codec, list: taker, problem: () => null, checkFeeds: () => ({ entries: [], refusals: [], tails: [] }) });
+    if (typeof read === 'string') throw new Error(read);
+    expect(read.fresh.map((op) => op.id.counter)).toEqual([8, 9, 10, 11]);
+    expect(read.list.toArray()).toEqual(source.toArray());
   });
 });

@@ -61,6 +61,10 @@ export interface SimResult {
   events: number;
   ops: number;
   messages: { sent: number; dropped: number; lost: number; duplicated: number };
+  /** Live genes in the end; the most deleted elements any replica still held; elements collected, by every replica. */
+  genes: number;
+  tombstones: number;
+  collected: number;
 }
 
 /**
@@ -158,6 +162,9 @@ export class Simulation {
       events,
       ops,
       messages: { ...this.#messages },
+      genes: this.#nodes[0]?.replica?.list.length ?? 0,
+      tombstones: Math.max(...this.#nodes.map((n) => n.replica?.list.tombstones ?? 0)),
+      collected: this.#collected,
     };
   }
 

@@ -62,21 +62,24 @@ export function statePage<T>(state: Uint8Array, mine: VersionVector, proofs: Pro
 
 /**
  * Why `state` cannot stand for what `list` holds, or null: every op `list` holds (or waits with)
- * that the state covers must be in it, the same. Then taking the state loses nothing.
+ * that the state covers must be in it, the same. Then taking the state loses nothing. Ops either
+ * side collected are not compared: neither keeps them, and every replica holds them.
  */
 function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, b: T) => boolean): string | null {
   const covered = state.version();
+  const kept = (actor: ActorId): number => Math.max(list.collected?.get(actor) ?? 0, state.collected?.get(actor) ?? 0);
   for (const [actor, n] of list.version()) {
-    const m = Math.min(n, covered.get(actor) ?? 0);
-    if (m === 0) continue;
-    const mine = list.opsOf(actor, 0, m);
-    const theirs = state.opsOf(actor, 0, m);
+    const from = kept(actor);
+    const m = Math.min(n, covered.get(actor) ?? 0) - from;
+    if (m <= 0) continue;
+    const mine = list.opsOf(actor, from, m);
+    const theirs = state.opsOf(actor, from, m);
     for (let i = 0; i < m; i++) {
       if (!sameOp(mine[i] as Op<T>, theirs[i] as Op<T>, equals)) return `it holds op ${formatId((mine[i] as Op<T>).id)} other than the one held here`;
     }
   }
   for (const op of list.pendingOps()) {
-    if (op.id.counter > (covered.get(op.id.actor) ?? 0)) continue;
+    if (op.id.counter > (covered.get(op.id.actor) ?? 0) || op.id.counter <= kept(op.id.actor)) continue;
     const theirs = state.opsOf(op.id.actor, op.id.counter - 1, 1)[0];
     if (theirs === undefined || !sameOp(op, theirs, equals)) return `it holds op ${formatId(op.id)} other than the one waiting here`;
   }
