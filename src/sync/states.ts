@@ -67,9 +67,9 @@ export function statePage<T>(state: Uint8Array, mine: VersionVector, proofs: Pro
  */
 function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, b: T) => boolean): string | null {
   const covered = state.version();
-  const kept = (actor: ActorId): number => Math.max(list.collected?.get(actor) ?? 0, state.collected?.get(actor) ?? 0);
+  const forgotten = (actor: ActorId): number => Math.max(list.collected?.get(actor) ?? 0, state.collected?.get(actor) ?? 0);
   for (const [actor, n] of list.version()) {
-    const from = kept(actor);
+    const from = forgotten(actor);
     const m = Math.min(n, covered.get(actor) ?? 0) - from;
     if (m <= 0) continue;
     const mine = list.opsOf(actor, from, m);
@@ -79,7 +79,7 @@ function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, b: T) =
     }
   }
   for (const op of list.pendingOps()) {
-    if (op.id.counter > (covered.get(op.id.actor) ?? 0) || op.id.counter <= kept(op.id.actor)) continue;
+    if (op.id.counter > (covered.get(op.id.actor) ?? 0) || op.id.counter <= forgotten(op.id.actor)) continue;
     const theirs = state.opsOf(op.id.actor, op.id.counter - 1, 1)[0];
     if (theirs === undefined || !sameOp(op, theirs, equals)) return `it holds op ${formatId(op.id)} other than the one waiting here`;
   }
