@@ -10,6 +10,7 @@ import { OpLog } from './OpLog.js';
 import { ValueColumn } from './ValueColumn.js';
 import { checkSiblings, linkPieces } from './load.js';
 import { checkState, marksOf, toColumns, versionOf, type ListState, type PieceState, type StateColumns } from './state.js';
+import { insertOf, ref } from './state-ops.js';
 
 /** An element: a piece and an offset in it. */
 type At<T> = [Piece<T>, number];
@@ -215,8 +216,7 @@ export class FastList<T> extends CausalList<T> {
     const at = this.#ids.find(id.actor, id.counter);
     if (at === undefined) return undefined;
     const [piece, offset] = at;
-    const left = offset > 0 ? { actor: id.actor, counter: id.counter - 1 } : ref(piece.olA, piece.olC);
-    return { type: 'insert', id, value: piece.values.get(id.counter), left, right: ref(piece.orA, piece.orC) };
+    return insertOf(id, offset, piece.values.get(id.counter), piece.olA, piece.olC, piece.orA, piece.orC);
   }
 
   protected refKind(id: OpId): RefKind {
@@ -557,5 +557,4 @@ export class FastList<T> extends CausalList<T> {
   }
 }
 
-const ref = (actor: number, counter: number): OpId | null => (actor < 0 ? null : { actor: actor as ActorId, counter });
 const idOf = <T>(at: At<T> | null): OpId | null => (at === null ? null : { actor: at[0].actor as ActorId, counter: at[0].counter + at[1] });

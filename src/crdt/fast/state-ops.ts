@@ -1,5 +1,5 @@
 import type { ActorId, OpId } from '../ids.js';
-import type { Op } from '../ops.js';
+import type { InsertOp, Op } from '../ops.js';
 import type { VersionVector } from '../version.js';
 import type { StateColumns } from './state.js';
 
@@ -7,8 +7,7 @@ import type { StateColumns } from './state.js';
  * The ops a saved state holds that a list at `except` lacks, in the order the state applied them
  * (a causal order), read straight from its columns: no list is built from it, which is most of
  * the cost of loading one (see INTERNALS.md, "Merging a state"). Each insert is rebuilt as
- * `FastList` gives it back: an element after a piece's first has the one before it as its left
- * origin and the piece's right origin. What the list will check anyway is left to it (an op it
+ * `FastList` gives it back (`insertOf`). What the list will check anyway is left to it (an op it
  * holds with other content, an origin it holds that is a delete); what it cannot see in a batch
  * is checked here: each op comes once, and an origin or target among the ops given is an element
  * given before it. Throws on a state that breaks that, names an op it does not hold, or collected
@@ -65,12 +64,11 @@ export function opsOfState<T>(cols: StateColumns<T>, except: VersionVector): Op<
       if (p > 0) {
         const i = p - 1;
         const k = c - (counters[i] as number);
-        const left = k > 0 ? { actor, counter: c - 1 } : ref(olA[i] as number, olC[i] as number);
-        const right = ref(orA[i] as number, orC[i] as number);
+        const op = insertOf(id, k, values[(offsets[i] as number) + k] as T, olA[i] as number, olC[i] as number, orA[i] as number, orC[i] as number);
         // The element before, in the same piece, was given just before: only a piece's first is checked.
-        if (k === 0 && left !== null) given(left.actor, left.counter, 'left origin', id);
-        if (right !== null) given(right.actor, right.counter, 'right origin', id);
-        out.push({ type: 'insert', id, value: values[(offsets[i] as number) + k] as T, left, right });
+        if (k === 0 && op.left !== null) given(op.left.actor, op.left.counter, 'left origin', id);
+        if (op.right !== null) given(op.right.actor, op.right.counter, 'right origin', id);
+        out.push(op);
       } else {
         let d = f.run;
         while (d < runs.length && (runs[d] as number) + (runs[d + 1] as number) <= c) d += 5;
@@ -94,4 +92,14 @@ interface Feed {
   given: number;
 }
 
-const ref = (actor: number, counter: number): OpId | null => (actor < 0 ? null : { actor: actor as ActorId, counter });
+/**
+ * The insert of the element `offset` into a piece with origins `olA.olC` and `orA.orC` (actor -1:
+ * none): an element after a piece's first has the one before it as its left origin; all have the
+ * piece's right origin.
+ */
+export function insertOf<T>(id: OpId, offset: number, value: T, olA: number, olC: number, orA: number, orC: number): InsertOp<T> {
+  const left = offset > 0 ? { actor: id.actor, counter: id.counter - 1 } : ref(olA, olC);
+  return { type: 'insert', id, value, left, right: ref(orA, orC) };
+}
+
+export const ref = (actor: number, counter: number): OpId | null => (actor < 0 ? null : { actor: actor as ActorId, counter });
