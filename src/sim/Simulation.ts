@@ -154,15 +154,16 @@ export class Simulation {
       this.#handle(next.event);
     }
     const ops = this.#created.size;
+    const genes = this.#nodes[0]?.replica?.list.length ?? 0;
     return {
       ok: this.#failure === null,
       actors: p.actors,
-      message: this.#failure ?? `converged: ${p.actors} actors hold ${ops} ops, ${this.#nodes[0]?.replica?.list.length ?? 0} genes, after ${this.#now} virtual ms; collectable grew ${this.#watch.notes} times, always safe; ${this.#collected} elements collected`,
+      message: this.#failure ?? `converged: ${p.actors} actors hold ${ops} ops, ${genes} genes, after ${this.#now} virtual ms; collectable grew ${this.#watch.notes} times, always safe; ${this.#collected} elements collected`,
       virtualMs: this.#now,
       events,
       ops,
       messages: { ...this.#messages },
-      genes: this.#nodes[0]?.replica?.list.length ?? 0,
+      genes,
       tombstones: Math.max(...this.#nodes.map((n) => n.replica?.list.tombstones ?? 0)),
       collected: this.#collected,
     };
@@ -441,7 +442,7 @@ export class Simulation {
     const forks = this.#nodes.map((n) => (n.replica === null ? 'null' : report(n.replica.replicator.feeds)));
     const due = this.#nodes.map((n) => JSON.stringify([...frozen].filter(([actor]) => n.replica?.replicator.feeds.key(actor) != null).sort(([a], [b]) => a - b).map(([actor, at]) => ({ actor, at }))));
     if (forks.some((f, i) => f !== due[i])) return `the replicas report different forks: ${forks.join(' / ')}`;
-    const want = formatVersion(expectedVersion([...this.#created.values(), ...this.#forged], this.#frozen()));
+    const want = formatVersion(expectedVersion([...this.#created.values(), ...this.#forged], frozen));
     let genome: string | null = null;
     for (const node of this.#nodes) {
       const r = node.replica;

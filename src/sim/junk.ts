@@ -22,11 +22,12 @@ export interface JunkPush {
  */
 export function seenFeed(replica: Replica<Gene>): SeenFeed | undefined {
   const feeds = replica.replicator.feeds;
-  const author = [...replica.list.version().keys()].find((a) => a !== replica.actor && feeds.pointAtOrBefore(a, Infinity) > (replica.list.collected?.get(a) ?? 0));
+  const collected = (a: ActorId): number => replica.list.collected?.get(a) ?? 0;
+  const author = [...replica.list.version().keys()].find((a) => a !== replica.actor && feeds.pointAtOrBefore(a, Infinity) > collected(a));
   if (author === undefined) return undefined;
   const end = feeds.pointAtOrBefore(author, Infinity);
-  const collected = replica.list.collected?.get(author) ?? 0;
-  return { author, ops: replica.list.opsOf(author, collected, end - collected), proof: feeds.proof(author, end) };
+  const from = collected(author);
+  return { author, ops: replica.list.opsOf(author, from, end - from), proof: feeds.proof(author, end) };
 }
 
 /** A genuine feed the attacker has seen: an author's ops as a replica holds them, and the proof it would relay. */

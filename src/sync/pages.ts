@@ -22,8 +22,9 @@ export interface PageLimits<T> {
  * names one cut away goes too), so the asker can apply every op of a page at once.
  */
 export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>, feeds: PageFeeds<T>): SyncPage<T> {
-  const mine = feeds.advertise(list.version());
-  const sendable = feeds.checked(list.version());
+  const held = list.version();
+  const mine = feeds.advertise(held);
+  const sendable = feeds.checked(held);
   const forks = feeds.forks();
   const heads = feeds.heads(mine);
   if (covers(version, sendable)) return { version: mine, ops: [], proofs: [], forks, heads, more: false };
