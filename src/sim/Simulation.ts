@@ -1,6 +1,6 @@
 import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
-import { dependencies, type Op } from '../crdt/ops.js';
-import { formatVersion, type VersionVector } from '../crdt/version.js';
+import type { Op } from '../crdt/ops.js';
+import { formatVersion } from '../crdt/version.js';
 import { genomeList, genomeListOptions, genomeRules } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { mutate, nextMutation } from '../genome/mutation.js';
@@ -11,12 +11,12 @@ import type { Reply, Request } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Outgoing } from '../sync/Replicator.js';
-import type { Feeds } from '../sync/Feeds.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
 import { encodeOpBody } from '../crdt/codec.js';
 import { EventQueue } from './EventQueue.js';
 import { CollectWatch } from './collect-watch.js';
-import { expectedOps, expectedVersion } from './expected.js';
+import { notConverged, frozenFeeds, type Checked } from './convergence.js';
+import { expectedOps } from './expected.js';
 import { junkPushes, seenFeed } from './junk.js';
 import type { Fault, SimPlan } from './plan.js';
 
@@ -434,35 +434,15 @@ export class Simulation {
   }
 
   #problem(): string | null {
-    // Every replica reports the forks proven anywhere, but of feeds it never held (it knows no key
-    // to check them by, and needs none: it holds none of their ops); every op created is held, but
-    // those the forks doom.
-    const frozen = this.#frozen();
-    const report = (feeds: Feeds<Gene>): string => JSON.stringify(feeds.equivocations().sort((a, b) => a.actor - b.actor));
-    const forks = this.#nodes.map((n) => (n.replica === null ? 'null' : report(n.replica.replicator.feeds)));
-    const due = this.#nodes.map((n) => JSON.stringify([...frozen].filter(([actor]) => n.replica?.replicator.feeds.key(actor) != null).sort(([a], [b]) => a - b).map(([actor, at]) => ({ actor, at }))));
-    if (forks.some((f, i) => f !== due[i])) return `the replicas report different forks: ${forks.join(' / ')}`;
-    const want = formatVersion(expectedVersion([...this.#created.values(), ...this.#forged], frozen));
-    let genome: string | null = null;
-    for (const node of this.#nodes) {
-      const r = node.replica;
-      if (r === null) return `${node.name} is down`;
-      if (r.mutations < this.#budget(node)) return `${node.name} has made ${r.mutations} mutations`;
-      if (r.list.pendingCount > 0) return `${node.name} has ${r.list.pendingCount} ops pending (${[...r.list.pendingOps()].slice(0, 5).map((op) => `${formatId(op.id)} waits for ${missing(r.list.version(), op)}`).join(', ')})`;
-      const version = formatVersion(r.list.version());
-      if (version !== want) return `${node.name} holds ${version}, expected ${want}`;
-      const text = r.list.toArray().join(',');
-      if (genome !== null && text !== genome) return `${node.name} renders another genome`;
-      genome = text;
-    }
-    return null;
+    return notConverged(this.#checked(), [...this.#created.values(), ...this.#forged], this.#frozen());
   }
 
-  /** Where the forks proven at any replica froze their feeds (the earliest fork of each). */
   #frozen(): Map<ActorId, number> {
-    const frozen = new Map<ActorId, number>();
-    for (const n of this.#nodes) for (const e of n.replica?.replicator.feeds.equivocations() ?? []) frozen.set(e.actor, Math.min(e.at, frozen.get(e.actor) ?? Infinity));
-    return frozen;
+    return frozenFeeds(this.#checked());
+  }
+
+  #checked(): Checked[] {
+    return this.#nodes.map((n) => ({ name: n.name, replica: n.replica, budget: this.#budget(n) }));
   }
 
   #budget(node: SimNode): number {
@@ -493,8 +473,3 @@ function describe(request: Request<Gene>): string {
 
 /** What a memory store holds, for the run's log. */
 const stored = (b: MemoryBacking<Gene>): string => `${b.ops.length} stored ops${b.snapshot === null ? '' : ` and a snapshot of ${b.snapshot.length} bytes`}`;
-
-/** The ops `op` names that `held` lacks. */
-function missing(held: VersionVector, op: Op<Gene>): string {
-  return dependencies(op).filter((id) => id.counter > (held.get(id.actor) ?? 0)).map(formatId).join(' ');
-}
