@@ -1,12 +1,13 @@
 import { applyBatch, type BatchResult } from '../crdt/batch.js';
-import { formatActor, formatId, memberOf, type ActorId, type OpId } from '../crdt/ids.js';
+import { formatActor, formatId, type ActorId, type OpId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
-import { covers, join, opsIn, type VersionVector } from '../crdt/version.js';
+import { covers, opsIn, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
+import { Gate } from './gate.js';
 import { Stability, type Collectable } from './stability.js';
 import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
 
@@ -108,8 +109,8 @@ export class Replicator<T> {
   #state: { applied: number; bytes: Uint8Array } | null = null;
   /** What the list retired (the replica stores it before it is reported). */
   #retired: VersionVector;
-  /** A new incarnation's wait before its first op: per member heard back from, what it had retired in its latest answer. */
-  #gate: Map<number, VersionVector> | null = null;
+  /** A new incarnation's wait before its first op (`waitForMembers`); null once open, or without it. */
+  #gate: Gate | null = null;
 
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
@@ -121,7 +122,7 @@ export class Replicator<T> {
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
     this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, states: config.snapshots !== undefined }));
     this.#nextRound = now + config.syncIntervalMs;
-    if (config.waitForMembers === true && list.nextCounter === 1) this.#gate = new Map();
+    if (config.waitForMembers === true && list.nextCounter === 1) this.#gate = new Gate(list.actor, config.members ?? 1);
   }
 
   /**
@@ -131,13 +132,9 @@ export class Replicator<T> {
    * its ops can name one. Retires that version once it is all held.
    */
   mayEdit(): boolean {
-    const gate = this.#gate;
-    if (gate === null) return true;
-    const others = (this.#config.members ?? 1) - 1;
-    if ([...gate.keys()].filter((m) => m !== memberOf(this.#list.actor)).length < others) return false;
-    // Each member's latest word: what it retired may shrink, where ops it held were dropped with a proven fork.
-    const retired = [...gate.values()].reduce(join, new Map());
-    if (!covers(this.#list.version(), retired)) return false;
+    if (this.#gate === null) return true;
+    const retired = this.#gate.due();
+    if (retired === null || !covers(this.#list.version(), retired)) return false;
     this.#retire(retired);
     if (!covers(this.#retired, retired)) return false;
     this.#gate = null;
@@ -207,8 +204,7 @@ export class Replicator<T> {
     }
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
     p.acked = reply.version.get(this.list.actor) ?? 0;
-    const gate = this.#gate;
-    if (gate !== null && reply.from !== undefined && reply.retired !== undefined && this.isMember(reply.from)) gate.set(memberOf(reply.from), reply.retired);
+    if (reply.from !== undefined && reply.retired !== undefined && this.isMember(reply.from)) this.#gate?.heard(reply.from, reply.retired);
     if (reply.state !== undefined) {
       // Taken: ask for what followed it. Refused: ask for ops.
       p.syncDue = true;
