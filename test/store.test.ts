@@ -89,7 +89,7 @@ function incarnationTests(name: string, makeHome: (member: number) => StoreHome)
       const ops = [list.insert(0, 1), list.insert(1, 2)];
       const r = records();
       let store = home.open();
-      expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [], chains: [] });
+      expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [], chains: [], bases: [] });
       store.append(ops, r);
       store.append([], { keys: [], points: [{ actor: author, counter: 2, signature: new Uint8Array(64).fill(8) }] });
       store.close();
@@ -123,6 +123,21 @@ function incarnationTests(name: string, makeHome: (member: number) => StoreHome)
       store.close();
       store = home.open();
       expect(byActor(store.records())).toEqual([{ actor: b, count: 2, state: [...state(2)] }]);
+      store.close();
+    });
+
+    it('keeps the chain bases of the last compaction across a restart, replaced by each newer set', () => {
+      const home = makeHome(0);
+      const [a, b] = [replicaId(1, 7), replicaId(2, 8)];
+      const state = (n: number) => new Uint8Array(40 + n).fill(n);
+      const none = { upTo: new Map(), keep: [] };
+      let store = home.open();
+      store.compact({ snapshot: new Uint8Array([1]), covers: new Map(), points: none, bases: [{ actor: a, count: 3, state: state(3) }, { actor: b, count: 1, state: state(1) }] });
+      store.compact({ snapshot: new Uint8Array([2]), covers: new Map(), points: none, bases: [{ actor: a, count: 5, state: state(5) }] });
+      store.close();
+      store = home.open();
+      const bases = store.records().bases ?? [];
+      expect(bases.map((c) => ({ ...c, state: [...c.state] }))).toEqual([{ actor: a, count: 5, state: [...state(5)] }]);
       store.close();
     });
 
@@ -460,7 +475,7 @@ describe('SqliteStore: migrations', () => {
     let store = SqliteStore.open(file, 4);
     expect(store.actor).toBe(4);
     expect(store.load()).toEqual(ops);
-    expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [], chains: [] });
+    expect(store.records()).toEqual({ keys: [], points: [], forks: [], dropped: [], chains: [], bases: [] });
     const key = [...store.signer.key];
     store.close();
     expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
@@ -479,6 +494,18 @@ describe('SqliteStore: migrations', () => {
     const store = SqliteStore.open(file, 4);
     expect(store.snapshot()).toBeNull();
     expect(store.load()).toEqual(ops);
+    store.close();
+    expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
+  });
+
+  it('a v4 store (before chain bases) opens with its snapshot, chains and rows, and no base: it collected nothing', () => {
+    const own = new ReferenceList<number>(actorId(4));
+    const ops = [own.insert(0, 1), own.insert(1, 2)];
+    const file = join(tmp(), 'actor-4.db');
+    writeOldStore(file, 4, ops, 4);
+    const store = SqliteStore.open(file, 4);
+    expect(store.load()).toEqual(ops);
+    expect(store.records().bases).toEqual([]);
     store.close();
     expect(versionOf(file)).toBe(CURRENT_SCHEMA.version);
   });

@@ -111,7 +111,7 @@ export class Simulation {
     this.#rng = rng;
     this.#log = log;
     this.#keyCopied = plan.faults.some((f) => f.kind === 'equivocate');
-    this.#collects = plan.wipes.length === 0 && !this.#keyCopied;
+    this.#collects = !this.#keyCopied;
     this.#nodes = Array.from({ length: plan.actors }, (_, i) => ({
       actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(rng.bytes(32)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
       replica: null, life: 0, wakeToken: 0, joined: false,

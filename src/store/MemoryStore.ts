@@ -20,6 +20,8 @@ export interface MemoryBacking<T> {
   readonly dropped: Map<string, OpId>;
   /** Feeds' chains saved at the last compaction. */
   readonly chains: Map<ActorId, ChainState>;
+  /** Feeds' bases saved at the last compaction. */
+  readonly bases: Map<ActorId, ChainState>;
   /** What the replica last said it retired. */
   retired: VersionVector;
   /** The private key seed of the incarnation this backing holds: made with it (a new one on `renew`). */
@@ -27,7 +29,7 @@ export interface MemoryBacking<T> {
 }
 
 /** A new, empty backing: a new incarnation, whose key comes from `seed` (default: a new random one). */
-export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), chains: new Map(), retired: new Map(), seed });
+export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), chains: new Map(), bases: new Map(), retired: new Map(), seed });
 
 /** A copy of what `backing` holds, key included: a copied data dir (the simulator's and tests' stolen key). */
 export const copyBacking = <T>(b: MemoryBacking<T>): MemoryBacking<T> => ({
@@ -39,6 +41,7 @@ export const copyBacking = <T>(b: MemoryBacking<T>): MemoryBacking<T> => ({
   forks: new Map(b.forks),
   dropped: new Map(b.dropped),
   chains: new Map(b.chains),
+  bases: new Map(b.bases),
 });
 
 /** Keeps nothing on disk (`--memory`); the simulator keeps the backing across simulated crashes. */
@@ -107,6 +110,8 @@ export class MemoryStore<T> implements Store<T> {
     this.#records({ keys: [], points: c.points.keep });
     b.chains.clear();
     for (const k of c.chains ?? []) b.chains.set(k.actor, k);
+    b.bases.clear();
+    for (const k of c.bases ?? []) b.bases.set(k.actor, k);
     b.snapshot = c.snapshot;
   }
 
@@ -131,8 +136,8 @@ export class MemoryStore<T> implements Store<T> {
   }
 
   records(): FeedRecords {
-    const { keys, points, forks, dropped, chains } = this.#backing;
-    return { keys: [...keys].map(([actor, key]) => ({ actor, key })), points: [...points.values()], forks: [...forks.values()], dropped: [...dropped.values()], chains: [...chains.values()] };
+    const { keys, points, forks, dropped, chains, bases } = this.#backing;
+    return { keys: [...keys].map(([actor, key]) => ({ actor, key })), points: [...points.values()], forks: [...forks.values()], dropped: [...dropped.values()], chains: [...chains.values()], bases: [...bases.values()] };
   }
 
   #records(records: FeedRecords | undefined): void {

@@ -8,7 +8,7 @@ import { sameOp, type Op } from '../crdt/ops.js';
 import { versionFromJSON, versionToJSON, type VersionVector } from '../crdt/version.js';
 import { opProblem } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
-import type { FeedRecords, SignedPoint } from '../sync/Feeds.js';
+import type { ChainState, FeedRecords, SignedPoint } from '../sync/Feeds.js';
 import type { Compaction, Store } from '../sync/store.js';
 import { batchBytes, forkBytes, readFork } from '../transport/binary-wire.js';
 import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
@@ -83,6 +83,7 @@ export class SqliteStore implements Store<number> {
     const dropped = db.prepare<[number, number]>('INSERT OR IGNORE INTO dropped (actor, counter) VALUES (?, ?)');
     const forget = db.prepare<[number]>('DELETE FROM chains WHERE actor = ?');
     const chain = db.prepare<[number, number, Buffer]>('INSERT INTO chains (actor, count, state) VALUES (?, ?, ?)');
+    const base = db.prepare<[number, number, Buffer]>('INSERT INTO bases (actor, count, state) VALUES (?, ?, ?)');
     const records = (r: FeedRecords): void => {
       for (const k of r.keys) key.run(k.actor, Buffer.from(k.key));
       for (const p of r.points) point.run(p.actor, p.counter, Buffer.from(p.signature), p.tail === undefined ? null : Buffer.from(batchBytes(p.tail)));
@@ -107,6 +108,8 @@ export class SqliteStore implements Store<number> {
       records({ keys: [], points: c.points.keep });
       db.exec('DELETE FROM chains');
       for (const k of c.chains ?? []) chain.run(k.actor, k.count, Buffer.from(k.state));
+      db.exec('DELETE FROM bases');
+      for (const k of c.bases ?? []) base.run(k.actor, k.count, Buffer.from(k.state));
     });
     this.#replaceAll = db.transaction((rows: readonly Row[], r: FeedRecords) => {
       db.exec('DELETE FROM snapshot; DELETE FROM ops;');
@@ -222,10 +225,11 @@ export class SqliteStore implements Store<number> {
     );
     const forks = (db.prepare('SELECT body FROM forks').all() as Array<{ body: Buffer }>).map((r) => readFork(r.body, { pos: 0 }));
     const dropped = db.prepare('SELECT actor, counter FROM dropped').all() as OpId[];
-    const chains = (db.prepare('SELECT actor, count, state FROM chains').all() as Array<{ actor: ActorId; count: number; state: unknown }>)
-      .filter((r) => isActorId(r.actor) && Number.isSafeInteger(r.count) && r.count > 0 && r.state instanceof Uint8Array)
-      .map((r) => ({ actor: r.actor, count: r.count, state: new Uint8Array(r.state as Uint8Array) }));
-    return { keys, points, forks, dropped, chains };
+    const chainsOf = (table: 'chains' | 'bases'): ChainState[] =>
+      (db.prepare(`SELECT actor, count, state FROM ${table}`).all() as Array<{ actor: ActorId; count: number; state: unknown }>)
+        .filter((r) => isActorId(r.actor) && Number.isSafeInteger(r.count) && r.count > 0 && r.state instanceof Uint8Array)
+        .map((r) => ({ actor: r.actor, count: r.count, state: new Uint8Array(r.state as Uint8Array) }));
+    return { keys, points, forks, dropped, chains: chainsOf('chains'), bases: chainsOf('bases') };
   }
 
   drop(ids: readonly OpId[], records: FeedRecords): void {

@@ -3,7 +3,7 @@ import { replicaId } from '../crdt/ids.js';
 import { incarnationOf, newSigner } from '../transport/signing.js';
 
 /** The schema this build writes. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** A schema: its version, and the steps that lead to it (`migrations.length === version`). */
 export interface Schema {
@@ -60,6 +60,12 @@ export const MIGRATIONS: ReadonlyArray<(db: Database, actor: number) => void> = 
   // collected, without them). A store without any hashes its feeds from their ops, as before.
   (db) => {
     db.exec(`CREATE TABLE chains (actor INTEGER PRIMARY KEY, count INTEGER NOT NULL, state BLOB NOT NULL);`);
+  },
+  // v5: chain bases. Each feed's chain at or past what the snapshot collected of it, saved with
+  // the snapshot, so that a replica can send a collected state to one that lacks those ops (see
+  // INTERNALS.md, "Catch-up from a collected state"). A store without any has collected nothing.
+  (db) => {
+    db.exec(`CREATE TABLE bases (actor INTEGER PRIMARY KEY, count INTEGER NOT NULL, state BLOB NOT NULL);`);
   },
 ];
 

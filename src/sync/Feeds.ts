@@ -4,6 +4,7 @@ import type { VersionVector } from '../crdt/version.js';
 import { signedStatement, type FeedCrypto, type Signer } from './feed-crypto.js';
 import { POINT_SPACING, type ChainState, type Head, type Equivocation, type FeedPlan, type FeedRecords, type FeedRefusal, type FeedRefusalCode, type Fork, type PlanEntry, type Proof, type SignedPoint } from './feed-types.js';
 import { FeedChains } from './chains.js';
+import { ChainBases } from './bases.js';
 import { isDoomed } from './forks.js';
 import { keepPoint, pointAtOrBefore, type Feed } from './points.js';
 
@@ -36,6 +37,8 @@ export class Feeds<T> {
   /** Equivocations seen here without a branch to relay (the op held at the fork never applied). */
   readonly #claims = new Map<ActorId, number>();
   readonly #spacing: number;
+  /** Each feed's chain at or past what the list collected of it. */
+  readonly bases: ChainBases<T>;
 
   constructor(self: ActorId, signer: Signer, crypto: FeedCrypto, encode: (op: Op<T>) => Uint8Array, spacing = POINT_SPACING) {
     this.self = self;
@@ -43,6 +46,7 @@ export class Feeds<T> {
     this.#signer = signer;
     this.#crypto = crypto;
     this.#chains = new FeedChains(crypto, encode);
+    this.bases = new ChainBases(this.#chains, crypto);
     this.#feed(self).key = signer.key;
   }
 
@@ -58,6 +62,7 @@ export class Feeds<T> {
     for (const fork of (records.forks ?? []) as unknown as Fork<T>[]) this.#forks.set(fork.actor, fork);
     for (const id of records.dropped ?? []) this.#dropped.add(idKey(id));
     for (const saved of records.chains ?? []) this.#resume(saved, records.points as unknown as SignedPoint<T>[]);
+    this.bases.restore(records.bases ?? []);
     const byFeed = new Map<ActorId, Op<T>[]>();
     for (const op of ops) {
       const list = byFeed.get(op.id.actor) ?? [];
@@ -310,9 +315,10 @@ export class Feeds<T> {
    * each feed must run on from what this replica holds of it, and end at a point its author
    * signed, which the batch proves. `held(op)` says whether the list holds `op` already (as `List.check`);
    * `heldOps(actor, upTo)` gives the held ops of a feed, to check a branch that forks from them
-   * (null where they were collected: such a branch is refused unchecked).
+   * (null where they were collected: such a branch is refused unchecked). `bases` (a collected
+   * state's) start feeds past what this replica holds of them: `ops` then holds only ops after them.
    */
-  check(ops: readonly Op<T>[], proofs: readonly Proof<T>[], held: (op: Op<T>) => string, heldOps: HeldOps<T>, page = false): FeedPlan<T> {
+  check(ops: readonly Op<T>[], proofs: readonly Proof<T>[], held: (op: Op<T>) => string, heldOps: HeldOps<T>, page = false, bases: readonly ChainState[] = []): FeedPlan<T> {
     const groups = new Map<ActorId, Op<T>[]>();
     const refusals: FeedRefusal[] = [];
     for (const op of ops) {
@@ -324,9 +330,18 @@ export class Feeds<T> {
     const entries: Array<PlanEntry<T>> = [];
     // Tailed points checked: those of new ops, and those on ops held already (`#checkFeed` adds them).
     const tails: SignedPoint<T>[] = [];
+    const rebased = new Map<ActorId, ChainState>();
+    for (const b of bases) {
+      if (b.count <= this.count(b.actor)) continue;
+      rebased.set(b.actor, b);
+      // A feed collected to its end has no op after its base; its signature still binds the base.
+      if (!groups.has(b.actor)) groups.set(b.actor, []);
+    }
     for (const [actor, group] of groups) {
       if (refusals.some((r) => r.actor === actor)) continue;
-      const checked = this.#checkFeed(actor, group, proofs.find((p) => p.actor === actor), held, heldOps, page, tails);
+      const proof = proofs.find((p) => p.actor === actor);
+      const base = rebased.get(actor);
+      const checked = base === undefined ? this.#checkFeed(actor, group, proof, held, heldOps, page, tails) : this.#checkFromBase(actor, group, proof, base);
       if (checked === null) continue;
       if ('code' in checked) refusals.push(checked);
       else entries.push(checked);
@@ -347,8 +362,14 @@ export class Feeds<T> {
       const feed = this.#feed(e.actor);
       if (feed.key === null) keys.push({ actor: e.actor, key: e.key });
       feed.key = e.key;
+      const rebased = e.base !== undefined && e.base.count > feed.count;
+      if (e.base !== undefined && rebased) {
+        this.bases.take(e.actor, e.base);
+        feed.count = e.base.count;
+        feed.chain = e.base.chain.copy();
+      }
       const upTo = Math.min(e.last, taken(e.actor));
-      if (upTo <= feed.count) continue;
+      if (upTo < feed.count || (upTo === feed.count && !rebased)) continue;
       if (upTo === e.last) feed.chain = e.chain;
       else for (const op of e.ops) if (op.id.counter > feed.count && op.id.counter <= upTo) this.#chains.hash(feed.chain, op);
       feed.count = upTo;
@@ -374,14 +395,9 @@ export class Feeds<T> {
     }
     if (proof === undefined) return refuse('bad_signature', actor, `ops ${who}.${first}..${last} come without their author's signature`);
     if (proof.counter !== last) return refuse('bad_signature', actor, `the signature of ${who} is at ${proof.counter}, but its ops end at ${last}`);
+    const wrongKey = this.#keyRefusal(actor, proof);
+    if (wrongKey !== null) return wrongKey;
     const feed = this.#feeds.get(actor);
-    const known = feed?.key ?? null;
-    if (known === null) {
-      if (!this.#crypto.isKey(proof.key)) return refuse('bad_key', actor, `the key given for ${who} is not an Ed25519 public key`);
-      if (tagOf(actor) !== 0 && this.#crypto.tagOf(proof.key) !== tagOf(actor)) return refuse('key_mismatch', actor, `the key given for ${who} is not the key its id was made from`);
-    } else if (!sameBytes(known, proof.key)) {
-      return refuse('key_mismatch', actor, `the key given for ${who} is not the one it signs with`);
-    }
     const count = feed?.count ?? 0;
     if (first > count + 1) {
       return count === 0 ? refuse('unknown_feed', actor, `${who} is a feed this replica has not seen; send it from its first op, not from ${first}`) : refuse('gap', actor, `ops of ${who} start at ${first}, but this replica holds ${count}; it cannot check them`);
@@ -413,6 +429,39 @@ export class Feeds<T> {
     }
     this.#suspect.delete(actor);
     return { actor, key: proof.key, ops: group, last, chain, point: { actor, counter: last, signature: proof.signature, ...(proof.tail === undefined ? {} : { tail: proof.tail }) } };
+  }
+
+  /** Why `proof.key` cannot be `actor`'s: not a key, not the one its id was made from, not the one known. */
+  #keyRefusal(actor: ActorId, proof: Proof<T>): FeedRefusal | null {
+    const who = formatActor(actor);
+    const known = this.key(actor);
+    if (known === null) {
+      if (!this.#crypto.isKey(proof.key)) return refuse('bad_key', actor, `the key given for ${who} is not an Ed25519 public key`);
+      if (tagOf(actor) !== 0 && this.#crypto.tagOf(proof.key) !== tagOf(actor)) return refuse('key_mismatch', actor, `the key given for ${who} is not the key its id was made from`);
+    } else if (!sameBytes(known, proof.key)) {
+      return refuse('key_mismatch', actor, `the key given for ${who} is not the one it signs with`);
+    }
+    return null;
+  }
+
+  /**
+   * A feed of a collected state, checked from the base the state came with (this replica holds
+   * less of it): its ops after the base must run on from it to the author's signature, which binds
+   * the base too. The ops before it that the state still holds are taken on the sender's word.
+   */
+  #checkFromBase(actor: ActorId, ops: Op<T>[], proof: Proof<T> | undefined, saved: ChainState): PlanEntry<T> | FeedRefusal {
+    const who = formatActor(actor);
+    const last = ops.length === 0 ? saved.count : (ops[ops.length - 1] as Op<T>).id.counter;
+    if (proof === undefined || proof.counter !== last || proof.tail !== undefined) return refuse('bad_signature', actor, `the state's feed ${who} does not end at a signed point at ${last}`);
+    if (ops.length > 0 && (ops[0] as Op<T>).id.counter !== saved.count + 1) return refuse('gap', actor, `the state's ops of ${who} do not run on from its base at ${saved.count}`);
+    const wrongKey = this.#keyRefusal(actor, proof);
+    if (wrongKey !== null) return wrongKey;
+    const base = this.bases.resume(saved);
+    if (base === null) return refuse('bad_signature', actor, `the base given for ${who} is no chain state`);
+    const chain = base.chain.copy();
+    for (const op of ops) this.#chains.hash(chain, op);
+    if (!this.#chains.signs(proof, chain)) return refuse('bad_signature', actor, `the state's feed ${who} from its base at ${saved.count} does not match its author's signature`);
+    return { actor, key: proof.key, ops, last, chain, point: { actor, counter: last, signature: proof.signature }, base };
   }
 
   /** Take a fork found or checked here (the earliest one of a feed counts); true if it is new. */

@@ -114,7 +114,7 @@ export class Replica<T> {
     const covers = list.version();
     const snapshot = codec.encode(list);
     const feeds = this.replicator.feeds;
-    this.#store.compact({ snapshot, covers, points: feeds.keptPoints(), chains: feeds.chainStates() });
+    this.#store.compact({ snapshot, covers, points: feeds.keptPoints(), chains: feeds.chainStates(), bases: feeds.bases.states() });
     this.#rows = list.pendingCount;
   }
 
@@ -254,7 +254,8 @@ export class Replica<T> {
   #adopt(previous: List<T>, bytes: Uint8Array, covers: VersionVector, records: FeedRecords): void {
     const beyond = [...previous.appliedOps(covers)];
     this.#store.append(beyond, records);
-    this.#store.compact({ snapshot: bytes, covers, points: { upTo: new Map(), keep: [] }, chains: this.replicator.feeds.chainStates() });
+    const feeds = this.replicator.feeds;
+    this.#store.compact({ snapshot: bytes, covers, points: { upTo: new Map(), keep: [] }, chains: feeds.chainStates(), bases: feeds.bases.states() });
     this.#rows = beyond.length + this.list.pendingCount;
   }
 

@@ -3,7 +3,7 @@ import { formatActor, formatId, type ActorId, type OpId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
-import { covers, opsIn, type VersionVector } from '../crdt/version.js';
+import { covers, join, meet, opsIn, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
@@ -105,8 +105,8 @@ export class Replicator<T> {
   #turn = 0;
   /** The peer asked for a state now, if any: one at a time, or every peer would send one at the start. */
   #stateFrom: PeerId | null = null;
-  /** The list as a state, for peers far behind, while it holds `applied` ops. */
-  #state: { applied: number; bytes: Uint8Array } | null = null;
+  /** The list as a state, for peers far behind, while it holds `applied` ops and collected `collected`. */
+  #state: { list: List<T>; applied: number; collected: number; bytes: Uint8Array } | null = null;
   /** What the list retired (the replica stores it before it is reported). */
   #retired: VersionVector;
   /** A new incarnation's wait before its first op (`waitForMembers`); null once open, or without it. */
@@ -162,7 +162,12 @@ export class Replicator<T> {
   /** Collect what is collectable now, where the list can (see `FastList.collect`); returns the elements collected. */
   collect(now: number): number {
     const c = this.collectable(now);
-    return c === null || this.#list.collect === undefined ? 0 : this.#list.collect(c.version);
+    const list = this.#list;
+    if (c === null || list.collect === undefined) return 0;
+    // The feeds' bases move up first, while the list still holds the ops it is about to forget
+    // (what it collects: what it collected, and what it retired of `c`).
+    this.feeds.bases.advance(join(list.collected ?? new Map(), meet(c.version, this.#retired)), (actor, after, limit) => list.opsOf(actor, after, limit));
+    return list.collect(c.version);
   }
 
   /** The list: the one it was made with, or a state it took in its place. */
@@ -302,13 +307,18 @@ export class Replicator<T> {
   /** The list as a state for an asker at `version`, or null: not far behind, not all vouched for, or too large. */
   #statePage(version: VersionVector): SyncPage<T> | null {
     const codec = this.#config.snapshots;
-    if (codec === undefined || !farBehind(version, this.list.version(), this.#config.maxOps)) return null;
+    // Ops collected can no longer be sent: an asker that lacks some must take a state.
+    const collected = this.list.collected ?? new Map();
+    if (codec === undefined || (covers(version, collected) && !farBehind(version, this.list.version(), this.#config.maxOps))) return null;
     const vouched = stateProofs(this.list, version, this.feeds);
     if (vouched === null) return null;
-    const applied = opsIn(this.list.version());
-    if (this.#state?.applied !== applied) this.#state = { applied, bytes: codec.encode(this.list) };
+    const bases = this.feeds.bases.for(version, collected);
+    if (bases === null) return null;
+    // The encoding changes with what the list holds and what it collected.
+    const [applied, gone] = [opsIn(this.list.version()), opsIn(collected)];
+    if (this.#state?.list !== this.list || this.#state.applied !== applied || this.#state.collected !== gone) this.#state = { list: this.list, applied, collected: gone, bytes: codec.encode(this.list) };
     const { bytes } = this.#state;
-    return bytes.length > codec.maxBytes ? null : statePage(bytes, vouched.mine, vouched.proofs, this.feeds);
+    return bytes.length > codec.maxBytes ? null : statePage(bytes, vouched.mine, vouched.proofs, this.feeds, bases);
   }
 
   /**
@@ -327,17 +337,20 @@ export class Replicator<T> {
       codec,
       list: this.list,
       problem: (op) => this.#problem(op) ?? (this.feeds.doomed(op) ? 'it is, or builds on, the fork of a feed proven to equivocate' : null),
-      checkFeeds: (ops, proofs) => this.#checkFeeds(ops, proofs, true),
+      checkFeeds: (ops, proofs, bases) => this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, true, bases),
     });
     if (typeof read === 'string') return refuse(read);
     const { list, fresh, plan } = read;
-    // Nothing new (the asker caught up while it asked): nothing to take, nothing wrong.
-    if (fresh.length === 0) return { accepted: [], records: NO_RECORDS, refused: [], refusals: [] };
     const version = list.version();
+    // Nothing new (the asker caught up while it asked): nothing to take, nothing wrong.
+    if (covers(this.list.version(), version)) return { accepted: [], records: NO_RECORDS, refused: [], refusals: [] };
     const records = this.feeds.commit(plan, () => Infinity);
     this.feeds.compareHeads(page.heads);
     // What the list held beyond the state (this replica's newer ops, ops that wait) goes on top.
     const previous = this.list;
+    // Feeds the state collected further than this replica had (and held enough of to need no
+    // base from it): their bases move up over the ops the old list still holds.
+    if (list.collected !== undefined) this.feeds.bases.advance(list.collected, (actor, after, limit) => previous.opsOf(actor, after, limit));
     list.restore([...previous.appliedOps(version), ...previous.pendingOps()]);
     this.#list = list;
     // The state carries its sender's retire marks; this replica's own, already reported, stay.

@@ -54,6 +54,8 @@ export interface FeedRecords {
   readonly dropped?: readonly OpId[];
   /** Feeds' chains saved at compaction (see `ChainState`), as a store gives them back. */
   readonly chains?: readonly ChainState[];
+  /** Feeds' bases saved at compaction (see `ChainBases`): their chains at or past what was collected. */
+  readonly bases?: readonly ChainState[];
 }
 
 /**
@@ -99,6 +101,8 @@ export interface PlanEntry<T> {
   readonly chain: Chain;
   /** The point that proved them, to keep. */
   readonly point: SignedPoint<T>;
+  /** Where a collected state's feed was checked from (past what was held): the feed goes on from it. */
+  readonly base?: { readonly count: number; readonly chain: Chain };
 }
 
 export interface FeedPlan<T> {

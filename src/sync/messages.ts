@@ -1,7 +1,7 @@
 import type { ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
-import type { Fork, Head, Proof } from './Feeds.js';
+import type { ChainState, Fork, Head, Proof } from './Feeds.js';
 
 /** How a replica names a peer: a base URL over HTTP, a name in the simulator. */
 export type PeerId = string;
@@ -47,6 +47,11 @@ export interface SyncPage<T> {
    * `proofs` sign each feed the asker lacks part of to its end, and `more` is true.
    */
   readonly state?: Uint8Array;
+  /**
+   * With a state that collected ops the asker lacks: each such feed's chain at its base (at or
+   * past what was collected), which the asker hashes the state's later ops on from (`ChainBases`).
+   */
+  readonly bases?: readonly ChainState[];
   /**
    * The responder (its author id) and what it had retired, having heard the asker: what a new
    * incarnation holds and retires before its first op (see `Replicator.mayEdit`). Only where the

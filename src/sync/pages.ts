@@ -24,7 +24,10 @@ export interface PageLimits<T> {
 export function missingOps<T>(list: List<T>, version: VersionVector, limits: PageLimits<T>, feeds: PageFeeds<T>): SyncPage<T> {
   const held = list.version();
   const mine = feeds.advertise(held);
-  const sendable = feeds.checked(held);
+  // A feed the asker lacks collected ops of cannot be sent as ops (it takes a state instead), nor
+  // can what names an op of it the asker lacks (\`cut\`).
+  const collected = list.collected;
+  const sendable = feeds.checked(held, (actor) => ((version.get(actor) ?? 0) < (collected?.get(actor) ?? 0) ? 0 : Infinity));
   const forks = feeds.forks();
   const heads = feeds.heads(mine);
   if (covers(version, sendable)) return { version: mine, ops: [], proofs: [], forks, heads, more: false };

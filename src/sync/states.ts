@@ -2,7 +2,7 @@ import { formatId, type ActorId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { sameOp, type Op } from '../crdt/ops.js';
 import { covers, type VersionVector } from '../crdt/version.js';
-import type { FeedPlan, Proof } from './Feeds.js';
+import type { ChainState, FeedPlan, Proof } from './Feeds.js';
 import type { SyncPage } from './messages.js';
 import type { PageFeeds } from './pages.js';
 
@@ -56,8 +56,8 @@ export function stateProofs<T>(list: List<T>, version: VersionVector, feeds: Pag
 }
 
 /** A page that carries `state` (the list as bytes) in place of ops; the asker asks again for what follows. */
-export function statePage<T>(state: Uint8Array, mine: VersionVector, proofs: Proof<T>[], feeds: PageFeeds<T>): SyncPage<T> {
-  return { version: mine, ops: [], proofs, forks: [], heads: feeds.heads(mine), more: true, state };
+export function statePage<T>(state: Uint8Array, mine: VersionVector, proofs: Proof<T>[], feeds: PageFeeds<T>, bases: ChainState[]): SyncPage<T> {
+  return { version: mine, ops: [], proofs, forks: [], heads: feeds.heads(mine), more: true, state, ...(bases.length === 0 ? {} : { bases }) };
 }
 
 /**
@@ -93,8 +93,8 @@ export interface StateChecks<T> {
   readonly list: List<T>;
   /** Why a received op cannot be taken, or null (the replica's checks of any op it receives). */
   problem(op: Op<T>): string | null;
-  /** The feed check of ops the replica lacks, as one page against `proofs`. */
-  checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[]): FeedPlan<T>;
+  /** The feed check of ops the replica lacks, as one page against `proofs`, feeds past what it holds from `bases`. */
+  checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[], bases: readonly ChainState[]): FeedPlan<T>;
 }
 
 /**
@@ -120,7 +120,12 @@ export function readState<T>(page: SyncPage<T>, bytes: Uint8Array, c: StateCheck
     const why = c.problem(op);
     if (why !== null) return `op ${formatId(op.id)}: ${why}`;
   }
-  const plan = c.checkFeeds(fresh, page.proofs);
+  // Of a feed the state collected further than this replica holds, the ops it still holds before
+  // the feed's base (live genes) are taken on the sender's word; the signature binds the rest.
+  const held = c.list.version();
+  const bases = (page.bases ?? []).filter((b) => b.count > (held.get(b.actor) ?? 0) && b.count >= (list.collected?.get(b.actor) ?? 0));
+  const checked = bases.length === 0 ? fresh : fresh.filter((op) => op.id.counter > (bases.find((b) => b.actor === op.id.actor)?.count ?? 0));
+  const plan = c.checkFeeds(checked, page.proofs, bases);
   const refusal = plan.refusals[0];
   return refusal === undefined ? { list, fresh, plan } : `${refusal.code}: ${refusal.message}`;
 }

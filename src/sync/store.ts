@@ -15,6 +15,8 @@ export interface Compaction {
   readonly points: { readonly upTo: VersionVector; readonly keep: readonly SignedPoint[] };
   /** Feeds' chains to keep in place of the previous ones (`Feeds.chainStates`). */
   readonly chains?: readonly ChainState[];
+  /** Feeds' bases to keep in place of the previous ones (`ChainBases.states`): the snapshot collected up to them. */
+  readonly bases?: readonly ChainState[];
 }
 
 /**
