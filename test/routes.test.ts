@@ -501,7 +501,8 @@ describe('POST /sync', () => {
     const proofs = [encodeProof(first.proof), encodeProof(then.proof)];
     const heads = state.replica.replicator.feeds.heads(state.replica.list.version()).map((h) => ({ actor: h.actor, counter: h.counter, signature: Buffer.from(h.signature).toString('hex'), tailed: h.tailed }));
     expect(heads.map((h) => [h.actor, h.counter])).toEqual(expect.arrayContaining([[c, 1], [b, 3]]));
-    expect(res.json()).toEqual({ v: 2, from: state.incarnation, version: { [c]: 1, [b]: 3 }, ops: [...first.ops, ...then.ops].map(encodeOp), proofs, forks: [], heads, more: false });
+    // With what it had retired, having heard the asker (what a new incarnation waits for).
+    expect(res.json()).toEqual({ v: 2, from: state.incarnation, version: { [c]: 1, [b]: 3 }, ops: [...first.ops, ...then.ops].map(encodeOp), proofs, forks: [], heads, more: false, retired: {} });
     res = await sync(app, { v: 2, from: asker, version: { [c]: 1, [b]: 2 } });
     expect(res.json()).toMatchObject({ ops: [encodeOp(then.ops[2] as Op<number>)], proofs: [encodeProof(then.proof)], more: false });
     res = await sync(app, { v: 2, from: asker, version: { [c]: 1, [b]: 3, '7': 9 } });
@@ -520,7 +521,7 @@ describe('POST /sync', () => {
     const { then } = dependentPushes();
     await push(app, then);
     const res = await sync(app, { v: 2, from: author(3).actor, version: {} });
-    expect(res.json()).toEqual({ v: 2, from: expect.any(Number), version: {}, ops: [], proofs: [], forks: [], heads: [], more: false });
+    expect(res.json()).toEqual({ v: 2, from: expect.any(Number), version: {}, ops: [], proofs: [], forks: [], heads: [], more: false, retired: {} });
   });
 
   const from = 3;

@@ -113,7 +113,10 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     // A state only in binary: an asker that takes one says so with both types.
     const accept = req.headers.accept ?? '';
     const binary = accept.split(',').some((t) => t.trim().split(';')[0] === BINARY_TYPE);
-    const page = state.replica.serveSync(req.body.from as ActorId, version, binary && accept.includes(STATE_TYPE), report, Date.now());
+    const now = Date.now();
+    const page = state.replica.serveSync(req.body.from as ActorId, version, binary && accept.includes(STATE_TYPE), report, now);
+    // What every member has retired, as this request may just have shown: its tombstones go.
+    state.replica.replicator.collect(now);
     if (binary) {
       const bytes = encodeBinarySyncReply(state.incarnation, page);
       state.messages.bytesOut += bytes.length;

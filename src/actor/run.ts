@@ -83,6 +83,9 @@ export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER 
     sizeOf: wireSize,
     rules: genomeRules(members),
     members,
+    // A new incarnation waits for every other member before its first mutation: replicas collect
+    // tombstones, and it must not name one (INTERNALS.md, "New incarnations").
+    waitForMembers: true,
     encode: encodeOpBody,
     // A state sent to a peer leaves room, under the body limit, for the page's proofs and heads.
     snapshots: snapshotCodec(genomeListOptions(members), compactEvery > 0 ? compactEvery : Infinity, BODY_LIMIT - 128 * 1024),
@@ -146,7 +149,15 @@ export async function startActor(
 
   const mutator = (async () => {
     log.info({ mutations: replica.mutations }, `mutating from counter ${replica.list.nextCounter} of incarnation ${formatActor(replica.actor)}`);
-    const paused = (): boolean => state.faults.pauseMutations;
+    let waiting = !replica.replicator.mayEdit();
+    if (waiting) log.info(`waiting for every other member to answer before the first mutation: a new incarnation must hold what they may have collected`);
+    const paused = (): boolean => {
+      if (state.faults.pauseMutations) return true;
+      if (!waiting) return false;
+      waiting = !replica.replicator.mayEdit();
+      if (!waiting) log.info('every other member answered: mutating');
+      return waiting;
+    };
     await runMutator(replica, { interval: opts.interval, limit: opts.mutations, seed: opts.seed, paused }, () => outbox.pump(), signal);
     if (!signal.aborted) log.info({ mutations: replica.mutations }, `made all ${replica.mutations} mutations`);
   })().catch(onFatal);

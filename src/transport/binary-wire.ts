@@ -6,21 +6,27 @@ import { MAX_COUNTER } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { KEY_BYTES, SIGNATURE_BYTES } from '../sync/feed-crypto.js';
-import type { Branch, Fork, Head, Proof } from '../sync/Feeds.js';
+import type { Branch, ChainState, Fork, Head, Proof } from '../sync/Feeds.js';
 import type { SyncPage } from '../sync/messages.js';
 import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire.js';
 
 /**
- * Wire format v3, binary, for actors talking to each other (JSON v2 stays for people and tools):
+ * Wire format v4, binary, for actors talking to each other (JSON v2 stays for people and tools):
  * ops travel as run-length batches (`src/crdt/batch-codec.ts`), each feed with its signed point.
- *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x03 from:varint proof batch
+ *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x04 from:varint proof batch
  *   reply to POST /sync sent with Accept: BINARY_TYPE:
- *         'S' 0x03 from:varint more:byte n:varint (actor:varint counter:varint){n} p:varint proof{p}
- *             f:varint fork{f} h:varint (actor:varint counter:varint tailed:byte signature:64 bytes){h} batch
+ *         'S' 0x04 from:varint more:byte n:varint (actor:varint counter:varint){n} p:varint proof{p}
+ *             f:varint fork{f} h:varint (actor:varint counter:varint tailed:byte signature:64 bytes){h}
+ *             retired batch
  *   reply to POST /sync sent with Accept: STATE_TYPE too, to an asker far behind, in place of ops:
- *         'T' 0x03, then as 'S' up to the heads, then the state (list state v5, Brotli) to the end
- *   proof := actor:varint counter:varint key:32 bytes signature:64 bytes tail:batch (often empty)
- *   fork  := actor:varint at:varint (signature:64 bytes batch){2}
+ *         'T' 0x04, then as 'S' up to `retired`, then b:varint base{b}, then the state (list state
+ *         v5, Brotli) to the end
+ *   proof   := actor:varint counter:varint key:32 bytes signature:64 bytes tail:batch (often empty)
+ *   fork    := actor:varint at:varint (signature:64 bytes batch){2}
+ *   retired := 0x00 | 0x01 n:varint (actor:varint counter:varint){n}: what the responder had
+ *              retired, having heard the asker (what a new incarnation waits for)
+ *   base    := actor:varint count:varint len:varint chain state:len bytes (see `ChainBases`)
+ * v4 added `retired` and the bases (v3 had neither); every actor of a cluster speaks one version.
  */
 export const BINARY_TYPE = 'application/x-crdt-genome';
 /** An asker that lists it in Accept takes a state in place of ops (see INTERNALS.md, "Catch-up from state"). */
@@ -30,7 +36,9 @@ const PUSH = 0x50;
 const SYNC = 0x53;
 const STATE = 0x54;
 /** The binary wire's version, the second byte of every message. */
-const V3 = 3;
+const V4 = 4;
+/** The largest chain state a base may carry (a SHA-256 midstate is far smaller). */
+const MAX_CHAIN_STATE = 256;
 
 export interface Push {
   readonly from: ActorId;
@@ -39,7 +47,7 @@ export interface Push {
 }
 
 export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof): Uint8Array {
-  return concatBytes(Uint8Array.of(PUSH, V3), varintsOf(from), proofBytes(proof), batchBytes(ops));
+  return concatBytes(Uint8Array.of(PUSH, V4), varintsOf(from), proofBytes(proof), batchBytes(ops));
 }
 
 export function decodeBinaryPush(bytes: Uint8Array): Push {
@@ -52,23 +60,22 @@ export function decodeBinaryPush(bytes: Uint8Array): Push {
 }
 
 export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint8Array {
-  const out = [page.state === undefined ? SYNC : STATE, V3];
+  const out = [page.state === undefined ? SYNC : STATE, V4];
   pushVarint(out, from);
   out.push(page.more ? 1 : 0);
-  pushVarint(out, page.version.size);
-  for (const [a, n] of page.version) {
-    pushVarint(out, a);
-    pushVarint(out, n);
-  }
   const head = (h: Head): Uint8Array => concatBytes(varintsOf(h.actor, h.counter), Uint8Array.of(h.tailed ? 1 : 0), h.signature);
+  const bases = page.bases ?? [];
   return concatBytes(
     Uint8Array.from(out),
+    versionBytes(page.version),
     varintsOf(page.proofs.length),
     ...page.proofs.map(proofBytes),
     varintsOf(page.forks.length),
     ...page.forks.map(forkBytes),
     varintsOf(page.heads.length),
     ...page.heads.map(head),
+    page.retired === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), versionBytes(page.retired)),
+    ...(page.state === undefined ? [] : [varintsOf(bases.length), ...bases.map((b) => concatBytes(varintsOf(b.actor, b.count, b.state.length), b.state))]),
     page.state ?? batchBytes(page.ops),
   );
 }
@@ -77,13 +84,10 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
   const r = { pos: 0 };
   const kind = bytes[0] === STATE ? STATE : SYNC;
   header(bytes, r, kind, 'sync reply');
-  actor(bytes, r);
+  const from = actor(bytes, r);
   const more = bytes[r.pos++];
   if (more !== 0 && more !== 1) throw new Error('bad "more" flag');
-  const n = readVarint(bytes, r);
-  if (n > MAX_VERSION_ENTRIES) throw new Error(`a version of ${n} authors`);
-  const version = new Map<ActorId, number>();
-  for (let i = 0; i < n; i++) version.set(actor(bytes, r), held(bytes, r));
+  const version = readVersion(bytes, r);
   const p = readVarint(bytes, r);
   if (p > MAX_BATCH_OPS) throw new Error(`${p} proofs for at most ${MAX_BATCH_OPS} ops`);
   const proofs = Array.from({ length: p }, () => readProof(bytes, r));
@@ -99,9 +103,39 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
     if (tailed !== 0 && tailed !== 1) throw new Error('bad "tailed" flag');
     return { actor: a, counter, tailed: tailed === 1, signature: fixed(bytes, r, SIGNATURE_BYTES) };
   });
-  if (kind === SYNC) return { version: version as VersionVector, ops: ops_(bytes, r), proofs, forks, heads, more: more === 1 };
+  const hasRetired = bytes[r.pos++];
+  if (hasRetired !== 0 && hasRetired !== 1) throw new Error('bad "retired" flag');
+  const answer = hasRetired === 1 ? { from, retired: readVersion(bytes, r) } : {};
+  if (kind === SYNC) return { version, ops: ops_(bytes, r), proofs, forks, heads, more: more === 1, ...answer };
+  const b = readVarint(bytes, r);
+  if (b > MAX_VERSION_ENTRIES) throw new Error(`${b} bases`);
+  const bases = Array.from({ length: b }, (): ChainState => {
+    const a = actor(bytes, r);
+    const count = held(bytes, r);
+    const length = readVarint(bytes, r);
+    if (length > MAX_CHAIN_STATE) throw new Error(`a chain state of ${length} bytes`);
+    return { actor: a, count, state: fixed(bytes, r, length) };
+  });
   if (r.pos >= bytes.length) throw new Error('a state reply without a state');
-  return { version: version as VersionVector, ops: [], proofs, forks, heads, more: more === 1, state: bytes.slice(r.pos) };
+  return { version, ops: [], proofs, forks, heads, more: more === 1, ...answer, ...(b === 0 ? {} : { bases }), state: bytes.slice(r.pos) };
+}
+
+function versionBytes(version: VersionVector): Uint8Array {
+  const out: number[] = [];
+  pushVarint(out, version.size);
+  for (const [a, n] of version) {
+    pushVarint(out, a);
+    pushVarint(out, n);
+  }
+  return Uint8Array.from(out);
+}
+
+function readVersion(bytes: Uint8Array, r: { pos: number }): VersionVector {
+  const n = readVarint(bytes, r);
+  if (n > MAX_VERSION_ENTRIES) throw new Error(`a version of ${n} authors`);
+  const version = new Map<ActorId, number>();
+  for (let i = 0; i < n; i++) version.set(actor(bytes, r), held(bytes, r));
+  return version;
 }
 
 /** A fork as the binary wire (and the store) writes it. */
@@ -130,7 +164,7 @@ export function batchBytes(ops: readonly Op<Gene>[]): Uint8Array {
 
 /** `n` bytes; a message that ends before them is malformed. */
 function fixed(bytes: Uint8Array, r: { pos: number }, n: number): Uint8Array {
-  if (r.pos + n > bytes.length) throw new Error('a signature or key ends early');
+  if (r.pos + n > bytes.length) throw new Error('a signature, key or chain state ends early');
   const out = bytes.slice(r.pos, r.pos + n);
   r.pos += n;
   return out;
@@ -164,7 +198,7 @@ export function decodeSyncAnswer(contentType: string, bytes: Uint8Array): SyncPa
 function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: string): void {
   if (bytes[r.pos++] !== kind) throw new Error(`not a binary ${what}`);
   const version = bytes[r.pos++];
-  if (version !== V3) throw new Error(otherWireVersion(`a binary ${what} of wire version ${version}`));
+  if (version !== V4) throw new Error(otherWireVersion(`a binary ${what} of wire version ${version}`));
 }
 
 /**
@@ -172,14 +206,14 @@ function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: strin
  * build does not speak; peers must not be misread, so they are told plainly.
  */
 function otherWireVersion(what: string): string {
-  return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V3} (binary); run one version of crdt-genome on every actor`;
+  return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V4} (binary); run one version of crdt-genome on every actor`;
 }
 
 /** The problem with a request body of another wire version, or null (anything else is left to the parsers). */
 export function wireVersionProblem(body: unknown): string | null {
   if (Buffer.isBuffer(body)) {
     const [kind, version] = body;
-    return (kind === PUSH || kind === SYNC) && version !== undefined && version !== V3 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
+    return (kind === PUSH || kind === SYNC) && version !== undefined && version !== V4 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
   }
   const v = typeof body === 'object' && body !== null ? (body as { v?: unknown }).v : undefined;
   return Number.isInteger(v) && v !== WIRE_VERSION ? otherWireVersion(`a JSON message of wire version ${String(v)}`) : null;

@@ -13,6 +13,8 @@ import type { RetireReport, SyncPage } from '../sync/messages.js';
  *   push  (POST /genome): {"v":2,"from":a,"ops":[op, ...],"proof":proof}
  *   sync  (POST /sync):   {"v":2,"from":a,"version":{"<author>":12, ...}}
  *   reply to a sync:      {"v":2,"from":b,"version":{...},"ops":[op, ...],"proofs":[proof, ...],"more":false}
+ *                         (and "retired":{...}: what b had retired, having heard the asker, where
+ *                         replicas wait for members; an optional field added later, still v2)
  *   op: {"type":"insert","id":[a,3],"value":17,"left":[b,2],"right":null}
  *     | {"type":"delete","id":[a,4],"target":[b,2]}
  *   proof: {"actor":a,"counter":4,"key":"<64 hex digits>","signature":"<128 hex digits>"}: the
@@ -69,6 +71,7 @@ export interface WireSyncReply {
   forks: WireFork[];
   heads: Array<{ actor: number; counter: number; signature: string; tailed: boolean }>;
   more: boolean;
+  retired?: Record<string, number>;
 }
 
 // Any safe integer: a counter beyond MAX_COUNTER is a well-formed op that no replica takes, which
@@ -167,6 +170,7 @@ export const syncReplySchema = {
       },
     },
     more: { type: 'boolean' },
+    retired: versionSchema,
   },
 } as const;
 
@@ -214,7 +218,7 @@ export function encodeSyncRequest(from: ActorId, version: VersionVector, report?
 }
 
 export function encodeSyncReply(from: ActorId, page: SyncPage<Gene>): WireSyncReply {
-  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), proofs: page.proofs.map(encodeProof), forks: page.forks.map(encodeFork), heads: page.heads.map((h) => ({ actor: h.actor, counter: h.counter, signature: hex(h.signature), tailed: h.tailed })), more: page.more };
+  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), proofs: page.proofs.map(encodeProof), forks: page.forks.map(encodeFork), heads: page.heads.map((h) => ({ actor: h.actor, counter: h.counter, signature: hex(h.signature), tailed: h.tailed })), more: page.more, ...(page.retired === undefined ? {} : { retired: versionToJSON(page.retired) }) };
 }
 
 const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncReplySchema);
@@ -222,5 +226,5 @@ const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncRepl
 /** Check and decode a peer's answer to a sync request; throws on anything malformed. */
 export function decodeSyncReply(json: unknown): SyncPage<Gene> {
   if (!validateReply(json)) throw new Error(`malformed sync reply: ${validateReply.errors?.[0]?.message ?? 'invalid'}`);
-  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), forks: json.forks.map(decodeFork), heads: json.heads.map((h) => ({ actor: h.actor as ActorId, counter: h.counter, signature: bytesOf(h.signature), tailed: h.tailed })), more: json.more };
+  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), forks: json.forks.map(decodeFork), heads: json.heads.map((h) => ({ actor: h.actor as ActorId, counter: h.counter, signature: bytesOf(h.signature), tailed: h.tailed })), more: json.more, ...(json.retired === undefined ? {} : { from: json.from as ActorId, retired: versionFromJSON(json.retired) }) };
 }
