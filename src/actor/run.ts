@@ -67,6 +67,9 @@ export interface RunningActor {
   stop(): Promise<void>;
 }
 
+/** How often an actor looks whether its store went quiet (took nothing since the last look), to compact it. */
+const QUIET_COMPACT_MS = 5000;
+
 export const storeFile = (dataDir: string, actor: ActorId): string => join(dataDir, `actor-${actor}.db`);
 
 /**
@@ -162,6 +165,16 @@ export async function startActor(
     if (!signal.aborted) log.info({ mutations: replica.mutations }, `made all ${replica.mutations} mutations`);
   })().catch(onFatal);
   const verifier = runVerifier(state, opts.peers, { intervalMs: opts.verifyIntervalMs, timeoutMs }, log, signal);
+  // A store that took nothing for a while compacts, so that a quiet cluster's stores hold their
+  // snapshots alone (the write-ahead log given back), not up to --compact-every rows each.
+  let rows = -1;
+  const quiet = opts.compactEvery === 0 ? null : setInterval(() => {
+    try {
+      rows = replica.compactIfQuiet(rows);
+    } catch (err) {
+      onFatal(err);
+    }
+  }, QUIET_COMPACT_MS);
 
   return {
     state,
@@ -169,6 +182,7 @@ export async function startActor(
     url,
     async stop() {
       stopping.abort();
+      if (quiet !== null) clearInterval(quiet);
       outbox.stop();
       await Promise.all([mutator, verifier]);
       await app.close();

@@ -123,6 +123,17 @@ export class Replica<T> {
     return this.#store.bytes();
   }
 
+  /**
+   * Compact if rows applied to the list were stored since the snapshot and none since `rows` was
+   * last read as `seen` (the store went quiet: the actor asks now and then). A quiet store then
+   * holds its snapshot alone, with the tombstones collected since gone from it too.
+   */
+  compactIfQuiet(seen: number): number {
+    const rows = this.#rows;
+    if (this.#config.snapshots !== undefined && rows === seen && rows > this.list.pendingCount) this.compact();
+    return this.#rows;
+  }
+
   /** Compact once enough rows were stored since the snapshot. */
   #added(added: number): void {
     this.#rows += added;
