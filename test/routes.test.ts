@@ -108,6 +108,20 @@ describe('POST /genome', () => {
     expect(state.status().replicas).toEqual({ [b.actor]: 4 });
   });
 
+  it('refuses, with 409 `other_incarnation`, a push for another incarnation of this member, JSON or binary; takes one for this one', async () => {
+    const { app, state } = setup();
+    const b = peer();
+    const p = b.push();
+    const json = (to: number) => JSON.stringify({ ...(JSON.parse(jsonPush(p)) as object), to });
+    const other = state.incarnation + 65536;
+    for (const res of [await post(app, json(other)), await post(app, Buffer.from(encodeBinaryPush(p.from, p.ops, p.proof, other as typeof state.incarnation)) as unknown as string, BINARY_TYPE)]) {
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ error: 'other_incarnation' });
+    }
+    expect(state.replica.list.version().size).toBe(0);
+    expect((await post(app, json(state.incarnation))).json()).toEqual({ applied: 4, duplicate: 0, pending: 0 });
+  });
+
   it('takes a feed in several pushes, each running on from what it holds', async () => {
     const { app, state } = setup();
     const b = peer();

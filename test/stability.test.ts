@@ -12,11 +12,12 @@ const v = (...pairs: Array<[number, number]>): VersionVector => new Map(pairs.ma
 const [a0, a1, a2] = [replicaId(0, 7), replicaId(1, 8), replicaId(2, 9)];
 
 describe('Stability: what every member holds', () => {
-  it('is nothing until every member has been heard from, then the meet of what each said and what this replica holds', () => {
+  it('is the meet of what each member heard from said and what this replica holds (one never heard is not waited for)', () => {
     const s = new Stability(a0, 3);
     const own = v([a0, 5], [a1, 4], [a2, 3]);
+    expect(s.stable(own)).toEqual(own);
     s.hear(a1, v([a0, 5], [a1, 4], [a2, 1]));
-    expect(s.stable(own)).toEqual(new Map());
+    expect(s.stable(own)).toEqual(v([a0, 5], [a1, 4], [a2, 1]));
     s.hear(a2, v([a0, 2], [a1, 9], [a2, 3]));
     expect(s.stable(own)).toEqual(v([a0, 2], [a1, 4], [a2, 1]));
   });
@@ -50,7 +51,7 @@ describe('Stability: what every member holds', () => {
           for (const [a, n] of version) g.set(a, Math.max(n, g.get(a) ?? 0));
           greatest.set(from, g);
         }
-        const want = greatest.size < 2 ? new Map() : meet(meet(own, greatest.get(a1) as VersionVector), greatest.get(a2) as VersionVector);
+        const want = [...greatest.values()].reduce((m: VersionVector, g) => meet(m, g), own);
         expect(s.stable(own)).toEqual(want);
       }),
     );
@@ -180,52 +181,65 @@ describe('replicas that sync retire what every member holds', () => {
     expect(again.edit((l) => l.insert(1, 9))[0]).toMatchObject({ right: { actor: r0.actor, counter: 3 } });
   });
 
-  it('a new incarnation makes no op until every other member answered it and it holds and retired what each had retired', () => {
+  it('a replica edits at once until an answer says more was retired than it holds; then it first holds and retires that', () => {
     const names = ['r0', 'r1', 'r2'];
-    const open = (m: number) =>
-      newReplica(m, { backing: memoryBacking(), makeList: (a) => new FastList<number>(a), peers: names.filter((_, i) => i !== m), config: { members: 3, waitForMembers: true, pointSpacing: 1 } });
+    const open = (m: number) => newReplica(m, { backing: memoryBacking(), makeList: (a) => new FastList<number>(a), peers: names.filter((_, i) => i !== m), config: { members: 3, pointSpacing: 1 } });
     const rs = [0, 1, 2].map(open);
     const [r0, r1] = rs as [(typeof rs)[0], (typeof rs)[0]];
     const everyone = (): void => {
       for (const a of rs) for (const [i, b] of rs.entries()) if (a !== b) pull(a, b, names[i] as string);
     };
-    expect(r0.replicator.mayEdit()).toBe(false);
-    pull(r0, r1, 'r1');
-    expect(r0.replicator.mayEdit()).toBe(false);
-    everyone();
+    // Nobody told it anything: it holds only its own ops, and names only those.
     for (const r of rs) expect(r.replicator.mayEdit()).toBe(true);
     for (const [i, x] of [1, 2, 3, 4, 5, 6].entries()) r0.edit((l) => l.insert(i, x));
     r0.edit((l) => l.delete(1));
     everyone();
     everyone();
     expect(r1.replicator.retired).toEqual(r0.list.version());
-    // Member 2 loses its store: its new incarnation is unknown to r0 and r1 until it asks them.
+    for (const r of rs) expect(r.replicator.mayEdit()).toBe(true);
+    // Member 2 loses its store: its new incarnation edits at once, alone.
     const r2 = open(2);
-    expect(r2.list.nextCounter).toBe(1);
+    expect(r2.replicator.mayEdit()).toBe(true);
     const page = r0.serveSync(r2.actor, new Map());
     expect(page).toMatchObject({ from: r0.actor, retired: r0.replicator.retired });
-    pull(r2, r0, 'r0');
-    expect(r2.replicator.mayEdit()).toBe(false);
-    // r1 answers with its first page only (3 ops of 7): the retired delete is not held yet.
+    // r1's first page holds 3 ops of 7, and says all 7 are retired: it waits for the rest.
     const first = r1.serveSync(r2.actor, new Map([[r0.actor, 0]]));
     expect(first.more).toBe(true);
-    const partial = open(2);
-    partial.onReply('r1', { type: 'sync', from: partial.actor, version: new Map() }, { type: 'sync', ...first }, 0);
-    pull(partial, r0, 'r0');
-    expect(partial.replicator.mayEdit()).toBe(true);
-    const fresh = open(2);
-    fresh.onReply('r1', { type: 'sync', from: fresh.actor, version: new Map() }, { type: 'sync', ...first }, 0);
-    fresh.onReply('r0', { type: 'sync', from: fresh.actor, version: new Map() }, { type: 'sync', ...r0.serveSync(fresh.actor, new Map()) }, 0);
-    expect(fresh.list.version()).not.toEqual(r0.list.version());
-    expect(fresh.replicator.mayEdit()).toBe(false);
-    pull(r2, r1, 'r1');
+    r2.onReply('r1', { type: 'sync', from: r2.actor, version: new Map() }, { type: 'sync', ...first }, 0);
+    expect(r2.list.version()).not.toEqual(r0.list.version());
+    expect(r2.replicator.mayEdit()).toBe(false);
+    pull(r2, r0, 'r0');
     expect(r2.replicator.mayEdit()).toBe(true);
-    // It holds and retired the tombstone every incarnation it heard had retired: its insert skips it.
+    // It holds and retired the tombstone it was told of: its insert skips it.
     expect(r2.replicator.retired).toEqual(r0.list.version());
     expect(r2.edit((l) => l.insert(1, 9))[0]).toMatchObject({ right: { actor: r0.actor, counter: 3 } });
-    // A restart with its store is the same incarnation, which has made ops: it does not wait again.
-    expect(r0.replicator.mayEdit()).toBe(true);
+    // What it was told survives a restart (kept before the answer's ops).
+    expect(r2.replicator.knowledge.told).toEqual(r0.list.version());
   });
+
+  it('reports name the incarnations their author heard from, and a collector waits for each of them', () => {
+    const [a0, a1, a2] = [replicaId(0, 1), replicaId(1, 1), replicaId(2, 1)];
+    const s = new Stability(a0, 3);
+    const held = v([a0, 1], [a1, 1]);
+    s.hear(a1, held, { retired: held, own: 1, heard: [a0] }, 0);
+    expect(s.collectable(held, { retired: held, own: 1 }, 0)?.version).toEqual(held);
+    // a1 has since answered a2, which this replica never heard: a2 may hold what a1 sent it.
+    s.hear(a1, held, { retired: held, own: 1, heard: [a0, a2] }, 0);
+    expect(s.collectable(held, { retired: held, own: 1 }, 0)).toBeNull();
+    s.hear(a2, held, { retired: held, own: 0, heard: [a0, a1] }, 0);
+    expect(s.collectable(held, { retired: held, own: 1 }, 0)?.version).toEqual(held);
+  });
+
+  it('a push for another incarnation of the member is refused: its sender must hear this one first', () => {
+    const r0 = newReplica(0, { config: { members: 3 } });
+    const r1 = newReplica(1, { config: { members: 3 } });
+    r0.edit((l) => l.insert(0, 1));
+    const push = signedPush(r0);
+    expect(r1.receivePush(push.from, push.ops, push.proof, 0, replicaId(1, 99))).toMatchObject({ status: 'refused', code: 'other_incarnation' });
+    expect(r1.list.version().size).toBe(0);
+    expect(r1.receivePush(push.from, push.ops, push.proof, 0, r1.actor)).toMatchObject({ status: 'ok' });
+  });
+
   it('a replica that collected refuses other ops at held counters past a collected prefix (it cannot check the fork), and pushes its own ops from past what it collected', () => {
     const names = ['r0', 'r1', 'r2'];
     const rs = [0, 1, 2].map((m) => newReplica(m, { backing: memoryBacking(), makeList: (a) => new FastList<number>(a), peers: names.filter((_, i) => i !== m), config: { members: 3 } }));

@@ -153,6 +153,18 @@ function incarnationTests(name: string, makeHome: (member: number) => StoreHome)
       store.close();
     });
 
+    it('keeps what the replica knows of its peers (incarnations heard, what they said was retired) across a restart', () => {
+      const home = makeHome(0);
+      let store = home.open();
+      expect(store.knowledge()).toEqual({ told: new Map(), heard: [] });
+      store.keepKnowledge({ told: new Map([[replicaId(1, 7), 3]]), heard: [replicaId(1, 7)] });
+      store.keepKnowledge({ told: new Map([[replicaId(1, 7), 5]]), heard: [replicaId(1, 7), replicaId(2, 8)] });
+      store.close();
+      store = home.open();
+      expect(store.knowledge()).toEqual({ told: new Map([[replicaId(1, 7), 5]]), heard: [replicaId(1, 7), replicaId(2, 8)] });
+      store.close();
+    });
+
     it('holds the ops of incarnations, whose author ids run past 65535, and loads them', () => {
       const home = makeHome(0);
       const a = new ReferenceList<number>(replicaId(2, 1));
@@ -544,6 +556,19 @@ describe('SqliteStore: migrations', () => {
       db.close();
       const store = SqliteStore.open(file, 4);
       expect(() => store.retired()).toThrow(/what it retired is damaged/);
+      store.close();
+    }
+  });
+
+  it('names a damaged record of what it knows of its peers when asked for it', () => {
+    const file = join(tmp(), 'actor-4.db');
+    SqliteStore.open(file, 4).close();
+    for (const value of ['{', '{"told":[1],"heard":[]}', '{"told":{"1":-1},"heard":[]}', '{"told":{},"heard":[-1]}', '{"told":{}}', '{"told":{"x":1},"heard":[]}']) {
+      const db = new Database(file);
+      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('knowledge', ?)`).run(value);
+      db.close();
+      const store = SqliteStore.open(file, 4);
+      expect(() => store.knowledge()).toThrow(/what it knows of its peers is damaged/);
       store.close();
     }
   });

@@ -78,7 +78,7 @@ export class Outbox {
       return;
     }
     // Ops travel in binary (wire v3); the sync request itself is a small JSON version vector.
-    const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops, request.proof)] : ['/sync', encodeSyncRequest(request.from, request.version, request.report)];
+    const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops, request.proof, request.to, request.told)] : ['/sync', encodeSyncRequest(request.from, request.version, request.report)];
     counts.bytesOut += body.length;
     if (request.type === 'sync') counts.syncRounds++;
     const signed = this.#opts.clusterKey === null ? {} : signRequest(this.#opts.clusterKey, 'POST', path, request.from, body, Date.now());
@@ -106,7 +106,7 @@ export class Outbox {
       const message = err instanceof Error ? err.message : String(err);
       const status = err instanceof RequestError ? (err.status ?? 0) : 0;
       const code = err instanceof RequestError ? err.code : undefined;
-      if (request.type === 'push' && (code === 'gap' || code === 'unknown_feed')) {
+      if (request.type === 'push' && (code === 'gap' || code === 'unknown_feed' || code === 'other_incarnation')) {
         // The peer holds less of our feed than it told us (it lost its store): ask it first.
         this.#log.info({ peer, code }, `${peer} holds less of this actor's ops than it said; syncing with it first`);
         replica.onBehind(peer);

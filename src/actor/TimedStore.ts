@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ActorId, OpId } from '../crdt/ids.js';
+import type { Knowledge } from '../sync/Replicator.js';
 import type { Op } from '../crdt/ops.js';
 import { opsIn, type VersionVector } from '../crdt/version.js';
 import type { Signer } from '../sync/feed-crypto.js';
@@ -73,6 +74,14 @@ export class TimedStore<T> implements Store<T> {
 
   keepRetired(version: VersionVector): void {
     this.#inner.keepRetired(version);
+  }
+
+  knowledge(): Knowledge {
+    return this.#inner.knowledge();
+  }
+
+  keepKnowledge(k: Knowledge): void {
+    this.#inner.keepKnowledge(k);
   }
 
   records(): FeedRecords {

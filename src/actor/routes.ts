@@ -65,11 +65,11 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
 
   const pushSchema = { body: { content: { 'application/json': { schema: batchSchema } } } };
   app.post<{ Body: WireBatch | Buffer | string }>('/genome', { schema: pushSchema, preValidation, ...guard }, async (req) => {
-    const { from, ops, proof } = readPush(req.body);
+    const { from, ops, proof, to, told } = readPush(req.body);
     admit(from, 'invalid_op');
     let result: PushResult<Gene>;
     try {
-      result = state.replica.receivePush(from, ops, proof);
+      result = state.replica.receivePush(from, ops, proof, Date.now(), to, told);
     } catch (err) {
       onFatal(err);
       throw err;
@@ -105,8 +105,8 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     let report: RetireReport | undefined;
     try {
       version = versionFromJSON(req.body.version);
-      const { retired, own } = req.body;
-      if (retired !== undefined && own !== undefined) report = { retired: versionFromJSON(retired), own };
+      const { retired, own, heard } = req.body;
+      if (retired !== undefined && own !== undefined) report = { retired: versionFromJSON(retired), own, ...(heard === undefined ? {} : { heard: heard as ActorId[] }) };
     } catch (err) {
       throw new HttpError(400, (err as Error).message, 'invalid_body');
     }
@@ -138,12 +138,15 @@ function refusalLog(log: Logger, level: 'warn' | 'error'): (req: FastifyRequest,
 }
 
 /** The HTTP status of each refusal by the feed check. */
-const FEED_STATUS: Record<FeedRefusalCode, number> = { bad_signature: 403, own_ops: 403, key_mismatch: 403, bad_key: 400, unknown_feed: 409, gap: 409, equivocation: 409, invalid_op: 400 };
+const FEED_STATUS: Record<FeedRefusalCode, number> = { bad_signature: 403, own_ops: 403, key_mismatch: 403, bad_key: 400, unknown_feed: 409, gap: 409, equivocation: 409, other_incarnation: 409, invalid_op: 400 };
 
 /** A push body: JSON (wire v2, checked by its schema) or binary (wire v3, checked here). */
 function readPush(body: WireBatch | Buffer | string): Push {
   if (typeof body === 'string') throw new HttpError(415, `a push is JSON or ${BINARY_TYPE}`, 'unsupported_media_type');
-  if (!Buffer.isBuffer(body)) return { from: body.from as ActorId, ops: body.ops.map(decodeOp), proof: decodeProof(body.proof) };
+  if (!Buffer.isBuffer(body)) {
+    const told = body.told === undefined ? {} : { told: versionFromJSON(body.told) };
+    return { from: body.from as ActorId, ops: body.ops.map(decodeOp), proof: decodeProof(body.proof), ...(body.to === undefined ? {} : { to: body.to as ActorId }), ...told };
+  }
   try {
     return decodeBinaryPush(body);
   } catch (err) {

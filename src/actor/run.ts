@@ -86,9 +86,6 @@ export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER 
     sizeOf: wireSize,
     rules: genomeRules(members),
     members,
-    // A new incarnation waits for every other member before its first mutation: replicas collect
-    // tombstones, and it must not name one (INTERNALS.md, "New incarnations").
-    waitForMembers: true,
     encode: encodeOpBody,
     // A state sent to a peer leaves room, under the body limit, for the page's proofs and heads.
     snapshots: snapshotCodec(genomeListOptions(members), compactEvery > 0 ? compactEvery : Infinity, BODY_LIMIT - 128 * 1024),
@@ -152,14 +149,15 @@ export async function startActor(
 
   const mutator = (async () => {
     log.info({ mutations: replica.mutations }, `mutating from counter ${replica.list.nextCounter} of incarnation ${formatActor(replica.actor)}`);
-    let waiting = !replica.replicator.mayEdit();
-    if (waiting) log.info(`waiting for every other member to answer before the first mutation: a new incarnation must hold what they may have collected`);
+    // A replica told by a peer that tombstones were retired holds and retires them before its
+    // next mutation, so that none names one a replica may collect (INTERNALS.md, "New incarnations").
+    let waiting = false;
     const paused = (): boolean => {
       if (state.faults.pauseMutations) return true;
-      if (!waiting) return false;
-      waiting = !replica.replicator.mayEdit();
-      if (!waiting) log.info('every other member answered: mutating');
-      return waiting;
+      const wait = !replica.replicator.mayEdit();
+      if (wait !== waiting) log.info(wait ? 'waiting to hold what peers have retired before mutating on' : 'holds what peers have retired: mutating on');
+      waiting = wait;
+      return wait;
     };
     await runMutator(replica, { interval: opts.interval, limit: opts.mutations, seed: opts.seed, paused }, () => outbox.pump(), signal);
     if (!signal.aborted) log.info({ mutations: replica.mutations }, `made all ${replica.mutations} mutations`);

@@ -129,7 +129,6 @@ export class Simulation {
       members: plan.actors,
       // Messages take at most a few hundred virtual ms: a dead incarnation's are all in by then.
       settleMs: 2000,
-      waitForMembers: true,
       encode: encodeOpBody,
       pointSpacing: 1 + rng.int(8),
       snapshots: snapshotCodec(genomeListOptions(plan.actors), 5 + rng.int(100)),
@@ -383,8 +382,8 @@ export class Simulation {
     if (this.#cut(from, to)) return fail('partitioned');
     let reply: Reply<Gene>;
     if (request.type === 'push') {
-      const result = r.receivePush(request.from, request.ops, request.proof);
-      if (result.status === 'refused' && (result.code === 'gap' || result.code === 'unknown_feed')) {
+      const result = r.receivePush(request.from, request.ops, request.proof, this.#now, request.to, request.told);
+      if (result.status === 'refused' && (result.code === 'gap' || result.code === 'unknown_feed' || result.code === 'other_incarnation')) {
         // It lost its store since it last told the sender what it holds.
         if (!duplicate) this.#queue.push(this.#now + 1, { kind: 'behind', node: from, life, peer: to.name });
         return;

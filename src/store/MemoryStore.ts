@@ -5,6 +5,7 @@ import type { Signer } from '../sync/feed-crypto.js';
 import type { ChainState, FeedRecords, Fork, SignedPoint } from '../sync/Feeds.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { Compaction, Store } from '../sync/store.js';
+import type { Knowledge } from '../sync/Replicator.js';
 import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 
 /** What a memory store has committed; hand the same one to a new MemoryStore to "restart". */
@@ -24,12 +25,14 @@ export interface MemoryBacking<T> {
   readonly bases: Map<ActorId, ChainState>;
   /** What the replica last said it retired. */
   retired: VersionVector;
+  /** What the replica last kept of its peers. */
+  knowledge: Knowledge;
   /** The private key seed of the incarnation this backing holds: made with it (a new one on `renew`). */
   seed: Uint8Array;
 }
 
 /** A new, empty backing: a new incarnation, whose key comes from `seed` (default: a new random one). */
-export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), chains: new Map(), bases: new Map(), retired: new Map(), seed });
+export const memoryBacking = <T>(seed: Uint8Array = newSigner().seed): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), chains: new Map(), bases: new Map(), retired: new Map(), knowledge: { told: new Map(), heard: [] }, seed });
 
 /** A copy of what `backing` holds, key included: a copied data dir (the simulator's and tests' stolen key). */
 export const copyBacking = <T>(b: MemoryBacking<T>): MemoryBacking<T> => ({
@@ -133,6 +136,14 @@ export class MemoryStore<T> implements Store<T> {
 
   keepRetired(version: VersionVector): void {
     this.#backing.retired = new Map(version);
+  }
+
+  knowledge(): Knowledge {
+    return this.#backing.knowledge;
+  }
+
+  keepKnowledge(k: Knowledge): void {
+    this.#backing.knowledge = { told: new Map(k.told), heard: [...k.heard] };
   }
 
   records(): FeedRecords {

@@ -10,6 +10,7 @@ import { opProblem } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { ChainState, FeedRecords, SignedPoint } from '../sync/Feeds.js';
 import type { Compaction, Store } from '../sync/store.js';
+import type { Knowledge } from '../sync/Replicator.js';
 import { batchBytes, forkBytes, readFork } from '../transport/binary-wire.js';
 import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 import { CURRENT_SCHEMA, type Schema } from './schema.js';
@@ -186,6 +187,24 @@ export class SqliteStore implements Store<number> {
 
   keepRetired(version: VersionVector): void {
     this.#db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('retired', ?)`).run(JSON.stringify(versionToJSON(version)));
+  }
+
+  knowledge(): Knowledge {
+    const row = this.#db.prepare(`SELECT value FROM meta WHERE key = 'knowledge'`).get() as { value: string } | undefined;
+    if (row === undefined) return { told: new Map(), heard: [] };
+    try {
+      const json = JSON.parse(row.value) as { told?: unknown; heard?: unknown };
+      const told = json.told;
+      if (typeof told !== 'object' || told === null || Array.isArray(told) || Object.values(told).some((n) => !Number.isSafeInteger(n) || (n as number) < 0)) throw new Error('not a version');
+      if (!Array.isArray(json.heard) || !json.heard.every(isActorId)) throw new Error('not a list of author ids');
+      return { told: versionFromJSON(told as Record<string, number>), heard: json.heard };
+    } catch (err) {
+      throw new StoreError(this.file, 'corrupt', `what it knows of its peers is damaged: ${(err as Error).message}`);
+    }
+  }
+
+  keepKnowledge(k: Knowledge): void {
+    this.#db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('knowledge', ?)`).run(JSON.stringify({ told: versionToJSON(k.told), heard: k.heard }));
   }
 
   bytes(): number {

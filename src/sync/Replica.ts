@@ -32,6 +32,7 @@ export class Replica<T> {
   #replicator!: Replicator<T>;
   /** Ops in the retired version last stored (it only grows). */
   #retiredStored = -1;
+  #knowledgeStored = -1;
   /** Op rows stored since the snapshot (or since the start): what the next compaction would remove. */
   #rows = 0;
 
@@ -69,6 +70,7 @@ export class Replica<T> {
     if (signed.length > 0) store.append([], { keys: [], points: signed });
     // The store checks every received op before the list takes it: it must be able to hold it.
     this.#replicator = new Replicator(list, feeds, this.#peers, this.#config, now, (op) => store.check(op));
+    this.#replicator.restoreKnowledge(store.knowledge());
   }
 
   /**
@@ -211,8 +213,10 @@ export class Replica<T> {
   }
 
   /** A push from a peer; what it adds is stored before this returns, so the caller may acknowledge. */
-  receivePush(from: ActorId, ops: readonly Op<T>[], proof: Proof<T>, now = 0): PushResult<T> {
-    const result = this.replicator.servePush(from, ops, proof);
+  receivePush(from: ActorId, ops: readonly Op<T>[], proof: Proof<T>, now = 0, to?: ActorId, told?: VersionVector): PushResult<T> {
+    const result = this.replicator.servePush(from, ops, proof, to, told);
+    // What the push said was retired is kept before its ops.
+    this.#keepRetired();
     this.#keep(result.accepted, result.records, now);
     return result;
   }
@@ -229,25 +233,39 @@ export class Replica<T> {
 
   serveSync(asker: ActorId, version: VersionVector, takesState = false, report?: RetireReport, now = 0): SyncPage<T> {
     const page = this.replicator.serveSync(asker, version, takesState, report, now);
+    // The asker is heard before it is answered: every report from now on names it.
     this.#keepRetired();
     return page;
   }
 
-  /** Store what the list retired, if it grew, before any request can report it. */
+  /**
+   * Store what the list retired, the incarnations heard and what peers said was retired, where
+   * they grew, before any request or answer can say so or anything is taken on them.
+   */
   #keepRetired(): void {
     const retired = this.replicator.retired;
     const n = opsIn(retired);
-    if (n === this.#retiredStored) return;
-    this.#store.keepRetired(retired);
-    this.#retiredStored = n;
+    if (n !== this.#retiredStored) {
+      this.#store.keepRetired(retired);
+      this.#retiredStored = n;
+    }
+    const k = this.replicator.knowledge;
+    const size = opsIn(k.told) + k.heard.length * 2 ** 40;
+    if (size !== this.#knowledgeStored) {
+      this.#store.keepKnowledge(k);
+      this.#knowledgeStored = size;
+    }
   }
 
   poll(now: number): Outgoing<T>[] {
+    this.#keepRetired();
     return this.replicator.poll(now);
   }
 
   onReply(peer: PeerId, request: Request<T>, reply: Reply<T>, now: number): PageOutcome<T> {
     const outcome = this.replicator.onReply(peer, request, reply, now);
+    // What the answer said was retired is kept before anything it carried.
+    this.#keepRetired();
     if (outcome.state?.taken === true) {
       this.#adopt(outcome.state.previous, outcome.state.bytes, outcome.state.covers, outcome.records);
       this.#keepRetired();

@@ -7,7 +7,6 @@ import { covers, join, meet, opsIn, type VersionVector } from '../crdt/version.j
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
-import { Gate } from './gate.js';
 import { Stability, type Collectable } from './stability.js';
 import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
 
@@ -30,12 +29,6 @@ export interface SyncConfig<T> extends PageLimits<T> {
    * sent one. Without it the store keeps every op as a row, and ops are all a peer is sent.
    */
   readonly snapshots?: SnapshotCodec<T>;
-  /**
-   * A new incarnation makes no op until every other member has answered one of its sync requests
-   * and it holds and has retired what each had retired then: what lets replicas collect
-   * tombstones without hearing of it first (see INTERNALS.md, "New incarnations"). Needs `members`.
-   */
-  readonly waitForMembers?: boolean;
 }
 
 /** Why an op this replica received cannot be taken, or null: checks beyond `opProblem` (the store's). */
@@ -70,10 +63,18 @@ export interface PageOutcome<T> {
 export type StateOutcome<T> = { readonly taken: true; readonly previous: List<T>; readonly covers: VersionVector; readonly bytes: Uint8Array; readonly ops: number } | { readonly taken: false; readonly why: string };
 
 /** What a push did: a batch result (its `accepted` ops stored with `records`), or refused by the feed check. */
+/** What a replica keeps of its peers besides ops, stored before it says or acts on it (`Replicator.knowledge`). */
+export interface Knowledge {
+  readonly told: VersionVector;
+  readonly heard: readonly ActorId[];
+}
+
 export type PushResult<T> = (BatchResult<T> & { readonly records: FeedRecords }) | ({ readonly status: 'refused'; readonly accepted: Op<T>[]; readonly records: FeedRecords } & FeedRefusal);
 
 interface PeerState {
   readonly id: PeerId;
+  /** The incarnation that last answered from there: what pushes are addressed to. */
+  incarnation: ActorId | undefined;
   /** How many of our own ops the peer holds, as it last told us; null until its first sync reply. */
   acked: number | null;
   inFlight: boolean;
@@ -109,8 +110,10 @@ export class Replicator<T> {
   #state: { list: List<T>; applied: number; collected: number; bytes: Uint8Array } | null = null;
   /** What the list retired (the replica stores it before it is reported). */
   #retired: VersionVector;
-  /** A new incarnation's wait before its first op (`waitForMembers`); null once open, or without it. */
-  #gate: Gate | null = null;
+  /** What peers' answers said was retired (theirs, or what they were told): held and retired before any op. */
+  #told: VersionVector = new Map();
+  /** Incarnations this replica has served, or been answered by: its reports name them. */
+  readonly #heard = new Set<ActorId>();
 
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
@@ -120,25 +123,57 @@ export class Replicator<T> {
     this.#config = config;
     this.#screen = screen;
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
-    this.#peers = peers.map((id) => ({ id, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, states: config.snapshots !== undefined }));
+    this.#peers = peers.map((id) => ({ id, incarnation: undefined, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, states: config.snapshots !== undefined }));
     this.#nextRound = now + config.syncIntervalMs;
-    if (config.waitForMembers === true && list.nextCounter === 1) this.#gate = new Gate(list.actor, config.members ?? 1);
   }
 
   /**
-   * Whether this replica may make an op. A new incarnation first waits (with `waitForMembers`)
-   * for an answer from every other member, and holds and retires what each had retired: any
-   * tombstone a replica collected without counting this incarnation is among those, so none of
-   * its ops can name one. Retires that version once it is all held.
+   * Whether this replica may make an op: once it holds, and has retired, all that peers' answers
+   * said was retired (see INTERNALS.md, "New incarnations"). A tombstone some replica collected
+   * without counting this one is among those (whoever sent it the element had retired it, or
+   * names this replica in its reports), so none of its ops can name one. A replica that never
+   * heard back edits at once (it holds only its own ops); one that did waits for what it was told.
+   * Ops dropped with a proven fork never come: they are not waited for.
    */
   mayEdit(): boolean {
-    if (this.#gate === null) return true;
-    const retired = this.#gate.due();
-    if (retired === null || !covers(this.#list.version(), retired)) return false;
-    this.#retire(retired);
-    if (!covers(this.#retired, retired)) return false;
-    this.#gate = null;
-    return true;
+    if (this.#told.size === 0) return true;
+    const due = this.#attainable(this.#told);
+    if (!covers(this.#list.version(), due)) return false;
+    if (!covers(this.#retired, due)) this.#retire(due);
+    return covers(this.#retired, due);
+  }
+
+  /** A member says `told` was retired (by it, or by others it heard from): this replica holds and retires it before its next op. */
+  #hearTold(from: ActorId, told: VersionVector | undefined): void {
+    if (told !== undefined && this.#stability !== null && this.isMember(from)) this.#told = join(this.#told, told);
+  }
+
+  /** `v` without the ops no replica keeps: those at or past a fork, or dropped as building on one. */
+  #attainable(v: VersionVector): VersionVector {
+    if (this.feeds.forks().length === 0 && this.feeds.droppedIds().size === 0) return v;
+    const cap = new Map<ActorId, number>();
+    for (const [a] of v) cap.set(a, this.feeds.frozenAt(a) - 1);
+    for (const key of this.feeds.droppedIds()) {
+      const [a, c] = key.split('.').map(Number) as [number, number];
+      if (cap.has(a as ActorId)) cap.set(a as ActorId, Math.min(cap.get(a as ActorId) as number, c - 1));
+    }
+    const out = new Map<ActorId, number>();
+    for (const [a, n] of v) {
+      const m = Math.min(n, cap.get(a) ?? n);
+      if (m > 0) out.set(a, m);
+    }
+    return out;
+  }
+
+  /** What to store before any request or answer says it: the incarnations heard, and what peers said was retired. */
+  get knowledge(): Knowledge {
+    return { told: this.#told, heard: [...this.#heard] };
+  }
+
+  /** Take back what a store kept (`knowledge`). */
+  restoreKnowledge(k: Knowledge): void {
+    this.#told = join(this.#told, k.told);
+    for (const a of k.heard) this.#heard.add(a);
   }
 
   /** What every member holds, as far as this replica knows (nothing, without members to wait for). */
@@ -209,7 +244,11 @@ export class Replicator<T> {
     }
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
     p.acked = reply.version.get(this.list.actor) ?? 0;
-    if (reply.from !== undefined && reply.retired !== undefined && this.isMember(reply.from)) this.#gate?.heard(reply.from, reply.retired);
+    if (reply.from !== undefined && this.isMember(reply.from)) {
+      p.incarnation = reply.from;
+      this.#heard.add(reply.from);
+      this.#hearTold(reply.from, reply.retired);
+    }
     if (reply.state !== undefined) {
       // Taken: ask for what followed it. Refused: ask for ops.
       p.syncDue = true;
@@ -251,11 +290,17 @@ export class Replicator<T> {
    * A push carries its sender's own ops only, signed; never this replica's (those it makes itself).
    * One op that cannot be taken refuses the whole batch, before anything of it is applied.
    */
-  servePush(from: ActorId, ops: readonly Op<T>[], proof: Proof<T>): PushResult<T> {
+  servePush(from: ActorId, ops: readonly Op<T>[], proof: Proof<T>, to?: ActorId, told?: VersionVector): PushResult<T> {
     if (from === this.list.actor) {
       const message = `a push claims to come from this replica (${formatActor(from)}); only it makes its ops`;
       return { status: 'refused', code: 'own_ops', actor: from, message, accepted: [], records: NO_RECORDS };
     }
+    if (to !== undefined && to !== this.list.actor) {
+      // Its sender has not heard this incarnation, so names it in no report: it must ask first.
+      const message = `a push for ${formatActor(to)}, another incarnation of this member (now ${formatActor(this.list.actor)}); sync with it first`;
+      return { status: 'refused', code: 'other_incarnation', actor: from, message, accepted: [], records: NO_RECORDS };
+    }
+    this.#hearTold(from, told);
     for (const op of ops) {
       const why = op.id.actor !== from ? `a push from ${formatActor(from)} carries op ${formatId(op.id)} of another author` : this.#problem(op);
       if (why !== null) return { status: 'invalid', op, message: why, accepted: [], records: NO_RECORDS };
@@ -297,19 +342,27 @@ export class Replicator<T> {
   serveSync(asker: ActorId, version: VersionVector, takesState = false, report?: RetireReport, now = 0): SyncPage<T> {
     // What the asker holds (as far as it has checked): a member's word for what is stable.
     if (this.#stability !== null && this.isMember(asker)) {
+      this.#heard.add(asker);
+      this.#hearTold(asker, report?.retired);
       this.#stability.hear(asker, version, report, now);
       this.#retire(this.stable());
     }
-    const page = (takesState ? this.#statePage(version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
-    return this.#config.waitForMembers === true ? { ...page, from: this.list.actor, retired: this.#retired } : page;
+    const page = (takesState ? this.#statePage(asker, version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
+    return this.#stability === null ? page : { ...page, from: this.list.actor, retired: join(this.#retired, this.#told) };
   }
 
   /** The list as a state for an asker at `version`, or null: not far behind, not all vouched for, or too large. */
-  #statePage(version: VersionVector): SyncPage<T> | null {
+  #statePage(asker: ActorId, version: VersionVector): SyncPage<T> | null {
     const codec = this.#config.snapshots;
     // Ops collected can no longer be sent: an asker that lacks some must take a state.
     const collected = this.list.collected ?? new Map();
-    if (codec === undefined || (covers(version, collected) && !farBehind(version, this.list.version(), this.#config.maxOps))) return null;
+    const held = this.list.version();
+    // A state where the asker lacks ops only collected here, or where it is far behind and holds
+    // nothing this replica lacks but its own ops (others it may have collected: a state cannot
+    // carry those back, and the asker refuses it).
+    const must = !covers(version, collected);
+    const others = new Map([...version].filter(([a]) => a !== asker));
+    if (codec === undefined || (!must && (!covers(held, others) || !farBehind(version, held, this.#config.maxOps)))) return null;
     const vouched = stateProofs(this.list, version, this.feeds);
     if (vouched === null) return null;
     const bases = this.feeds.bases.for(version, collected);
@@ -371,7 +424,7 @@ export class Replicator<T> {
 
   /** This replica's retire report: what it retired, and its own ops so far. */
   #report(): RetireReport {
-    return { retired: this.#retired, own: this.#list.nextCounter - 1 };
+    return { retired: this.#retired, own: this.#list.nextCounter - 1, heard: [...this.#heard] };
   }
 
   #nextRequest(p: PeerState): Request<T> | null {
@@ -395,7 +448,8 @@ export class Replicator<T> {
     // A push ends at a point this replica signed (every edit ends at one, long ones have more).
     const end = ops.length === 0 ? 0 : this.feeds.pointAtOrBefore(from, (ops[ops.length - 1] as Op<T>).id.counter);
     if (end <= after) return null;
-    return { type: 'push', from, ops: ops.slice(0, end - after), proof: this.feeds.proof(from, end) };
+    const push = { type: 'push', from, ops: ops.slice(0, end - after), proof: this.feeds.proof(from, end), ...(this.#stability === null ? {} : { told: join(this.#retired, this.#told) }) } as const;
+    return p.incarnation === undefined ? push : { ...push, to: p.incarnation };
   }
 
   /** The request in flight to `peer` ended: if it asked for a state, another peer may now be asked. */

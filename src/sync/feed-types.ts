@@ -80,9 +80,11 @@ export const NO_RECORDS: FeedRecords = { keys: [], points: [] };
  * - `unknown_feed` (409): a feed never seen, presented without its first op;
  * - `gap` (409): ops that start past what the receiver holds of their feed, so their chain cannot be checked;
  * - `equivocation` (409): a validly signed op at a position where the author signed another (the proof);
+ * - `other_incarnation` (409): a push addressed to another incarnation of the receiving member
+ *   (it lost its store): the sender has not heard this one, and must sync with it first;
  * - `invalid_op` (400): an op no replica takes, or, in a page, one that would have to wait.
  */
-export type FeedRefusalCode = 'bad_signature' | 'own_ops' | 'key_mismatch' | 'bad_key' | 'unknown_feed' | 'gap' | 'equivocation' | 'invalid_op';
+export type FeedRefusalCode = 'bad_signature' | 'own_ops' | 'key_mismatch' | 'bad_key' | 'unknown_feed' | 'gap' | 'equivocation' | 'other_incarnation' | 'invalid_op';
 
 export interface FeedRefusal {
   readonly code: FeedRefusalCode;

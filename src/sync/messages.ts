@@ -12,20 +12,24 @@ export type PeerId = string;
  *   signature over its feed as far as they go;
  * - `sync`: anti-entropy: "this is what I hold; send me what I lack"; with `state`, the asker
  *   also takes the responder's whole list as a state, should it be far behind.
- * `from` is the sender's author id (its incarnation).
+ * `from` is the sender's author id (its incarnation); a push names the incarnation it is for
+ * (`to`, the one that last answered the sender), and another refuses it (`other_incarnation`);
+ * it says what its sender retired or was told was (`told`), as sync answers do (`SyncPage.retired`).
  */
 export type Request<T> =
-  | { readonly type: 'push'; readonly from: ActorId; readonly ops: readonly Op<T>[]; readonly proof: Proof<T> }
+  | { readonly type: 'push'; readonly from: ActorId; readonly ops: readonly Op<T>[]; readonly proof: Proof<T>; readonly to?: ActorId; readonly told?: VersionVector }
   | { readonly type: 'sync'; readonly from: ActorId; readonly version: VersionVector; readonly state?: boolean; readonly report?: RetireReport };
 
 /**
  * What a replica has retired (stored before it says so), and how many ops of its own it had made
  * then: none it makes after names a target of those deletes (see INTERNALS.md, "Collecting
- * tombstones"). Sent with its sync requests.
+ * tombstones"). With it, every incarnation it had heard from (served, or been answered by): any
+ * of those may hold what it sent them, so a collector counts them too. Sent with its sync requests.
  */
 export interface RetireReport {
   readonly retired: VersionVector;
   readonly own: number;
+  readonly heard?: readonly ActorId[];
 }
 
 /**
@@ -53,9 +57,9 @@ export interface SyncPage<T> {
    */
   readonly bases?: readonly ChainState[];
   /**
-   * The responder (its author id) and what it had retired, having heard the asker: what a new
-   * incarnation holds and retires before its first op (see `Replicator.mayEdit`). Only where the
-   * replicas wait for members (`SyncConfig.waitForMembers`).
+   * The responder (its author id) and what it had retired or been told others retired, having
+   * heard the asker: what the asker must hold and retire before its next op (see
+   * `Replicator.mayEdit`). Where replicas count members (`SyncConfig.members`).
    */
   readonly from?: ActorId;
   readonly retired?: VersionVector;

@@ -15,11 +15,14 @@ const MAX_REPORTS = 8;
  * What this replica knows of the others (pure; see INTERNALS.md, "Stability in the running
  * system"):
  *
- * - **stable**: the meet of the versions the members last told it (each in its sync requests,
- *   through its current incarnation) and its own. Until every member has been heard, nothing is.
+ * - **stable**: the meet of the versions the members heard last told it (each in its sync
+ *   requests, through its current incarnation) and its own. A member never heard from is not
+ *   waited for: whatever it comes to hold, it is told what was retired before it may edit
+ *   (`Replicator.mayEdit`).
  * - **collectable**: the meet of the retire reports of every incarnation that may still make or
  *   relay an op this replica lacks, each taken at its latest report whose own ops it holds (so
- *   no op it lacks can name what that report retired). A *dead* incarnation (another of its
+ *   no op it lacks can name what that report retired). Those are the ones it holds ops of, has
+ *   heard from, or any report heard says its author had heard from. A *dead* incarnation (another of its
  *   member's holds ops of it, so came after it) stops counting once it is *settled*: `settleMs`
  *   after that was first seen, every incarnation heard and not dead has said, in a request heard
  *   after that, that it holds no more of it than this replica does. Its ops that any replica
@@ -38,6 +41,8 @@ export class Stability {
   readonly #dead = new Map<ActorId, number>();
   /** Per incarnation: its retire reports, oldest first, `own` growing. */
   readonly #reports = new Map<ActorId, RetireReport[]>();
+  /** Incarnations some report heard says its author had heard from. */
+  readonly #mentioned = new Set<ActorId>();
 
   constructor(self: ActorId, members: number, settleMs = 30_000) {
     this.#self = self;
@@ -56,7 +61,10 @@ export class Stability {
   hear(from: ActorId, version: VersionVector, report?: RetireReport, now = 0): void {
     const member = memberOf(from);
     if (member >= this.#members || from === this.#self || this.#dead.has(from)) return;
-    if (report !== undefined) this.#report(from, report);
+    if (report !== undefined) {
+      this.#report(from, report);
+      for (const a of report.heard ?? []) if (memberOf(a) < this.#members) this.#mentioned.add(a);
+    }
     for (const [a, n] of version) if (n > 0 && a !== from && memberOf(a) === member && !this.#dead.has(a)) this.#dead.set(a, now);
     const claim = this.#claims.get(from);
     const grown = new Map(claim?.version ?? []);
@@ -67,7 +75,6 @@ export class Stability {
 
   /** The ops every member holds, as far as this replica knows, given what it holds itself. */
   stable(own: VersionVector): VersionVector {
-    if (this.#heard.size < this.#members - 1) return new Map();
     let v: VersionVector = own;
     for (const actor of this.#heard.values()) v = meet(v, this.#claims.get(actor)?.version ?? new Map());
     return v;
@@ -78,9 +85,9 @@ export class Stability {
    * report: null while some incarnation that counts has no report it can use.
    */
   collectable(held: VersionVector, own: RetireReport, now: number): Collectable | null {
-    if (this.#heard.size < this.#members - 1) return null;
-    // Every incarnation that made an op held here, or was heard from, counts, but this one.
-    const authors = new Set<ActorId>([...held.keys(), ...this.#claims.keys(), ...this.#reports.keys()]);
+    // Every incarnation that made an op held here, was heard from, or was heard from by one whose
+    // report was heard, counts, but this one: any of them may hold what it was sent.
+    const authors = new Set<ActorId>([...held.keys(), ...this.#claims.keys(), ...this.#reports.keys(), ...this.#mentioned]);
     authors.delete(this.#self);
     let c: VersionVector = own.retired;
     for (const actor of authors) {

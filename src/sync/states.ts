@@ -113,6 +113,8 @@ export function readState<T>(page: SyncPage<T>, bytes: Uint8Array, c: StateCheck
   }
   const version = list.version();
   if (!covers(version, page.version) || !covers(page.version, version)) return 'it holds other ops than its page says';
+  // What this replica collected it can no longer put on top of a state that lacks it.
+  if (!covers(version, c.list.collected ?? new Map())) return 'it lacks ops this replica collected';
   const conflict = stateConflict(c.list, list);
   if (conflict !== null) return conflict;
   const fresh = [...list.appliedOps(c.list.version())];

@@ -3,6 +3,7 @@ import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { Signer } from './feed-crypto.js';
 import type { ChainState, FeedRecords, SignedPoint } from './Feeds.js';
+import type { Knowledge } from './Replicator.js';
 
 /**
  * A snapshot to keep in place of the ops it covers (see INTERNALS.md, "Store compaction"): the
@@ -74,6 +75,15 @@ export interface Store<T> {
    * forget it, or a local insert could name a tombstone a peer was told it never would.
    */
   keepRetired(version: VersionVector): void;
+  /** What the replica last kept of its peers (`keepKnowledge`), or nothing. */
+  knowledge(): Knowledge;
+  /**
+   * Keep the incarnations the replica heard and what peers said was retired, durably, before it
+   * answers or reports anything, or takes anything an answer carried: a restart that forgot
+   * them could leave a collector unaware of a replica it had sent ops to, or let the replica name
+   * a tombstone it had been told was retired (see INTERNALS.md, "New incarnations").
+   */
+  keepKnowledge(k: Knowledge): void;
   /** Bytes the store takes on disk (0 in memory). */
   bytes(): number;
   /**

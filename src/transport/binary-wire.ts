@@ -13,7 +13,9 @@ import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } fro
 /**
  * Wire format v4, binary, for actors talking to each other (JSON v2 stays for people and tools):
  * ops travel as run-length batches (`src/crdt/batch-codec.ts`), each feed with its signed point.
- *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x04 from:varint proof batch
+ *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x04 from:varint to told:version proof batch,
+ *         to := 0x00 | 0x01 incarnation:varint (the one the push is for; another refuses it), and
+ *         told: what the sender retired or was told was (see `Replicator.mayEdit`)
  *   reply to POST /sync sent with Accept: BINARY_TYPE:
  *         'S' 0x04 from:varint more:byte n:varint (actor:varint counter:varint){n} p:varint proof{p}
  *             f:varint fork{f} h:varint (actor:varint counter:varint tailed:byte signature:64 bytes){h}
@@ -23,10 +25,11 @@ import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } fro
  *         v5, Brotli) to the end
  *   proof   := actor:varint counter:varint key:32 bytes signature:64 bytes tail:batch (often empty)
  *   fork    := actor:varint at:varint (signature:64 bytes batch){2}
- *   retired := 0x00 | 0x01 n:varint (actor:varint counter:varint){n}: what the responder had
- *              retired, having heard the asker (what a new incarnation waits for)
+ *   version := n:varint (actor:varint counter:varint){n}
+ *   retired := 0x00 | 0x01 version: what the responder had retired or been told was, having
+ *              heard the asker (what the asker holds and retires before its next op)
  *   base    := actor:varint count:varint len:varint chain state:len bytes (see `ChainBases`)
- * v4 added `retired` and the bases (v3 had neither); every actor of a cluster speaks one version.
+ * v4 added `to`, `told`, `retired` and the bases (v3 had none); every actor of a cluster speaks one version.
  */
 export const BINARY_TYPE = 'application/x-crdt-genome';
 /** An asker that lists it in Accept takes a state in place of ops (see INTERNALS.md, "Catch-up from state"). */
@@ -44,19 +47,25 @@ export interface Push {
   readonly from: ActorId;
   readonly ops: Op<Gene>[];
   readonly proof: Proof;
+  readonly to?: ActorId;
+  readonly told?: VersionVector;
 }
 
-export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof): Uint8Array {
-  return concatBytes(Uint8Array.of(PUSH, V4), varintsOf(from), proofBytes(proof), batchBytes(ops));
+export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof, to?: ActorId, told: VersionVector = new Map()): Uint8Array {
+  return concatBytes(Uint8Array.of(PUSH, V4), varintsOf(from), to === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), varintsOf(to)), versionBytes(told), proofBytes(proof), batchBytes(ops));
 }
 
 export function decodeBinaryPush(bytes: Uint8Array): Push {
   const r = { pos: 0 };
   header(bytes, r, PUSH, 'push');
   const from = actor(bytes, r);
+  const addressed = bytes[r.pos++];
+  if (addressed !== 0 && addressed !== 1) throw new Error('bad "to" flag');
+  const to = addressed === 1 ? actor(bytes, r) : undefined;
+  const told = readVersion(bytes, r);
   const proof = readProof(bytes, r);
   const ops = ops_(bytes, r);
-  return { from, ops, proof };
+  return { from, ops, proof, ...(to === undefined ? {} : { to }), ...(told.size === 0 ? {} : { told }) };
 }
 
 export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint8Array {

@@ -12,6 +12,9 @@ import type { RetireReport, SyncPage } from '../sync/messages.js';
  * Wire format v2: JSON, ids as `[author, counter]` (an author is an incarnation of a member).
  *   push  (POST /genome): {"v":2,"from":a,"ops":[op, ...],"proof":proof}
  *   sync  (POST /sync):   {"v":2,"from":a,"version":{"<author>":12, ...}}
+ *                         (and, optional, a retire report: "retired":{...},"own":n,"heard":[a, ...])
+ *   a push may name the incarnation it is for, "to":b, and say what its sender retired or was
+ *   told was, "told":{...} (both optional, added later, still v2)
  *   reply to a sync:      {"v":2,"from":b,"version":{...},"ops":[op, ...],"proofs":[proof, ...],"more":false}
  *                         (and "retired":{...}: what b had retired, having heard the asker, where
  *                         replicas wait for members; an optional field added later, still v2)
@@ -53,6 +56,10 @@ export interface WireBatch {
   from: number;
   ops: WireOp[];
   proof: WireProof;
+  /** The incarnation the push is for (optional; another refuses it, `other_incarnation`). */
+  to?: number;
+  /** What the sender retired or was told was (optional). */
+  told?: Record<string, number>;
 }
 export interface WireSyncRequest {
   v: typeof WIRE_VERSION;
@@ -61,6 +68,8 @@ export interface WireSyncRequest {
   /** The asker's retire report (both or neither): what it retired, and its own ops then. */
   retired?: Record<string, number>;
   own?: number;
+  /** With a report, optional: the incarnations the asker had heard from. */
+  heard?: number[];
 }
 export interface WireSyncReply {
   v: typeof WIRE_VERSION;
@@ -140,14 +149,14 @@ export const batchSchema = {
   type: 'object',
   required: ['v', 'from', 'ops', 'proof'],
   additionalProperties: false,
-  properties: { ...header, ops: opsSchema, proof: proofSchema },
+  properties: { ...header, ops: opsSchema, proof: proofSchema, to: actorSchema, told: versionSchema },
 } as const;
 export const syncRequestSchema = {
   type: 'object',
   required: ['v', 'from', 'version'],
   additionalProperties: false,
-  properties: { ...header, version: versionSchema, retired: versionSchema, own: held },
-  dependencies: { retired: ['own'], own: ['retired'] },
+  properties: { ...header, version: versionSchema, retired: versionSchema, own: held, heard: { type: 'array', maxItems: MAX_VERSION_ENTRIES, items: actorSchema } },
+  dependencies: { retired: ['own'], own: ['retired'], heard: ['retired'] },
 } as const;
 export const syncReplySchema = {
   type: 'object',
@@ -213,7 +222,8 @@ export function encodePush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof
 }
 
 export function encodeSyncRequest(from: ActorId, version: VersionVector, report?: RetireReport): string {
-  const body: WireSyncRequest = { v: WIRE_VERSION, from, version: versionToJSON(version), ...(report === undefined ? {} : { retired: versionToJSON(report.retired), own: report.own }) };
+  const heard = report?.heard === undefined ? {} : { heard: [...report.heard] };
+  const body: WireSyncRequest = { v: WIRE_VERSION, from, version: versionToJSON(version), ...(report === undefined ? {} : { retired: versionToJSON(report.retired), own: report.own, ...heard }) };
   return JSON.stringify(body);
 }
 

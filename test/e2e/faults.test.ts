@@ -123,7 +123,7 @@ describe('faults, with real processes and SQLite stores', () => {
     expect(c.allLogs()).not.toContain('equivocation');
   });
 
-  it('lost data dir: a restarted actor without its store is a new incarnation, mutates once its peers answered, and reuses no op id', async () => {
+  it('lost data dir: a restarted actor without its store is a new incarnation, mutates at once, and reuses no op id', async () => {
     const c = await cluster(['--mutations', '100', '--interval', '10-40']);
     for (const i of [0, 1, 2]) c.start(i);
     await waitFor('actor 2 to be part way', async () => (await c.status(2)).mutations >= 30, 30_000);

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Status } from '../../src/actor/ActorState.js';
+import type { WireProof, WireSyncReply } from '../../src/transport/wire.js';
 import { forgedInserts, post, push, randomSignature, signedByOwnKey, syncFromNothing, type Sent } from '../helpers/forger.js';
 import { freeBase, getJson, killAll, runCli, startCli, waitFor, type Proc } from '../helpers/processes.js';
 
@@ -32,6 +33,19 @@ async function counts(c: Cluster, a1: number): Promise<{ held: number; made: num
   const held = (await c.status(0)).replicas[String(a1)] ?? 0;
   const made = (await c.status(1)).replicas[String(a1)] ?? 0;
   return { held, made };
+}
+
+/**
+ * A page from actor 1 with its own ops past what every member holds (ops every member holds may
+ * be collected, and are sent to nobody as ops), with their proof: what a member can read.
+ */
+async function actorOnesOps(c: Cluster, a1: number, key?: string): Promise<{ page: WireSyncReply; proof: WireProof }> {
+  return waitFor('a page with actor 1\'s newest ops', async () => {
+    const stable = (await c.status(1)).stable;
+    const page = await syncFromNothing(c.url(1), 2, key, stable);
+    const proof = page.proofs.find((p) => p.actor === a1);
+    return proof !== undefined && { page, proof };
+  }, 20_000, 100);
 }
 
 /** After a refusal: actor 0 holds no more of actor 1's feed than actor 1 made. */
@@ -74,6 +88,8 @@ describe('a stranger forging actor 1\'s coming ops', () => {
   it('without a cluster key: refused 403 whatever key signs them, nothing applied; the cluster converges on the genuine ops only', async () => {
     const c = await cluster();
     const a1 = await started(c);
+    // Actor 1's real public key: any peer hands it out with its ops (read while it still makes some).
+    const realKey = (await actorOnesOps(c, a1)).proof.key;
     const actor0 = c.url(0);
 
     // A valid Ed25519 signature over the forged ops, by a key the stranger made: not actor 1's key.
@@ -90,9 +106,7 @@ describe('a stranger forging actor 1\'s coming ops', () => {
     refused(await post(actor0, '/genome', push(a1, ops, randomSignature(a1, made + 8))), 'key_mismatch');
     await nothingForgedHeld(c, a1);
 
-    // Actor 1's real public key (any peer hands it out with its ops) and a random signature.
-    const page = await syncFromNothing(c.url(1), 2);
-    const realKey = page.proofs.find((p) => p.actor === a1)?.key;
+    // Actor 1's real public key and a random signature.
     expect(realKey).toMatch(/^[0-9a-f]{64}$/);
     ({ held, made } = await counts(c, a1));
     ops = forgedInserts(a1, held + 1, made + 8);
@@ -127,11 +141,10 @@ describe('a stranger forging actor 1\'s coming ops', () => {
     await nothingForgedHeld(c, a1);
 
     // Actor 1's genuine ops and signature, as a member can read them from any peer...
-    const page = await syncFromNothing(c.url(1), 2, key);
-    const proof = page.proofs.find((p) => p.actor === a1);
-    if (proof === undefined) throw new Error(`no proof of actor 1 in ${JSON.stringify(page.proofs)}`);
+    const { page, proof } = await actorOnesOps(c, a1, key);
     const genuine = page.ops.filter((op) => op.id[0] === a1);
-    expect(genuine.map((op) => op.id[1])).toEqual(Array.from({ length: proof.counter }, (_, i) => i + 1));
+    const from = (genuine[0]?.id[1] ?? 1) - 1;
+    expect(genuine.map((op) => op.id[1])).toEqual(Array.from({ length: proof.counter - from }, (_, i) => from + i + 1));
     // ...with a random signature under the real key, over its coming counters,
     ({ held, made } = await counts(c, a1));
     ops = forgedInserts(a1, held + 1, made + 8);

@@ -61,8 +61,8 @@ export async function post(url: string, path: '/genome' | '/sync', body: unknown
 export const push = (from: number, ops: readonly WireOp[], proof: WireProof) => ({ v: 2, from, ops, proof });
 
 /** Ask `url` for everything it holds (a sync from nothing): its ops and the proofs that sign them. */
-export async function syncFromNothing(url: string, from: number, clusterKey?: string): Promise<WireSyncReply> {
-  const res = await post(url, '/sync', { v: 2, from, version: {} }, clusterKey, from);
+export async function syncFromNothing(url: string, from: number, clusterKey?: string, version: Record<string, number> = {}): Promise<WireSyncReply> {
+  const res = await post(url, '/sync', { v: 2, from, version }, clusterKey, from);
   if (res.status !== 200) throw new Error(`sync from ${url}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as unknown as WireSyncReply;
 }
