@@ -155,6 +155,11 @@ export class Feeds<T> {
     return this.#feeds.get(actor)?.key ?? null;
   }
 
+  /** Whether some feed's copy here is suspected (its ops are being compared with a peer's). */
+  suspecting(): boolean {
+    return this.#suspect.size > 0;
+  }
+
   /** What this replica may say it holds: of each feed, no more than it has checked, and less where it suspects its copy (it asks for that part again). */
   advertise(version: VersionVector): VersionVector {
     return this.checked(version, (actor) => this.#suspect.get(actor) ?? Infinity);

@@ -256,7 +256,13 @@ export class Replicator<T> {
     }
     const outcome = this.#applyPage(reply);
     // An honest page that says "more" holds at least one op; an empty one must not keep us asking.
-    if (reply.more && outcome.accepted.length > 0) p.syncDue = true;
+    // One of ops held already goes on too while a feed is suspected: it is being compared.
+    if (reply.more && (outcome.accepted.length > 0 || (reply.ops.length > 0 && this.feeds.suspecting()))) p.syncDue = true;
+    // A feed of this peer's that did not match its signature, running on from what is held here:
+    // ask this peer again at once, from the feed's start, while this replica still suspects its
+    // copy. Peers holding the same copy would otherwise clear the suspicion first, every time, and
+    // the fork would never show (seed 178: a copied key's branch held everywhere but at its author).
+    if (outcome.refusals.some((r) => r.code === 'bad_signature')) p.syncDue = true;
     return outcome;
   }
 
