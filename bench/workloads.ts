@@ -170,9 +170,20 @@ export const WORKLOADS: Record<string, Workload> = {
   'catch-up'(adapter) {
     const source = adapter.newList(1);
     mutate(source, new Rng(7), 1_000_000);
-    const bytes = adapter.encodeList(source);
-    const [doc, ms] = time(() => adapter.decodeList(bytes, 2));
-    return [{ workload: 'catch-up', of: '1M ops', ms, heapMB: heapMB(), bytes: bytes.length, ok: sameArray(doc.toArray(), source.toArray()) }];
+    const catchUp = (of: string): Result => {
+      const bytes = adapter.encodeList(source);
+      const [doc, ms] = time(() => adapter.decodeList(bytes, 2));
+      return { workload: 'catch-up', of, ms, heapMB: heapMB(), bytes: bytes.length, ok: sameArray(doc.toArray(), source.toArray()) };
+    };
+    const out = [catchUp('1M ops')];
+    // Ours again once the history is collected, as a long-lived cluster's replica holds it (a lone
+    // replica: every op it holds is stable). Yjs's row has its deleted content collected already.
+    const list = (source as { list?: FastList<number> }).list;
+    if (list instanceof FastList) {
+      list.collect(list.retire(list.version()));
+      out.push(catchUp('1M ops, collected'));
+    }
+    return out;
   },
 
   /**

@@ -49,7 +49,7 @@ describe('GET routes', () => {
     expect(res.body).toBe('0001ff');
   });
 
-  it('GET /status reports actor, incarnation, length, digest, version by member and by incarnation, equivocations, pending, tombstones, stable, retired, storeBytes, lastCompaction, matchCount, messages, faults', async () => {
+  it('GET /status reports actor, incarnation, length, digest, version by member and by incarnation, equivocations, pending, tombstones, stable, retired, collected, storeBytes, lastCompaction, matchCount, messages, faults', async () => {
     const { app, state } = setup();
     state.replica.edit((list) => list.insert(0, 7));
     const b = peer();
@@ -62,7 +62,8 @@ describe('GET routes', () => {
     expect(res.json()).toEqual({
       actor: 0, incarnation: state.incarnation, length: 3, digest: digest(state.hex),
       version: { '0': 1, '1': 4 }, replicas: { [state.incarnation]: 1, [b.actor]: 4 }, equivocations: [],
-      pending: 0, tombstones: 1, stable: {}, retired: {}, storeBytes: 0, lastCompaction: null, matchCount: 0, mutations: 1,
+      // No member heard from yet: none to wait for, so all it holds is stable.
+      pending: 0, tombstones: 1, stable: { [state.incarnation]: 1, [b.actor]: 4 }, retired: {}, collected: {}, storeBytes: 0, lastCompaction: null, matchCount: 0, mutations: 1,
       messages: { sent: 0, dropped: 0, failed: 0, blocked: 0, syncRounds: 0, bytesIn: expect.any(Number), bytesOut: 0 },
       faults: { dropRate: 0, partition: [], pauseMutations: false },
     });

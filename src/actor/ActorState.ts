@@ -22,10 +22,12 @@ export interface Status {
   pending: number;
   /** Deleted elements still held in memory (they go once collected). */
   tombstones: number;
-  /** Author id → ops of it every member holds, as far as this actor knows: the stable version. */
+  /** Author id → ops of it every member heard from holds, as far as this actor knows: the stable version. */
   stable: Record<string, number>;
   /** Author id → ops of it whose deletes' targets this actor has retired (stored; reported to peers). */
   retired: Record<string, number>;
+  /** Author id → ops of it this actor has collected: their tombstones are gone, and they are sent to no one as ops. */
+  collected: Record<string, number>;
   /** Bytes of the store on disk (0 with `--memory`). */
   storeBytes: number;
   /** The last compaction of the store since this actor started, or null. */
@@ -102,6 +104,7 @@ export class ActorState {
       tombstones: list.tombstones,
       stable: versionToJSON(this.replica.replicator.stable()),
       retired: versionToJSON(this.replica.replicator.retired),
+      collected: versionToJSON(list.collected ?? new Map()),
       storeBytes: this.replica.storeBytes,
       lastCompaction: this.lastCompaction,
       matchCount: this.matchCount,
