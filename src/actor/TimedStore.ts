@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ActorId, OpId } from '../crdt/ids.js';
-import type { Knowledge } from '../sync/Replicator.js';
+import type { Knowledge } from '../sync/knowledge.js';
 import type { Op } from '../crdt/ops.js';
 import { opsIn, type VersionVector } from '../crdt/version.js';
 import type { Signer } from '../sync/feed-crypto.js';

@@ -5,7 +5,7 @@ import type { Signer } from '../sync/feed-crypto.js';
 import type { ChainState, FeedRecords, Fork, SignedPoint } from '../sync/Feeds.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { Compaction, Store } from '../sync/store.js';
-import type { Knowledge } from '../sync/Replicator.js';
+import type { Knowledge } from '../sync/knowledge.js';
 import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 
 /** What a memory store has committed; hand the same one to a new MemoryStore to "restart". */

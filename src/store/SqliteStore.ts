@@ -10,7 +10,7 @@ import { opProblem } from '../crdt/validate.js';
 import type { Signer } from '../sync/feed-crypto.js';
 import type { ChainState, FeedRecords, SignedPoint } from '../sync/Feeds.js';
 import type { Compaction, Store } from '../sync/store.js';
-import type { Knowledge } from '../sync/Replicator.js';
+import type { Knowledge } from '../sync/knowledge.js';
 import { batchBytes, forkBytes, readFork } from '../transport/binary-wire.js';
 import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.js';
 import { CURRENT_SCHEMA, type Schema } from './schema.js';

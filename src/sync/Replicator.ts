@@ -7,6 +7,7 @@ import { covers, join, meet, opsIn, type VersionVector } from '../crdt/version.j
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
+import { PeerKnowledge, type Knowledge } from './knowledge.js';
 import { Stability, type Collectable } from './stability.js';
 import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
 
@@ -63,12 +64,6 @@ export interface PageOutcome<T> {
 export type StateOutcome<T> = { readonly taken: true; readonly previous: List<T>; readonly covers: VersionVector; readonly bytes: Uint8Array; readonly ops: number } | { readonly taken: false; readonly why: string };
 
 /** What a push did: a batch result (its `accepted` ops stored with `records`), or refused by the feed check. */
-/** What a replica keeps of its peers besides ops, stored before it says or acts on it (`Replicator.knowledge`). */
-export interface Knowledge {
-  readonly told: VersionVector;
-  readonly heard: readonly ActorId[];
-}
-
 export type PushResult<T> = (BatchResult<T> & { readonly records: FeedRecords }) | ({ readonly status: 'refused'; readonly accepted: Op<T>[]; readonly records: FeedRecords } & FeedRefusal);
 
 interface PeerState {
@@ -110,10 +105,8 @@ export class Replicator<T> {
   #state: { list: List<T>; applied: number; collected: number; bytes: Uint8Array } | null = null;
   /** What the list retired (the replica stores it before it is reported). */
   #retired: VersionVector;
-  /** What peers' answers said was retired (theirs, or what they were told): held and retired before any op. */
-  #told: VersionVector = new Map();
-  /** Incarnations this replica has served, or been answered by: its reports name them. */
-  readonly #heard = new Set<ActorId>();
+  /** The incarnations heard, and what peers said was retired. */
+  readonly #known = new PeerKnowledge();
 
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
@@ -136,8 +129,8 @@ export class Replicator<T> {
    * Ops dropped with a proven fork never come: they are not waited for.
    */
   mayEdit(): boolean {
-    if (this.#told.size === 0) return true;
-    const due = this.#attainable(this.#told);
+    const due = this.#known.due(this.feeds);
+    if (due === null) return true;
     if (!covers(this.#list.version(), due)) return false;
     if (!covers(this.#retired, due)) this.#retire(due);
     return covers(this.#retired, due);
@@ -145,35 +138,17 @@ export class Replicator<T> {
 
   /** A member says `told` was retired (by it, or by others it heard from): this replica holds and retires it before its next op. */
   #hearTold(from: ActorId, told: VersionVector | undefined): void {
-    if (told !== undefined && this.#stability !== null && this.isMember(from)) this.#told = join(this.#told, told);
-  }
-
-  /** `v` without the ops no replica keeps: those at or past a fork, or dropped as building on one. */
-  #attainable(v: VersionVector): VersionVector {
-    if (this.feeds.forks().length === 0 && this.feeds.droppedIds().size === 0) return v;
-    const cap = new Map<ActorId, number>();
-    for (const [a] of v) cap.set(a, this.feeds.frozenAt(a) - 1);
-    for (const key of this.feeds.droppedIds()) {
-      const [a, c] = key.split('.').map(Number) as [number, number];
-      if (cap.has(a as ActorId)) cap.set(a as ActorId, Math.min(cap.get(a as ActorId) as number, c - 1));
-    }
-    const out = new Map<ActorId, number>();
-    for (const [a, n] of v) {
-      const m = Math.min(n, cap.get(a) ?? n);
-      if (m > 0) out.set(a, m);
-    }
-    return out;
+    if (told !== undefined && this.#stability !== null && this.isMember(from)) this.#known.tell(told);
   }
 
   /** What to store before any request or answer says it: the incarnations heard, and what peers said was retired. */
   get knowledge(): Knowledge {
-    return { told: this.#told, heard: [...this.#heard] };
+    return this.#known.saved;
   }
 
   /** Take back what a store kept (`knowledge`). */
   restoreKnowledge(k: Knowledge): void {
-    this.#told = join(this.#told, k.told);
-    for (const a of k.heard) this.#heard.add(a);
+    this.#known.restore(k);
   }
 
   /** What every member holds, as far as this replica knows (nothing, without members to wait for). */
@@ -246,7 +221,7 @@ export class Replicator<T> {
     p.acked = reply.version.get(this.list.actor) ?? 0;
     if (reply.from !== undefined && this.isMember(reply.from)) {
       p.incarnation = reply.from;
-      this.#heard.add(reply.from);
+      this.#known.hear(reply.from);
       this.#hearTold(reply.from, reply.retired);
     }
     if (reply.state !== undefined) {
@@ -348,13 +323,13 @@ export class Replicator<T> {
   serveSync(asker: ActorId, version: VersionVector, takesState = false, report?: RetireReport, now = 0): SyncPage<T> {
     // What the asker holds (as far as it has checked): a member's word for what is stable.
     if (this.#stability !== null && this.isMember(asker)) {
-      this.#heard.add(asker);
+      this.#known.hear(asker);
       this.#hearTold(asker, report?.retired);
       this.#stability.hear(asker, version, report, now);
       this.#retire(this.stable());
     }
     const page = (takesState ? this.#statePage(asker, version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
-    return this.#stability === null ? page : { ...page, from: this.list.actor, retired: join(this.#retired, this.#told) };
+    return this.#stability === null ? page : { ...page, from: this.list.actor, retired: this.#known.said(this.#retired) };
   }
 
   /** The list as a state for an asker at `version`, or null: not far behind, not all vouched for, or too large. */
@@ -430,7 +405,7 @@ export class Replicator<T> {
 
   /** This replica's retire report: what it retired, and its own ops so far. */
   #report(): RetireReport {
-    return { retired: this.#retired, own: this.#list.nextCounter - 1, heard: [...this.#heard] };
+    return { retired: this.#retired, own: this.#list.nextCounter - 1, heard: this.#known.heard };
   }
 
   #nextRequest(p: PeerState): Request<T> | null {
@@ -454,7 +429,7 @@ export class Replicator<T> {
     // A push ends at a point this replica signed (every edit ends at one, long ones have more).
     const end = ops.length === 0 ? 0 : this.feeds.pointAtOrBefore(from, (ops[ops.length - 1] as Op<T>).id.counter);
     if (end <= after) return null;
-    const push = { type: 'push', from, ops: ops.slice(0, end - after), proof: this.feeds.proof(from, end), ...(this.#stability === null ? {} : { told: join(this.#retired, this.#told) }) } as const;
+    const push = { type: 'push', from, ops: ops.slice(0, end - after), proof: this.feeds.proof(from, end), ...(this.#stability === null ? {} : { told: this.#known.said(this.#retired) }) } as const;
     return p.incarnation === undefined ? push : { ...push, to: p.incarnation };
   }
 

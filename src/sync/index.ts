@@ -10,4 +10,5 @@ export type { PeerId, Reply, Request, SyncPage } from './messages.js';
 export { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
 export { Replica, type ReplicaConfig } from './Replica.js';
 export { Replicator, type Outgoing, type PageOutcome, type SyncConfig } from './Replicator.js';
+export type { Knowledge } from './knowledge.js';
 export type { Store } from './store.js';

@@ -3,7 +3,7 @@ import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { Signer } from './feed-crypto.js';
 import type { ChainState, FeedRecords, SignedPoint } from './Feeds.js';
-import type { Knowledge } from './Replicator.js';
+import type { Knowledge } from './knowledge.js';
 
 /**
  * A snapshot to keep in place of the ops it covers (see INTERNALS.md, "Store compaction"): the
