@@ -228,6 +228,16 @@ export class Feeds<T> {
     return found;
   }
 
+  /**
+   * The tails of the points this replica keeps at its feeds' ends: ops that were not taken, some
+   * of which a fork learnt since may doom (`doomedInTails`), though they were not when they came.
+   */
+  heldTails(): SignedPoint<T>[] {
+    const out: SignedPoint<T>[] = [];
+    for (const feed of this.#feeds.values()) if (feed.latest?.tail !== undefined) out.push(feed.latest);
+    return out;
+  }
+
   /** Ids of the ops dropped as doomed. */
   droppedIds(): ReadonlySet<string> {
     return this.#dropped;
