@@ -90,4 +90,6 @@ export const REFUSAL_CODES: Readonly<Record<string, number>> = {
   unknown_feed: 409,
   gap: 409,
   equivocation: 409,
+  // A damaged push can name another incarnation as the one it is for.
+  other_incarnation: 409,
 };
