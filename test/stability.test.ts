@@ -230,6 +230,21 @@ describe('replicas that sync retire what every member holds', () => {
     expect(s.collectable(held, { retired: held, own: 1 }, 0)?.version).toEqual(held);
   });
 
+  it('what a push says was retired counts only once its author\'s signature matched: a forged one cannot hold back the next op', () => {
+    const r0 = newReplica(0, { config: { members: 3 } });
+    const r1 = newReplica(1, { config: { members: 3 } });
+    r0.edit((l) => l.insert(0, 1));
+    const push = signedPush(r0);
+    const told = new Map([[r0.actor, 1_000]]) as VersionVector;
+    const forged = { ...push.proof, signature: new Uint8Array(64) };
+    expect(r1.receivePush(push.from, push.ops, forged, 0, undefined, told)).toMatchObject({ status: 'refused', code: 'bad_signature' });
+    expect(r1.replicator.mayEdit()).toBe(true);
+    expect(r1.receivePush(push.from, push.ops, push.proof, 0, undefined, new Map([[r0.actor, 1]]))).toMatchObject({ status: 'ok' });
+    // Signed: it holds a0.1, and retires it (an insert: nothing to retire) before its next op.
+    expect(r1.replicator.knowledge.told).toEqual(new Map([[r0.actor, 1]]));
+    expect(r1.replicator.mayEdit()).toBe(true);
+  });
+
   it('a push for another incarnation of the member is refused: its sender must hear this one first', () => {
     const r0 = newReplica(0, { config: { members: 3 } });
     const r1 = newReplica(1, { config: { members: 3 } });
