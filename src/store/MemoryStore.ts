@@ -152,14 +152,15 @@ export class MemoryStore<T> implements Store<T> {
   }
 
   #records(records: FeedRecords | undefined): void {
-    const { keys, points, forks, dropped, chains } = this.#backing;
+    const { keys, points, forks, dropped, chains, bases } = this.#backing;
     for (const { actor, key } of records?.keys ?? []) if (!keys.has(actor)) keys.set(actor, key);
     for (const p of records?.points ?? []) points.set(`${p.actor}.${p.counter}`, p);
     for (const f of records?.forks ?? []) forks.set(f.actor, f);
     for (const id of records?.dropped ?? []) {
       dropped.set(idKey(id), id);
-      // A chain saved past a dropped op no longer matches the feed.
+      // A chain (or base) saved past a dropped op no longer matches the feed.
       chains.delete(id.actor);
+      bases.delete(id.actor);
     }
   }
 

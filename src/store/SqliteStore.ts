@@ -83,6 +83,7 @@ export class SqliteStore implements Store<number> {
     const fork = db.prepare<[number, number, Buffer]>('INSERT OR REPLACE INTO forks (actor, at, body) VALUES (?, ?, ?)');
     const dropped = db.prepare<[number, number]>('INSERT OR IGNORE INTO dropped (actor, counter) VALUES (?, ?)');
     const forget = db.prepare<[number]>('DELETE FROM chains WHERE actor = ?');
+    const forgetBase = db.prepare<[number]>('DELETE FROM bases WHERE actor = ?');
     const chain = db.prepare<[number, number, Buffer]>('INSERT INTO chains (actor, count, state) VALUES (?, ?, ?)');
     const base = db.prepare<[number, number, Buffer]>('INSERT INTO bases (actor, count, state) VALUES (?, ?, ?)');
     const records = (r: FeedRecords): void => {
@@ -91,8 +92,9 @@ export class SqliteStore implements Store<number> {
       for (const f of r.forks ?? []) fork.run(f.actor, f.at, Buffer.from(forkBytes(f)));
       for (const id of r.dropped ?? []) {
         dropped.run(id.actor, id.counter);
-        // A chain saved past a dropped op no longer matches the feed.
+        // A chain (or base) saved past a dropped op no longer matches the feed.
         forget.run(id.actor);
+        forgetBase.run(id.actor);
       }
     };
     this.#dropAll = db.transaction((ids: readonly OpId[], r: FeedRecords) => {
