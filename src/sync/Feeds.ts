@@ -211,31 +211,24 @@ export class Feeds<T> {
   }
 
   /**
-   * Ops that tails of `proofs` (checked ones: `FeedPlan.tails`) show and that are doomed: remembered as dropped,
-   * so that an op held here waiting for one of them is known never to apply. A replica that never
-   * held such an op learns of it this way from one that dropped it. Returns their ids.
+   * Ops that tails of `proofs` (checked ones: `FeedPlan.tails`), or of the points kept here at
+   * feeds' ends, show and that are doomed: remembered as dropped, so that an op held here waiting
+   * for one of them is known never to apply. A replica that never held such an op learns of it
+   * this way from one that dropped it; a tail kept here is looked at again because a fork learnt
+   * since it came may doom what it did not then (seed 726,124,750). Returns their ids.
    */
   doomedInTails(proofs: readonly SignedPoint<T>[]): OpId[] {
     const found: OpId[] = [];
     if (this.#forks.size === 0) return found;
-    for (const p of proofs) {
-      for (const op of p.tail ?? []) {
+    const kept = [...this.#feeds.values()].map((feed) => feed.latest);
+    for (const p of [...proofs, ...kept]) {
+      for (const op of p?.tail ?? []) {
         if (this.#dropped.has(idKey(op.id)) || !this.doomed(op)) continue;
         this.#dropped.add(idKey(op.id));
         found.push(op.id);
       }
     }
     return found;
-  }
-
-  /**
-   * The tails of the points this replica keeps at its feeds' ends: ops that were not taken, some
-   * of which a fork learnt since may doom (`doomedInTails`), though they were not when they came.
-   */
-  heldTails(): SignedPoint<T>[] {
-    const out: SignedPoint<T>[] = [];
-    for (const feed of this.#feeds.values()) if (feed.latest?.tail !== undefined) out.push(feed.latest);
-    return out;
   }
 
   /** Ids of the ops dropped as doomed. */

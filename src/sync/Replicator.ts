@@ -483,8 +483,7 @@ export class Replicator<T> {
       if (verdict !== 'applied' && verdict !== 'pending' && verdict !== 'duplicate' && !stopped.has(actor)) stopped.set(actor, op.id.counter - 1);
     }
     const records = this.feeds.commit(plan, (actor) => stopped.get(actor) ?? Infinity);
-    // The page's tails, and those held here: a fork this page proved may doom ops in them.
-    dropped.push(...this.feeds.doomedInTails([...plan.tails, ...this.feeds.heldTails()]));
+    dropped.push(...this.feeds.doomedInTails(plan.tails));
     // Forks of feeds this replica held too little of to check them before the page.
     this.feeds.takeForks(page.forks, this.#heldOps);
     this.feeds.compareHeads(page.heads);
