@@ -57,6 +57,8 @@ export interface List<T> {
   retire?(stable: VersionVector): VersionVector;
   /** Where the list can: collect the retired tombstones `stable` covers (see `FastList.collect`); returns how many went. */
   collect?(stable: VersionVector): number;
+  /** What `collect(stable)` would make the collected version (the ops it would forget, with those already forgotten). */
+  collecting?(stable: VersionVector): VersionVector;
   /** The ops every replica holds that this list no longer keeps (see `FastList.collect`); none when absent. */
   readonly collected?: VersionVector;
   toArray(): T[];

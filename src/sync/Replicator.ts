@@ -3,7 +3,7 @@ import { formatActor, formatId, type ActorId, type OpId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
-import { covers, join, meet, opsIn, type VersionVector } from '../crdt/version.js';
+import { covers, opsIn, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
@@ -175,10 +175,9 @@ export class Replicator<T> {
   collect(now: number): number {
     const c = this.collectable(now);
     const list = this.#list;
-    if (c === null || list.collect === undefined) return 0;
-    // The feeds' bases move up first, while the list still holds the ops it is about to forget
-    // (what it collects: what it collected, and what it retired of `c`).
-    this.feeds.bases.advance(join(list.collected ?? new Map(), meet(c.version, this.#retired)), (actor, after, limit) => list.opsOf(actor, after, limit));
+    if (c === null || list.collect === undefined || list.collecting === undefined) return 0;
+    // The feeds' bases move up first, while the list still holds the ops it is about to forget.
+    this.feeds.bases.advance(list.collecting(c.version), (actor, after, limit) => list.opsOf(actor, after, limit));
     return list.collect(c.version);
   }
 

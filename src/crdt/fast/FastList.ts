@@ -126,12 +126,17 @@ export class FastList<T> extends CausalList<T> {
    * holds it): such ops can no longer be served one by one. Returns the elements collected now.
    */
   collect(stable: VersionVector): number {
-    const next = join(this.#collected, meet(stable, this.#retired));
+    const next = this.collecting(stable);
     this.#mark(this.#collected, next, COLLECTABLE);
     this.#collected = next;
     const gone = this.#sweep();
     this.#log.forget(next);
     return gone;
+  }
+
+  /** What `collect(stable)` makes the collected version: what was collected, and what of `stable` was retired. */
+  collecting(stable: VersionVector): VersionVector {
+    return join(this.#collected, meet(stable, this.#retired));
   }
 
   insert(index: number, value: T): InsertOp<T> {
