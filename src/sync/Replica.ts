@@ -32,7 +32,8 @@ export class Replica<T> {
   #replicator!: Replicator<T>;
   /** Ops in the retired version last stored (it only grows). */
   #retiredStored = -1;
-  #knowledgeStored = -1;
+  /** `Replicator.knowledgeChanges` when the store last kept what the replica knows of its peers. */
+  #knowledgeStored = 0;
   /** Op rows stored since the snapshot (or since the start): what the next compaction would remove. */
   #rows = 0;
 
@@ -71,6 +72,8 @@ export class Replica<T> {
     // The store checks every received op before the list takes it: it must be able to hold it.
     this.#replicator = new Replicator(list, feeds, this.#peers, this.#config, now, (op) => store.check(op));
     this.#replicator.restoreKnowledge(store.knowledge());
+    // What it knows now is what the store holds.
+    this.#knowledgeStored = this.#replicator.knowledgeChanges;
   }
 
   /**
@@ -249,11 +252,10 @@ export class Replica<T> {
       this.#store.keepRetired(retired);
       this.#retiredStored = n;
     }
-    const k = this.replicator.knowledge;
-    const size = opsIn(k.told) + k.heard.length * 2 ** 40;
-    if (size !== this.#knowledgeStored) {
-      this.#store.keepKnowledge(k);
-      this.#knowledgeStored = size;
+    const changes = this.replicator.knowledgeChanges;
+    if (changes !== this.#knowledgeStored) {
+      this.#store.keepKnowledge(this.replicator.knowledge);
+      this.#knowledgeStored = changes;
     }
   }
 

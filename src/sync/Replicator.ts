@@ -148,6 +148,11 @@ export class Replicator<T> {
     return this.#known.saved;
   }
 
+  /** Grows each time `knowledge` does. */
+  get knowledgeChanges(): number {
+    return this.#known.changes;
+  }
+
   /** Take back what a store kept (`knowledge`). */
   restoreKnowledge(k: Knowledge): void {
     this.#known.restore(k);

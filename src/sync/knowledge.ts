@@ -1,5 +1,5 @@
 import type { ActorId } from '../crdt/ids.js';
-import { join, type VersionVector } from '../crdt/version.js';
+import { covers, join, type VersionVector } from '../crdt/version.js';
 import type { Feeds } from './Feeds.js';
 
 /** What a replica keeps of its peers besides ops, stored before it says or acts on it (`PeerKnowledge.saved`). */
@@ -17,15 +17,25 @@ export interface Knowledge {
 export class PeerKnowledge {
   #told: VersionVector = new Map();
   readonly #heard = new Set<ActorId>();
+  #changes = 0;
 
   /** `actor` was served, or answered: it may hold what this replica sent it. */
   hear(actor: ActorId): void {
+    if (this.#heard.has(actor)) return;
     this.#heard.add(actor);
+    this.#changes++;
   }
 
   /** A member said `told` was retired (by it, or by others it heard from). */
   tell(told: VersionVector): void {
+    if (covers(this.#told, told)) return;
     this.#told = join(this.#told, told);
+    this.#changes++;
+  }
+
+  /** How many times what is known grew: a store keeps it again when this moves. */
+  get changes(): number {
+    return this.#changes;
   }
 
   get heard(): ActorId[] {
@@ -40,7 +50,7 @@ export class PeerKnowledge {
   /** Take back what a store kept. */
   restore(k: Knowledge): void {
     this.tell(k.told);
-    for (const a of k.heard) this.#heard.add(a);
+    for (const a of k.heard) this.hear(a);
   }
 
   /** What this replica says was retired, with `retired` its own: that, and what it was told. */
