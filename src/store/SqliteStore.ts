@@ -16,6 +16,12 @@ import { incarnationOf, newSigner, signerFromSeed } from '../transport/signing.j
 import { CURRENT_SCHEMA, type Schema } from './schema.js';
 import { StoreError } from './StoreError.js';
 
+/** A version as `meta` keeps it (author id → count); throws on anything else. */
+function storedVersion(json: unknown): VersionVector {
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || Object.values(json).some((n) => !Number.isSafeInteger(n) || (n as number) < 0)) throw new Error('not a version');
+  return versionFromJSON(json as Record<string, number>);
+}
+
 /** Bytes the write-ahead log is cut back to after a checkpoint. */
 const WAL_LIMIT = 1 << 20;
 
@@ -176,37 +182,39 @@ export class SqliteStore implements Store<number> {
 
   /** The main file and its write-ahead log. */
   retired(): VersionVector {
-    const row = this.#db.prepare(`SELECT value FROM meta WHERE key = 'retired'`).get() as { value: string } | undefined;
-    if (row === undefined) return new Map();
-    try {
-      const json = JSON.parse(row.value) as unknown;
-      if (typeof json !== 'object' || json === null || Array.isArray(json) || Object.values(json).some((n) => !Number.isSafeInteger(n) || (n as number) < 0)) throw new Error('not a version');
-      return versionFromJSON(json as Record<string, number>);
-    } catch (err) {
-      throw new StoreError(this.file, 'corrupt', `what it retired is damaged: ${(err as Error).message}`);
-    }
+    return this.#readMeta('retired', 'what it retired', storedVersion) ?? new Map();
   }
 
   keepRetired(version: VersionVector): void {
-    this.#db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('retired', ?)`).run(JSON.stringify(versionToJSON(version)));
+    this.#writeMeta('retired', versionToJSON(version));
   }
 
   knowledge(): Knowledge {
-    const row = this.#db.prepare(`SELECT value FROM meta WHERE key = 'knowledge'`).get() as { value: string } | undefined;
-    if (row === undefined) return { told: new Map(), heard: [] };
-    try {
-      const json = JSON.parse(row.value) as { told?: unknown; heard?: unknown };
-      const told = json.told;
-      if (typeof told !== 'object' || told === null || Array.isArray(told) || Object.values(told).some((n) => !Number.isSafeInteger(n) || (n as number) < 0)) throw new Error('not a version');
-      if (!Array.isArray(json.heard) || !json.heard.every(isActorId)) throw new Error('not a list of author ids');
-      return { told: versionFromJSON(told as Record<string, number>), heard: json.heard };
-    } catch (err) {
-      throw new StoreError(this.file, 'corrupt', `what it knows of its peers is damaged: ${(err as Error).message}`);
-    }
+    const read = (json: unknown): Knowledge => {
+      const { told, heard } = (typeof json === 'object' && json !== null ? json : {}) as { told?: unknown; heard?: unknown };
+      if (!Array.isArray(heard) || !heard.every(isActorId)) throw new Error('not a list of author ids');
+      return { told: storedVersion(told), heard };
+    };
+    return this.#readMeta('knowledge', 'what it knows of its peers', read) ?? { told: new Map(), heard: [] };
   }
 
   keepKnowledge(k: Knowledge): void {
-    this.#db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('knowledge', ?)`).run(JSON.stringify({ told: versionToJSON(k.told), heard: k.heard }));
+    this.#writeMeta('knowledge', { told: versionToJSON(k.told), heard: k.heard });
+  }
+
+  /** A JSON record kept in `meta`, read by `read` (which throws on anything else), or null if absent. */
+  #readMeta<R>(key: string, what: string, read: (json: unknown) => R): R | null {
+    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    if (row === undefined) return null;
+    try {
+      return read(JSON.parse(row.value) as unknown);
+    } catch (err) {
+      throw new StoreError(this.file, 'corrupt', `${what} is damaged: ${(err as Error).message}`);
+    }
+  }
+
+  #writeMeta(key: string, json: unknown): void {
+    this.#db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, JSON.stringify(json));
   }
 
   bytes(): number {
