@@ -107,8 +107,9 @@ export class Outbox {
       const status = err instanceof RequestError ? (err.status ?? 0) : 0;
       const code = err instanceof RequestError ? err.code : undefined;
       if (request.type === 'push' && (code === 'gap' || code === 'unknown_feed' || code === 'other_incarnation')) {
-        // The peer holds less of our feed than it told us (it lost its store): ask it first.
-        this.#log.info({ peer, code }, `${peer} holds less of this actor's ops than it said; syncing with it first`);
+        // The peer holds less of our feed than it told us, or is another incarnation than the one
+        // that told us (it lost its store): ask it first.
+        this.#log.info({ peer, code }, `${peer} holds less of this actor's ops than it said, or lost its store (${code}); syncing with it first`);
         replica.onBehind(peer);
         return;
       }

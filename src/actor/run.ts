@@ -150,7 +150,7 @@ export async function startActor(
   const mutator = (async () => {
     log.info({ mutations: replica.mutations }, `mutating from counter ${replica.list.nextCounter} of incarnation ${formatActor(replica.actor)}`);
     // A replica told by a peer that tombstones were retired holds and retires them before its
-    // next mutation, so that none names one a replica may collect (INTERNALS.md, "New incarnations").
+    // next mutation, so that none names one a replica may collect (INTERNALS.md, "Who may still name a tombstone").
     let waiting = false;
     const paused = (): boolean => {
       if (state.faults.pauseMutations) return true;

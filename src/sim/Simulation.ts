@@ -87,9 +87,9 @@ export class Simulation {
   /** Checks every collectable version a replica works out against the ops that exist. */
   readonly #watch = new CollectWatch();
   /**
-   * Replicas collect what is collectable after every sync they serve, but where a store is lost or
-   * a key copied: a newcomer cannot yet be caught up past what was collected, nor a fork checked
-   * over it (INTERNALS.md, "What is left before actors collect").
+   * Replicas collect what is collectable after every sync they serve, but where a key is copied:
+   * a fork over what was collected has no rule yet that every replica follows alike (INTERNALS.md,
+   * "What is still open: forks against collection").
    */
   readonly #collects: boolean;
   /** Elements collected, by every replica. */

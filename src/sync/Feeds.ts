@@ -370,11 +370,13 @@ export class Feeds<T> {
       const feed = this.#feed(e.actor);
       if (feed.key === null) keys.push({ actor: e.actor, key: e.key });
       feed.key = e.key;
-      const rebased = e.base !== undefined && e.base.count > feed.count;
-      if (e.base !== undefined && rebased) {
-        this.bases.take(e.actor, e.base);
-        feed.count = e.base.count;
-        feed.chain = e.base.chain.copy();
+      // A collected state's feed goes on from its base, past what was held here.
+      const base = e.base !== undefined && e.base.count > feed.count ? e.base : undefined;
+      const rebased = base !== undefined;
+      if (rebased) {
+        this.bases.take(e.actor, base);
+        feed.count = base.count;
+        feed.chain = base.chain.copy();
       }
       const upTo = Math.min(e.last, taken(e.actor));
       if (upTo < feed.count || (upTo === feed.count && !rebased)) continue;
@@ -489,7 +491,7 @@ export class Feeds<T> {
     const at = fork.id.counter;
     const latest = this.#feeds.get(actor)?.latest;
     const held = heldOps(actor, Math.max(first - 1, latest?.counter ?? 0));
-    // The feed's first ops were collected: nothing to hash the branch from (see INTERNALS.md, "Forks against collection").
+    // The feed's first ops were collected: nothing to hash the branch from (see INTERNALS.md, "What is still open: forks against collection").
     if (held === null) return refuse('bad_signature', actor, `op ${formatId(fork.id)} differs from the one held, and this replica collected the ops before it: it cannot check the signature`);
     const prefix = this.#chains.over(actor, [...held.slice(0, first - 1), ...group.filter((op) => op.id.counter < at)]);
     const theirs = { ops: group.filter((op) => op.id.counter >= at), signature: proof.signature };

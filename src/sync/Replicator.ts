@@ -122,7 +122,7 @@ export class Replicator<T> {
 
   /**
    * Whether this replica may make an op: once it holds, and has retired, all that peers' answers
-   * said was retired (see INTERNALS.md, "New incarnations"). A tombstone some replica collected
+   * said was retired (see INTERNALS.md, "Who may still name a tombstone"). A tombstone some replica collected
    * without counting this one is among those (whoever sent it the element had retired it, or
    * names this replica in its reports), so none of its ops can name one. A replica that never
    * heard back edits at once (it holds only its own ops); one that did waits for what it was told.

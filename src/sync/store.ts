@@ -81,7 +81,7 @@ export interface Store<T> {
    * Keep the incarnations the replica heard and what peers said was retired, durably, before it
    * answers or reports anything, or takes anything an answer carried: a restart that forgot
    * them could leave a collector unaware of a replica it had sent ops to, or let the replica name
-   * a tombstone it had been told was retired (see INTERNALS.md, "New incarnations").
+   * a tombstone it had been told was retired (see INTERNALS.md, "Who may still name a tombstone").
    */
   keepKnowledge(k: Knowledge): void;
   /** Bytes the store takes on disk (0 in memory). */
