@@ -107,44 +107,28 @@ function incarnationTests(name: string, makeHome: (member: number) => StoreHome)
       store.close();
     });
 
-    it('keeps the chain states of the last compaction across a restart; a dropped op forgets its feed\'s', () => {
-      const home = makeHome(0);
-      const [a, b] = [replicaId(1, 7), replicaId(2, 8)];
-      const state = (n: number) => new Uint8Array(40 + n).fill(n);
-      const none = { upTo: new Map(), keep: [] };
-      let store = home.open();
-      store.compact({ snapshot: new Uint8Array([1]), covers: new Map(), points: none, chains: [{ actor: a, count: 3, state: state(3) }] });
-      store.compact({ snapshot: new Uint8Array([2]), covers: new Map(), points: none, chains: [{ actor: a, count: 5, state: state(5) }, { actor: b, count: 2, state: state(2) }] });
-      store.close();
-      store = home.open();
-      const byActor = (r: FeedRecords) => [...(r.chains ?? [])].sort((x, y) => x.actor - y.actor).map((c) => ({ ...c, state: [...c.state] }));
-      expect(byActor(store.records())).toEqual([{ actor: a, count: 5, state: [...state(5)] }, { actor: b, count: 2, state: [...state(2)] }]);
-      store.drop([{ actor: a, counter: 4 }], { keys: [], points: [], dropped: [{ actor: a, counter: 4 }] });
-      store.close();
-      store = home.open();
-      expect(byActor(store.records())).toEqual([{ actor: b, count: 2, state: [...state(2)] }]);
-      store.close();
-    });
-
-    it('keeps the chain bases of the last compaction across a restart, replaced by each newer set; a dropped op forgets its feed\'s', () => {
-      const home = makeHome(0);
-      const [a, b] = [replicaId(1, 7), replicaId(2, 8)];
-      const state = (n: number) => new Uint8Array(40 + n).fill(n);
-      const none = { upTo: new Map(), keep: [] };
-      let store = home.open();
-      store.compact({ snapshot: new Uint8Array([1]), covers: new Map(), points: none, bases: [{ actor: a, count: 3, state: state(3) }, { actor: b, count: 1, state: state(1) }] });
-      store.compact({ snapshot: new Uint8Array([2]), covers: new Map(), points: none, bases: [{ actor: a, count: 5, state: state(5) }, { actor: b, count: 2, state: state(2) }] });
-      store.close();
-      store = home.open();
-      const byActor = (r: FeedRecords) => [...(r.bases ?? [])].sort((x, y) => x.actor - y.actor).map((c) => ({ ...c, state: [...c.state] }));
-      expect(byActor(store.records())).toEqual([{ actor: a, count: 5, state: [...state(5)] }, { actor: b, count: 2, state: [...state(2)] }]);
-      // A dropped op forgets its feed's base, as its chain: the base may hash ops no longer kept.
-      store.drop([{ actor: a, counter: 4 }], { keys: [], points: [], dropped: [{ actor: a, counter: 4 }] });
-      store.close();
-      store = home.open();
-      expect(byActor(store.records())).toEqual([{ actor: b, count: 2, state: [...state(2)] }]);
-      store.close();
-    });
+    // Chain states and chain bases are kept alike: each set replaces the one before, and a dropped
+    // op forgets its feed's (it may hash ops no longer kept).
+    for (const kind of ['chains', 'bases'] as const) {
+      it(`keeps the ${kind} of the last compaction across a restart, replaced by each newer set; a dropped op forgets its feed's`, () => {
+        const home = makeHome(0);
+        const [a, b] = [replicaId(1, 7), replicaId(2, 8)];
+        const state = (n: number) => new Uint8Array(40 + n).fill(n);
+        const none = { upTo: new Map(), keep: [] };
+        let store = home.open();
+        store.compact({ snapshot: new Uint8Array([1]), covers: new Map(), points: none, [kind]: [{ actor: a, count: 3, state: state(3) }, { actor: b, count: 1, state: state(1) }] });
+        store.compact({ snapshot: new Uint8Array([2]), covers: new Map(), points: none, [kind]: [{ actor: a, count: 5, state: state(5) }, { actor: b, count: 2, state: state(2) }] });
+        store.close();
+        store = home.open();
+        const byActor = (r: FeedRecords) => [...(r[kind] ?? [])].sort((x, y) => x.actor - y.actor).map((c) => ({ ...c, state: [...c.state] }));
+        expect(byActor(store.records())).toEqual([{ actor: a, count: 5, state: [...state(5)] }, { actor: b, count: 2, state: [...state(2)] }]);
+        store.drop([{ actor: a, counter: 4 }], { keys: [], points: [], dropped: [{ actor: a, counter: 4 }] });
+        store.close();
+        store = home.open();
+        expect(byActor(store.records())).toEqual([{ actor: b, count: 2, state: [...state(2)] }]);
+        store.close();
+      });
+    }
 
     it('keeps what the replica retired across a restart, replaced by each newer one', () => {
       const home = makeHome(0);
