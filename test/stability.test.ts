@@ -120,6 +120,52 @@ describe('Stability: what may be collected', () => {
     expect(s.collectable(v([a0, 9], [a1, 4]), mine, 1300)?.version).toEqual(v([a0, 9]));
   });
 
+  it('takes an incarnation that made no op for dead once another of its member\'s spoke after it and it stayed silent settleMs; one that goes on talking counts', () => {
+    const s = new Stability(a0, 3, 1000);
+    const a1b = replicaId(1, 99);
+    const mine = report(0, [a0, 9]);
+    const held = v([a0, 9]);
+    s.hear(a1, v([a0, 9]), report(0, [a0, 2]), 0);
+    s.hear(a2, v([a0, 9]), report(0, [a0, 9]), 0);
+    expect(s.collectable(held, mine, 0)?.version).toEqual(v([a0, 2]));
+    // Member 1 came back with a new store before its first incarnation made any op.
+    s.hear(a1b, v([a0, 9]), report(0, [a0, 9]), 100);
+    expect(s.collectable(held, mine, 900)?.version).toEqual(v([a0, 2]));
+    // Silent settleMs with its successor heard after it: dead; it settles once all say so later.
+    expect(s.collectable(held, mine, 1100)?.version).toEqual(v([a0, 2]));
+    s.hear(a1b, v([a0, 9]), report(0, [a0, 9]), 2100);
+    s.hear(a2, v([a0, 9]), report(0, [a0, 9]), 2100);
+    expect(s.collectable(held, mine, 2200)?.version).toEqual(v([a0, 9]));
+
+    // An incarnation that keeps talking is not dead, however many of its member's are heard.
+    const t = new Stability(a0, 3, 1000);
+    t.hear(a1, v([a0, 9]), report(0, [a0, 2]), 0);
+    t.hear(a1b, v([a0, 9]), report(0, [a0, 9]), 100);
+    t.hear(a2, v([a0, 9]), report(0, [a0, 9]), 100);
+    for (const at of [900, 1800, 2700]) {
+      t.hear(a1, v([a0, 9]), report(0, [a0, 2]), at);
+      t.hear(a1b, v([a0, 9]), report(0, [a0, 9]), at);
+      t.hear(a2, v([a0, 9]), report(0, [a0, 9]), at);
+    }
+    expect(t.collectable(held, mine, 3000)?.version).toEqual(v([a0, 2]));
+  });
+
+  it('stops waiting for an incarnation only mentioned, that made no op and was never heard here, once another of its member\'s spoke settleMs later', () => {
+    const s = new Stability(a0, 3, 1000);
+    const a1b = replicaId(1, 99);
+    const mine = report(0, [a0, 9]);
+    const held = v([a0, 9]);
+    // a2 heard a1 once; a1 died before it reached this replica.
+    s.hear(a2, v([a0, 9]), { ...report(0, [a0, 9]), heard: [a1] }, 0);
+    expect(s.collectable(held, mine, 0)).toBeNull();
+    s.hear(a1b, v([a0, 9]), report(0, [a0, 9]), 100);
+    expect(s.collectable(held, mine, 500)).toBeNull();
+    expect(s.collectable(held, mine, 1200)).toBeNull();
+    s.hear(a1b, v([a0, 9]), report(0, [a0, 9]), 2200);
+    s.hear(a2, v([a0, 9]), { ...report(0, [a0, 9]), heard: [a1] }, 2200);
+    expect(s.collectable(held, mine, 2300)?.version).toEqual(v([a0, 9]));
+  });
+
   it('knows an incarnation dead only when another of its member\'s holds its ops: a late request of the old one kills nothing', () => {
     const s = new Stability(a0, 3, 0);
     const a1b = replicaId(1, 99);

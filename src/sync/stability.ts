@@ -23,11 +23,11 @@ const MAX_REPORTS = 8;
  *   relay an op this replica lacks, each taken at its latest report whose own ops it holds (so
  *   no op it lacks can name what that report retired). Those are the ones it holds ops of, has
  *   heard from, or any report heard says its author had heard from. A *dead* incarnation (another of its
- *   member's holds ops of it, so came after it) stops counting once it is *settled*: `settleMs`
- *   after that was first seen, every incarnation heard and not dead has said, in a request heard
- *   after that, that it holds no more of it than this replica does. Its ops that any replica
- *   holds are then all here. One that died before making any op is never known dead, and holds
- *   collection at what it last retired.
+ *   member's holds ops of it, so came after it; or, having made no op, another of its member's
+ *   spoke after it and it stayed silent `settleMs`) stops counting once it is *settled*:
+ *   `settleMs` after that was first seen, every incarnation heard and not dead has said, in a
+ *   request heard after that, that it holds no more of it than this replica does. Its ops that
+ *   any replica holds are then all here.
  */
 export class Stability {
   readonly #members: number;
@@ -41,8 +41,8 @@ export class Stability {
   readonly #dead = new Map<ActorId, number>();
   /** Per incarnation: its retire reports, oldest first, `own` growing. */
   readonly #reports = new Map<ActorId, RetireReport[]>();
-  /** Incarnations some report heard says its author had heard from. */
-  readonly #mentioned = new Set<ActorId>();
+  /** Incarnations some report heard says its author had heard from, and when first mentioned. */
+  readonly #mentioned = new Map<ActorId, number>();
 
   constructor(self: ActorId, members: number, settleMs = 30_000) {
     this.#self = self;
@@ -63,7 +63,7 @@ export class Stability {
     if (member >= this.#members || from === this.#self || this.#dead.has(from)) return;
     if (report !== undefined) {
       this.#report(from, report);
-      for (const a of report.heard ?? []) if (memberOf(a) < this.#members) this.#mentioned.add(a);
+      for (const a of report.heard ?? []) if (memberOf(a) < this.#members && !this.#mentioned.has(a)) this.#mentioned.set(a, now);
     }
     for (const [a, n] of version) if (n > 0 && a !== from && memberOf(a) === member && !this.#dead.has(a)) this.#dead.set(a, now);
     const claim = this.#claims.get(from);
@@ -87,12 +87,13 @@ export class Stability {
   collectable(held: VersionVector, own: RetireReport, now: number): Collectable | null {
     // Every incarnation that made an op held here, was heard from, or was heard from by one whose
     // report was heard, counts, but this one: any of them may hold what it was sent.
-    const authors = new Set<ActorId>([...held.keys(), ...this.#claims.keys(), ...this.#reports.keys(), ...this.#mentioned]);
+    const authors = new Set<ActorId>([...held.keys(), ...this.#claims.keys(), ...this.#reports.keys(), ...this.#mentioned.keys()]);
     authors.delete(this.#self);
     let c: VersionVector = own.retired;
     for (const actor of authors) {
       // This member's other incarnations came before this one: dead since it began.
       if (memberOf(actor) === memberOf(this.#self) && !this.#dead.has(actor)) this.#dead.set(actor, now);
+      if (!this.#dead.has(actor) && this.#vanished(actor, held, now)) this.#dead.set(actor, now);
       if (this.#settled(actor, held, now)) continue;
       const usable = this.#usable(actor, held.get(actor) ?? 0);
       if (usable === null) return null;
@@ -131,6 +132,24 @@ export class Stability {
     if (i < 0) return null;
     if (i > 0) list.splice(0, i);
     return list[0] as RetireReport;
+  }
+
+  /**
+   * Whether `actor` died before making an op: no op of it is held here or said held anywhere, it
+   * has said nothing for `settleMs`, and another incarnation of its member spoke after its last
+   * word (its first mention, if it never spoke here). With no op of it anywhere there is no other
+   * evidence that it came first; a live one speaks every sync interval, far more often.
+   */
+  #vanished(actor: ActorId, held: VersionVector, now: number): boolean {
+    if ((held.get(actor) ?? 0) > 0 || (this.#reports.get(actor) ?? []).some((r) => r.own > 0)) return false;
+    const last = this.#claims.get(actor)?.at ?? this.#mentioned.get(actor);
+    if (last === undefined || now < last + this.#settleMs) return false;
+    let successor = false;
+    for (const [who, c] of this.#claims) {
+      if ((c.version.get(actor) ?? 0) > 0) return false;
+      if (who !== actor && memberOf(who) === memberOf(actor) && !this.#dead.has(who) && c.at > last) successor = true;
+    }
+    return successor;
   }
 
   /**
