@@ -59,6 +59,7 @@ function actorOptions(cmd: Command): ActorOptions {
     verifyIntervalMs: o.verifyInterval,
     syncIntervalMs: o.syncInterval,
     compactEvery: o.compactEvery,
+    collect: o.collect,
     dropRate: o.dropRate,
     token: tokenOption(cmd, o.token),
     clusterKey,

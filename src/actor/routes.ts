@@ -20,7 +20,7 @@ import { LogThrottle, quietSince } from './LogThrottle.js';
  * A push or sync from an actor in this actor's partition (a runtime fault) is refused with 503
  * before anything of it is applied, as a network that does not carry it would.
  */
-export function registerRoutes(app: FastifyInstance, state: ActorState, log: Logger, onFatal: (err: unknown) => void = () => undefined, clusterKey: string | null = null): void {
+export function registerRoutes(app: FastifyInstance, state: ActorState, log: Logger, onFatal: (err: unknown) => void = () => undefined, clusterKey: string | null = null, collect = true): void {
   // With a cluster key, replication requests need its MAC (401 before the body is parsed).
   const guard = clusterKey === null ? {} : requireClusterMac(new MacGuard(clusterKey), refusalLog(log, 'warn'));
   const wireRefusals = refusalLog(log, 'error');
@@ -116,7 +116,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     const now = Date.now();
     const page = state.replica.serveSync(req.body.from as ActorId, version, binary && accept.includes(STATE_TYPE), report, now);
     // What every member has retired, as this request may just have shown: its tombstones go.
-    state.replica.replicator.collect(now);
+    if (collect) state.replica.replicator.collect(now);
     if (binary) {
       const bytes = encodeBinarySyncReply(state.incarnation, page);
       state.messages.bytesOut += bytes.length;

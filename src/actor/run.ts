@@ -43,6 +43,8 @@ export interface ActorOptions {
   syncIntervalMs: number;
   /** Compact the store once this many ops were stored since its snapshot; 0: never. */
   compactEvery?: number;
+  /** Collect tombstones once every member retired them (default); false keeps every one (`--no-collect`). */
+  collect?: boolean;
   /** The initial drop rate; the admin API may change it at runtime. */
   dropRate: number;
   /** Enables the admin API (`/admin/faults`), which then requires it; null: no admin API. Never logged. */
@@ -128,7 +130,7 @@ export async function startActor(
   if (tls.ca !== null) trustCa(tls.ca);
   const app = createHttpServer(log, { tls: tls.server });
   const clusterKey = opts.clusterKey ?? null;
-  registerRoutes(app, state, log, onFatal, clusterKey);
+  registerRoutes(app, state, log, onFatal, clusterKey, opts.collect !== false);
   registerMetricsRoute(app, metrics);
   if (opts.token !== null) registerAdminRoutes(app, state.faults, opts.token, log);
   try {

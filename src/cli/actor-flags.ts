@@ -14,6 +14,8 @@ export interface MutationFlags {
   verifyInterval: number;
   syncInterval: number;
   compactEvery: number;
+  /** False with `--no-collect`: keep every tombstone. */
+  collect: boolean;
   dropRate: number;
   dataDir: string;
   memory?: boolean;
@@ -33,6 +35,7 @@ export function addActorFlags(cmd: Command): Command {
     .option('--verify-interval <ms>', 'how often the verifier polls peers', integer(1, MAX_MS), 5000)
     .option('--sync-interval <ms>', 'how often anti-entropy runs with the next peer in turn', integer(1, MAX_MS), 1000)
     .option('--compact-every <ops>', 'compact the store into a snapshot once this many ops were stored since the last one (0: never)', integer(0, 1_000_000_000), DEFAULT_COMPACT_EVERY)
+    .option('--no-collect', 'keep every tombstone: collect nothing, for a cluster that cannot trust each key to one process (see INTERNALS.md, "forks against collection")')
     .option('--drop-rate <p>', 'fault injection: discard this fraction of outgoing replication messages', fraction, 0)
     .option('--data-dir <dir>', 'where the SQLite store lives (<dir>/actor-<id>.db)', directory, './data')
     .option('--memory', 'keep nothing on disk')

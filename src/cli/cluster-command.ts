@@ -64,6 +64,7 @@ export function registerCluster(program: Command): void {
       '--drop-rate', String(o.dropRate), '--data-dir', join(o.dataDir, `actor-${i}`), '--log-level', o.logLevel,
       ...(o.mutations === undefined ? [] : ['--mutations', String(o.mutations)]),
       ...(o.memory === true ? ['--memory'] : []),
+      ...(o.collect ? [] : ['--no-collect']),
       ...(o.tlsCert === undefined || o.tlsKey === undefined ? [] : ['--tls-cert', o.tlsCert, '--tls-key', o.tlsKey]),
       ...(o.tlsCa === undefined ? [] : ['--tls-ca', o.tlsCa]),
     ];

@@ -37,6 +37,22 @@ describe('a cluster that runs on: tombstones collected, stores bounded, newcomer
     for (const p of procs) expect(p.stderr.join('')).not.toMatch(/equivocation|cannot go on/);
   });
 
+  it('with --no-collect, 2 actors keep every tombstone: nothing collected, while both retire what both hold', async () => {
+    const base = await freeBase(2);
+    const args = (i: number) => ['-a', String(i), '-c', '2', '-b', String(base), '--memory', '--no-collect', '--interval', '0-0', '--mutations', '2000', '--seed', String(700 + i), '--log-level', 'warn'];
+    const procs = [0, 1].map((i) => startCli(args(i)));
+    await converged(base, [0, 1], 4000, 60_000);
+    // Several sync rounds after convergence: as many as the collecting run above needs to collect.
+    await waitFor('both to retire what both hold', async () => (await Promise.all([0, 1].map((i) => status(base, i)))).every((x) => Object.keys(x.retired).length > 0), 30_000, 250);
+    await new Promise((r) => setTimeout(r, 3000));
+    for (const i of [0, 1]) {
+      const s = await status(base, i);
+      expect(s.collected).toEqual({});
+      expect(s.tombstones).toBeGreaterThanOrEqual(1000);
+    }
+    for (const p of procs) expect(p.stderr.join('')).not.toMatch(/equivocation|cannot go on/);
+  });
+
   it('a late joiner after 2 x 50,000 mutations is caught up from a collected state in at most 100 KB, to the same digest', async () => {
     const base = await freeBase(3);
     const dataDir = tmpDataDir();
