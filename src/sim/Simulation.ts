@@ -18,6 +18,7 @@ import { CollectWatch } from './collect-watch.js';
 import { notConverged, frozenFeeds, type Checked } from './convergence.js';
 import { expectedOps } from './expected.js';
 import { junkPushes, seenFeed } from './junk.js';
+import { OpsMade } from './made.js';
 import type { Fault, SimPlan } from './plan.js';
 
 /** How long a sender waits for an answer that never comes. */
@@ -80,10 +81,8 @@ export class Simulation {
   readonly #queue = new EventQueue<Event>();
   readonly #nodes: SimNode[];
   readonly #config: ReplicaConfig<Gene>;
-  /** Every op an honest replica created, by id: a second op with one id is an equivocation. */
-  readonly #created = new Map<string, Op<Gene>>();
-  /** Ops signed with a copied key (the `equivocate` fault). */
-  readonly #forged: Op<Gene>[] = [];
+  /** Every op an honest replica created (a second op with one id is an equivocation), and those signed with a copied key. */
+  readonly #made = new OpsMade<Gene>();
   /** Checks every collectable version a replica works out against the ops that exist. */
   readonly #watch = new CollectWatch();
   /**
@@ -152,7 +151,7 @@ export class Simulation {
       events++;
       this.#handle(next.event);
     }
-    const ops = this.#created.size;
+    const ops = this.#made.honest.length;
     const genes = this.#nodes[0]?.replica?.list.length ?? 0;
     return {
       ok: this.#failure === null,
@@ -298,7 +297,7 @@ export class Simulation {
     if (r === null || target === null) return;
     const twin = this.#replica(node.actor, copyBacking(node.backing), []);
     const [op] = twin.edit((list) => list.insert(this.#rng.int(list.length + 1), this.#rng.int(256)));
-    this.#forged.push(op as Op<Gene>);
+    this.#made.forge(op as Op<Gene>);
     const feeds = twin.replicator.feeds;
     const held = target.replicator.feeds.count(twin.actor);
     const end = twin.list.nextCounter - 1;
@@ -312,7 +311,7 @@ export class Simulation {
    */
   #forkRefusal(code: string): boolean {
     // An op built on one branch names, at a replica holding the other, a position that may hold a delete: `invalid`.
-    return this.#forged.length > 0 && ['equivocation', 'bad_signature', 'own_ops', 'invalid', 'invalid_op'].includes(code);
+    return this.#made.forged.length > 0 && ['equivocation', 'bad_signature', 'own_ops', 'invalid', 'invalid_op'].includes(code);
   }
 
   #mutate(node: SimNode, life: number): void {
@@ -330,10 +329,8 @@ export class Simulation {
       return;
     }
     const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
-    const key = idKey(op.id);
-    const earlier = this.#created.get(key);
+    const earlier = this.#made.add(op);
     if (earlier !== undefined && JSON.stringify(earlier) !== JSON.stringify(op)) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
-    this.#created.set(key, op);
     this.#pump(node);
     const { min, max } = this.#plan.interval;
     this.#queue.push(this.#now + 1 + node.waits.between(min, max), { kind: 'mutate', node, life });
@@ -424,7 +421,7 @@ export class Simulation {
     }
     if (problem === null) {
       this.#done = true;
-      const unsafe = this.#watch.problem(expectedOps([...this.#created.values(), ...this.#forged], this.#frozen()), new Set(this.#forged));
+      const unsafe = this.#watch.problem(expectedOps(this.#made.all(), this.#frozen()), new Set(this.#made.forged));
       if (unsafe !== null) this.#fail(unsafe);
       return;
     }
@@ -433,7 +430,7 @@ export class Simulation {
   }
 
   #problem(): string | null {
-    return notConverged(this.#checked(), [...this.#created.values(), ...this.#forged], this.#frozen());
+    return notConverged(this.#checked(), this.#made, this.#frozen());
   }
 
   #frozen(): Map<ActorId, number> {

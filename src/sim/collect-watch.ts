@@ -1,4 +1,4 @@
-import { formatId, idKey, type ActorId, type OpId } from '../crdt/ids.js';
+import { formatId, type ActorId, type OpId } from '../crdt/ids.js';
 import type { DeleteOp, Op } from '../crdt/ops.js';
 import { covers, type VersionVector } from '../crdt/version.js';
 import type { Collectable } from '../sync/stability.js';
@@ -37,11 +37,14 @@ export class CollectWatch {
    * a lost store), everything it covers is checked again.
    */
   problem<T>(ops: readonly Op<T>[], forged: ReadonlySet<Op<T>> = new Set()): string | null {
-    const namers = new Map<string, Op<T>[]>();
+    // The ops that name each id, by its author and counter (numbers: a million string keys cost more).
+    const namers = new Map<ActorId, Op<T>[][]>();
     const name = (id: OpId | null, op: Op<T>): void => {
       if (id === null) return;
-      const list = namers.get(idKey(id));
-      if (list === undefined) namers.set(idKey(id), [op]);
+      let mine = namers.get(id.actor);
+      if (mine === undefined) namers.set(id.actor, (mine = []));
+      const list = mine[id.counter];
+      if (list === undefined) mine[id.counter] = [op];
       else list.push(op);
     };
     const deletes = new Map<ActorId, DeleteOp[]>();
@@ -71,7 +74,7 @@ export class CollectWatch {
         const mine = deletes.get(author) ?? [];
         for (let i = firstAbove(mine, from); i < mine.length && (mine[i] as DeleteOp).id.counter <= count; i++) {
           const d = mine[i] as DeleteOp;
-          const late = namers.get(idKey(d.target))?.find((op) => !held(s.held, op.id) && !forged.has(op));
+          const late = namers.get(d.target.actor)?.[d.target.counter]?.find((op) => !held(s.held, op.id) && !forged.has(op));
           if (late !== undefined) return `t=${s.at}: ${s.who} could collect ${formatId(d.target)} (deleted by ${formatId(d.id)}) while it lacked ${formatId(late.id)}, which names it`;
         }
       }
