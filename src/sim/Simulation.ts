@@ -1,20 +1,19 @@
 import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { formatVersion } from '../crdt/version.js';
-import { genomeList, genomeListOptions, genomeRules } from '../genome/cluster.js';
+import { genomeList } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { mutate, nextMutation } from '../genome/mutation.js';
 import { Rng } from '../genome/Rng.js';
 import { copyBacking, MemoryStore, memoryBacking, type MemoryBacking } from '../store/MemoryStore.js';
-import { snapshotCodec } from '../store/snapshot.js';
 import type { Reply, Request } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Outgoing } from '../sync/Replicator.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
-import { encodeOpBody } from '../crdt/codec.js';
 import { EventQueue } from './EventQueue.js';
 import { CollectWatch } from './collect-watch.js';
+import { simConfig } from './config.js';
 import { notConverged, frozenFeeds, type Checked } from './convergence.js';
 import { expectedOps } from './expected.js';
 import { junkPushes, seenFeed } from './junk.js';
@@ -66,6 +65,11 @@ export interface SimResult {
   genes: number;
   tombstones: number;
   collected: number;
+  /** Sampled after every event: the most deleted elements a replica held at any moment, and its live genes then. */
+  maxTombstones: number;
+  genesAtMax: number;
+  /** The most live genes a replica held at any moment. */
+  maxGenes: number;
 }
 
 /**
@@ -104,6 +108,7 @@ export class Simulation {
   #failure: string | null = null;
   #done = false;
   readonly #messages = { sent: 0, dropped: 0, lost: 0, duplicated: 0 };
+  readonly #peak = { tombstones: 0, genesThen: 0, genes: 0 };
 
   constructor(plan: SimPlan, rng: Rng, log: (line: string) => void = () => undefined) {
     this.#plan = plan;
@@ -115,28 +120,12 @@ export class Simulation {
       actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(rng.bytes(32)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
       replica: null, life: 0, wakeToken: 0, joined: false,
     }));
-    // Small pages, so that paging is exercised on every run; stores compact often, so that
-    // restarts load snapshots.
-    this.#config = {
-      syncIntervalMs: 1000,
-      backoffMinMs: 100,
-      backoffMaxMs: 5000,
-      maxOps: 1 + rng.int(40),
-      maxBytes: 1 + rng.int(60),
-      sizeOf: (op) => (op.type === 'insert' ? 2 : 1),
-      rules: genomeRules(plan.actors),
-      members: plan.actors,
-      // Messages take at most a few hundred virtual ms: a dead incarnation's are all in by then.
-      settleMs: 2000,
-      encode: encodeOpBody,
-      pointSpacing: 1 + rng.int(8),
-      snapshots: snapshotCodec(genomeListOptions(plan.actors), 5 + rng.int(100)),
-    };
+    this.#config = simConfig(plan, rng);
   }
 
   run(): SimResult {
     const p = this.#plan;
-    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, stores lost at the heal [${p.wipes.join(' ')}], page ${this.#config.maxOps} ops / ${this.#config.maxBytes} bytes, signed points kept ${this.#config.pointSpacing} apart, stores compacted every ${this.#config.snapshots?.every} ops`);
+    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, stores lost at the heal [${p.wipes.join(' ')}], page ${this.#config.maxOps} ops / ${this.#config.maxBytes} bytes, signed points kept ${this.#config.pointSpacing} apart, stores compacted every ${this.#config.snapshots?.every} ops${p.long === undefined ? '' : `, bursts of up to ${p.long.burst} ops`}`);
     for (const node of this.#nodes) this.#queue.push(p.joinAt[node.actor] ?? 0, { kind: 'start', node, life: 0 });
     for (const fault of p.faults) this.#queue.push(fault.at, { kind: 'fault', fault });
     this.#queue.push(p.healAt, { kind: 'heal-all' });
@@ -150,6 +139,7 @@ export class Simulation {
       this.#now = next.at;
       events++;
       this.#handle(next.event);
+      this.#sample();
     }
     const ops = this.#made.honest.length;
     const genes = this.#nodes[0]?.replica?.list.length ?? 0;
@@ -164,7 +154,24 @@ export class Simulation {
       genes,
       tombstones: Math.max(...this.#nodes.map((n) => n.replica?.list.tombstones ?? 0)),
       collected: this.#collected,
+      maxTombstones: this.#peak.tombstones,
+      genesAtMax: this.#peak.genesThen,
+      maxGenes: this.#peak.genes,
     };
+  }
+
+  /** What the replicas hold now, for the run's peaks: memory follows tombstones and live genes. */
+  #sample(): void {
+    const peak = this.#peak;
+    for (const node of this.#nodes) {
+      const list = node.replica?.list;
+      if (list === undefined) continue;
+      if (list.tombstones > peak.tombstones) {
+        peak.tombstones = list.tombstones;
+        peak.genesThen = list.length;
+      }
+      peak.genes = Math.max(peak.genes, list.length);
+    }
   }
 
   #handle(e: Event): void {
@@ -328,9 +335,11 @@ export class Simulation {
       this.#queue.push(this.#now + this.#plan.interval.max + 1, { kind: 'mutate', node, life });
       return;
     }
-    const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
-    const earlier = this.#made.add(op);
-    if (earlier !== undefined && JSON.stringify(earlier) !== JSON.stringify(op)) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
+    const burst = Math.min(this.#plan.long?.burst ?? 1, budget - r.mutations);
+    for (const op of r.edit((list) => mutate(list, nextMutation(list.length, node.rng)), burst)) {
+      const earlier = this.#made.add(op);
+      if (earlier !== undefined && JSON.stringify(earlier) !== JSON.stringify(op)) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
+    }
     this.#pump(node);
     const { min, max } = this.#plan.interval;
     this.#queue.push(this.#now + 1 + node.waits.between(min, max), { kind: 'mutate', node, life });
