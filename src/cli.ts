@@ -118,15 +118,23 @@ export function buildProgram(): Command {
     .command('sim')
     .description('one deterministic simulation run: actors, faults and a virtual network, replayable by seed')
     .option('--seed <n>', 'seed of the run (default: random, printed)', integer(0, 0xffffffff))
-    .option('--actors <n>', 'number of actors (default: 3-8, from the seed)', integer(1, 64))
+    .option('--actors <n>', 'number of actors (default: 3-8, from the seed; with --mutations, 3)', integer(1, 64))
+    .option('--mutations <total>', 'a long run: the actors share this many mutations, in bursts, with the actors\' page sizes and compaction, under light faults', integer(1, 10_000_000))
     .option('--verbose', 'print every event of the run')
-    .action((o: { seed?: number; actors?: number; verbose?: boolean }) => {
+    .action((o: { seed?: number; actors?: number; mutations?: number; verbose?: boolean }) => {
       const seed = o.seed ?? randomInt(0x7fffffff);
-      const result = runSim(seed, { ...(o.actors === undefined ? {} : { actors: o.actors }), ...(o.verbose ? { log: (line: string) => console.log(line) } : {}) });
+      const result = runSim(seed, {
+        ...(o.actors === undefined ? {} : { actors: o.actors }),
+        ...(o.mutations === undefined ? {} : { mutations: o.mutations }),
+        ...(o.verbose ? { log: (line: string) => console.log(line) } : {}),
+      });
       const m = result.messages;
       console.log(`seed ${seed}: ${result.ok ? 'ok' : 'FAILED'}: ${result.message}`);
       console.log(`  ${result.ops} ops, ${result.events} events, messages: ${m.sent} sent, ${m.dropped} dropped, ${m.lost} lost, ${m.duplicated} duplicated`);
-      if (!result.ok && !o.verbose) console.log(`  replay: ${replayCommand(seed, o.actors)}`);
+      if (o.mutations !== undefined) {
+        console.log(`  tombstones: at most ${result.maxTombstones} (${result.genesAtMax} genes live then; at most ${result.maxGenes} live at any time), ${result.tombstones} in the end (${result.genes} genes); ${result.collected} elements collected`);
+      }
+      if (!result.ok && !o.verbose) console.log(`  replay: ${replayCommand(seed, o.actors, o.mutations)}`);
       process.exitCode = result.ok ? 0 : 1;
     });
 

@@ -1,23 +1,23 @@
 import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { formatVersion } from '../crdt/version.js';
-import { genomeList, genomeListOptions, genomeRules } from '../genome/cluster.js';
+import { genomeList } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { mutate, nextMutation } from '../genome/mutation.js';
 import { Rng } from '../genome/Rng.js';
 import { copyBacking, MemoryStore, memoryBacking, type MemoryBacking } from '../store/MemoryStore.js';
-import { snapshotCodec } from '../store/snapshot.js';
 import type { Reply, Request } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Outgoing } from '../sync/Replicator.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
-import { encodeOpBody } from '../crdt/codec.js';
 import { EventQueue } from './EventQueue.js';
 import { CollectWatch } from './collect-watch.js';
+import { simConfig } from './config.js';
 import { notConverged, frozenFeeds, type Checked } from './convergence.js';
 import { expectedOps } from './expected.js';
 import { junkPushes, seenFeed } from './junk.js';
+import { OpsMade } from './made.js';
 import type { Fault, SimPlan } from './plan.js';
 
 /** How long a sender waits for an answer that never comes. */
@@ -65,6 +65,11 @@ export interface SimResult {
   genes: number;
   tombstones: number;
   collected: number;
+  /** Sampled after every event: the most deleted elements a replica held at any moment, and its live genes then. */
+  maxTombstones: number;
+  genesAtMax: number;
+  /** The most live genes a replica held at any moment. */
+  maxGenes: number;
 }
 
 /**
@@ -80,10 +85,8 @@ export class Simulation {
   readonly #queue = new EventQueue<Event>();
   readonly #nodes: SimNode[];
   readonly #config: ReplicaConfig<Gene>;
-  /** Every op an honest replica created, by id: a second op with one id is an equivocation. */
-  readonly #created = new Map<string, Op<Gene>>();
-  /** Ops signed with a copied key (the `equivocate` fault). */
-  readonly #forged: Op<Gene>[] = [];
+  /** Every op an honest replica created (a second op with one id is an equivocation), and those signed with a copied key. */
+  readonly #made = new OpsMade<Gene>();
   /** Checks every collectable version a replica works out against the ops that exist. */
   readonly #watch = new CollectWatch();
   /**
@@ -105,6 +108,7 @@ export class Simulation {
   #failure: string | null = null;
   #done = false;
   readonly #messages = { sent: 0, dropped: 0, lost: 0, duplicated: 0 };
+  readonly #peak = { tombstones: 0, genesThen: 0, genes: 0 };
 
   constructor(plan: SimPlan, rng: Rng, log: (line: string) => void = () => undefined) {
     this.#plan = plan;
@@ -116,28 +120,12 @@ export class Simulation {
       actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(rng.bytes(32)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
       replica: null, life: 0, wakeToken: 0, joined: false,
     }));
-    // Small pages, so that paging is exercised on every run; stores compact often, so that
-    // restarts load snapshots.
-    this.#config = {
-      syncIntervalMs: 1000,
-      backoffMinMs: 100,
-      backoffMaxMs: 5000,
-      maxOps: 1 + rng.int(40),
-      maxBytes: 1 + rng.int(60),
-      sizeOf: (op) => (op.type === 'insert' ? 2 : 1),
-      rules: genomeRules(plan.actors),
-      members: plan.actors,
-      // Messages take at most a few hundred virtual ms: a dead incarnation's are all in by then.
-      settleMs: 2000,
-      encode: encodeOpBody,
-      pointSpacing: 1 + rng.int(8),
-      snapshots: snapshotCodec(genomeListOptions(plan.actors), 5 + rng.int(100)),
-    };
+    this.#config = simConfig(plan, rng);
   }
 
   run(): SimResult {
     const p = this.#plan;
-    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, stores lost at the heal [${p.wipes.join(' ')}], page ${this.#config.maxOps} ops / ${this.#config.maxBytes} bytes, signed points kept ${this.#config.pointSpacing} apart, stores compacted every ${this.#config.snapshots?.every} ops`);
+    this.#say(`plan: ${p.actors} actors, mutations [${p.mutations.join(' ')}], join at [${p.joinAt.join(' ')}], drop ${p.dropRate.toFixed(2)}, duplicate ${p.duplicateRate.toFixed(2)}, delay ${p.delay.min}-${p.delay.max} ms, heal at ${p.healAt} ms, stores lost at the heal [${p.wipes.join(' ')}], page ${this.#config.maxOps} ops / ${this.#config.maxBytes} bytes, signed points kept ${this.#config.pointSpacing} apart, stores compacted every ${this.#config.snapshots?.every} ops${p.long === undefined ? '' : `, bursts of up to ${p.long.burst} ops`}`);
     for (const node of this.#nodes) this.#queue.push(p.joinAt[node.actor] ?? 0, { kind: 'start', node, life: 0 });
     for (const fault of p.faults) this.#queue.push(fault.at, { kind: 'fault', fault });
     this.#queue.push(p.healAt, { kind: 'heal-all' });
@@ -151,8 +139,9 @@ export class Simulation {
       this.#now = next.at;
       events++;
       this.#handle(next.event);
+      this.#sample();
     }
-    const ops = this.#created.size;
+    const ops = this.#made.honest.length;
     const genes = this.#nodes[0]?.replica?.list.length ?? 0;
     return {
       ok: this.#failure === null,
@@ -165,7 +154,24 @@ export class Simulation {
       genes,
       tombstones: Math.max(...this.#nodes.map((n) => n.replica?.list.tombstones ?? 0)),
       collected: this.#collected,
+      maxTombstones: this.#peak.tombstones,
+      genesAtMax: this.#peak.genesThen,
+      maxGenes: this.#peak.genes,
     };
+  }
+
+  /** What the replicas hold now, for the run's peaks: memory follows tombstones and live genes. */
+  #sample(): void {
+    const peak = this.#peak;
+    for (const node of this.#nodes) {
+      const list = node.replica?.list;
+      if (list === undefined) continue;
+      if (list.tombstones > peak.tombstones) {
+        peak.tombstones = list.tombstones;
+        peak.genesThen = list.length;
+      }
+      peak.genes = Math.max(peak.genes, list.length);
+    }
   }
 
   #handle(e: Event): void {
@@ -298,7 +304,7 @@ export class Simulation {
     if (r === null || target === null) return;
     const twin = this.#replica(node.actor, copyBacking(node.backing), []);
     const [op] = twin.edit((list) => list.insert(this.#rng.int(list.length + 1), this.#rng.int(256)));
-    this.#forged.push(op as Op<Gene>);
+    this.#made.forge(op as Op<Gene>);
     const feeds = twin.replicator.feeds;
     const held = target.replicator.feeds.count(twin.actor);
     const end = twin.list.nextCounter - 1;
@@ -312,7 +318,7 @@ export class Simulation {
    */
   #forkRefusal(code: string): boolean {
     // An op built on one branch names, at a replica holding the other, a position that may hold a delete: `invalid`.
-    return this.#forged.length > 0 && ['equivocation', 'bad_signature', 'own_ops', 'invalid', 'invalid_op'].includes(code);
+    return this.#made.forged.length > 0 && ['equivocation', 'bad_signature', 'own_ops', 'invalid', 'invalid_op'].includes(code);
   }
 
   #mutate(node: SimNode, life: number): void {
@@ -329,11 +335,11 @@ export class Simulation {
       this.#queue.push(this.#now + this.#plan.interval.max + 1, { kind: 'mutate', node, life });
       return;
     }
-    const [op] = r.edit((list) => mutate(list, nextMutation(list.length, node.rng))) as [Op<Gene>];
-    const key = idKey(op.id);
-    const earlier = this.#created.get(key);
-    if (earlier !== undefined && JSON.stringify(earlier) !== JSON.stringify(op)) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
-    this.#created.set(key, op);
+    const burst = Math.min(this.#plan.long?.burst ?? 1, budget - r.mutations);
+    for (const op of r.edit((list) => mutate(list, nextMutation(list.length, node.rng)), burst)) {
+      const earlier = this.#made.add(op);
+      if (earlier !== undefined && JSON.stringify(earlier) !== JSON.stringify(op)) this.#fail(`${node.name} reused op id ${formatId(op.id)}`);
+    }
     this.#pump(node);
     const { min, max } = this.#plan.interval;
     this.#queue.push(this.#now + 1 + node.waits.between(min, max), { kind: 'mutate', node, life });
@@ -424,7 +430,7 @@ export class Simulation {
     }
     if (problem === null) {
       this.#done = true;
-      const unsafe = this.#watch.problem(expectedOps([...this.#created.values(), ...this.#forged], this.#frozen()), new Set(this.#forged));
+      const unsafe = this.#watch.problem(expectedOps(this.#made.all(), this.#frozen()), new Set(this.#made.forged));
       if (unsafe !== null) this.#fail(unsafe);
       return;
     }
@@ -433,7 +439,7 @@ export class Simulation {
   }
 
   #problem(): string | null {
-    return notConverged(this.#checked(), [...this.#created.values(), ...this.#forged], this.#frozen());
+    return notConverged(this.#checked(), this.#made, this.#frozen());
   }
 
   #frozen(): Map<ActorId, number> {

@@ -5,6 +5,7 @@ import type { Gene } from '../genome/gene.js';
 import type { Feeds } from '../sync/Feeds.js';
 import type { Replica } from '../sync/Replica.js';
 import { expectedVersion } from './expected.js';
+import type { OpsMade } from './made.js';
 
 /** A simulated actor as the convergence check sees it: its replica (null: down) and the mutations it owes. */
 export interface Checked {
@@ -26,7 +27,7 @@ export function frozenFeeds(nodes: readonly Checked[]): Map<ActorId, number> {
  * check them by, and needs none: it holds none of their ops); every op made is held, but those the
  * forks doom; nothing waits; every actor made its mutations; all render one genome.
  */
-export function notConverged(nodes: readonly Checked[], made: readonly Op<Gene>[], frozen: ReadonlyMap<ActorId, number>): string | null {
+export function notConverged(nodes: readonly Checked[], made: OpsMade<Gene>, frozen: ReadonlyMap<ActorId, number>): string | null {
   const report = (feeds: Feeds<Gene>): string => JSON.stringify(feeds.equivocations().sort((a, b) => a.actor - b.actor));
   const forks = nodes.map((n) => (n.replica === null ? 'null' : report(n.replica.replicator.feeds)));
   const due = nodes.map((n) => JSON.stringify([...frozen].filter(([actor]) => n.replica?.replicator.feeds.key(actor) != null).sort(([a], [b]) => a - b).map(([actor, at]) => ({ actor, at }))));

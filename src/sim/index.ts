@@ -3,18 +3,19 @@
  * clock and a faulty simulated network. `crdt-genome sim --seed S --verbose` replays one run.
  */
 import { Rng } from '../genome/Rng.js';
-import { makePlan } from './plan.js';
+import { makeLongPlan, makePlan } from './plan.js';
 import { Simulation, type SimResult } from './Simulation.js';
 
 export type { SimResult } from './Simulation.js';
-export type { Fault, SimPlan } from './plan.js';
+export type { Fault, LongRun, SimPlan } from './plan.js';
 
-export function runSim(seed: number, opts: { actors?: number; log?: (line: string) => void } = {}): SimResult {
+/** One run of `seed`'s plan: the default one, or with `mutations` a long plan of that many in all (`makeLongPlan`). */
+export function runSim(seed: number, opts: { actors?: number; mutations?: number; log?: (line: string) => void } = {}): SimResult {
   const rng = new Rng(seed);
-  const plan = makePlan(rng, opts.actors);
+  const plan = opts.mutations === undefined ? makePlan(rng, opts.actors) : makeLongPlan(rng, opts.actors ?? 3, opts.mutations);
   return new Simulation(plan, rng, opts.log).run();
 }
 
 /** The command that replays a seed verbosely. */
-export const replayCommand = (seed: number, actors?: number): string =>
-  `crdt-genome sim --seed ${seed}${actors === undefined ? '' : ` --actors ${actors}`} --verbose`;
+export const replayCommand = (seed: number, actors?: number, mutations?: number): string =>
+  `crdt-genome sim --seed ${seed}${actors === undefined ? '' : ` --actors ${actors}`}${mutations === undefined ? '' : ` --mutations ${mutations}`} --verbose`;

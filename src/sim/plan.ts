@@ -1,4 +1,5 @@
 import type { Rng } from '../genome/Rng.js';
+import { DEFAULT_COMPACT_EVERY } from '../store/snapshot.js';
 
 /** Everything a simulation run does, drawn from its seed before it starts. */
 export interface SimPlan {
@@ -19,6 +20,16 @@ export interface SimPlan {
   /** Actors that lose their whole store (data dir) once the run is first quiet, restart without it, and then make `extra` more mutations. */
   wipes: number[];
   extra: number;
+  /** A long plan's (`makeLongPlan`) scale; absent in the default plan. */
+  long?: LongRun;
+}
+
+/** How a long plan's actors work: as real actors do, rather than in the default plan's small steps. */
+export interface LongRun {
+  /** Ops made at each mutate event, at most, in one `Replica.edit` (as an actor at `--interval 0-0` does). */
+  burst: number;
+  /** Each store compacts once this many ops were stored since its snapshot (as an actor's does). */
+  compactEvery: number;
 }
 
 export type Fault =
@@ -69,5 +80,40 @@ export function makePlan(rng: Rng, actors?: number): SimPlan {
     // At least one actor keeps its store: with every store gone, the ops are gone too.
     wipes: Array.from({ length: n - 1 }, (_, i) => i).filter(() => rng.next() < 0.15),
     extra: 1 + rng.int(20),
+  };
+}
+
+/** Ops an actor at `--interval 0-0` makes per turn of its event loop (src/actor/Mutator.ts). */
+const BURST = 64;
+
+/**
+ * A long plan: `actors` actors share `total` mutations, made in bursts, with the actors' own page
+ * sizes and compaction, under light faults (drops, duplicates, delays, a few crashes with
+ * restarts from the store). No partitions, copied keys, lost stores or junk: it measures what a
+ * long-lived healthy cluster holds, not how it survives an attack.
+ */
+export function makeLongPlan(rng: Rng, actors: number, total: number): SimPlan {
+  const n = actors;
+  const mutations = Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
+  const interval = { min: 0, max: 400 + rng.int(300) };
+  // The heal (drops stop, every actor up) comes about when the mutations are done.
+  const bursts = Math.ceil(Math.max(...mutations) / BURST);
+  const healAt = Math.round(bursts * (1 + (interval.min + interval.max) / 2));
+  const faults: Fault[] = [];
+  for (let i = 1 + rng.int(3); i > 0; i--) faults.push({ at: rng.int(healAt), kind: 'crash', actor: rng.int(n), downFor: 100 + rng.int(3000) });
+  faults.sort((a, b) => a.at - b.at);
+  return {
+    actors: n,
+    mutations,
+    interval,
+    joinAt: Array.from({ length: n }, () => 0),
+    dropRate: rng.next() * 0.05,
+    duplicateRate: rng.next() * 0.05,
+    delay: { min: 1, max: 2 + rng.int(50) },
+    faults,
+    healAt,
+    wipes: [],
+    extra: 0,
+    long: { burst: BURST, compactEvery: DEFAULT_COMPACT_EVERY },
   };
 }

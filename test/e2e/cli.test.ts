@@ -64,6 +64,9 @@ describe('crdt-genome CLI', () => {
     [['repair', '--actor', '0', '--data-dir', ''], ['--data-dir']],
     [['verify', '-c', '3', '-b', '9000', '--timeout', 'soon'], ['--timeout', 'soon']],
     [['verify', '-c', '3', '-b', '9000', '--expect-ops', '-1'], ['--expect-ops', '-1']],
+    [['sim', '--mutations', '0'], ['--mutations', '0']],
+    [['sim', '--mutations', '20000000'], ['--mutations', '20000000']],
+    [['sim', '--mutations', 'many'], ['--mutations', 'many']],
   ];
   for (const [args, mentions] of bad) {
     it(`exits 2 with one line naming the problem: ${args.join(' ')}`, async () => {
@@ -75,6 +78,13 @@ describe('crdt-genome CLI', () => {
       for (const m of mentions) expect(lines[0]).toContain(m);
     });
   }
+
+  it('sim --mutations runs a long plan and prints its tombstone figures on the summary', async () => {
+    const { code, stdout } = await runCli(['sim', '--seed', '3', '--mutations', '3000']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^seed 3: ok: converged: 3 actors hold 3000 ops/);
+    expect(stdout).toMatch(/tombstones: at most \d+ \(\d+ genes live then; at most \d+ live at any time\), \d+ in the end/);
+  });
 
   it('checks a token from env `GENOME_TOKEN` as `--token`, without printing it', async () => {
     const proc = startCli(['-a', '0', '-c', '1', '-b', '9000', '--memory'], { GENOME_TOKEN: 'secret\n' });
