@@ -9,10 +9,13 @@ import { genomeList } from '../src/genome/cluster.js';
 import { isGene } from '../src/genome/gene.js';
 import { mutate, nextMutation } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
+import { FastList } from '../src/crdt/fast/FastList.js';
+import { memoryBacking } from '../src/store/MemoryStore.js';
+import { snapshotCodec } from '../src/store/snapshot.js';
 import { SqliteStore } from '../src/store/SqliteStore.js';
 import { Replica } from '../src/sync/Replica.js';
 import { nodeFeedCrypto } from '../src/transport/signing.js';
-import { deliver, pull, signedPush } from './helpers/feeds.js';
+import { deliver, newReplica, pull, signedPush } from './helpers/feeds.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -130,5 +133,36 @@ describe('a replica that compacts its store', () => {
     const check = new Database(fileOf(dir, 0), { readonly: true });
     expect((check.prepare('SELECT body FROM snapshot').get() as { body: Buffer }).body.equals(damaged)).toBe(true);
     check.close();
+  });
+});
+
+describe('when a replica compacts', () => {
+  /** Compactions while one replica makes `n` inserts, one op each, with the rows after each edit. */
+  function inserts(n: number, growth: number): { compactions: number; rows: number[]; held: number[] } {
+    const backing = memoryBacking<number>();
+    const r = newReplica(0, { backing, makeList: (a) => new FastList<number>(a), config: { snapshots: snapshotCodec({}, 10, Infinity, growth) } });
+    let last = backing.snapshot;
+    let compactions = 0;
+    const rows: number[] = [];
+    const held: number[] = [];
+    for (let i = 0; i < n; i++) {
+      r.edit((l) => l.insert(l.length, 1));
+      if (backing.snapshot !== last) compactions++;
+      last = backing.snapshot;
+      rows.push(backing.ops.length);
+      held.push(r.list.length + (r.list.tombstones ?? 0));
+    }
+    return { compactions, rows, held };
+  }
+
+  it('every `every` ops while the list is small; once it is large, only when the rows reach `growth` of its elements: compactions come geometrically apart', () => {
+    const plain = inserts(400, 0);
+    expect(plain.compactions).toBe(40);
+    const grown = inserts(400, 0.25);
+    grown.rows.forEach((rows, i) => expect(rows).toBeLessThanOrEqual(Math.max(10, Math.ceil(0.25 * (grown.held[i] as number)))));
+    // Every 10 ops up to 40 elements; then once the rows r reach a quarter of h + r (h: elements at
+    // the last compaction), that is r >= h / 3: about log(400 / 40) / log(4 / 3) = 8 more.
+    expect(grown.compactions).toBeGreaterThanOrEqual(10);
+    expect(grown.compactions).toBeLessThanOrEqual(13);
   });
 });

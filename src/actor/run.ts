@@ -8,7 +8,7 @@ import { Rng } from '../genome/Rng.js';
 import { createLogger, type LogLevel, type Logger } from '../log.js';
 import { MemoryStore, memoryBacking } from '../store/MemoryStore.js';
 import { SqliteStore } from '../store/SqliteStore.js';
-import { DEFAULT_COMPACT_EVERY, snapshotCodec } from '../store/snapshot.js';
+import { COMPACT_GROWTH, DEFAULT_COMPACT_EVERY, snapshotCodec } from '../store/snapshot.js';
 import { Replica } from '../sync/Replica.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Store } from '../sync/store.js';
@@ -90,7 +90,7 @@ export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER 
     members,
     encode: encodeOpBody,
     // A state sent to a peer leaves room, under the body limit, for the page's proofs and heads.
-    snapshots: snapshotCodec(genomeListOptions(members), compactEvery > 0 ? compactEvery : Infinity, BODY_LIMIT - 128 * 1024),
+    snapshots: snapshotCodec(genomeListOptions(members), compactEvery > 0 ? compactEvery : Infinity, BODY_LIMIT - 128 * 1024, COMPACT_GROWTH),
   };
 }
 

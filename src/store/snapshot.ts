@@ -12,6 +12,14 @@ const MAX_INFLATED = 1 << 30;
 /** Ops stored since the last snapshot that make an actor compact its store (`--compact-every`). */
 export const DEFAULT_COMPACT_EVERY = 10_000;
 
+/**
+ * An actor compacts only once the ops stored since also reach this fraction of the elements its
+ * list holds: a list that keeps every tombstone (`--no-collect`) grows with its history, and
+ * rewriting it every `--compact-every` ops would cost time quadratic in that history; this way
+ * compactions come geometrically further apart, and cost a bounded amount per op stored.
+ */
+export const COMPACT_GROWTH = 0.25;
+
 /** Brotli's best quality: what a snapshot written once (to ship, to keep) is worth. */
 export const BEST = 11;
 /**
@@ -59,11 +67,13 @@ function inflate(bytes: Uint8Array): Uint8Array {
 
 /**
  * How a replica of FastLists (made with `options`) writes its list as a state: its store
- * compacts every `every` ops stored; a peer far behind is sent a state of up to `maxBytes`.
+ * compacts every `every` ops stored, and at least `growth` times the elements the list holds; a
+ * peer far behind is sent a state of up to `maxBytes`.
  */
-export function snapshotCodec(options: ListOptions<number>, every: number, maxBytes = Infinity): SnapshotCodec<number> {
+export function snapshotCodec(options: ListOptions<number>, every: number, maxBytes = Infinity, growth = 0): SnapshotCodec<number> {
   return {
     every,
+    growth,
     maxBytes,
     encode(list) {
       if (!(list instanceof FastList)) throw new Error('only a FastList can be saved as a snapshot');

@@ -139,11 +139,13 @@ export class Replica<T> {
     return this.#rows;
   }
 
-  /** Compact once enough rows were stored since the snapshot. */
+  /** Compact once enough rows were stored since the snapshot (`SnapshotCodec.every`, `growth`). */
   #added(added: number): void {
     this.#rows += added;
-    const every = this.#config.snapshots?.every;
-    if (every !== undefined && this.#rows >= every) this.compact();
+    const codec = this.#config.snapshots;
+    if (codec === undefined || this.#rows < codec.every) return;
+    const list = this.list;
+    if (this.#rows >= codec.growth * (list.length + (list.tombstones ?? 0))) this.compact();
   }
 
   /**

@@ -14,8 +14,13 @@ import type { PageFeeds } from './pages.js';
 export interface SnapshotCodec<T> {
   encode(list: List<T>): Uint8Array;
   decode(actor: ActorId, bytes: Uint8Array): List<T>;
-  /** Compact the store once this many ops were stored since its snapshot. */
+  /** Compact the store once this many ops were stored since its snapshot, */
   readonly every: number;
+  /**
+   * and at least this fraction of the elements the list holds: each compaction rewrites the whole
+   * list, so its cost per op stored stays bounded however long the history it keeps (0: `every` alone).
+   */
+  readonly growth: number;
   /** The largest state sent to a peer in place of ops (a page must stay under the body limit). */
   readonly maxBytes: number;
 }
