@@ -104,6 +104,36 @@ describe('list state (v5) and snapshots', () => {
     );
   });
 
+  it('reads values of one byte each as bytes, of more as varints, and refuses a byte that starts a longer one', () => {
+    const text = new FastList<number>(actorId(1));
+    const genes = new FastList<number>(actorId(1));
+    for (let i = 0; i < 40; i++) {
+      text.insert(i, 97 + (i % 26));
+      genes.insert(i, i * 50);
+    }
+    for (const list of [text, genes]) expect(reload(list).toArray()).toEqual(list.toArray());
+    // Every value one byte, but one with the high bit: it claims a byte more than there is.
+    for (const at of [0, 20, 39]) {
+      const bytes = encodeState(text.exportState());
+      bytes[bytes.length - 40 + at] = 0xe1;
+      expect(() => decodeState(bytes)).toThrow();
+    }
+  });
+
+  it('refuses a run of deletes that covers an element, where loading skips such runs whole', () => {
+    const a = new FastList<number>(actorId(1));
+    for (let i = 0; i < 6; i++) a.insert(i, i);
+    for (let i = 0; i < 3; i++) a.delete(1);
+    a.insert(3, 7);
+    const state = a.exportState();
+    expect(() => FastList.fromState(actorId(1), state)).not.toThrow();
+    // The run a1.7-9 starts one earlier, at a1.6 (an element), and names a1.1 first.
+    const runs = state.log.deletes[0]!.runs;
+    expect(runs.slice(0, 2)).toEqual([7, 3]);
+    [runs[0], runs[1], runs[3]] = [6, 4, 1];
+    expect(() => FastList.fromState(actorId(1), state)).toThrow(/two pieces|not a delete/);
+  });
+
   it('reads list state v4, what stores from before collection hold', () => {
     const a = new FastList<number>(actorId(1));
     for (let i = 0; i < 6; i++) a.insert(i, i);

@@ -8,6 +8,9 @@ import type { SnapshotCodec } from '../sync/states.js';
 
 /** Most bytes a snapshot may inflate to. */
 const MAX_INFLATED = 1 << 30;
+/** Bounds of the chunk a snapshot inflates into (`inflate`). */
+const MIN_CHUNK = 1 << 14;
+const INFLATE_CHUNK = 1 << 24;
 
 /** Ops stored since the last snapshot that make an actor compact its store (`--compact-every`). */
 export const DEFAULT_COMPACT_EVERY = 10_000;
@@ -62,7 +65,9 @@ export function mergeSnapshot(list: List<number>, bytes: Uint8Array): number {
 }
 
 function inflate(bytes: Uint8Array): Uint8Array {
-  return brotliDecompressSync(bytes, { maxOutputLength: MAX_INFLATED });
+  // Output in one chunk where it fits (a state inflates to about four times its snapshot), rather
+  // than 16 KB chunks joined at the end.
+  return brotliDecompressSync(bytes, { maxOutputLength: MAX_INFLATED, chunkSize: Math.min(INFLATE_CHUNK, Math.max(MIN_CHUNK, bytes.length * 8)) });
 }
 
 /**

@@ -61,7 +61,7 @@ export class FastList<T> extends CausalList<T> {
     const marks = marksOf(cols.log);
     const { pieces, rootKid, values } = linkPieces(cols, marks);
     list.#values = values;
-    list.#ids = IdIndex.of(pieces, marks.actors);
+    list.#ids = IdIndex.of(pieces, marks.actors, new Map(cols.log.deletes.map((d) => [d.actor, d.runs])));
     list.#log = OpLog.of(cols.log, collected);
     if (!covers(list.#log.version(), retired)) throw new Error('the state retired what it does not hold');
     checkState(pieces, cols.log, marks, retired, collected);

@@ -20,16 +20,28 @@ export class IdIndex<T> {
    * 1 + the piece's index in `pieces`, or 0) and how many it has: pieces are put in counter order
    * by a slot per counter rather than by sorting. Throws when two pieces share an element: the
    * slots are read skipping each piece's elements, so a piece that starts among another's is
-   * never reached.
+   * never reached. `deletes` (each actor's, as `LogState` runs) lets the read skip a run of
+   * deletes at once, not counter by counter; a run that covers a piece's start skips that piece,
+   * which is refused here as it would be by `checkState` (a delete that is an element).
    */
-  static of<T>(pieces: readonly Piece<T>[], byActor: ReadonlyMap<number, { starts: Int32Array; pieces: number }>): IdIndex<T> {
+  static of<T>(pieces: readonly Piece<T>[], byActor: ReadonlyMap<number, { starts: Int32Array; pieces: number }>, deletes: ReadonlyMap<number, readonly number[]> = new Map()): IdIndex<T> {
     const index = new IdIndex<T>();
     for (const [actor, { starts: slots, pieces: n }] of byActor) {
       const entries: Entry<T>[] = [];
+      const runs = deletes.get(actor) ?? [];
+      let r = 0;
       let last: Entry<T> | undefined;
       let reached = 0;
       for (let c = 1; c < slots.length; c++) {
-        if (slots[c] === 0) continue;
+        if (slots[c] === 0) {
+          // Runs are in counter order (unless damaged: then fewer are skipped, and `OpLog.of` refuses them).
+          while (r < runs.length && (runs[r] as number) < c) r += 5;
+          if (runs[r] !== c) continue;
+          const length = runs[r + 1] as number;
+          if (Number.isInteger(length) && length > 1) c += length - 1;
+          r += 5;
+          continue;
+        }
         const p = pieces[(slots[c] as number) - 1] as Piece<T>;
         if (last !== undefined && c === last.end) last.pieces.push(p);
         else entries.push((last = { start: c, end: c, pieces: [p] }));

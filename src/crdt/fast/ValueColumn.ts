@@ -38,12 +38,13 @@ export class ValueColumn<T> {
 
   /** `values[from..from + length)` at counters `counter..`: a whole piece at once, when loading. */
   setRun(counter: number, values: ArrayLike<T>, from: number, length: number): void {
-    // Bytes fit any small array: copied as they are (by hand: pieces are short, and a subarray
-    // per piece would be an object each).
+    // Bytes fit any small array: copied as they are, natively for a long piece (most values are in
+    // one), by hand for a short one (where a subarray, an object, costs more than the loop).
     if (values instanceof Uint8Array && this.#small !== null) {
       if (counter + length > this.#end) this.#end = counter + length;
       const small = this.#room(counter + length - 1);
-      for (let j = 0; j < length; j++) small[counter + j] = values[from + j] as number;
+      if (length >= 16) small.set(values.subarray(from, from + length), counter);
+      else for (let j = 0; j < length; j++) small[counter + j] = values[from + j] as number;
       return;
     }
     for (let j = 0; j < length; j++) this.set(counter + j, values[from + j] as T);

@@ -16,7 +16,7 @@ const STAGE_SHIFT = 2;
  * disagreeing with the list order.
  */
 export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Piece<T>[]; rootKid: Piece<T> | null; values: Map<number, ValueColumn<T>> } {
-  const { actors, counters, lengths, parents, flags, olA, olC, orA, orC, values } = cols;
+  const { actors, counters, lengths, parents, flags, values } = cols;
   const n = actors.length;
   const pieces = new Array<Piece<T>>(n);
   const columns = new Map<number, ValueColumn<T>>();
@@ -41,38 +41,10 @@ export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Pi
       column = columns.get(actor);
       if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.kinds.length)));
     }
-    if (m === undefined || !Number.isInteger(counter) || counter < 1 || counter + length > m.kinds.length) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
-    const deleted = (f & DELETED) !== 0;
-    const gc = f >> STAGE_SHIFT;
-    if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
-    m.kinds.fill(!deleted ? ELEMENT : gc === COLLECTABLE ? ELEMENT | TOMBSTONE | COLLECTABLE_MARK : ELEMENT | TOMBSTONE, counter, counter + length);
-    if (m.starts[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
-    m.starts[counter] = i + 1;
-    m.pieces++;
-    m.unsaved -= length;
-    if (deleted && gc !== COLLECTABLE) marks.tombstones += length;
+    if (m === undefined) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
     if (v + length > values.length) throw new Error(`piece ${i} lacks values`);
-    (column as ValueColumn<T>).setRun(counter, values, v, length);
+    pieces[i] = newPiece(cols, i, m, column as ValueColumn<T>, marks, v);
     v += length;
-    pieces[i] = {
-      actor,
-      counter,
-      length,
-      values: column as ValueColumn<T>,
-      deleted,
-      gc,
-      olA: olA[i] as number,
-      olC: olC[i] as number,
-      orA: orA[i] as number,
-      orC: orC[i] as number,
-      leaf: undefined as never,
-      parent: null,
-      side: (f & LEFT) !== 0 ? 'L' : 'R',
-      depth: 0,
-      leftKid: null,
-      rightKid: null,
-      sibling: null,
-    };
   }
   if (v !== values.length) throw new Error(`${values.length - v} values belong to no piece`);
   // Children in list order, which is sibling order: prepended, last piece first.
@@ -97,6 +69,49 @@ export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Pi
   }
   walkInOrder(pieces, rootKid);
   return { pieces, rootKid, values: columns };
+}
+
+/**
+ * Piece `i` of `cols` (its values from `v` on), its elements and start marked in `m`, its values
+ * put in `column`. A function of its own rather than the loop's body: V8 optimises a small
+ * function after some calls, where a loop in a large one runs in the interpreter until its
+ * on-stack replacement is compiled, which on a cold load came too late to help.
+ */
+function newPiece<T>(cols: StateColumns<T>, i: number, m: ActorMarks, column: ValueColumn<T>, marks: Marks, v: number): Piece<T> {
+  const actor = cols.actors[i] as number;
+  const counter = cols.counters[i] as number;
+  const length = cols.lengths[i] as number;
+  const f = cols.flags[i] as number;
+  if (!Number.isInteger(counter) || counter < 1 || counter + length > m.kinds.length) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
+  const deleted = (f & DELETED) !== 0;
+  const gc = f >> STAGE_SHIFT;
+  if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
+  m.kinds.fill(!deleted ? ELEMENT : gc === COLLECTABLE ? ELEMENT | TOMBSTONE | COLLECTABLE_MARK : ELEMENT | TOMBSTONE, counter, counter + length);
+  if (m.starts[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
+  m.starts[counter] = i + 1;
+  m.pieces++;
+  m.unsaved -= length;
+  if (deleted && gc !== COLLECTABLE) marks.tombstones += length;
+  column.setRun(counter, cols.values, v, length);
+  return {
+    actor,
+    counter,
+    length,
+    values: column,
+    deleted,
+    gc,
+    olA: cols.olA[i] as number,
+    olC: cols.olC[i] as number,
+    orA: cols.orA[i] as number,
+    orC: cols.orC[i] as number,
+    leaf: undefined as never,
+    parent: null,
+    side: (f & LEFT) !== 0 ? 'L' : 'R',
+    depth: 0,
+    leftKid: null,
+    rightKid: null,
+    sibling: null,
+  };
 }
 
 /**

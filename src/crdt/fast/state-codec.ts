@@ -275,12 +275,22 @@ function readLog(bytes: Uint8Array, r: { pos: number }): LogState {
   return { held, deletes, order };
 }
 
-/** Whether the `n` varints at `from` are the last bytes and one byte each (text, mostly): then they are those bytes. */
+/**
+ * Whether the `n` varints at `from` are the last bytes and one byte each (text, mostly): then they
+ * are those bytes. Each is below 0x80 exactly when they decode as UTF-8 to as many characters (a
+ * byte from 0x80 up is refused or starts a character of several bytes): a check done natively,
+ * where a loop over every value runs mostly in the interpreter on a cold load.
+ */
 function oneByteEach(bytes: Uint8Array, from: number, n: number): boolean {
   if (bytes.length - from !== n) return false;
-  for (let i = from; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return false;
-  return true;
+  try {
+    return ASCII.decode(bytes.subarray(from)).length === n;
+  } catch {
+    return false;
+  }
 }
+
+const ASCII = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A count read before that many items: no larger than the bytes left could hold, one byte each. */
 function count(bytes: Uint8Array, r: { pos: number }): number {
