@@ -1,4 +1,4 @@
-import type { ActorId, OpId } from '../ids.js';
+import { stepped, type ActorId, type OpId } from '../ids.js';
 import type { InsertOp, Op } from '../ops.js';
 import type { VersionVector } from '../version.js';
 import type { StateColumns } from './state.js';
@@ -74,7 +74,7 @@ export function opsOfState<T>(cols: StateColumns<T>, except: VersionVector): Op<
         while (d < runs.length && (runs[d] as number) + (runs[d + 1] as number) <= c) d += 5;
         f.run = d;
         if (d >= runs.length || (runs[d] as number) > c) throw new Error(`the state's order names a${actor}.${c}, which it does not hold`);
-        const target = { actor: runs[d + 2] as ActorId, counter: (runs[d + 3] as number) + (c - (runs[d] as number)) * (runs[d + 4] as number) };
+        const target = { actor: runs[d + 2] as ActorId, counter: stepped(runs[d + 3] as number, c - (runs[d] as number), runs[d + 4] as number) };
         given(target.actor, target.counter, 'target', id);
         out.push({ type: 'delete', id, target });
       }
