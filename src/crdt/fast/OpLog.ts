@@ -76,20 +76,20 @@ export class OpLog {
   }
 
   /** A delete, in counter order: it extends its actor's last run when it continues it. */
-  deleted(actor: ActorId, counter: number, target: OpId): void {
+  deleted(actor: ActorId, counter: number, targetActor: number, targetCounter: number): void {
     let runs = this.#deletes.get(actor);
     if (runs === undefined) this.#deletes.set(actor, (runs = []));
     const n = runs.length;
-    if (n > 0 && (runs[n - 5] as number) + (runs[n - 4] as number) === counter && runs[n - 3] === target.actor) {
+    if (n > 0 && (runs[n - 5] as number) + (runs[n - 4] as number) === counter && runs[n - 3] === targetActor) {
       const length = runs[n - 4] as number;
       // A run of one takes any step; a longer one only the next target of its step.
-      if (length === 1) runs[n - 1] = target.counter - (runs[n - 2] as number);
-      if (length === 1 || target.counter === (runs[n - 2] as number) + length * (runs[n - 1] as number)) {
+      if (length === 1) runs[n - 1] = targetCounter - (runs[n - 2] as number);
+      if (length === 1 || targetCounter === (runs[n - 2] as number) + length * (runs[n - 1] as number)) {
         runs[n - 4] = length + 1;
         return;
       }
     }
-    runs.push(counter, 1, target.actor, target.counter, 0);
+    runs.push(counter, 1, targetActor, targetCounter, 0);
   }
 
   /** The target of delete (actor, counter), or undefined if that op is not a delete. */
