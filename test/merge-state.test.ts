@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { brotliDecompressSync } from 'node:zlib';
 import { FastList } from '../src/crdt/fast/FastList.js';
 import { decodeColumns } from '../src/crdt/fast/state-codec.js';
-import { opsOfState } from '../src/crdt/fast/state-ops.js';
+import { opsOfState, readStateOps } from '../src/crdt/fast/state-ops.js';
 import { actorId } from '../src/crdt/ids.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { decodeSnapshot, encodeSnapshot, mergeSnapshot } from '../src/store/snapshot.js';
@@ -110,5 +110,82 @@ describe('merging a state (snapshot) into a list', () => {
     namesDelete.orA[last] = 1;
     namesDelete.orC[last] = 6;
     expect(() => opsOfState(namesDelete, empty)).toThrow(/names a1\.6 as its right origin/);
+  });
+
+  it('takes ops as numbers (mergeOps) exactly as it would apply them one by one', () => {
+    fc.assert(
+      fc.property(scenarioArb(4, 80), (scenario) => {
+        const run = play((a) => new FastList<number>(a), scenario);
+        const lists = run.lists as FastList<number>[];
+        for (const into of lists) {
+          for (const from of lists) {
+            if (from === into) continue;
+            const bytes = encodeSnapshot(from);
+            const fast = decodeSnapshot(encodeSnapshot(into), into.actor);
+            const slow = decodeSnapshot(encodeSnapshot(into), into.actor);
+            const ops = opsOfState(columnsOf(from), slow.version());
+            for (const op of ops) expect(slow.apply(op)).toBe('applied');
+            expect(mergeSnapshot(fast, bytes)).toBe(ops.length);
+            expect(String(fast)).toBe(String(slow));
+            expect([...fast.appliedOps()]).toEqual([...slow.appliedOps()]);
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses, changing nothing, a state whose bad op comes amid good ones of several authors', () => {
+    // The twin's a1.6 names a1.5 as its left origin, which this list holds as a delete; ops of a2 come before and after it.
+    const list = small(1);
+    const twin = new FastList<number>(actorId(1));
+    const other = small(2, 6);
+    for (let i = 0; i < 6; i++) twin.insert(i, 77);
+    mergeSnapshot(twin, encodeSnapshot(other));
+    for (let i = 0; i < 5; i++) twin.insert(i, 78);
+    const bytes = encodeSnapshot(twin);
+    const order = columnsOf(twin).log.order;
+    expect(order.filter((_, i) => i % 3 === 0)).toEqual([1, 2, 1]);
+    const before = contentOf(list);
+    expect(() => mergeSnapshot(list, bytes)).toThrow(/op a1\.6 is refused: invalid/);
+    expect(contentOf(list)).toEqual(before);
+  });
+
+  it('refuses, changing nothing, an op that names an element this list collected, as check does', () => {
+    // a1.3, the last element, is deleted (by a1.4) and, childless, collected.
+    const list = new FastList<number>(actorId(1));
+    for (let i = 0; i < 3; i++) list.insert(i, i);
+    list.delete(2);
+    list.retire(list.version());
+    list.collect(list.version());
+    expect(list.tombstones).toBe(0);
+    // a2's first insert made to name it as its left origin.
+    const cols = columnsOf(small(2, 3));
+    const first = cols.counters.indexOf(1);
+    cols.olA[first] = 1;
+    cols.olC[first] = 3;
+    const ops = readStateOps(cols, list.version());
+    const before = contentOf(list);
+    expect(list.mergeOps(ops)).toEqual({ at: 0, verdict: 'collected' });
+    expect(contentOf(list)).toEqual(before);
+    const op = opsOfState(cols, list.version())[0];
+    expect(op !== undefined && list.check(op)).toBe('collected');
+  });
+
+  it('takes ops as numbers only as read against its own version, with nothing pending', () => {
+    const list = small(1);
+    const ops = readStateOps(columnsOf(small(2)), new Map());
+    list.insert(0, 5);
+    expect(() => list.mergeOps(ops)).toThrow(/another version/);
+    const waiting = small(1);
+    waiting.apply({ type: 'insert', id: { actor: actorId(3), counter: 2 }, value: 1, left: null, right: null });
+    expect(() => waiting.mergeOps(readStateOps(columnsOf(small(2)), waiting.version()))).toThrow(/pending/);
+  });
+
+  it('refuses a state whose origin names counter 0, which no op has', () => {
+    const cols = columnsOf(small(1, 3));
+    cols.olA[0] = 1;
+    cols.olC[0] = 0;
+    expect(() => readStateOps(cols, new Map())).toThrow(/names a1\.0 as its left origin, which is no op/);
   });
 });

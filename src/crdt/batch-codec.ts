@@ -1,5 +1,5 @@
 import { pushVarint, pushZigzag, readVarint, readZigzag } from './codec.js';
-import { MAX_ACTOR, type ActorId, type OpId } from './ids.js';
+import { MAX_ACTOR, stepped, type ActorId, type OpId } from './ids.js';
 import type { DeleteOp, InsertOp, Op } from './ops.js';
 import { InvalidOpError, MAX_COUNTER } from './validate.js';
 
@@ -144,7 +144,7 @@ function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v
       // Targets move by a fixed step: the run's two ends bound every one of them.
       checkCounter(target.counter + (n - 1) * step, 'delete run target', target.actor);
       for (let k = 0; k < n; k++) {
-        const t = target.counter + k * step;
+        const t = stepped(target.counter, k, step);
         ops.push({ type: 'delete', id: { actor, counter: counter + k }, target: { actor: target.actor, counter: t } });
       }
     } else {

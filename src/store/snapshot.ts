@@ -1,7 +1,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { FastList } from '../crdt/fast/FastList.js';
 import { decodeColumns, encodeState } from '../crdt/fast/state-codec.js';
-import { opsOfState } from '../crdt/fast/state-ops.js';
+import { opsOfState, readStateOps, STRIDE } from '../crdt/fast/state-ops.js';
 import { formatId, type ActorId } from '../crdt/ids.js';
 import type { List, ListOptions } from '../crdt/list.js';
 import type { SnapshotCodec } from '../sync/states.js';
@@ -49,13 +49,21 @@ export function decodeSnapshot(bytes: Uint8Array, actor: ActorId, options?: List
 
 /**
  * Take a peer's snapshot into `list`: the ops it holds that `list` lacks, read from its columns
- * without building a list of it (`opsOfState`), each checked before any is applied. Throws,
- * changing nothing, on bytes that are not a snapshot, a state `opsOfState` refuses (one that
+ * without building a list of it (`readStateOps`), each checked before any is applied. Throws,
+ * changing nothing, on bytes that are not a snapshot, a state `readStateOps` refuses (one that
  * collected ops `list` lacks, say), or an op the list refuses (it holds one with that id and
- * other content, or an origin named is a delete). Returns how many ops it gave.
+ * other content, or an origin named is a delete). Returns how many ops it gave. A FastList with
+ * nothing pending takes them as numbers (`mergeOps`), without an object per op.
  */
 export function mergeSnapshot(list: List<number>, bytes: Uint8Array): number {
-  const ops = opsOfState(decodeColumns(inflate(bytes)), list.version());
+  const cols = decodeColumns(inflate(bytes));
+  if (list instanceof FastList && list.pendingCount === 0) {
+    const ops = readStateOps(cols, list.version());
+    const refused = list.mergeOps(ops);
+    if (refused !== null) throw new Error(`the state's op ${formatId({ actor: ops.nums[refused.at * STRIDE] as ActorId, counter: ops.nums[refused.at * STRIDE + 1] as number })} is refused: ${refused.verdict}`);
+    return ops.nums.length / STRIDE;
+  }
+  const ops = opsOfState(cols, list.version());
   for (const op of ops) {
     const verdict = list.check(op);
     if (verdict !== 'new' && verdict !== 'duplicate') throw new Error(`the state's op ${formatId(op.id)} is refused: ${verdict}`);

@@ -10,7 +10,7 @@ import { OpLog } from './OpLog.js';
 import { ValueColumn } from './ValueColumn.js';
 import { checkSiblings, linkPieces } from './load.js';
 import { checkState, marksOf, toColumns, versionOf, type ListState, type PieceState, type StateColumns } from './state.js';
-import { insertOf, ref } from './state-ops.js';
+import { DELETE, insertOf, ref, STRIDE, type StateOps } from './state-ops.js';
 
 /** An element: a piece and an offset in it. */
 type At<T> = [Piece<T>, number];
@@ -148,7 +148,7 @@ export class FastList<T> extends CausalList<T> {
     const next = this.#after(left);
     const right = next === null || next[0].gc === 0 ? next : this.#notRetired(next[0]);
     const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left: idOf(left), right: idOf(right) };
-    const piece = this.#add(op, left, right, right === next);
+    const piece = this.#add(this.actor, counter, value, left, right, right === next);
     this.#moveCursor(piece, index - (piece.length - 1));
     this.#lastInsert = op;
     this.released(op.id);
@@ -161,7 +161,7 @@ export class FastList<T> extends CausalList<T> {
     }
     const at = this.#locate(index);
     const op: DeleteOp = { type: 'delete', id: { actor: this.actor, counter: this.nextCounter }, target: idOf(at) as OpId };
-    this.#remove(at, op);
+    this.#remove(at, op.id.actor, op.id.counter);
     // What precedes the deleted element keeps its position; the cursor stays only if it is that.
     if (at[1] === 0) this.#moveCursor(null, 0);
     this.released(op.id);
@@ -186,6 +186,36 @@ export class FastList<T> extends CausalList<T> {
       const end = (runs[i + 1] as number) + (runs[i + 2] as number);
       for (let counter = Math.max(runs[i + 1] as number, (except?.get(actor) ?? 0) + 1); counter < end; counter++) yield this.opAt({ actor, counter }) as Op<T>;
     }
+  }
+
+  /**
+   * Take in ops read from a state against this list's version (`readStateOps`), none pending
+   * here (they might be among the ops). Reading checked what a list cannot see in a batch (each
+   * author's ops in counter order right after what this list holds, every origin or target it
+   * lacks an element given before), so what is left of `check` is whether each origin or target
+   * this list holds is an element. All ops are checked before any is applied: returns the first
+   * one refused (its index) and why, having changed nothing, or null once all are applied.
+   */
+  mergeOps(ops: StateOps<T>): { at: number; verdict: 'invalid' | 'collected' } | null {
+    if (this.pendingCount > 0) throw new Error('a list with pending ops takes a state op by op');
+    const now = this.version();
+    if (!covers(ops.except, now) || !covers(now, ops.except)) throw new Error('the ops were read against another version of this list');
+    const { nums, values } = ops;
+    for (let j = 0; j < nums.length; j += STRIDE) {
+      const verdict = this.#heldRef(nums[j + 2] as number, nums[j + 3] as number) ?? this.#heldRef(nums[j + 4] as number, nums[j + 5] as number);
+      if (verdict !== null) return { at: j / STRIDE, verdict };
+    }
+    this.#moveCursor(null, 0);
+    for (let j = 0, v = 0; j < nums.length; j += STRIDE) {
+      const actor = nums[j] as number;
+      const counter = nums[j + 1] as number;
+      const aA = nums[j + 2] as number;
+      const bA = nums[j + 4] as number;
+      const a = aA < 0 ? null : this.#find(aA, nums[j + 3] as number);
+      if (bA === DELETE) this.#remove(a as At<T>, actor, counter);
+      else this.#add(actor, counter, values[v++] as T, a, bA < 0 ? null : this.#find(bA, nums[j + 5] as number));
+    }
+    return null;
   }
 
   toArray(): T[] {
@@ -231,10 +261,20 @@ export class FastList<T> extends CausalList<T> {
     return this.#log.deleteTarget(id.actor, id.counter) !== undefined ? 'delete' : 'collected';
   }
 
+  /**
+   * What `check` says of an op naming (actor, counter) as an origin or target, when this list
+   * held it before a merge: null (new) for an element, else why not. Null for the rest (none, a
+   * delete marker, an op given by the state: `readStateOps` checked those).
+   */
+  #heldRef(actor: number, counter: number): 'invalid' | 'collected' | null {
+    if (actor < 0 || counter > this.held(actor as ActorId) || this.#ids.has(actor, counter)) return null;
+    return this.#log.deleteTarget(actor as ActorId, counter) !== undefined ? 'invalid' : 'collected';
+  }
+
   protected integrate(op: Op<T>): void {
     this.#moveCursor(null, 0);
-    if (op.type === 'delete') this.#remove(this.#find(op.target), op);
-    else this.#add(op, op.left === null ? null : this.#find(op.left), op.right === null ? null : this.#find(op.right));
+    if (op.type === 'delete') this.#remove(this.#find(op.target.actor, op.target.counter), op.id.actor, op.id.counter);
+    else this.#add(op.id.actor, op.id.counter, op.value, op.left === null ? null : this.#find(op.left.actor, op.left.counter), op.right === null ? null : this.#find(op.right.actor, op.right.counter));
   }
 
   /**
@@ -277,9 +317,9 @@ export class FastList<T> extends CausalList<T> {
     this.#cursorStart = start;
   }
 
-  #find(id: OpId): At<T> {
-    const at = this.#ids.find(id.actor, id.counter);
-    if (at === undefined) throw new Error(`unknown element a${id.actor}.${id.counter}`);
+  #find(actor: number, counter: number): At<T> {
+    const at = this.#ids.find(actor, counter);
+    if (at === undefined) throw new Error(`unknown element a${actor}.${counter}`);
     return at;
   }
 
@@ -408,10 +448,10 @@ export class FastList<T> extends CausalList<T> {
    * origins. Returns the piece that holds the element (it may have grown an existing one).
    * `adjacent`: the caller knows `right` is the element right after `left` (a local edit).
    */
-  #add(op: InsertOp<T>, left: At<T> | null, right: At<T> | null, adjacent = false): Piece<T> {
+  #add(actor: number, counter: number, value: T, left: At<T> | null, right: At<T> | null, adjacent = false): Piece<T> {
     if (right !== null && this.#inSubtree(left, right, adjacent)) {
       const parent = right[1] > 0 ? this.#split(right[0], right[1]) : right[0];
-      const piece = this.#newPiece(op, right, parent, 'L', parent.depth + 1);
+      const piece = this.#newPiece(actor, counter, value, left, right, parent, 'L', parent.depth + 1);
       if (insertSibling(parent.leftKid, piece, authorFirst) === null) parent.leftKid = piece;
       this.#tree.insertBefore(piece.sibling !== null ? leftmost(piece.sibling) : parent, piece);
       return this.#added(piece);
@@ -423,17 +463,17 @@ export class FastList<T> extends CausalList<T> {
     }
     const first = parent === null ? this.#rootKid : parent.rightKid;
     let runsOn = false;
-    if (parent !== null && first === null && this.#runsOn(parent, op, right)) {
+    if (parent !== null && first === null && this.#runsOn(parent, actor, counter, right)) {
       if (!parent.deleted) {
-        this.#tree.grow(parent, op.value);
+        this.#tree.grow(parent, value);
         this.#ids.grew(parent);
-        this.#log.applied(op.id.actor, op.id.counter);
+        this.#log.applied(actor as ActorId, counter);
         return parent;
       }
       // A tombstone does not grow, but the new piece may fold into it once deleted too.
       runsOn = true;
     }
-    const piece = this.#newPiece(op, right, parent, 'R', parent === null ? 1 : parent.depth + parent.length);
+    const piece = this.#newPiece(actor, counter, value, left, right, parent, 'R', parent === null ? 1 : parent.depth + parent.length);
     const prev = insertSibling(first, piece, this.#rightFirst);
     if (prev === null && parent === null) this.#rootKid = piece;
     else if (prev === null) (parent as Piece<T>).rightKid = piece;
@@ -449,24 +489,25 @@ export class FastList<T> extends CausalList<T> {
   }
 
   /** The actor typing on at the end of its own piece, with the same right origin: one run. */
-  #runsOn(piece: Piece<T>, op: InsertOp<T>, right: At<T> | null): boolean {
+  #runsOn(piece: Piece<T>, actor: number, counter: number, right: At<T> | null): boolean {
     const orA = right === null ? -1 : right[0].actor;
     const orC = right === null ? 0 : right[0].counter + right[1];
-    return piece.actor === op.id.actor && piece.counter + piece.length === op.id.counter && piece.orA === orA && piece.orC === orC;
+    return piece.actor === actor && piece.counter + piece.length === counter && piece.orA === orA && piece.orC === orC;
   }
 
-  #newPiece(op: InsertOp<T>, right: At<T> | null, parent: Piece<T> | null, side: 'L' | 'R', depth: number): Piece<T> {
-    const values = this.#column(op.id.actor);
-    values.set(op.id.counter, op.value);
+  /** The piece of one element, between origins `left` and `right` (as found: the origins' ids are where they are). */
+  #newPiece(actor: number, counter: number, value: T, left: At<T> | null, right: At<T> | null, parent: Piece<T> | null, side: 'L' | 'R', depth: number): Piece<T> {
+    const values = this.#column(actor);
+    values.set(counter, value);
     return {
-      actor: op.id.actor,
-      counter: op.id.counter,
+      actor,
+      counter,
       length: 1,
       values,
       deleted: false,
       gc: 0,
-      olA: op.left === null ? -1 : op.left.actor,
-      olC: op.left === null ? 0 : op.left.counter,
+      olA: left === null ? -1 : left[0].actor,
+      olC: left === null ? 0 : left[0].counter + left[1],
       orA: right === null ? -1 : right[0].actor,
       orC: right === null ? 0 : right[0].counter + right[1],
       leaf: undefined as never,
@@ -501,7 +542,7 @@ export class FastList<T> extends CausalList<T> {
 
   #rightOriginAt(p: Piece<T>): number {
     if (p.orA < 0) return Infinity;
-    const [piece, offset] = this.#find({ actor: p.orA as ActorId, counter: p.orC });
+    const [piece, offset] = this.#find(p.orA, p.orC);
     return this.#tree.totalIndex(piece) + offset;
   }
 
@@ -545,8 +586,9 @@ export class FastList<T> extends CausalList<T> {
     return tail;
   }
 
-  /** Tombstone the element at `at` (cutting it out of its piece) and record the delete. */
-  #remove([piece, offset]: At<T>, op: DeleteOp): void {
+  /** Tombstone the element at `at` (cutting it out of its piece) and record delete `actor.counter`. */
+  #remove([piece, offset]: At<T>, actor: number, counter: number): void {
+    this.#log.deleted(actor as ActorId, counter, piece.actor, piece.counter + offset);
     if (!piece.deleted && !this.#deleteIntoTombstone(piece, offset)) {
       const target = offset > 0 ? this.#split(piece, offset) : piece;
       if (target.length > 1) this.#split(target, 1);
@@ -557,8 +599,7 @@ export class FastList<T> extends CausalList<T> {
       const before = this.#tree.prev(target);
       if (before !== undefined) this.#fold(before, target);
     }
-    this.#log.deleted(op.id.actor, op.id.counter, op.target);
-    this.#log.applied(op.id.actor, op.id.counter);
+    this.#log.applied(actor as ActorId, counter);
   }
 }
 

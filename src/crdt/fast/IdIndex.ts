@@ -135,12 +135,22 @@ export class IdIndex<T> {
 
   /** The piece holding element (actor, counter) and the element's offset in it; undefined if none does (never held, or collected). */
   find(actor: number, counter: number): [Piece<T>, number] | undefined {
+    const piece = this.#piece(actor, counter);
+    return piece === undefined ? undefined : [piece, counter - piece.counter];
+  }
+
+  /** Whether an element (actor, counter) is held: `find` without making its answer. */
+  has(actor: number, counter: number): boolean {
+    return this.#piece(actor, counter) !== undefined;
+  }
+
+  #piece(actor: number, counter: number): Piece<T> | undefined {
     const entry = this.#entry(actor, counter);
     if (entry === undefined) return undefined;
     const piece = entry.pieces[lastAtOrBelow(entry.pieces, (p) => p.counter, counter)] as Piece<T>;
     // An entry keeps the counters its collected pieces had: they are gaps.
     const offset = counter - piece.counter;
-    return offset >= 0 && offset < piece.length ? [piece, offset] : undefined;
+    return offset >= 0 && offset < piece.length ? piece : undefined;
   }
 
   #entry(actor: number, counter: number): Entry<T> | undefined {

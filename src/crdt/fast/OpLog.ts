@@ -1,4 +1,4 @@
-import type { ActorId, OpId } from '../ids.js';
+import { stepped, type ActorId, type OpId } from '../ids.js';
 import type { LogState } from './state.js';
 
 /**
@@ -76,20 +76,20 @@ export class OpLog {
   }
 
   /** A delete, in counter order: it extends its actor's last run when it continues it. */
-  deleted(actor: ActorId, counter: number, target: OpId): void {
+  deleted(actor: ActorId, counter: number, targetActor: number, targetCounter: number): void {
     let runs = this.#deletes.get(actor);
     if (runs === undefined) this.#deletes.set(actor, (runs = []));
     const n = runs.length;
-    if (n > 0 && (runs[n - 5] as number) + (runs[n - 4] as number) === counter && runs[n - 3] === target.actor) {
+    if (n > 0 && (runs[n - 5] as number) + (runs[n - 4] as number) === counter && runs[n - 3] === targetActor) {
       const length = runs[n - 4] as number;
       // A run of one takes any step; a longer one only the next target of its step.
-      if (length === 1) runs[n - 1] = target.counter - (runs[n - 2] as number);
-      if (length === 1 || target.counter === (runs[n - 2] as number) + length * (runs[n - 1] as number)) {
+      if (length === 1) runs[n - 1] = targetCounter - (runs[n - 2] as number);
+      if (length === 1 || targetCounter === (runs[n - 2] as number) + length * (runs[n - 1] as number)) {
         runs[n - 4] = length + 1;
         return;
       }
     }
-    runs.push(counter, 1, target.actor, target.counter, 0);
+    runs.push(counter, 1, targetActor, targetCounter, 0);
   }
 
   /** The target of delete (actor, counter), or undefined if that op is not a delete. */
@@ -106,7 +106,7 @@ export class OpLog {
     const i = lo * 5;
     const k = counter - (runs[i] as number);
     if (k < 0 || k >= (runs[i + 1] as number)) return undefined;
-    return { actor: runs[i + 2] as ActorId, counter: (runs[i + 3] as number) + k * (runs[i + 4] as number) };
+    return { actor: runs[i + 2] as ActorId, counter: stepped(runs[i + 3] as number, k, runs[i + 4] as number) };
   }
 
   /** Calls `f` with the target of each delete of `actor` with a counter in `after + 1..upTo`. */
@@ -118,7 +118,7 @@ export class OpLog {
       const length = runs[i + 1] as number;
       const ta = runs[i + 2] as ActorId;
       const step = runs[i + 4] as number;
-      for (let k = Math.max(0, after + 1 - first); k < length && first + k <= upTo; k++) f({ actor: ta, counter: (runs[i + 3] as number) + k * step });
+      for (let k = Math.max(0, after + 1 - first); k < length && first + k <= upTo; k++) f({ actor: ta, counter: stepped(runs[i + 3] as number, k, step) });
     }
   }
 
@@ -134,7 +134,7 @@ export class OpLog {
         const first = runs[i] as number;
         const length = runs[i + 1] as number;
         const cut = Math.min(length, Math.max(0, upTo + 1 - first));
-        if (cut < length) kept.push(first + cut, length - cut, runs[i + 2] as number, (runs[i + 3] as number) + cut * (runs[i + 4] as number), runs[i + 4] as number);
+        if (cut < length) kept.push(first + cut, length - cut, runs[i + 2] as number, stepped(runs[i + 3] as number, cut, runs[i + 4] as number), runs[i + 4] as number);
       }
       if (kept.length === 0) this.#deletes.delete(actor);
       else if (kept.length !== runs.length || kept[0] !== runs[0]) this.#deletes.set(actor, kept);

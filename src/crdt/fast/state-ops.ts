@@ -1,19 +1,36 @@
-import type { ActorId, OpId } from '../ids.js';
+import { stepped, type ActorId, type OpId } from '../ids.js';
 import type { InsertOp, Op } from '../ops.js';
 import type { VersionVector } from '../version.js';
 import type { StateColumns } from './state.js';
 
 /**
+ * The ops a saved state holds that a list lacks, as numbers: op i is `STRIDE` numbers from
+ * `STRIDE * i` (its author and counter, then an insert's left and right origins, actor -1 for
+ * none, or a delete's target and `DELETE`); `values` holds the inserts' values in order. No
+ * object per op: taking a state in was mostly making objects (INTERNALS.md, "Merging a state").
+ */
+export interface StateOps<T> {
+  readonly nums: number[];
+  readonly values: T[];
+  /** The version they were read against: what the list held. */
+  readonly except: VersionVector;
+}
+
+export const STRIDE = 6;
+/** In an op's fifth slot: a delete (its target in the third and fourth). */
+export const DELETE = -2;
+
+/**
  * The ops a saved state holds that a list at `except` lacks, in the order the state applied them
  * (a causal order), read straight from its columns: no list is built from it, which is most of
- * the cost of loading one (see INTERNALS.md, "Merging a state"). Each insert is rebuilt as
- * `FastList` gives it back (`insertOf`). What the list will check anyway is left to it (an op it
- * holds with other content, an origin it holds that is a delete); what it cannot see in a batch
- * is checked here: each op comes once, and an origin or target among the ops given is an element
- * given before it. Throws on a state that breaks that, names an op it does not hold, or collected
- * ops `except` lacks (it no longer has them to give).
+ * the cost of loading one. Each insert is as `FastList` gives it back (`insertOf`). What the list
+ * will check anyway is left to it (an op it holds with other content, an origin it holds that is
+ * a delete); what it cannot see in a batch is checked here: each author's ops come once, in
+ * counter order, right after what `except` holds, and an origin or target among the ops given is
+ * an element given before it. Throws on a state that breaks that, names an op it does not hold or
+ * a counter below 1, or collected ops `except` lacks (it no longer has them to give).
  */
-export function opsOfState<T>(cols: StateColumns<T>, except: VersionVector): Op<T>[] {
+export function readStateOps<T>(cols: StateColumns<T>, except: VersionVector): StateOps<T> {
   for (const [actor, n] of cols.collected) {
     if (n > (except.get(actor as ActorId) ?? 0)) throw new Error(`the state collected ops of a${actor} up to ${n}, which this list lacks: it can only be loaded, not merged`);
   }
@@ -43,15 +60,17 @@ export function opsOfState<T>(cols: StateColumns<T>, except: VersionVector): Op<
     f.slots.fill(i + 1, Math.max(counter, f.from + 1) - f.from, counter + length - f.from);
   }
   // An origin or target this list lacks must be an element the state gave before.
-  const given = (actor: number, counter: number, what: string, id: OpId): void => {
+  const given = (actor: number, counter: number, what: string, byActor: number, byCounter: number): void => {
     const f = feeds.get(actor);
+    if (counter < 1) throw new Error(`op a${byActor}.${byCounter} names a${actor}.${counter} as its ${what}, which is no op`);
     if (counter <= (f?.from ?? except.get(actor as ActorId) ?? 0)) return;
-    if (f === undefined || counter > f.given || f.slots[counter - f.from] === 0) throw new Error(`op a${id.actor}.${id.counter} names a${actor}.${counter} as its ${what}, which the state gives not as an element before it`);
+    if (f === undefined || counter > f.given || f.slots[counter - f.from] === 0) throw new Error(`op a${byActor}.${byCounter} names a${actor}.${counter} as its ${what}, which the state gives not as an element before it`);
   };
-  const out: Op<T>[] = [];
+  const nums: number[] = [];
+  const out: T[] = [];
   const order = cols.log.order;
   for (let r = 0; r < order.length; r += 3) {
-    const actor = order[r] as ActorId;
+    const actor = order[r] as number;
     const first = order[r + 1] as number;
     const end = first + (order[r + 2] as number);
     const f = feed(actor);
@@ -59,29 +78,45 @@ export function opsOfState<T>(cols: StateColumns<T>, except: VersionVector): Op<
     if (start < end && start !== f.given + 1) throw new Error(`the state's order gives a${actor}.${start} after a${actor}.${f.given}`);
     const { slots, runs } = f;
     for (let c = start; c < end; c++) {
-      const id: OpId = { actor, counter: c };
       const p = slots[c - f.from] ?? 0;
       if (p > 0) {
         const i = p - 1;
         const k = c - (counters[i] as number);
-        const op = insertOf(id, k, values[(offsets[i] as number) + k] as T, olA[i] as number, olC[i] as number, orA[i] as number, orC[i] as number);
-        // The element before, in the same piece, was given just before: only a piece's first is checked.
-        if (k === 0 && op.left !== null) given(op.left.actor, op.left.counter, 'left origin', id);
-        if (op.right !== null) given(op.right.actor, op.right.counter, 'right origin', id);
-        out.push(op);
+        // An element after a piece's first has the one before as its left origin, given just before: only a piece's first is checked.
+        const lA = k > 0 ? actor : (olA[i] as number);
+        const lC = k > 0 ? c - 1 : (olC[i] as number);
+        if (k === 0 && lA >= 0) given(lA, lC, 'left origin', actor, c);
+        const rA = orA[i] as number;
+        const rC = orC[i] as number;
+        if (rA >= 0) given(rA, rC, 'right origin', actor, c);
+        out.push(values[(offsets[i] as number) + k] as T);
+        nums.push(actor, c, lA, lC, rA, rC);
       } else {
         let d = f.run;
         while (d < runs.length && (runs[d] as number) + (runs[d + 1] as number) <= c) d += 5;
         f.run = d;
         if (d >= runs.length || (runs[d] as number) > c) throw new Error(`the state's order names a${actor}.${c}, which it does not hold`);
-        const target = { actor: runs[d + 2] as ActorId, counter: (runs[d + 3] as number) + (c - (runs[d] as number)) * (runs[d + 4] as number) };
-        given(target.actor, target.counter, 'target', id);
-        out.push({ type: 'delete', id, target });
+        const tA = runs[d + 2] as number;
+        const tC = stepped(runs[d + 3] as number, c - (runs[d] as number), runs[d + 4] as number);
+        given(tA, tC, 'target', actor, c);
+        nums.push(actor, c, tA, tC, DELETE, 0);
       }
       f.given = c;
     }
   }
-  return out;
+  return { nums, values: out, except };
+}
+
+/** `readStateOps` as op objects. */
+export function opsOfState<T>(cols: StateColumns<T>, except: VersionVector): Op<T>[] {
+  const { nums, values } = readStateOps(cols, except);
+  const ops: Op<T>[] = [];
+  for (let j = 0, v = 0; j < nums.length; j += STRIDE) {
+    const id: OpId = { actor: nums[j] as ActorId, counter: nums[j + 1] as number };
+    const a = ref(nums[j + 2] as number, nums[j + 3] as number);
+    ops.push(nums[j + 4] === DELETE ? { type: 'delete', id, target: a as OpId } : { type: 'insert', id, value: values[v++] as T, left: a, right: ref(nums[j + 4] as number, nums[j + 5] as number) });
+  }
+  return ops;
 }
 
 interface Feed {
