@@ -21,6 +21,7 @@ import { BINARY_TYPE, decodeBinaryPush, decodeSyncAnswer, encodeBinaryPush, enco
 import { nodeFeedCrypto } from '../src/transport/signing.js';
 import { encodePush } from '../src/transport/wire.js';
 import type { Adapter, ListDoc } from './adapters/types.js';
+import { storeSoakApart as storeSoak } from './soak-store.js';
 import { loadTrace, type Trace } from './trace.js';
 import { unsignedFeedCrypto } from './unsigned-crypto.js';
 
@@ -34,6 +35,8 @@ export interface Result {
   ok: boolean;
   /** Deleted elements the list still holds at the end (soak). */
   tombstones?: number;
+  /** The resident set of a process of its own (the soak's store rows). */
+  rssMB?: number;
 }
 
 type Workload = (adapter: Adapter) => Result[];
@@ -198,6 +201,23 @@ export const WORKLOADS: Record<string, Workload> = {
     if (adapter.name !== 'crdt-genome') return [];
     const out: Result[] = [];
     for (const total of [100_000, 1_000_000]) for (const collecting of [false, true]) out.push(soak(total, collecting));
+    return out;
+  },
+
+  /**
+   * The soak as the actors run it (ours only; `bench/soak-store.ts`): SQLite stores, signed feeds,
+   * pushes and syncs, compaction; each variant in a process of its own. `rssMB`: that process's
+   * resident set at the end; `bytes`: the largest store file; `tombstones`: the most any replica holds.
+   */
+  'store-soak'(adapter) {
+    if (adapter.name !== 'crdt-genome') return [];
+    const out: Result[] = [];
+    for (const total of [100_000, 1_000_000]) {
+      for (const collecting of [false, true]) {
+        const r = storeSoak(total, collecting);
+        out.push({ workload: 'store-soak', of: `${total / 1000}k, ${collecting ? 'collecting' : 'keeping every tombstone'}`, ms: r.ms, heapMB: r.heapMB, rssMB: r.rssMB, bytes: r.storeBytes, ok: r.ok, tombstones: r.tombstones });
+      }
+    }
     return out;
   },
 
