@@ -91,8 +91,9 @@ export class Simulation {
   readonly #watch = new CollectWatch();
   /**
    * Replicas collect what is collectable after every sync they serve, but where a key is copied:
-   * a fork over what was collected has no rule yet that every replica follows alike (INTERNALS.md,
-   * "What is still open: forks against collection").
+   * such a run is a cluster that cannot trust each key to one process, which runs `--no-collect`
+   * (a copied key breaks the promises collection rests on; INTERNALS.md, "What is still open:
+   * forks against collection").
    */
   readonly #collects: boolean;
   /** Elements collected, by every replica. */
