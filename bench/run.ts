@@ -103,5 +103,6 @@ function printTable(all: Row[]): void {
   }
   const widths = header.map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
   for (const l of lines) console.log(l.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '));
-  console.log(`\n${runs} run(s) each, median; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
+  const once = values.runs === undefined ? [...new Set(all.map((r) => r.workload))].filter((w) => LONG[w] !== undefined) : [];
+  console.log(`\n${runs} run(s) each, median${once.length > 0 ? ` (${once.join(', ')}: once)` : ''}; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
 }
