@@ -188,6 +188,17 @@ describe('list state (v5) and snapshots', () => {
     }
   });
 
+  it('checks a run of deletes stepping backwards at each of its targets', () => {
+    const a = new FastList<number>(actorId(1));
+    for (let i = 0; i < 5; i++) a.insert(i, i);
+    for (let i = 4; i >= 2; i--) a.delete(i);
+    const state = a.exportState();
+    expect(state.log.deletes[0]!.runs).toEqual([6, 3, 1, 5, -1]);
+    expect(FastList.fromState(actorId(1), state).toArray()).toEqual([0, 1]);
+    state.pieces.find((p) => p.deleted)!.deleted = false;
+    expect(() => FastList.fromState(actorId(1), state)).toThrow(/delete a1\.6 names no deleted element/);
+  });
+
   describe('refuses an inconsistent state, naming what is wrong', () => {
     const base = (): ListState<number> => {
       const a = new FastList<number>(actorId(1));
@@ -204,6 +215,8 @@ describe('list state (v5) and snapshots', () => {
       ['a delete of a visible element', (s) => void (s.pieces.forEach((p) => (p.deleted = false))), /no deleted element/],
       ['an op out of order', (s) => void (s.log.order = [1, 2, 6, 1, 1, 1]), /out of order/],
       ['an unknown origin', (s) => void (s.pieces.find((p) => p.orA >= 0)!.orC = 1000), /unknown origin/],
+      ['an origin applied after the insert', (s) => void Object.assign(s.pieces.find((p) => p.counter === 1)!, { orA: 1, orC: 6 }), /a1\.1 is applied before a1\.6/],
+      ['a piece not hanging off its origin', (s) => void (s.pieces.find((p) => p.counter === 6)!.orC = 2), /a1\.6 does not hang off its origin/],
     ];
     for (const [what, damage, message] of cases) {
       it(what, () => {

@@ -257,16 +257,22 @@ function readLog(bytes: Uint8Array, r: { pos: number }): LogState {
     const actor = actorOf(readVarint(bytes, r));
     const n = count(bytes, r);
     // Columns (see `writeLog`), then interleaved into runs.
-    const fields = [true, false, false, true, true].map((signed) => varints(bytes, r, n, signed));
+    // (Each column in a local: this loop runs before V8 has optimised it, where every property
+    // read is a call into V8.)
+    const starts = varints(bytes, r, n, true);
+    const lengths = varints(bytes, r, n, false);
+    const targetActors = varints(bytes, r, n, false);
+    const targets = varints(bytes, r, n, true);
+    const steps = varints(bytes, r, n, true);
     const runs = new Array<number>(n * 5);
     for (let i = 0, end = 0, target = 0; i < n; i++) {
-      const length = (fields[1] as number[])[i] as number;
+      const length = lengths[i] as number;
       if ((budget -= length) < 0) throw new Error('more deletes than ops held');
-      runs[i * 5] = end += (fields[0] as number[])[i] as number;
+      runs[i * 5] = end += starts[i] as number;
       runs[i * 5 + 1] = length;
-      runs[i * 5 + 2] = actorOf((fields[2] as number[])[i] as number);
-      runs[i * 5 + 3] = target += (fields[3] as number[])[i] as number;
-      runs[i * 5 + 4] = (fields[4] as number[])[i] as number;
+      runs[i * 5 + 2] = actorOf(targetActors[i] as number);
+      runs[i * 5 + 3] = target += targets[i] as number;
+      runs[i * 5 + 4] = steps[i] as number;
       end += length;
     }
     return { actor, runs };

@@ -1,4 +1,4 @@
-import type { ActorId } from '../ids.js';
+import { stepped, type ActorId } from '../ids.js';
 import { COLLECTABLE as COLLECTABLE_STAGE, type Piece } from './ContentTree.js';
 import { ranksByRightOrigin } from './siblings.js';
 
@@ -153,11 +153,6 @@ export function marksOf(log: LogState): Marks {
 export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): void {
   const { actors } = marks;
   const place = applyPlaces(log, collected);
-  let [lastActor, lastKinds] = [-1, undefined as Uint8Array | undefined];
-  const kind = (actor: number, counter: number): number => {
-    if (actor !== lastActor) [lastActor, lastKinds] = [actor, actors.get(actor)?.kinds];
-    return lastKinds?.[counter] ?? 0;
-  };
   // The message is built only on failure: this runs once per delete and per piece.
   const after = (what: string, actor: number, counter: number, a: number, c: number): void => {
     if (a < 0) return;
@@ -173,10 +168,9 @@ export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks:
   }
   for (const [actor, m] of actors) if (m.unsaved !== 0) checkCollected(actor, m, collected.get(actor) ?? 0);
   if (tombstones !== 0) throw new Error(`${tombstones} deleted elements are deleted by no op`);
-  const gone = (actor: number, counter: number): boolean => counter >= 1 && counter <= (collected.get(actor) ?? 0) && kind(actor, counter) === 0;
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i] as Piece<T>;
-    checkOrigins(p, kind, gone, after);
+    checkOrigins(p, actors, collected, place);
     if (p.gc !== 0) checkStage(p, retired, collected);
   }
 }
@@ -216,7 +210,7 @@ function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorM
     const tk = actors.get(ta)?.kinds;
     const gone = collected.get(ta) ?? 0;
     // Ranges checked at their ends (counters and targets move by a fixed step), marks per element.
-    const tLast = tc0 + (n - 1) * step;
+    const tLast = stepped(tc0, n - 1, step);
     if (k === undefined || c0 < 1 || c0 + n > k.length) throw new Error(`delete a${d.actor}.${c0} is not a delete`);
     if (tk === undefined || Math.min(tc0, tLast) < 1 || Math.max(tc0, tLast) >= tk.length) throw new Error(`delete a${d.actor}.${c0} names no deleted element`);
     for (let c = c0, tc = tc0; c < c0 + n; c++, tc += step) {
@@ -241,9 +235,9 @@ function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorM
     const d0 = place(d.actor, c0);
     const d1 = place(d.actor, c0 + last);
     const t0 = place(ta, tc0);
-    const t1 = place(ta, tc0 + last * step);
+    const t1 = place(ta, tLast);
     const linear = d1 - d0 === last && Math.abs(t1 - t0) === Math.abs(last * step) && (t0 >= 0) === (t1 >= 0);
-    if (!linear || t0 >= d0 || t1 >= d1) for (let i = 0; i < n; i++) after('delete', d.actor, c0 + i, ta, tc0 + i * step);
+    if (!linear || t0 >= d0 || t1 >= d1) for (let i = 0; i < n; i++) after('delete', d.actor, c0 + i, ta, stepped(tc0, i, step));
     deletes += n;
   }
   return [deletes, first];
@@ -251,22 +245,40 @@ function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorM
 
 /**
  * Origins are elements applied before the piece (or collected), and the piece hangs in the tree
- * off one of them (or, one of them collected, it moved up in that one's place).
+ * off one of them (or, one of them collected, it moved up in that one's place). Runs once per
+ * piece before V8 has optimised it: no closures, no destructuring, the piece's place looked up once.
  */
-function checkOrigins<T>(p: Piece<T>, kind: (actor: number, counter: number) => number, gone: (actor: number, counter: number) => boolean, after: After): void {
-  const unknown = (a: number, c: number): boolean => a >= 0 && (kind(a, c) & ELEMENT) === 0 && !gone(a, c);
-  if (unknown(p.olA, p.olC) || unknown(p.orA, p.orC)) throw new Error(`insert a${p.actor}.${p.counter} has an unknown origin`);
-  after('insert', p.actor, p.counter, p.olA, p.olC);
-  after('insert', p.actor, p.counter, p.orA, p.orC);
+function checkOrigins<T>(p: Piece<T>, actors: ReadonlyMap<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place): void {
+  const left = originKind(p.olA, p.olC, actors, collected);
+  const right = originKind(p.orA, p.orC, actors, collected);
+  if (left === UNKNOWN || right === UNKNOWN) throw new Error(`insert a${p.actor}.${p.counter} has an unknown origin`);
+  const own = place(p.actor, p.counter);
+  if (left !== NONE && !placedBefore(place(p.olA, p.olC), own)) throw new Error(`insert a${p.actor}.${p.counter} is applied before a${p.olA}.${p.olC}, which it names`);
+  if (right !== NONE && !placedBefore(place(p.orA, p.orC), own)) throw new Error(`insert a${p.actor}.${p.counter} is applied before a${p.orA}.${p.orC}, which it names`);
   // Fugue's rule: a right child of its left origin, or a left child of its right origin; or it
   // moved up, in the place of an origin that was collected (`FastList.collect`).
   const parent = p.parent;
-  const [a, c] = parent === null || p.side === 'R' ? [p.olA, p.olC] : [p.orA, p.orC];
-  const hangs = parent === null ? a < 0 : p.side === 'R' ? a === parent.actor && c === parent.counter + parent.length - 1 : a === parent.actor && c === parent.counter;
-  if (!hangs && !(p.olA >= 0 && gone(p.olA, p.olC)) && !(p.orA >= 0 && gone(p.orA, p.orC))) throw new Error(`insert a${p.actor}.${p.counter} does not hang off its origin`);
+  const hangs = parent === null ? p.olA < 0 : p.side === 'R' ? p.olA === parent.actor && p.olC === parent.counter + parent.length - 1 : p.orA === parent.actor && p.orC === parent.counter;
+  if (!hangs && left !== GONE && right !== GONE) throw new Error(`insert a${p.actor}.${p.counter} does not hang off its origin`);
   // Collecting keeps every right origin a sibling order may still read.
-  if (p.orA >= 0 && gone(p.orA, p.orC) && ranksByRightOrigin(p)) throw new Error(`insert a${p.actor}.${p.counter} is ranked by a collected right origin`);
+  if (right === GONE && ranksByRightOrigin(p)) throw new Error(`insert a${p.actor}.${p.counter} is ranked by a collected right origin`);
 }
+
+/** What an origin names: nothing (the list's start or end), an element, a collected op, or none of these. */
+const NONE = 0;
+const HELD = 1;
+const GONE = 2;
+const UNKNOWN = 3;
+
+function originKind(a: number, c: number, actors: ReadonlyMap<number, ActorMarks>, collected: ReadonlyMap<number, number>): number {
+  if (a < 0) return NONE;
+  const k = actors.get(a)?.kinds[c] ?? 0;
+  if ((k & ELEMENT) !== 0) return HELD;
+  return k === 0 && c >= 1 && c <= (collected.get(a) ?? 0) ? GONE : UNKNOWN;
+}
+
+/** Whether an op placed at `named` is applied before one at `own` (-1: collected, before every op held; both collected: no order known). */
+const placedBefore = (named: number, own: number): boolean => (own < 0 ? named < 0 : named < own);
 
 /** An op's place in the order applied, found in its actor's runs of that order; -1 for a collected op (before every op held). */
 function applyPlaces(log: LogState, collected: ReadonlyMap<number, number>): Place {
