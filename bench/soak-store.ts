@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Op } from '../src/crdt/ops.js';
-import { syncConfig } from '../src/actor/run.js';
+import { syncConfig } from '../src/actor/sync-config.js';
 import { genomeList } from '../src/genome/cluster.js';
 import { isGene } from '../src/genome/gene.js';
 import { MIN_GENES } from '../src/genome/mutation.js';

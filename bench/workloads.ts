@@ -9,7 +9,7 @@ import { COMPACTION_QUALITY, decodeSnapshot, encodeSnapshot } from '../src/store
 import { FastList } from '../src/crdt/fast/FastList.js';
 import { MIN_GENES } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
-import { syncConfig } from '../src/actor/run.js';
+import { syncConfig } from '../src/actor/sync-config.js';
 import { genomeList } from '../src/genome/cluster.js';
 import { isGene } from '../src/genome/gene.js';
 import { SqliteStore } from '../src/store/SqliteStore.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { syncConfig } from '../src/actor/run.js';
+import { syncConfig } from '../src/actor/sync-config.js';
 import type { Op } from '../src/crdt/ops.js';
 import { genomeList } from '../src/genome/cluster.js';
 import { isGene } from '../src/genome/gene.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { syncConfig } from '../src/actor/run.js';
+import { syncConfig } from '../src/actor/sync-config.js';
 import { actorId, tagOf } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';

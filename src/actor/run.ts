@@ -1,23 +1,19 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectDefaultMetrics } from 'prom-client';
-import { formatActor, MAX_MEMBER, type ActorId } from '../crdt/ids.js';
-import { genomeList, genomeListOptions, genomeRules } from '../genome/cluster.js';
+import { formatActor, type ActorId } from '../crdt/ids.js';
+import { genomeList } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { Rng } from '../genome/Rng.js';
 import { createLogger, type LogLevel, type Logger } from '../log.js';
 import { MemoryStore, memoryBacking } from '../store/MemoryStore.js';
 import { SqliteStore } from '../store/SqliteStore.js';
-import { COMPACT_GROWTH, DEFAULT_COMPACT_EVERY, snapshotCodec } from '../store/snapshot.js';
 import { Replica } from '../sync/Replica.js';
-import type { ReplicaConfig } from '../sync/Replica.js';
 import type { Store } from '../sync/store.js';
 import { REQUEST_TIMEOUT_MS, trustCa } from '../transport/http-client.js';
 import { NO_TLS, type TlsConfig } from '../transport/tls.js';
 import { createHttpServer } from '../transport/http-server.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
-import { BATCH_BYTES, BODY_LIMIT, MAX_BATCH_OPS, wireSize } from '../transport/wire.js';
-import { encodeOpBody } from '../crdt/codec.js';
 import { ActorMetrics } from './ActorMetrics.js';
 import { ActorState } from './ActorState.js';
 import { FaultState } from './FaultState.js';
@@ -25,6 +21,7 @@ import { registerAdminRoutes, registerMetricsRoute } from './lab-routes.js';
 import { runMutator, type Interval } from './Mutator.js';
 import { Outbox } from './Outbox.js';
 import { registerRoutes } from './routes.js';
+import { syncConfig } from './sync-config.js';
 import { TimedStore, type CompactionReport } from './TimedStore.js';
 import { runVerifier } from './Verifier.js';
 
@@ -74,25 +71,6 @@ const QUIET_COMPACT_MS = 5000;
 
 export const storeFile = (dataDir: string, actor: ActorId): string => join(dataDir, `actor-${actor}.db`);
 
-/**
- * The replication settings of an actor in a cluster of `members` actors (ids 0 .. members - 1),
- * compacting its store every `compactEvery` ops (0: never).
- */
-export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER + 1, compactEvery = DEFAULT_COMPACT_EVERY): ReplicaConfig<Gene> {
-  return {
-    syncIntervalMs,
-    backoffMinMs: 100,
-    backoffMaxMs: 5000,
-    maxOps: MAX_BATCH_OPS,
-    maxBytes: BATCH_BYTES,
-    sizeOf: wireSize,
-    rules: genomeRules(members),
-    members,
-    encode: encodeOpBody,
-    // A state sent to a peer leaves room, under the body limit, for the page's proofs and heads.
-    snapshots: snapshotCodec(genomeListOptions(members), compactEvery > 0 ? compactEvery : Infinity, BODY_LIMIT - 128 * 1024, COMPACT_GROWTH),
-  };
-}
 
 /** Start one actor: open its store and rebuild its genome, serve HTTP, then mutate, replicate and verify. */
 export async function startActor(

@@ -1,20 +1,20 @@
+import { syncConfig } from '../actor/sync-config.js';
 import { encodeOpBody } from '../crdt/codec.js';
 import { genomeListOptions, genomeRules } from '../genome/cluster.js';
 import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
 import { snapshotCodec } from '../store/snapshot.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
-import { BATCH_BYTES, BODY_LIMIT, MAX_BATCH_OPS, wireSize } from '../transport/wire.js';
 import type { SimPlan } from './plan.js';
 
 /** Every replica runs one anti-entropy exchange a second, with the next peer in turn. */
 export const SYNC_INTERVAL_MS = 1000;
 
 /**
- * The replication settings every replica of a run has. A long plan's are the actors' own (pages,
- * op sizes, compaction: `syncConfig` in src/actor/run.ts); the default plan's are drawn from the
- * seed: small pages, so that paging is exercised on every run, and stores that compact often, so
- * that restarts load snapshots.
+ * The replication settings every replica of a run has. A long plan's are the actors' own
+ * (`syncConfig`) but for `settleMs`; the default plan's are drawn from the seed: small pages, so
+ * that paging is exercised on every run, and stores that compact often, so that restarts load
+ * snapshots.
  */
 export function simConfig(plan: SimPlan, rng: Rng): ReplicaConfig<Gene> {
   const base = {
@@ -27,11 +27,8 @@ export function simConfig(plan: SimPlan, rng: Rng): ReplicaConfig<Gene> {
     settleMs: 2000,
     encode: encodeOpBody,
   };
+  if (plan.long !== undefined) return { ...syncConfig(SYNC_INTERVAL_MS, plan.actors, plan.long.compactEvery), settleMs: base.settleMs };
   const options = genomeListOptions(plan.actors);
-  if (plan.long !== undefined) {
-    // A state sent to a peer leaves room, under the body limit, for the page's proofs and heads.
-    return { ...base, maxOps: MAX_BATCH_OPS, maxBytes: BATCH_BYTES, sizeOf: wireSize, snapshots: snapshotCodec(options, plan.long.compactEvery, BODY_LIMIT - 128 * 1024) };
-  }
   const maxOps = 1 + rng.int(40);
   const maxBytes = 1 + rng.int(60);
   const pointSpacing = 1 + rng.int(8);

@@ -5,7 +5,7 @@ import { ActorMetrics } from '../../src/actor/ActorMetrics.js';
 import { ActorState } from '../../src/actor/ActorState.js';
 import { FaultState } from '../../src/actor/FaultState.js';
 import { registerAdminRoutes, registerMetricsRoute } from '../../src/actor/lab-routes.js';
-import { syncConfig } from '../../src/actor/run.js';
+import { syncConfig } from '../../src/actor/sync-config.js';
 import { nodeFeedCrypto } from '../../src/transport/signing.js';
 import { registerRoutes } from '../../src/actor/routes.js';
 import { TimedStore } from '../../src/actor/TimedStore.js';
