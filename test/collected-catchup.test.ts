@@ -8,7 +8,7 @@ import { snapshotCodec } from '../src/store/snapshot.js';
 import type { Request, SyncPage } from '../src/sync/messages.js';
 import type { Replica } from '../src/sync/Replica.js';
 import { decodeBinarySyncReply, encodeBinarySyncReply } from '../src/transport/binary-wire.js';
-import { newReplica } from './helpers/feeds.js';
+import { deliver, newReplica, pull, signedPush } from './helpers/feeds.js';
 
 const names = ['r0', 'r1', 'r2'];
 const open = (m: number, backing: MemoryBacking<number> = memoryBacking()): Replica<number> =>
@@ -106,6 +106,31 @@ describe('catch-up from a collected state', () => {
     r2.edit((l) => l.insert(0, 7));
     catchUp(r0, r2, 'r2');
     expect(held(r0)).toEqual(held(r2));
+  });
+
+  it('a state that collected a feed the asker holds partly waiting moves the asker\'s base over every op it holds, so it can pass the state on (seed 127)', () => {
+    const [r0, r1] = [open(0), open(1)];
+    const rng = new Rng(5);
+    // r0's ops name r1's: a replica that lacks r1's holds most of r0's feed waiting.
+    r1.edit((l) => mutate(l, nextMutation(l.length, rng)), 20);
+    pull(r0, r1, 'r1');
+    r0.edit((l) => l.insert(l.length, 1), 30);
+    // Member 2's first incarnation is sent r0's whole feed before it hears from anyone.
+    const r2 = open(2);
+    expect(deliver(r2, signedPush(r0)).status).toBe('ok');
+    const applied = r2.list.version().get(r0.actor) ?? 0;
+    expect(r2.replicator.feeds.count(r0.actor)).toBe(30);
+    expect(applied).toBeLessThan(30);
+    // r0 and r1 collect among themselves (member 2 was never heard), r0's feed most of all.
+    for (let round = 0; round < 3; round++) everyone([r0, r1]);
+    r0.replicator.collect(0);
+    expect(r0.list.collected?.get(r0.actor) ?? 0).toBeGreaterThan(applied);
+    // r2 takes r0's state; its base of r0's feed must be the feed's chain, hashed over every op it held.
+    expect(exchange(r2, r0, 'r0').taken).toBe(true);
+    expect(held(r2)).toEqual(held(r0));
+    const next = open(1);
+    expect(exchange(next, r2, 'r2').taken).toBe(true);
+    expect(held(next)).toEqual(held(r0));
   });
 
   it('refuses a state whose base does not match its feed, and changes nothing', () => {

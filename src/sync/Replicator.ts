@@ -391,7 +391,7 @@ export class Replicator<T> {
     const previous = this.list;
     // Feeds the state collected further than this replica had (and held enough of to need no
     // base from it): their bases move up over the ops the old list still holds.
-    if (list.collected !== undefined) this.feeds.bases.advance(list.collected, (actor, after, limit) => previous.opsOf(actor, after, limit));
+    if (list.collected !== undefined) this.feeds.bases.advance(list.collected, heldOpsOf(previous));
     list.restore([...previous.appliedOps(version), ...previous.pendingOps()]);
     this.#list = list;
     // The state carries its sender's retire marks; this replica's own, already reported, stay.
@@ -532,6 +532,25 @@ export class Replicator<T> {
     if (p === undefined) throw new Error(`unknown peer ${id}`);
     return p;
   }
+}
+
+/**
+ * `list`'s ops of an author after `after`, applied or waiting, in counter order, at most `limit`:
+ * what its feed holds. A feed's ops may wait for another author's (seed 127: a feed held half
+ * applied, half waiting, when a state that collected it arrived; its base was hashed over the
+ * applied half only, and the state the replica sent on was refused).
+ */
+function heldOpsOf<T>(list: List<T>): (actor: ActorId, after: number, limit: number) => Op<T>[] {
+  const waiting = new Map<ActorId, Op<T>[]>();
+  for (const op of list.pendingOps()) waiting.set(op.id.actor, [...(waiting.get(op.id.actor) ?? []), op]);
+  for (const ops of waiting.values()) ops.sort((a, b) => a.id.counter - b.id.counter);
+  return (actor, after, limit) => {
+    const ops = list.opsOf(actor, after, limit);
+    for (const op of waiting.get(actor) ?? []) {
+      if (ops.length < limit && op.id.counter === after + ops.length + 1) ops.push(op);
+    }
+    return ops;
+  };
 }
 
 /** Per author, the counters a page holds (each feed of a page runs without a gap; the feed check refuses one that does not). */

@@ -1,4 +1,4 @@
-import type { ActorId } from '../crdt/ids.js';
+import { formatActor, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import type { VersionVector } from '../crdt/version.js';
 import type { Chain, FeedCrypto } from './feed-crypto.js';
@@ -41,7 +41,10 @@ export class ChainBases<T> {
       const base = this.get(actor);
       if (n <= base.count) continue;
       const chain = base.chain.copy();
-      for (const op of opsOf(actor, base.count, n - base.count)) this.#chains.hash(chain, op);
+      const ops = opsOf(actor, base.count, n - base.count);
+      // A base hashed over fewer ops than its count would refuse every honest state and op after it.
+      if (ops.length !== n - base.count || ops.some((op, i) => op.id.counter !== base.count + 1 + i)) throw new Error(`the base of ${formatActor(actor)}'s feed cannot move from ${base.count} to ${n}: ${ops.length} of the ops between are held`);
+      for (const op of ops) this.#chains.hash(chain, op);
       this.#bases.set(actor, { count: n, chain });
     }
   }
