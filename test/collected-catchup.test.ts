@@ -109,20 +109,21 @@ describe('catch-up from a collected state', () => {
   });
 
   it('a state that collected a feed the asker holds partly waiting moves the asker\'s base over every op it holds, so it can pass the state on (seed 127)', () => {
-    const [r0, r1] = [open(0), open(1)];
+    // Member 2's first incarnation takes part in collecting; a later one is sent r0's feed early.
+    const [r0, r1, first] = [open(0), open(1), open(2)];
+    everyone([r0, r1, first]);
     const rng = new Rng(5);
     // r0's ops name r1's: a replica that lacks r1's holds most of r0's feed waiting.
     r1.edit((l) => mutate(l, nextMutation(l.length, rng)), 20);
     pull(r0, r1, 'r1');
     r0.edit((l) => l.insert(l.length, 1), 30);
-    // Member 2's first incarnation is sent r0's whole feed before it hears from anyone.
+    // Member 2's other incarnation is sent r0's whole feed before it hears from anyone.
     const r2 = open(2);
     expect(deliver(r2, signedPush(r0)).status).toBe('ok');
     const applied = r2.list.version().get(r0.actor) ?? 0;
     expect(r2.replicator.feeds.count(r0.actor)).toBe(30);
     expect(applied).toBeLessThan(30);
-    // r0 and r1 collect among themselves (member 2 was never heard), r0's feed most of all.
-    for (let round = 0; round < 3; round++) everyone([r0, r1]);
+    for (let round = 0; round < 3; round++) everyone([r0, r1, first]);
     r0.replicator.collect(0);
     expect(r0.list.collected?.get(r0.actor) ?? 0).toBeGreaterThan(applied);
     // r2 takes r0's state; its base of r0's feed must be the feed's chain, hashed over every op it held.
