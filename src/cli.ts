@@ -7,13 +7,15 @@ import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { runActorProcess, type ActorOptions } from './actor/run.js';
-import { addActorFlags, clusterKeyOption, tlsOption, tokenOption, usage, type MutationFlags } from './cli/actor-flags.js';
+import { addActorFlags, clusterKeyOption, fanoutOption, tlsOption, tokenOption, usage, type MutationFlags } from './cli/actor-flags.js';
 import { registerCluster } from './cli/cluster-command.js';
 import { registerRepair } from './cli/repair-command.js';
-import { hostName, integer, isLoopback, localUrls, MAX_MS, peerIds, peerList, reachableHost } from './cli/flags.js';
+import { hostName, integer, isLoopback, localUrls, lossRate, MAX_MS, peerIds, peerList, reachableHost } from './cli/flags.js';
 import { verify } from './cluster/verify.js';
 import { actorId, MAX_MEMBER } from './crdt/ids.js';
-import { replayCommand, runSim } from './sim/index.js';
+import { MAX_SIM_ACTORS, replayCommand, runSim } from './sim/index.js';
+import { MAX_SPREAD_ACTORS, runSpread } from './sim/spread.js';
+import { DEFAULT_FANOUT } from './sync/Replicator.js';
 import { trustCa } from './transport/http-client.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -41,6 +43,7 @@ function actorOptions(cmd: Command): ActorOptions {
     peers = localUrls(o.host, o.base, count, tls.server === null ? 'http' : 'https').filter((_, i) => i !== o.actor);
   }
   if (o.actor >= count) usage(cmd, `expected \`--actor\` below the actor count ${count}, got \`${o.actor}\``);
+  fanoutOption(cmd, o.fanout, count);
   const self = actorId(o.actor);
   const clusterKey = clusterKeyOption(cmd, o.clusterKey);
   // As Redis's protected mode: a public address without a key would let anyone who reaches it write.
@@ -58,6 +61,7 @@ function actorOptions(cmd: Command): ActorOptions {
     seed: o.seed ?? randomInt(0x7fffffff),
     verifyIntervalMs: o.verifyInterval,
     syncIntervalMs: o.syncInterval,
+    fanout: o.fanout,
     compactEvery: o.compactEvery,
     collect: o.collect,
     dropRate: o.dropRate,
@@ -116,13 +120,19 @@ export function buildProgram(): Command {
 
   program
     .command('sim')
-    .description('one deterministic simulation run: actors, faults and a virtual network, replayable by seed')
+    .description('one deterministic simulation run: actors, faults and a virtual network, replayable by seed; with --loss, --ops-per-actor or --report, a dissemination experiment')
     .option('--seed <n>', 'seed of the run (default: random, printed)', integer(0, 0xffffffff))
-    .option('--actors <n>', 'number of actors (default: 3-8, from the seed; with --mutations, 3)', integer(1, 64))
+    .option('--actors <n>', `number of actors (default: 3-8, from the seed; with --mutations, 3; a dissemination experiment: up to ${MAX_SPREAD_ACTORS}, default 100)`, integer(1, MAX_SPREAD_ACTORS))
     .option('--mutations <total>', 'a long run: the actors share this many mutations, in bursts, with the actors\' page sizes and compaction, under light faults', integer(1, 10_000_000))
+    .option('--loss <p>', 'dissemination experiment: each message is lost with probability p (0 <= p < 1; default 0)', lossRate)
+    .option('--ops-per-actor <k>', 'dissemination experiment: each actor makes k mutations at the start (default 1)', integer(1, 10_000))
+    .option('--fanout <n>', 'dissemination experiment: gossip fan-out (default 3)', integer(1, MAX_SPREAD_ACTORS))
+    .addOption(new Option('--report <format>', 'dissemination experiment: print the result as one JSON line, last').choices(['json']))
     .option('--verbose', 'print every event of the run')
-    .action((o: { seed?: number; actors?: number; mutations?: number; verbose?: boolean }) => {
+    .action((o: SimFlags, cmd: Command) => {
       const seed = o.seed ?? randomInt(0x7fffffff);
+      if (o.loss !== undefined || o.opsPerActor !== undefined || o.report !== undefined || o.fanout !== undefined) return spreadCommand(cmd, seed, o);
+      if (o.actors !== undefined && o.actors > MAX_SIM_ACTORS) usage(cmd, `option \`--actors <n>\` is invalid: expected at most ${MAX_SIM_ACTORS} in a fault simulation (up to ${MAX_SPREAD_ACTORS} with \`--loss\`, \`--ops-per-actor\` or \`--report\`), got \`${o.actors}\``);
       const result = runSim(seed, {
         ...(o.actors === undefined ? {} : { actors: o.actors }),
         ...(o.mutations === undefined ? {} : { mutations: o.mutations }),
@@ -139,6 +149,28 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+interface SimFlags {
+  seed?: number;
+  actors?: number;
+  mutations?: number;
+  loss?: number;
+  opsPerActor?: number;
+  fanout?: number;
+  report?: 'json';
+  verbose?: boolean;
+}
+
+/** `sim` as a dissemination experiment (`runSpread`): a summary line, and with `--report json` the result as the last line. */
+function spreadCommand(cmd: Command, seed: number, o: SimFlags): void {
+  if (o.mutations !== undefined) usage(cmd, 'option `--mutations` is for a fault simulation; a dissemination experiment takes `--ops-per-actor <k>`');
+  const actors = o.actors ?? 100;
+  const fanout = o.fanout ?? DEFAULT_FANOUT;
+  if (o.fanout !== undefined) fanoutOption(cmd, fanout, actors);
+  const report = runSpread({ actors, loss: o.loss ?? 0, opsPerActor: o.opsPerActor ?? 1, fanout, seed }, (line) => console.log(`seed ${seed}: ${line}`));
+  if (o.report === 'json') console.log(JSON.stringify(report));
+  process.exitCode = report.converged ? 0 : 1;
 }
 
 export async function main(argv: string[]): Promise<void> {

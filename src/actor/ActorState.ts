@@ -57,6 +57,8 @@ export interface MessageCounts {
 /** One actor's replica and what it reports about it; the rendering is cached between changes. */
 export class ActorState {
   readonly replica: Replica<Gene>;
+  /** Sends what replication owes now (the outbox's pump): serving a sync may make the replica ask its asker back. */
+  wake: () => void = () => undefined;
   /** Peers whose genome equalled ours at the last verify round. */
   matchCount = 0;
   readonly messages: MessageCounts = { sent: 0, dropped: 0, failed: 0, blocked: 0, syncRounds: 0, bytesIn: 0, bytesOut: 0 };

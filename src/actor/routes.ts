@@ -117,6 +117,7 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     const page = state.replica.serveSync(req.body.from as ActorId, version, binary && accept.includes(STATE_TYPE), report, now);
     // What every member has retired, as this request may just have shown: its tombstones go.
     if (collect) state.replica.replicator.collect(now);
+    state.wake();
     if (binary) {
       const bytes = encodeBinarySyncReply(state.incarnation, page);
       state.messages.bytesOut += bytes.length;

@@ -21,7 +21,7 @@ import { registerAdminRoutes, registerMetricsRoute } from './lab-routes.js';
 import { runMutator, type Interval } from './Mutator.js';
 import { Outbox } from './Outbox.js';
 import { registerRoutes } from './routes.js';
-import { syncConfig } from './sync-config.js';
+import { gossipConfig, syncConfig } from './sync-config.js';
 import { TimedStore, type CompactionReport } from './TimedStore.js';
 import { runVerifier } from './Verifier.js';
 
@@ -38,6 +38,8 @@ export interface ActorOptions {
   seed: number;
   verifyIntervalMs: number;
   syncIntervalMs: number;
+  /** Gossip's fan-out (see `SyncConfig.fanout`); default `DEFAULT_FANOUT`. */
+  fanout?: number;
   /** Compact the store once this many ops were stored since its snapshot; 0: never. */
   compactEvery?: number;
   /** Collect tombstones once every member retired them (default); false keeps every one (`--no-collect`). */
@@ -95,7 +97,7 @@ export async function startActor(
   };
   let replica: Replica<Gene>;
   try {
-    replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s), compacted), genomeList(members), opts.peers, syncConfig(opts.syncIntervalMs, members, opts.compactEvery), Date.now(), nodeFeedCrypto);
+    replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s), compacted), genomeList(members), opts.peers, gossipConfig(syncConfig(opts.syncIntervalMs, members, opts.compactEvery), opts), Date.now(), nodeFeedCrypto);
   } catch (err) {
     if (opts.dataDir === null || !(err instanceof Error) || !err.message.startsWith("the store's snapshot")) throw err;
     throw new Error(`store ${storeFile(opts.dataDir, opts.actor)}: ${err.message}; \`crdt-genome repair --data-dir ${opts.dataDir} --actor ${opts.actor}\` drops it, after a backup copy, and the actor goes on as a new incarnation`);
@@ -125,6 +127,7 @@ export async function startActor(
   const { signal } = stopping;
   const timeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const outbox = new Outbox(state, log, { timeoutMs, dropRng: new Rng(opts.seed ^ 0x2545f491), onFatal, clusterKey });
+  state.wake = () => outbox.pump();
   outbox.pump();
 
   const mutator = (async () => {

@@ -1,5 +1,7 @@
 import { encodeOpBody } from '../crdt/codec.js';
-import { MAX_MEMBER } from '../crdt/ids.js';
+import { MAX_MEMBER, memberOf, type ActorId } from '../crdt/ids.js';
+import { Rng } from '../genome/Rng.js';
+import { DEFAULT_FANOUT } from '../sync/Replicator.js';
 import { genomeListOptions, genomeRules } from '../genome/cluster.js';
 import type { Gene } from '../genome/gene.js';
 import { COMPACT_GROWTH, DEFAULT_COMPACT_EVERY, snapshotCodec } from '../store/snapshot.js';
@@ -24,4 +26,13 @@ export function syncConfig(syncIntervalMs: number, members: number = MAX_MEMBER 
     // A state sent to a peer leaves room, under the body limit, for the page's proofs and heads.
     snapshots: snapshotCodec(genomeListOptions(members), compactEvery > 0 ? compactEvery : Infinity, BODY_LIMIT - 128 * 1024, COMPACT_GROWTH),
   };
+}
+
+/**
+ * `config` with gossip as an actor runs it: `fanout` (default `DEFAULT_FANOUT`), draws from a
+ * generator seeded by the actor's seed, and each peer URL's member.
+ */
+export function gossipConfig(config: ReplicaConfig<Gene>, opts: { fanout?: number; seed: number; peerIds: ReadonlyMap<string, ActorId> }): ReplicaConfig<Gene> {
+  const rng = new Rng(opts.seed ^ 0x1b873593);
+  return { ...config, fanout: opts.fanout ?? DEFAULT_FANOUT, random: () => rng.next(), peerMembers: new Map([...opts.peerIds].map(([url, id]) => [url, memberOf(id)])) };
 }

@@ -4,6 +4,8 @@ import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { MIN_CLUSTER_KEY } from '../transport/cluster-mac.js';
 import { readTls, type TlsConfig } from '../transport/tls.js';
 import { DEFAULT_COMPACT_EVERY } from '../store/snapshot.js';
+import { MAX_MEMBER } from '../crdt/ids.js';
+import { DEFAULT_FANOUT } from '../sync/Replicator.js';
 import { directory, fraction, hostName, integer, interval, MAX_MS, token } from './flags.js';
 
 export interface MutationFlags {
@@ -13,6 +15,7 @@ export interface MutationFlags {
   seed?: number;
   verifyInterval: number;
   syncInterval: number;
+  fanout: number;
   compactEvery: number;
   /** False with `--no-collect`: keep every tombstone. */
   collect: boolean;
@@ -33,7 +36,8 @@ export function addActorFlags(cmd: Command): Command {
     .option('--mutations <n>', 'stop mutating after this many mutations (default: unlimited)', integer(0))
     .option('--seed <n>', 'seed of the mutation RNG (default: random, logged)', integer(0, 0xffffffff))
     .option('--verify-interval <ms>', 'how often the verifier polls peers', integer(1, MAX_MS), 5000)
-    .option('--sync-interval <ms>', 'how often anti-entropy runs with the next peer in turn', integer(1, MAX_MS), 1000)
+    .option('--sync-interval <ms>', 'how often anti-entropy runs with a peer (the next in turn, or with gossip one drawn at random)', integer(1, MAX_MS), 1000)
+    .option('--fanout <n>', 'gossip: with more peers than this, push new ops to this many peers drawn at random each round, and sync with one (at most the peer count)', integer(1, MAX_MEMBER), DEFAULT_FANOUT)
     .option('--compact-every <ops>', 'compact the store into a snapshot once this many ops were stored since the last one (0: never)', integer(0, 1_000_000_000), DEFAULT_COMPACT_EVERY)
     .option('--no-collect', 'keep every tombstone: collect nothing, for a cluster that cannot trust each key to one process (see INTERNALS.md, "forks against collection")')
     .option('--drop-rate <p>', 'fault injection: discard this fraction of outgoing replication messages', fraction, 0)
@@ -65,6 +69,16 @@ export function clusterKeyOption(cmd: Command, value: string | undefined): strin
     usage(cmd, `option \`--cluster-key <k>\`${from} is invalid: expected at least ${MIN_CLUSTER_KEY} characters, got ${value.length} (value not shown)`);
   }
   return value;
+}
+
+/**
+ * A `--fanout` given explicitly must leave each actor that many peers to draw from (the default
+ * may exceed a small cluster's peers: then every peer is talked to directly).
+ */
+export function fanoutOption(cmd: Command, fanout: number, count: number): void {
+  if (cmd.getOptionValueSource('fanout') !== 'default' && fanout > count - 1) {
+    usage(cmd, `option \`--fanout <n>\` is invalid: expected at most the ${count - 1} peers of each actor, got \`${fanout}\``);
+  }
 }
 
 /** The TLS flags' files, read and checked now: a bad one is a usage error, not a failure at the first connection. */

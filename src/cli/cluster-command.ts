@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { runLab } from '../cluster/run.js';
 import { PRETTY_ENV } from '../log.js';
 import { trustCa } from '../transport/http-client.js';
-import { addActorFlags, clusterKeyOption, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
+import { addActorFlags, clusterKeyOption, fanoutOption, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
 import { integer, localUrls, MAX_MS } from './flags.js';
 
 interface ClusterFlags extends MutationFlags {
@@ -48,6 +48,7 @@ export function registerCluster(program: Command): void {
       if (dashboardPort < 1) usage(cmd, 'expected `--dashboard-port <port>` when `--base` is 1');
       if (dashboardPort >= o.base && dashboardPort <= last) usage(cmd, `expected \`--dashboard-port\` outside the actors' ports ${o.base}..${last}, got \`${dashboardPort}\``);
     }
+    fanoutOption(cmd, o.fanout, o.count);
     if (o.nemesis && o.memory) usage(cmd, 'expected no `--memory` with `--nemesis`: it kills actors, and an actor keeps its ops through a kill only on disk');
     const durationMs = o.duration ?? (o.nemesis ? NEMESIS_DURATION_MS : null);
     if (durationMs === null && cmd.getOptionValueSource('report') === 'cli') usage(cmd, 'expected `--duration <ms>` or `--nemesis` with `--report`: only a timed run ends with a report');
@@ -61,6 +62,7 @@ export function registerCluster(program: Command): void {
       '--actor', String(i), '--count', String(o.count), '--base', String(o.base), '--host', o.host,
       '--interval', `${o.interval.min}-${o.interval.max}`, '--seed', String((seed + i) % 0x1_0000_0000),
       '--verify-interval', String(o.verifyInterval), '--sync-interval', String(o.syncInterval), '--compact-every', String(o.compactEvery),
+      ...(cmd.getOptionValueSource('fanout') === 'default' ? [] : ['--fanout', String(o.fanout)]),
       '--drop-rate', String(o.dropRate), '--data-dir', join(o.dataDir, `actor-${i}`), '--log-level', o.logLevel,
       ...(o.mutations === undefined ? [] : ['--mutations', String(o.mutations)]),
       ...(o.memory === true ? ['--memory'] : []),

@@ -23,6 +23,13 @@ export function fraction(value: string): number {
   return n;
 }
 
+/** A probability a message is lost: 0 <= p < 1 (at 1 nothing ever arrives). */
+export function lossRate(value: string): number {
+  const n = fraction(value);
+  if (n === 1) throw new InvalidArgumentError(`expected a number from 0 up to, but not including, 1, got \`${value}\``);
+  return n;
+}
+
 export function directory(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError(`expected a directory, got \`${value}\``);
   return value;

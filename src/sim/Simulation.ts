@@ -407,6 +407,8 @@ export class Simulation {
       reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true, request.report, this.#now) };
       this.#watch.note(to.name, this.#now, r.replicator.collectable(this.#now), r.list.version());
       if (this.#collects) this.#collected += r.replicator.collect(this.#now);
+      // Serving may have made a gossiping replica ask its asker back.
+      if (r.replicator.gossips) this.#pump(to);
     }
     if (duplicate) return;
     if (!this.#healed && this.#rng.next() < this.#plan.dropRate) {

@@ -5,9 +5,10 @@ import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
 import { snapshotCodec } from '../store/snapshot.js';
 import type { ReplicaConfig } from '../sync/Replica.js';
+import { DEFAULT_FANOUT } from '../sync/Replicator.js';
 import type { SimPlan } from './plan.js';
 
-/** Every replica runs one anti-entropy exchange a second, with the next peer in turn. */
+/** Every replica runs one anti-entropy exchange a second. */
 export const SYNC_INTERVAL_MS = 1000;
 
 /**
@@ -26,8 +27,12 @@ export function simConfig(plan: SimPlan, rng: Rng): ReplicaConfig<Gene> {
     // Messages take at most a few hundred virtual ms: a dead incarnation's are all in by then.
     settleMs: 2000,
     encode: encodeOpBody,
+    // Gossip, as the actors run it: runs of five actors or more push to three peers a round.
+    fanout: DEFAULT_FANOUT,
+    random: () => rng.next(),
+    peerMembers: new Map(Array.from({ length: plan.actors }, (_, i) => [`a${i}`, i])),
   };
-  if (plan.long !== undefined) return { ...syncConfig(SYNC_INTERVAL_MS, plan.actors, plan.long.compactEvery), settleMs: base.settleMs };
+  if (plan.long !== undefined) return { ...syncConfig(SYNC_INTERVAL_MS, plan.actors, plan.long.compactEvery), settleMs: base.settleMs, fanout: base.fanout, random: base.random, peerMembers: base.peerMembers };
   const options = genomeListOptions(plan.actors);
   const maxOps = 1 + rng.int(40);
   const maxBytes = 1 + rng.int(60);

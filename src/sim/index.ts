@@ -9,6 +9,9 @@ import { Simulation, type SimResult } from './Simulation.js';
 export type { SimResult } from './Simulation.js';
 export type { Fault, LongRun, SimPlan } from './plan.js';
 
+/** The most actors a fault simulation runs (a dissemination experiment runs more: `MAX_SPREAD_ACTORS`). */
+export const MAX_SIM_ACTORS = 64;
+
 /** One run of `seed`'s plan: the default one, or with `mutations` a long plan of that many in all (`makeLongPlan`). */
 export function runSim(seed: number, opts: { actors?: number; mutations?: number; log?: (line: string) => void } = {}): SimResult {
   const rng = new Rng(seed);

@@ -1,5 +1,5 @@
 import { applyBatch, type BatchResult } from '../crdt/batch.js';
-import { formatActor, formatId, type ActorId, type OpId } from '../crdt/ids.js';
+import { formatActor, formatId, memberOf, type ActorId, type OpId } from '../crdt/ids.js';
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
@@ -10,6 +10,9 @@ import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
 import { PeerKnowledge, type Knowledge } from './knowledge.js';
 import { Stability, type Collectable } from './stability.js';
 import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
+
+/** Gossip's fan-out, unless told otherwise (see `SyncConfig.fanout`). */
+export const DEFAULT_FANOUT = 3;
 
 export interface SyncConfig<T> extends PageLimits<T> {
   /** One anti-entropy exchange with the next peer in turn this often. */
@@ -30,6 +33,20 @@ export interface SyncConfig<T> extends PageLimits<T> {
    * sent one. Without it the store keeps every op as a row, and ops are all a peer is sent.
    */
   readonly snapshots?: SnapshotCodec<T>;
+  /**
+   * Gossip (see INTERNALS.md, "Gossip"): with more peers than this, a replica pushes its new ops
+   * to this many peers drawn at random each round (among those whose holdings it knows), and
+   * runs anti-entropy with one peer drawn at random each `syncIntervalMs`; at start it asks this
+   * many. Absent, or no more peers than this: every peer directly, anti-entropy with each in turn.
+   */
+  readonly fanout?: number;
+  /** Gossip's draws: uniform in [0, 1). The actor seeds it; the simulator draws from its seed. */
+  readonly random?: () => number;
+  /**
+   * Each peer's member number: with gossip, a replica that serves a peer holding ops it lacks
+   * asks that peer back (see `serveSync`), which it finds by the asker's member.
+   */
+  readonly peerMembers?: ReadonlyMap<PeerId, number>;
 }
 
 /** Why an op this replica received cannot be taken, or null: checks beyond `opProblem` (the store's). */
@@ -99,6 +116,23 @@ export class Replicator<T> {
   readonly #screen: Screen<T>;
   #nextRound: number;
   #turn = 0;
+  /**
+   * The order anti-entropy visits peers in: as given, or with gossip a random permutation, drawn
+   * again each time it has been gone through. Each round's peer is then uniform, as in plain random
+   * gossip, yet every peer is visited within any 2 × peers - 1 rounds: a bound on how long an op
+   * can take to reach everyone once the network heals (see INTERNALS.md, "Gossip").
+   */
+  #order: PeerState[] = [];
+  /** Gossip's draws, when it is on (more peers than the fanout); null: every peer directly. */
+  readonly #random: (() => number) | null;
+  /** This round's push targets (gossip only): drawn among peers whose holdings are known. */
+  readonly #targets = new Set<PeerState>();
+  /** How many peers' holdings are known (`acked` set): while the targets fall short of them, more are drawn. */
+  #ackedPeers = 0;
+  /** Peers by member, for asking an asker back (gossip only). */
+  readonly #byMember = new Map<number, PeerState>();
+  /** Askers asked back this round: at most `fanout`. */
+  #askedBack = 0;
   /** The peer asked for a state now, if any: one at a time, or every peer would send one at the start. */
   #stateFrom: PeerId | null = null;
   /** The list as a state, for peers far behind, while it holds `applied` ops and collected `collected`. */
@@ -116,8 +150,35 @@ export class Replicator<T> {
     this.#config = config;
     this.#screen = screen;
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
-    this.#peers = peers.map((id) => ({ id, incarnation: undefined, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: true, states: config.snapshots !== undefined }));
+    const fanout = config.fanout;
+    if (fanout !== undefined && (!Number.isInteger(fanout) || fanout < 1)) throw new Error(`fanout must be a positive integer, got ${fanout}`);
+    this.#random = fanout !== undefined && peers.length > fanout ? (config.random ?? null) : null;
+    if (fanout !== undefined && peers.length > fanout && this.#random === null) throw new Error('gossip needs a source of random draws (config.random)');
+    this.#peers = peers.map((id) => ({ id, incarnation: undefined, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: this.#random === null, states: config.snapshots !== undefined }));
+    for (const p of this.#peers) {
+      const m = config.peerMembers?.get(p.id);
+      if (m !== undefined) this.#byMember.set(m, p);
+    }
+    // The catch-up at start: every peer, or with gossip `fanout` of them.
+    if (this.#random !== null) for (const p of this.#draw(fanout as number, () => true)) p.syncDue = true;
     this.#nextRound = now + config.syncIntervalMs;
+  }
+
+  /** Whether this replica gossips (more peers than the fanout) rather than talking to every peer. */
+  get gossips(): boolean {
+    return this.#random !== null;
+  }
+
+  /** Up to `n` distinct peers drawn at random among those that pass `ok`. */
+  #draw(n: number, ok: (p: PeerState) => boolean): PeerState[] {
+    const random = this.#random as () => number;
+    const pool = this.#peers.filter(ok);
+    // A partial Fisher-Yates shuffle: the first `n` of a uniform permutation.
+    for (let i = 0; i < Math.min(n, pool.length); i++) {
+      const j = i + Math.floor(random() * (pool.length - i));
+      [pool[i], pool[j]] = [pool[j] as PeerState, pool[i] as PeerState];
+    }
+    return pool.slice(0, n);
   }
 
   /**
@@ -194,9 +255,13 @@ export class Replicator<T> {
   /** Requests to send now. */
   poll(now: number): Outgoing<T>[] {
     if (now >= this.#nextRound && this.#peers.length > 0) {
-      (this.#peers[this.#turn++ % this.#peers.length] as PeerState).syncDue = true;
       this.#nextRound = now + this.#config.syncIntervalMs;
+      if (this.#turn % this.#peers.length === 0) this.#order = this.#random === null ? this.#peers : this.#draw(this.#peers.length, () => true);
+      (this.#order[this.#turn++ % this.#peers.length] as PeerState).syncDue = true;
+      this.#targets.clear();
+      this.#askedBack = 0;
     }
+    if (this.#random !== null) this.#fillTargets();
     const out: Outgoing<T>[] = [];
     for (const p of this.#peers) {
       if (p.inFlight || now < p.retryAt) continue;
@@ -224,7 +289,7 @@ export class Replicator<T> {
       return { accepted: [], records: NO_RECORDS, refused: [], refusals: [] };
     }
     // The peer's own word, even if lower than before: it may have lost data, and then gets our ops again.
-    p.acked = reply.version.get(this.list.actor) ?? 0;
+    this.#acked(p, reply.version.get(this.list.actor) ?? 0);
     if (reply.from !== undefined && this.isMember(reply.from)) {
       p.incarnation = reply.from;
       this.#known.hear(reply.from);
@@ -251,7 +316,11 @@ export class Replicator<T> {
     const p = this.#ended(peer);
     p.backoffMs = Math.min(this.#config.backoffMaxMs, Math.max(this.#config.backoffMinMs, p.backoffMs * 2));
     p.retryAt = now + p.backoffMs;
-    if (request.type === 'sync') p.syncDue = true;
+    // With gossip a failed request is not retried this round: the next round's draws carry on,
+    // through other peers, what it would have, and an actor sends O(1) requests a round even
+    // where many fail. Without, the peer is asked again once its backoff ends.
+    if (this.#random !== null) p.retryAt = Math.max(p.retryAt, this.#nextRound);
+    else if (request.type === 'sync') p.syncDue = true;
   }
 
   /**
@@ -269,7 +338,8 @@ export class Replicator<T> {
    */
   onBehind(peer: PeerId): void {
     const p = this.#ended(peer);
-    p.acked = null;
+    this.#acked(p, null);
+    this.#targets.delete(p);
     p.syncDue = true;
   }
 
@@ -335,8 +405,23 @@ export class Replicator<T> {
       this.#stability.hear(asker, version, report, now);
       this.#retire(this.stable());
     }
+    if (this.#random !== null) this.#askBack(asker, version);
     const page = (takesState ? this.#statePage(asker, version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
     return this.#stability === null ? page : { ...page, from: this.list.actor, retired: this.#known.said(this.#retired) };
+  }
+
+  /**
+   * Gossip's push half: an asker that holds ops this replica lacks is asked back, at once, so an op
+   * spreads both ways along each exchange (push-pull), not only to whoever asks its holder. It is
+   * a sync request like any other, so what the answer says was retired is heard from a peer this
+   * replica asked (see "Who may still name a tombstone"). At most `fanout` a round.
+   */
+  #askBack(asker: ActorId, version: VersionVector): void {
+    const p = this.#byMember.get(memberOf(asker));
+    if (p === undefined || p.syncDue || p.inFlight || this.#askedBack >= 1) return;
+    if (covers(this.list.version(), version)) return;
+    p.syncDue = true;
+    this.#askedBack++;
   }
 
   /** The list as a state for an asker at `version`, or null: not far behind, not all vouched for, or too large. */
@@ -429,7 +514,7 @@ export class Replicator<T> {
         ...(this.#stability === null ? {} : { report: this.#report() }),
       };
     }
-    if (p.acked === null) return null;
+    if (p.acked === null || (this.#random !== null && !this.#targets.has(p))) return null;
     // Own ops collected are held by every replica: a peer that says it lacks them suspects its copy.
     const after = Math.max(p.acked, this.list.collected?.get(from) ?? 0);
     const ops = ownOpsAfter(this.list, after, this.#config);
@@ -438,6 +523,16 @@ export class Replicator<T> {
     if (end <= after) return null;
     const push = { type: 'push', from, ops: ops.slice(0, end - after), proof: this.feeds.proof(from, end), ...(this.#stability === null ? {} : { told: this.#known.said(this.#retired) }) } as const;
     return p.incarnation === undefined ? push : { ...push, to: p.incarnation };
+  }
+
+  /**
+   * This round's push targets, drawn as peers' holdings become known: up to `fanout` of the peers
+   * whose sync answer this replica took (only those are pushed to: see "Who may still name a tombstone").
+   */
+  #fillTargets(): void {
+    const fanout = this.#config.fanout as number;
+    if (this.#targets.size >= Math.min(fanout, this.#ackedPeers)) return;
+    for (const p of this.#draw(fanout - this.#targets.size, (q) => q.acked !== null && !this.#targets.has(q))) this.#targets.add(p);
   }
 
   /** The request in flight to `peer` ended: if it asked for a state, another peer may now be asked. */
@@ -450,7 +545,12 @@ export class Replicator<T> {
 
   #delivered(p: PeerState, request: Request<T>): void {
     const last = request.type === 'push' ? request.ops[request.ops.length - 1] : undefined;
-    if (last !== undefined) p.acked = Math.max(p.acked ?? 0, last.id.counter);
+    if (last !== undefined) this.#acked(p, Math.max(p.acked ?? 0, last.id.counter));
+  }
+
+  #acked(p: PeerState, acked: number | null): void {
+    this.#ackedPeers += Number(acked !== null) - Number(p.acked !== null);
+    p.acked = acked;
   }
 
   /**

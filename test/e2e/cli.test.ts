@@ -65,6 +65,16 @@ describe('crdt-genome CLI', () => {
     [['verify', '-c', '3', '-b', '9000', '--timeout', 'soon'], ['--timeout', 'soon']],
     [['verify', '-c', '3', '-b', '9000', '--expect-ops', '-1'], ['--expect-ops', '-1']],
     [['sim', '--mutations', '0'], ['--mutations', '0']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--fanout', '0'], ['--fanout', '0']],
+    [['-a', '0', '-c', '3', '-b', '9000', '--fanout', '3'], ['--fanout', '3']],
+    [['cluster', '--count', '4', '--fanout', '4'], ['--fanout', '4']],
+    [['sim', '--loss', '1'], ['--loss', '1']],
+    [['sim', '--loss', '-0.1'], ['--loss', '-0.1']],
+    [['sim', '--actors', '1001', '--loss', '0.1'], ['--actors', '1001']],
+    [['sim', '--actors', '65'], ['--actors', '65']],
+    [['sim', '--actors', '10', '--fanout', '10'], ['--fanout', '10']],
+    [['sim', '--ops-per-actor', '0'], ['--ops-per-actor', '0']],
+    [['sim', '--report', 'xml'], ['--report', 'xml']],
     [['sim', '--mutations', '20000000'], ['--mutations', '20000000']],
     [['sim', '--mutations', 'many'], ['--mutations', 'many']],
   ];
@@ -78,6 +88,19 @@ describe('crdt-genome CLI', () => {
       for (const m of mentions) expect(lines[0]).toContain(m);
     });
   }
+
+  it('sim --actors 200 --loss 0.1 --report json: a dissemination experiment converges within log2 N + ln N + 3 rounds, its last line the report', { timeout: 120_000 }, async () => {
+    for (const seed of ['1', '2']) {
+      const { code, stdout } = await runCli(['sim', '--actors', '200', '--loss', '0.1', '--ops-per-actor', '1', '--seed', seed, '--report', 'json']);
+      expect(code).toBe(0);
+      const lines = stdout.trim().split('\n');
+      const report = JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>;
+      expect(Object.keys(report)).toEqual(['actors', 'ops', 'converged', 'rounds', 'maxMessagesPerActorPerRound', 'messagesPerActorPerRound', 'bytesPerActorPerRound']);
+      expect(report).toMatchObject({ actors: 200, ops: 200, converged: true });
+      expect(report.rounds).toBeLessThanOrEqual(Math.ceil(Math.log2(200) + Math.log(200)) + 3);
+      expect(report.maxMessagesPerActorPerRound).toBeLessThanOrEqual(10);
+    }
+  });
 
   it('sim --mutations runs a long plan and prints its tombstone figures on the summary', async () => {
     const { code, stdout } = await runCli(['sim', '--seed', '3', '--mutations', '3000']);
