@@ -145,7 +145,7 @@ export async function startActor(
     await runMutator(replica, { interval: opts.interval, limit: opts.mutations, seed: opts.seed, paused }, () => outbox.pump(), signal);
     if (!signal.aborted) log.info({ mutations: replica.mutations }, `made all ${replica.mutations} mutations`);
   })().catch(onFatal);
-  const verifier = runVerifier(state, opts.peers, { intervalMs: opts.verifyIntervalMs, timeoutMs }, log, signal);
+  const verifier = runVerifier(state, opts.peers, { intervalMs: opts.verifyIntervalMs, timeoutMs, rng: new Rng(opts.seed ^ 0x68e31da4) }, log, signal);
   // A store that took nothing for a while compacts, so that a quiet cluster's stores hold their
   // snapshots alone (the write-ahead log given back), not up to --compact-every rows each.
   let rows = -1;

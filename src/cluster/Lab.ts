@@ -3,6 +3,7 @@ import { digest } from '../genome/render.js';
 import type { Logger } from '../log.js';
 import { request, requestJson } from '../transport/http-client.js';
 import type { ActorView, Faults, LabControl, LabEvent, LabSnapshot } from '../web/types.js';
+import { mapBounded, POLL_CONCURRENCY } from '../util/bounded.js';
 import type { Supervisor } from './Supervisor.js';
 
 export interface LabOptions {
@@ -252,7 +253,7 @@ export class Lab implements LabControl {
   async #poll(): Promise<void> {
     if (this.#stopped) return;
     const started = Date.now();
-    await Promise.all(this.#views.map((v) => this.#pollOne(v)));
+    await mapBounded(this.#views, POLL_CONCURRENCY, (v) => this.#pollOne(v));
     this.#lastRoundStart = started;
     this.#afterPoll();
     if (!this.#stopped) this.#timer = setTimeout(() => void this.#poll(), this.#opts.pollMs);

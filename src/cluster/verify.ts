@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Status } from '../actor/ActorState.js';
 import { requestJson, REQUEST_TIMEOUT_MS } from '../transport/http-client.js';
+import { mapBounded, POLL_CONCURRENCY } from '../util/bounded.js';
 
 export interface VerifyOptions {
   urls: string[];
@@ -23,15 +24,13 @@ export async function verify(opts: VerifyOptions, out: (line: string) => void = 
   for (;;) {
     const remaining = deadline - Date.now();
     const timeoutMs = Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining + 500));
-    answers = await Promise.all(
-      opts.urls.map(async (url): Promise<Answer> => {
-        try {
-          return { url, status: await requestJson<Status>(`${url}/status`, { timeoutMs }) };
-        } catch (err) {
-          return { url, error: err instanceof Error ? err.message : String(err) };
-        }
-      }),
-    );
+    answers = await mapBounded(opts.urls, POLL_CONCURRENCY, async (url): Promise<Answer> => {
+      try {
+        return { url, status: await requestJson<Status>(`${url}/status`, { timeoutMs }) };
+      } catch (err) {
+        return { url, error: err instanceof Error ? err.message : String(err) };
+      }
+    });
     const problem = findProblem(answers, opts.expectOps);
     if (problem === null) {
       printTable(answers, out);

@@ -9,6 +9,7 @@ import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Fee
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
 import { PeerKnowledge, type Knowledge } from './knowledge.js';
 import { Stability, type Collectable } from './stability.js';
+import { sample } from '../util/sample.js';
 import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
 
 /** Gossip's fan-out, unless told otherwise (see `SyncConfig.fanout`). */
@@ -171,14 +172,7 @@ export class Replicator<T> {
 
   /** Up to `n` distinct peers drawn at random among those that pass `ok`. */
   #draw(n: number, ok: (p: PeerState) => boolean): PeerState[] {
-    const random = this.#random as () => number;
-    const pool = this.#peers.filter(ok);
-    // A partial Fisher-Yates shuffle: the first `n` of a uniform permutation.
-    for (let i = 0; i < Math.min(n, pool.length); i++) {
-      const j = i + Math.floor(random() * (pool.length - i));
-      [pool[i], pool[j]] = [pool[j] as PeerState, pool[i] as PeerState];
-    }
-    return pool.slice(0, n);
+    return sample(this.#peers.filter(ok), n, this.#random as () => number);
   }
 
   /**
