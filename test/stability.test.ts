@@ -97,18 +97,22 @@ describe('Stability: what may be collected', () => {
     expect(s2.collectable(v([a0, 9], [a1, 4], [a2, 7], [replicaId(1, 5), 1]), mine, 0)).toBeNull();
   });
 
-  it('waits until it has heard of every member: two groups that never heard of each other collect nothing (seed 1682)', () => {
-    const s = new Stability(a0, 3, 1000);
+  it('waits until it knows a majority of the members: of two groups that never heard of each other, at most one collects (seed 1682)', () => {
+    const b3 = replicaId(3, 10);
+    const s = new Stability(a0, 5, 1000);
     const mine = report(3, [a0, 3], [a1, 2]);
     const held = v([a0, 3], [a1, 2]);
-    // a1 reports, and names nobody but a0: a2 was never heard of here.
+    // a1 reports and names nobody but a0: two of five members known here.
     s.hear(a1, v([a0, 3], [a1, 2]), { ...report(2, [a0, 3], [a1, 2]), heard: [a0] });
     expect(s.collectable(held, mine, 0)).toBeNull();
-    // Once any incarnation of a2 is known (mentioned, or heard), it counts, and its report decides.
+    // A third (mentioned, or heard) makes a majority; as any incarnation that counts, its report decides.
     s.hear(a1, v([a0, 3], [a1, 2]), { ...report(2, [a0, 3], [a1, 2]), heard: [a0, a2] });
     expect(s.collectable(held, mine, 0)).toBeNull();
     s.hear(a2, v([a0, 3], [a1, 2]), report(0, [a0, 1]));
     expect(s.collectable(held, mine, 0)?.version).toEqual(v([a0, 1]));
+    // The other two members, never heard of, are not waited for; once heard, they count.
+    s.hear(b3, v(), report(0));
+    expect(s.collectable(held, mine, 0)?.version).toEqual(v());
   });
 
   it('counts a dead incarnation\'s last report until it settles: every member says, settleMs after its successor came, it holds no more of it than this replica', () => {
@@ -282,8 +286,7 @@ describe('replicas that sync retire what every member holds', () => {
     const s = new Stability(a0, 3);
     const held = v([a0, 1], [a1, 1]);
     s.hear(a1, held, { retired: held, own: 1, heard: [a0] }, 0);
-    // Member 2 is not known here at all yet: nothing is collectable (see the test above).
-    expect(s.collectable(held, { retired: held, own: 1 }, 0)).toBeNull();
+    expect(s.collectable(held, { retired: held, own: 1 }, 0)?.version).toEqual(held);
     // a1 has since answered a2, which this replica never heard: a2 may hold what a1 sent it.
     s.hear(a1, held, { retired: held, own: 1, heard: [a0, a2] }, 0);
     expect(s.collectable(held, { retired: held, own: 1 }, 0)).toBeNull();

@@ -89,11 +89,12 @@ export class Stability {
     // report was heard, counts, but this one: any of them may hold what it was sent.
     const authors = new Set<ActorId>([...held.keys(), ...this.#claims.keys(), ...this.#reports.keys(), ...this.#mentioned.keys()]);
     authors.delete(this.#self);
-    // Every member must be known, by some incarnation: two groups that never heard of each other
-    // (members that joined on either side of a partition) would each collect what the other never
-    // held, and then neither could take the other's state nor be sent its ops (seed 1682).
+    // A majority of the members must be known, by some incarnation: two groups that never heard
+    // of each other (members that joined on either side of a partition) would each collect what
+    // the other never held, and then neither could take the other's state nor be sent its ops
+    // (seed 1682). Two majorities share a member, whose reports bound what both collect.
     const known = new Set([...authors].map(memberOf)).add(memberOf(this.#self));
-    if (known.size < this.#members) return null;
+    if (known.size * 2 <= this.#members) return null;
     let c: VersionVector = own.retired;
     for (const actor of authors) {
       // This member's other incarnations came before this one: dead since it began.
