@@ -4,7 +4,8 @@ import { Rng } from '../src/genome/Rng.js';
 import { runSpread } from '../src/sim/spread.js';
 import type { Request, SyncPage } from '../src/sync/messages.js';
 import type { Replica } from '../src/sync/Replica.js';
-import { newReplica, testConfig } from './helpers/feeds.js';
+import { copyBacking, memoryBacking } from '../src/store/MemoryStore.js';
+import { deliver, newReplica, signedPush, testConfig } from './helpers/feeds.js';
 
 const empty: SyncPage<number> = { version: new Map(), ops: [], proofs: [], forks: [], heads: [], more: false };
 
@@ -109,5 +110,52 @@ describe('gossip', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('heads as a digest', () => {
+  /** `asker` polls and `server` (its peer named `name`) answers as an actor does: digests unless asked for every head. */
+  function exchange(asker: Replica<number>, server: Replica<number>, name: string, now: number): Request<number>[] {
+    const sent: Request<number>[] = [];
+    for (const { peer, request } of asker.poll(now)) {
+      if (peer !== name || request.type !== 'sync') continue;
+      sent.push(request);
+      const page = server.serveSync(request.from, request.version, false, request.report, now, request.fullHeads === true);
+      asker.onReply(peer, request, { type: 'sync', ...page }, now);
+    }
+    return sent;
+  }
+
+  it('hides no fork: a feed forked at its last op, held to one length on both sides, differs in the digest, and the asker then asks for every head and finds the fork', () => {
+    const backing = memoryBacking<number>();
+    const author = newReplica(5, { backing });
+    for (let i = 0; i < 3; i++) author.edit((l) => l.insert(l.length, i));
+    const copy = newReplica(5, { backing: copyBacking(backing) });
+    author.edit((l) => l.insert(0, 40));
+    copy.edit((l) => l.insert(3, 41));
+    const r0 = newReplica(0, { peers: ['r1'], config: { maxOps: 100 } });
+    const r1 = newReplica(1, { peers: ['r0'], config: { maxOps: 100 } });
+    expect(deliver(r0, signedPush(author)).status).toBe('ok');
+    expect(deliver(r1, { from: copy.actor, ops: copy.list.opsOf(copy.actor, 0, 4), proof: copy.replicator.feeds.proof(copy.actor, 4) }).status).toBe('ok');
+    // Same length, other branch: the first answer's digest differs, so the next request asks for every head.
+    const first = exchange(r1, r0, 'r0', 0);
+    expect(first.map((r) => r.type === 'sync' && r.fullHeads === true)).toEqual([false]);
+    const asked: boolean[] = [];
+    for (let t = 1; t < 20 && r1.replicator.feeds.equivocations().length === 0; t++) {
+      for (const r of exchange(r1, r0, 'r0', t * 1000)) asked.push(r.type === 'sync' && r.fullHeads === true);
+    }
+    expect(asked[0]).toBe(true);
+    expect(r1.replicator.feeds.equivocations()).toEqual([{ actor: author.actor, at: 4 }]);
+  });
+
+  it('costs nothing more where the heads agree: no request for every head follows', () => {
+    const author = newReplica(5, { backing: memoryBacking() });
+    for (let i = 0; i < 3; i++) author.edit((l) => l.insert(l.length, i));
+    const r0 = newReplica(0, { peers: ['r1'], config: { maxOps: 100 } });
+    const r1 = newReplica(1, { peers: ['r0'], config: { maxOps: 100 } });
+    for (const r of [r0, r1]) expect(deliver(r, signedPush(author)).status).toBe('ok');
+    const sent = [0, 1000, 2000, 3000].flatMap((t) => exchange(r1, r0, 'r0', t));
+    expect(sent.length).toBeGreaterThan(2);
+    expect(sent.some((r) => r.type === 'sync' && r.fullHeads === true)).toBe(false);
   });
 });

@@ -11,7 +11,8 @@ import { memoryBacking } from '../src/store/MemoryStore.js';
 import type { SyncPage } from '../src/sync/messages.js';
 import { newSigner } from '../src/transport/signing.js';
 import { decodeSyncReply, encodeOp, encodeSyncReply } from '../src/transport/wire.js';
-import { BINARY_TYPE, encodeBinaryPush } from '../src/transport/binary-wire.js';
+import { BINARY_TYPE, encodeBinaryPush, encodeBinarySyncRequest } from '../src/transport/binary-wire.js';
+import { pushVarint } from '../src/crdt/codec.js';
 import { sqliteActorApp, type ActorApp } from './helpers/actor-app.js';
 import { newReplica, signedPush, type SignedPush } from './helpers/feeds.js';
 import { binaryPush, del, HandAuthor, held, id, ins, jsonPush, refusalState } from './helpers/hostile.js';
@@ -149,6 +150,21 @@ describe('counters at the end of the safe range', () => {
     await expectRefused(setup(), JSON.stringify({ v: 2, from: A, version: { [A]: MAX_SAFE } }), 400, 'invalid_body', '/sync', [A]);
     await expectRefused(current!, JSON.stringify({ v: 2, from: A, version: { [A]: MAX_COUNTER + 1 } }), 400, 'invalid_body', '/sync', [A]);
     await expectRefused(current!, JSON.stringify({ v: 2, from: A, version: { '9007199254740992': 1 } }), 400, 'invalid_body', '/sync', [A]);
+  });
+
+  it('binary: a sync request counting past the highest counter, cut short, with trailing bytes or unknown flags is a malformed body', async () => {
+    const good = encodeBinarySyncRequest({ from: A, version: new Map([[A, 2]]) });
+    const beyond: number[] = [0x51, 5];
+    pushVarint(beyond, A);
+    beyond.push(0, 1);
+    pushVarint(beyond, A);
+    pushVarint(beyond, MAX_COUNTER + 1);
+    await expectRefused(setup(), Uint8Array.from(beyond), 400, 'invalid_body', '/sync', [A]);
+    await expectRefused(current!, good.slice(0, good.length - 1), 400, 'invalid_body', '/sync', [A]);
+    await expectRefused(current!, Uint8Array.from([...good, 0]), 400, 'invalid_body', '/sync', [A]);
+    const from: number[] = [];
+    pushVarint(from, A);
+    await expectRefused(current!, good.map((b, i) => (i === 2 + from.length ? 0x80 : b)), 400, 'invalid_body', '/sync', [A]);
   });
 
   it('an op at the highest counter is well-formed: its feed, not the op check, refuses it; as an origin it is taken, and its op waits', async () => {

@@ -4,10 +4,9 @@ import type { Gene } from '../genome/gene.js';
 import type { Rng } from '../genome/Rng.js';
 import type { Reply, Request } from '../sync/messages.js';
 import type { Outgoing } from '../sync/Replicator.js';
-import { BINARY_TYPE, decodeSyncAnswer, encodeBinaryPush, STATE_TYPE } from '../transport/binary-wire.js';
+import { asked, BINARY_TYPE, decodeSyncAnswer, encodeBinaryPush, encodeBinarySyncRequest, STATE_TYPE } from '../transport/binary-wire.js';
 import { signRequest } from '../transport/cluster-mac.js';
 import { request as httpRequest, RequestError } from '../transport/http-client.js';
-import { encodeSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
 import { LogThrottle, quietSince } from './LogThrottle.js';
 
@@ -77,8 +76,8 @@ export class Outbox {
       queueMicrotask(() => this.pump());
       return;
     }
-    // Ops travel in binary (wire v3); the sync request itself is a small JSON version vector.
-    const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops, request.proof, request.to, request.told)] : ['/sync', encodeSyncRequest(request.from, request.version, request.report)];
+    // Everything travels in binary (wire v5).
+    const [path, body] = request.type === 'push' ? ['/genome', encodeBinaryPush(request.from, request.ops, request.proof, request.to, request.told)] : ['/sync', encodeBinarySyncRequest(request)];
     counts.bytesOut += body.length;
     if (request.type === 'sync') counts.syncRounds++;
     const signed = this.#opts.clusterKey === null ? {} : signRequest(this.#opts.clusterKey, 'POST', path, request.from, body, Date.now());
@@ -87,7 +86,7 @@ export class Outbox {
       .finally(() => this.pump());
   }
 
-  async #exchange(peer: string, request: Request<Gene>, path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<void> {
+  async #exchange(peer: string, request: Request<Gene>, path: string, body: Uint8Array, headers: Record<string, string>): Promise<void> {
     const { replica, messages } = this.#state;
     let reply: Reply<Gene>;
     try {
@@ -96,10 +95,11 @@ export class Outbox {
         body,
         timeoutMs: this.#opts.timeoutMs,
         headers,
-        ...(typeof body === 'string' ? { accept: `${BINARY_TYPE}, ${request.type === 'sync' && request.state === true ? `${STATE_TYPE}, ` : ''}application/json` } : { contentType: BINARY_TYPE }),
+        contentType: BINARY_TYPE,
+        ...(request.type === 'sync' ? { accept: `${BINARY_TYPE}, ${request.state === true ? `${STATE_TYPE}, ` : ''}application/json` } : {}),
       });
       if (request.type === 'sync') messages.bytesIn += answer.bytes.length;
-      reply = request.type === 'push' ? { type: 'push' } : { type: 'sync', ...decodeSyncAnswer(answer.contentType, answer.bytes) };
+      reply = request.type === 'push' ? { type: 'push' } : { type: 'sync', ...decodeSyncAnswer(answer.contentType, answer.bytes, asked(request)) };
     } catch (err) {
       if (this.#stopped) return;
       messages.failed++;

@@ -7,7 +7,7 @@ import type { Gene } from '../genome/gene.js';
 import type { FeedRefusalCode } from '../sync/Feeds.js';
 import type { PushResult } from '../sync/Replicator.js';
 import type { RetireReport } from '../sync/messages.js';
-import { BINARY_TYPE, STATE_TYPE, decodeBinaryPush, encodeBinarySyncReply, wireVersionProblem, type Push } from '../transport/binary-wire.js';
+import { asked, BINARY_TYPE, NOTHING_ASKED, STATE_TYPE, decodeBinaryPush, decodeBinarySyncRequest, encodeBinarySyncReply, wireVersionProblem, type Push } from '../transport/binary-wire.js';
 import { MacGuard, requireClusterMac } from '../transport/cluster-mac.js';
 import { HttpError } from '../transport/http-server.js';
 import { batchSchema, decodeOp, decodeProof, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
@@ -99,27 +99,21 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     }
   });
 
-  app.post<{ Body: WireSyncRequest }>('/sync', { schema: { body: syncRequestSchema }, preValidation, ...guard }, async (req, reply) => {
-    admit(req.body.from, 'invalid_body');
-    let version: VersionVector;
-    let report: RetireReport | undefined;
-    try {
-      version = versionFromJSON(req.body.version);
-      const { retired, own, heard } = req.body;
-      if (retired !== undefined && own !== undefined) report = { retired: versionFromJSON(retired), own, ...(heard === undefined ? {} : { heard: heard as ActorId[] }) };
-    } catch (err) {
-      throw new HttpError(400, (err as Error).message, 'invalid_body');
-    }
+  const syncSchema = { body: { content: { 'application/json': { schema: syncRequestSchema } } } };
+  app.post<{ Body: WireSyncRequest | Buffer }>('/sync', { schema: syncSchema, preValidation, ...guard }, async (req, reply) => {
+    const { from, version, report, fullHeads } = readSync(req.body);
+    admit(from, 'invalid_body');
     // A state only in binary: an asker that takes one says so with both types.
     const accept = req.headers.accept ?? '';
     const binary = accept.split(',').some((t) => t.trim().split(';')[0] === BINARY_TYPE);
     const now = Date.now();
-    const page = state.replica.serveSync(req.body.from as ActorId, version, binary && accept.includes(STATE_TYPE), report, now);
+    // Heads come as a digest only to an asker that can check one (a binary one that did not ask for them all).
+    const page = state.replica.serveSync(from, version, binary && accept.includes(STATE_TYPE), report, now, fullHeads || !binary);
     // What every member has retired, as this request may just have shown: its tombstones go.
     if (collect) state.replica.replicator.collect(now);
     state.wake();
     if (binary) {
-      const bytes = encodeBinarySyncReply(state.incarnation, page);
+      const bytes = encodeBinarySyncReply(state.incarnation, page, Buffer.isBuffer(req.body) ? asked({ version, ...(report === undefined ? {} : { report }) }) : NOTHING_ASKED);
       state.messages.bytesOut += bytes.length;
       return reply.type(BINARY_TYPE).send(Buffer.from(bytes));
     }
@@ -127,6 +121,21 @@ export function registerRoutes(app: FastifyInstance, state: ActorState, log: Log
     state.messages.bytesOut += body.length;
     return reply.type('application/json; charset=utf-8').send(body);
   });
+}
+
+/** A sync request, binary (an actor's) or JSON (a tool's, which asks for every head). */
+function readSync(body: WireSyncRequest | Buffer): { from: ActorId; version: VersionVector; report?: RetireReport; fullHeads: boolean } {
+  try {
+    if (Buffer.isBuffer(body)) {
+      const r = decodeBinarySyncRequest(body);
+      return { ...r, fullHeads: r.fullHeads === true };
+    }
+    const { retired, own, heard } = body;
+    const report = retired !== undefined && own !== undefined ? { retired: versionFromJSON(retired), own, ...(heard === undefined ? {} : { heard: heard as ActorId[] }) } : undefined;
+    return { from: body.from as ActorId, version: versionFromJSON(body.version), ...(report === undefined ? {} : { report }), fullHeads: true };
+  } catch (err) {
+    throw new HttpError(400, (err as Error).message, 'invalid_body');
+  }
 }
 
 /** Refusals are logged naming the address; from one address at most one line per 10 s, with a count. */

@@ -404,7 +404,7 @@ export class Simulation {
       if (result.status !== 'ok') return fail(result.status);
       reply = { type: 'push' };
     } else {
-      reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true, request.report, this.#now) };
+      reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true, request.report, this.#now, request.fullHeads === true) };
       this.#watch.note(to.name, this.#now, r.replicator.collectable(this.#now), r.list.version());
       if (this.#collects) this.#collected += r.replicator.collect(this.#now);
       // Serving may have made a gossiping replica ask its asker back.

@@ -9,9 +9,8 @@ import { MemoryStore, memoryBacking } from '../store/MemoryStore.js';
 import type { Reply, Request } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { Outgoing } from '../sync/Replicator.js';
-import { encodeBinaryPush, encodeBinarySyncReply } from '../transport/binary-wire.js';
+import { asked, encodeBinaryPush, encodeBinarySyncReply, encodeBinarySyncRequest } from '../transport/binary-wire.js';
 import { nodeFeedCrypto } from '../transport/signing.js';
-import { encodeSyncRequest } from '../transport/wire.js';
 import { EventQueue } from './EventQueue.js';
 import { sharedVerify } from './shared-verify.js';
 
@@ -119,8 +118,8 @@ export function runSpread(plan: SpreadPlan, log: (line: string) => void = () => 
       if (result.status !== 'ok') throw new Error(`${to.name} refused a push from ${from.name}: ${result.status}`);
       reply = { type: 'push' };
     } else {
-      reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true, request.report, now) };
-      to.bytes += encodeBinarySyncReply(r.actor, reply).length;
+      reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true, request.report, now, request.fullHeads === true) };
+      to.bytes += encodeBinarySyncReply(r.actor, reply, asked(request)).length;
     }
     finished(to);
     // Serving may have made it ask the asker back.
@@ -180,10 +179,9 @@ export function runSpread(plan: SpreadPlan, log: (line: string) => void = () => 
   return report;
 }
 
-/** What a request weighs on the wire: a push in binary, a sync request as JSON (as the actors send them). */
+/** What a request weighs on the wire, as the actors send it. */
 function requestBytes(request: Request<Gene>): number {
-  if (request.type === 'push') return encodeBinaryPush(request.from, request.ops, request.proof, request.to, request.told).length;
-  return Buffer.byteLength(encodeSyncRequest(request.from, request.version, request.report));
+  return request.type === 'push' ? encodeBinaryPush(request.from, request.ops, request.proof, request.to, request.told).length : encodeBinarySyncRequest(request).length;
 }
 
 /** Push refusals that mean "ask me first", not a fault. */

@@ -7,6 +7,10 @@ import { FeedChains } from './chains.js';
 import { ChainBases } from './bases.js';
 import { isDoomed } from './forks.js';
 import { keepPoint, pointAtOrBefore, type Feed } from './points.js';
+import type { HeadsDigest } from './messages.js';
+
+/** What a digest of heads starts with: no chain of a feed hashes this. */
+const HEADS_DIGEST = new TextEncoder().encode('crdt-genome heads digest v1\0');
 
 export * from './feed-types.js';
 
@@ -303,6 +307,48 @@ export class Feeds<T> {
       const from = h.tailed ? h.counter - 1 : 0;
       this.#suspect.set(h.actor, Math.min(from, this.#suspect.get(h.actor) ?? Infinity));
     }
+  }
+
+  /**
+   * `heads` (this replica's, answering a sync from an asker at `asker`) as the asker asked for
+   * them, without `SyncRequest.fullHeads`: the heads of feeds it holds exactly as far, one digest
+   * (all it could compare); tailed heads as they are; the rest left out (a feed the page sends on
+   * is signed by the page's proofs, and one the asker holds more of it cannot compare).
+   */
+  digestHeads(heads: readonly Head[], asker: VersionVector): { heads: Head[]; headsDigest: HeadsDigest } {
+    const tailed: Head[] = [];
+    const same: Head[] = [];
+    for (const h of heads) {
+      if (h.tailed) tailed.push(h);
+      else if (asker.get(h.actor) === h.counter) same.push(h);
+    }
+    same.sort((a, b) => a.actor - b.actor);
+    return { heads: tailed, headsDigest: { actors: same.map((h) => h.actor), digest: this.#digest(same.map((h) => [h.actor, h.counter, h.signature])) } };
+  }
+
+  /**
+   * Whether a peer's digest of heads is this replica's for the same feeds: if not, some feed of
+   * them forked, or one side holds no untailed head at its end, and the peer is asked for its
+   * heads in full (`compareHeads` then finds which).
+   */
+  sameHeads(d: HeadsDigest): boolean {
+    const mine: Array<[ActorId, number, Uint8Array]> = [];
+    for (const actor of d.actors) {
+      const latest = this.#feeds.get(actor)?.latest;
+      if (latest == null || latest.tail !== undefined || latest.counter !== this.count(actor)) return false;
+      mine.push([actor, latest.counter, latest.signature]);
+    }
+    return sameBytes(this.#digest(mine), d.digest);
+  }
+
+  /** SHA-256 (a chain of the feeds' own hash) over the heads, in the order given. */
+  #digest(heads: ReadonlyArray<readonly [ActorId, number, Uint8Array]>): Uint8Array {
+    const chain = this.#crypto.startChain(0 as ActorId);
+    chain.update(HEADS_DIGEST);
+    for (const [actor, counter, signature] of heads) {
+      chain.update(signedStatement(actor, counter, signature));
+    }
+    return chain.head();
   }
 
   /** The newest signed point of `actor`'s feed this replica holds, or null. */

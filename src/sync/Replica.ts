@@ -236,8 +236,8 @@ export class Replica<T> {
     if (feeds.takeAdopted().length > 0 || waitsInVain) this.#freeze(now);
   }
 
-  serveSync(asker: ActorId, version: VersionVector, takesState = false, report?: RetireReport, now = 0): SyncPage<T> {
-    const page = this.replicator.serveSync(asker, version, takesState, report, now);
+  serveSync(asker: ActorId, version: VersionVector, takesState = false, report?: RetireReport, now = 0, fullHeads = true): SyncPage<T> {
+    const page = this.replicator.serveSync(asker, version, takesState, report, now, fullHeads);
     // The asker is heard before it is answered: every report from now on names it.
     this.#keepRetired();
     return page;

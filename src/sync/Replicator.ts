@@ -97,6 +97,8 @@ interface PeerState {
   syncDue: boolean;
   /** Whether to take a state from this peer: until it sends one this replica refuses. */
   states: boolean;
+  /** Its digest of heads differed from this replica's: ask it for every head next time. */
+  fullHeads: boolean;
 }
 
 /**
@@ -155,7 +157,7 @@ export class Replicator<T> {
     if (fanout !== undefined && (!Number.isInteger(fanout) || fanout < 1)) throw new Error(`fanout must be a positive integer, got ${fanout}`);
     this.#random = fanout !== undefined && peers.length > fanout ? (config.random ?? null) : null;
     if (fanout !== undefined && peers.length > fanout && this.#random === null) throw new Error('gossip needs a source of random draws (config.random)');
-    this.#peers = peers.map((id) => ({ id, incarnation: undefined, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: this.#random === null, states: config.snapshots !== undefined }));
+    this.#peers = peers.map((id) => ({ id, incarnation: undefined, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: this.#random === null, states: config.snapshots !== undefined, fullHeads: false }));
     for (const p of this.#peers) {
       const m = config.peerMembers?.get(p.id);
       if (m !== undefined) this.#byMember.set(m, p);
@@ -292,7 +294,9 @@ export class Replicator<T> {
     if (reply.state !== undefined) {
       // Taken: ask for what followed it. Refused: ask for ops.
       p.syncDue = true;
-      return this.#takeState(p, reply, reply.state);
+      const outcome = this.#takeState(p, reply, reply.state);
+      this.#compareDigest(p, reply);
+      return outcome;
     }
     const outcome = this.#applyPage(reply);
     // An honest page that says "more" holds at least one op; an empty one must not keep us asking.
@@ -303,7 +307,15 @@ export class Replicator<T> {
     // copy. Peers holding the same copy would otherwise clear the suspicion first, every time, and
     // the fork would never show (seed 178: a copied key's branch held everywhere but at its author).
     if (outcome.refusals.some((r) => r.code === 'bad_signature')) p.syncDue = true;
+    this.#compareDigest(p, reply);
     return outcome;
+  }
+
+  /** A peer's digest of heads that is not this replica's: its heads are asked for in full, at once. */
+  #compareDigest(p: PeerState, page: SyncPage<T>): void {
+    if (page.headsDigest === undefined || this.feeds.sameHeads(page.headsDigest)) return;
+    p.fullHeads = true;
+    p.syncDue = true;
   }
 
   onFailure(peer: PeerId, request: Request<T>, now: number): void {
@@ -392,7 +404,7 @@ export class Replicator<T> {
   }
 
   /** What an asker at `version` lacks: a page of ops, or, if it takes a state and is far behind, the list as a state. */
-  serveSync(asker: ActorId, version: VersionVector, takesState = false, report?: RetireReport, now = 0): SyncPage<T> {
+  serveSync(asker: ActorId, version: VersionVector, takesState = false, report?: RetireReport, now = 0, fullHeads = true): SyncPage<T> {
     // What the asker holds (as far as it has checked): a member's word for what is stable.
     if (this.#stability !== null && this.isMember(asker)) {
       this.#known.hear(asker);
@@ -400,7 +412,8 @@ export class Replicator<T> {
       this.#retire(this.stable());
     }
     if (this.#random !== null) this.#askBack(asker, version);
-    const page = (takesState ? this.#statePage(asker, version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
+    const full = (takesState ? this.#statePage(asker, version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
+    const page = fullHeads ? full : { ...full, ...this.feeds.digestHeads(full.heads, version) };
     return this.#stability === null ? page : { ...page, from: this.list.actor, retired: this.#known.said(this.#retired) };
   }
 
@@ -500,11 +513,14 @@ export class Replicator<T> {
       p.syncDue = false;
       const state = p.states && this.#stateFrom === null;
       if (state) this.#stateFrom = p.id;
+      const fullHeads = p.fullHeads;
+      p.fullHeads = false;
       return {
         type: 'sync',
         from,
         version: this.feeds.advertise(this.list.version()),
         ...(state ? { state: true } : {}),
+        ...(fullHeads ? { fullHeads: true } : {}),
         ...(this.#stability === null ? {} : { report: this.#report() }),
       };
     }

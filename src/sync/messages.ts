@@ -18,7 +18,30 @@ export type PeerId = string;
  */
 export type Request<T> =
   | { readonly type: 'push'; readonly from: ActorId; readonly ops: readonly Op<T>[]; readonly proof: Proof<T>; readonly to?: ActorId; readonly told?: VersionVector }
-  | { readonly type: 'sync'; readonly from: ActorId; readonly version: VersionVector; readonly state?: boolean; readonly report?: RetireReport };
+  | SyncRequest;
+
+/**
+ * Anti-entropy's request. With `fullHeads`, the answer carries every signed head it has for the
+ * asker's feeds (`SyncPage.heads`); without, those at the asker's lengths come as one digest
+ * (`SyncPage.headsDigest`), and the asker asks again with `fullHeads` only if its own differ.
+ */
+export interface SyncRequest {
+  readonly type: 'sync';
+  readonly from: ActorId;
+  readonly version: VersionVector;
+  readonly state?: boolean;
+  readonly report?: RetireReport;
+  readonly fullHeads?: boolean;
+}
+
+/**
+ * The signed heads of the feeds an asker holds as far as the responder does, as one digest
+ * (`Feeds.headsDigest`): equal unless some feed forked there (or a head is missing on one side).
+ */
+export interface HeadsDigest {
+  readonly actors: readonly ActorId[];
+  readonly digest: Uint8Array;
+}
 
 /**
  * What a replica has retired (stored before it says so), and how many ops of its own it had made
@@ -44,6 +67,8 @@ export interface SyncPage<T> {
   readonly forks: readonly Fork<T>[];
   /** The signed point at the end of each feed of `version`, where the responder holds one (`Feeds.heads`). */
   readonly heads: readonly Head[];
+  /** In place of most of `heads`, where the asker did not ask for them all: see `SyncRequest.fullHeads`. */
+  readonly headsDigest?: HeadsDigest;
   /** More ops are missing than fit in one page: ask again with the updated version. */
   readonly more: boolean;
   /**

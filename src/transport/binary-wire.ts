@@ -7,39 +7,98 @@ import type { VersionVector } from '../crdt/version.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { KEY_BYTES, SIGNATURE_BYTES } from '../sync/feed-crypto.js';
 import type { Branch, ChainState, Fork, Head, Proof } from '../sync/Feeds.js';
-import type { SyncPage } from '../sync/messages.js';
+import type { RetireReport, SyncPage, SyncRequest } from '../sync/messages.js';
+import { readDelta, readSet, writeDelta, writeSet } from './vectors.js';
 import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire.js';
 
 /**
- * Wire format v4, binary, for actors talking to each other (JSON v2 stays for people and tools):
+ * Wire format v5, binary, for actors talking to each other (JSON v2 stays for people and tools):
  * ops travel as run-length batches (`src/crdt/batch-codec.ts`), each feed with its signed point.
- *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x04 from:varint to told:version proof batch,
+ *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x05 from:varint to told:version proof batch,
  *         to := 0x00 | 0x01 incarnation:varint (the one the push is for; another refuses it), and
  *         told: what the sender retired or was told was (see `Replicator.mayEdit`)
- *   reply to POST /sync sent with Accept: BINARY_TYPE:
- *         'S' 0x04 from:varint more:byte n:varint (actor:varint counter:varint){n} p:varint proof{p}
+ *   sync  (POST /sync, Content-Type BINARY_TYPE): 'Q' 0x05 from:varint flags:byte version:delta(∅)
+ *         [own:varint retired:delta(version) heard:set(version)] (flags: 1 a retire report
+ *         follows; 2 every head wanted, see `SyncRequest.fullHeads`)
+ *   reply to POST /sync sent with Accept: BINARY_TYPE, read against the request (`Asked`):
+ *         'S' 0x05 from:varint more:byte version:delta(asked version) p:varint proof{p}
  *             f:varint fork{f} h:varint (actor:varint counter:varint tailed:byte signature:64 bytes){h}
- *             retired batch
+ *             digest retired batch
  *   reply to POST /sync sent with Accept: STATE_TYPE too, to an asker far behind, in place of ops:
- *         'T' 0x04, then as 'S' up to `retired`, then b:varint base{b}, then the state (list state
+ *         'T' 0x05, then as 'S' up to `retired`, then b:varint base{b}, then the state (list state
  *         v5, Brotli) to the end
  *   proof   := actor:varint counter:varint key:32 bytes signature:64 bytes tail:batch (often empty)
  *   fork    := actor:varint at:varint (signature:64 bytes batch){2}
  *   version := n:varint (actor:varint counter:varint){n}
- *   retired := 0x00 | 0x01 version: what the responder had retired or been told was, having
- *              heard the asker (what the asker holds and retires before its next op)
+ *   delta, set: see `vectors.ts` (a vector as its difference from one the reader has)
+ *   digest  := 0x00 | 0x01 set(asked version) 32 bytes: the heads of the feeds the asker holds as
+ *              far, as one digest (see `Feeds.digestHeads`)
+ *   retired := 0x00 | 0x01 delta(asked retired): what the responder had retired or been told was,
+ *              having heard the asker (what the asker holds and retires before its next op)
  *   base    := actor:varint count:varint len:varint chain state:len bytes (see `ChainBases`)
- * v4 added `to`, `told`, `retired` and the bases (v3 had none); every actor of a cluster speaks one version.
+ * v5 added the binary sync request, the deltas and the digest of heads (v4 sent sync requests as
+ * JSON, and every vector and head in full: some 160 KB an exchange at a thousand actors); every
+ * actor of a cluster speaks one version.
  */
 export const BINARY_TYPE = 'application/x-crdt-genome';
 /** An asker that lists it in Accept takes a state in place of ops (see INTERNALS.md, "Catch-up from state"). */
 export const STATE_TYPE = 'application/x-crdt-genome-state';
 
 const PUSH = 0x50;
+const REQUEST = 0x51;
 const SYNC = 0x53;
 const STATE = 0x54;
 /** The binary wire's version, the second byte of every message. */
-const V4 = 4;
+const V5 = 5;
+/** A sync request's flags. */
+const HAS_REPORT = 1;
+const FULL_HEADS = 2;
+/** A digest of heads is a SHA-256. */
+const DIGEST_BYTES = 32;
+
+/** What an answer is read against: the request it answers (its version, and what it said it retired). */
+export interface Asked {
+  readonly version: VersionVector;
+  readonly retired: VersionVector;
+}
+
+/** Nothing: an answer read against it carries every vector whole. */
+export const NOTHING_ASKED: Asked = { version: new Map(), retired: new Map() };
+
+/** What a sync request says of itself to its answer's reader. */
+export const asked = (request: Pick<SyncRequest, 'version' | 'report'>): Asked => ({ version: request.version, retired: request.report?.retired ?? new Map() });
+
+export function encodeBinarySyncRequest(request: Omit<SyncRequest, 'type' | 'state'>): Uint8Array {
+  const out = [REQUEST, V5];
+  pushVarint(out, request.from);
+  const { report } = request;
+  out.push((report === undefined ? 0 : HAS_REPORT) | (request.fullHeads === true ? FULL_HEADS : 0));
+  writeDelta(out, request.version, new Map());
+  if (report !== undefined) {
+    pushVarint(out, report.own);
+    writeDelta(out, report.retired, request.version);
+    writeSet(out, report.heard ?? [], request.version);
+  }
+  return Uint8Array.from(out);
+}
+
+export function decodeBinarySyncRequest(bytes: Uint8Array): Omit<SyncRequest, 'type' | 'state'> {
+  const r = { pos: 0 };
+  header(bytes, r, REQUEST, 'sync request');
+  const from = actor(bytes, r);
+  const flags = bytes[r.pos++] ?? 0;
+  if ((flags & ~(HAS_REPORT | FULL_HEADS)) !== 0) throw new Error('bad flags');
+  const version = readDelta(bytes, r, new Map());
+  let report: RetireReport | undefined;
+  if ((flags & HAS_REPORT) !== 0) {
+    const own = held(bytes, r);
+    const retired = readDelta(bytes, r, version);
+    const heard = readSet(bytes, r, version);
+    report = { own, retired, heard };
+  }
+  if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
+  return { from, version, ...(report === undefined ? {} : { report }), ...((flags & FULL_HEADS) !== 0 ? { fullHeads: true } : {}) };
+}
 /** The largest chain state a base may carry (a SHA-256 midstate is far smaller). */
 const MAX_CHAIN_STATE = 256;
 
@@ -52,7 +111,7 @@ export interface Push {
 }
 
 export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof, to?: ActorId, told: VersionVector = new Map()): Uint8Array {
-  return concatBytes(Uint8Array.of(PUSH, V4), varintsOf(from), to === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), varintsOf(to)), versionBytes(told), proofBytes(proof), batchBytes(ops));
+  return concatBytes(Uint8Array.of(PUSH, V5), varintsOf(from), to === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), varintsOf(to)), versionBytes(told), proofBytes(proof), batchBytes(ops));
 }
 
 export function decodeBinaryPush(bytes: Uint8Array): Push {
@@ -68,35 +127,36 @@ export function decodeBinaryPush(bytes: Uint8Array): Push {
   return { from, ops, proof, ...(to === undefined ? {} : { to }), ...(told.size === 0 ? {} : { told }) };
 }
 
-export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>): Uint8Array {
-  const out = [page.state === undefined ? SYNC : STATE, V4];
+export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>, to: Asked = NOTHING_ASKED): Uint8Array {
+  const out = [page.state === undefined ? SYNC : STATE, V5];
   pushVarint(out, from);
   out.push(page.more ? 1 : 0);
   const head = (h: Head): Uint8Array => concatBytes(varintsOf(h.actor, h.counter), Uint8Array.of(h.tailed ? 1 : 0), h.signature);
   const bases = page.bases ?? [];
   return concatBytes(
     Uint8Array.from(out),
-    versionBytes(page.version),
+    vectorBytes((o) => writeDelta(o, page.version, to.version)),
     varintsOf(page.proofs.length),
     ...page.proofs.map(proofBytes),
     varintsOf(page.forks.length),
     ...page.forks.map(forkBytes),
     varintsOf(page.heads.length),
     ...page.heads.map(head),
-    page.retired === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), versionBytes(page.retired)),
+    page.headsDigest === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), vectorBytes((o) => writeSet(o, page.headsDigest?.actors ?? [], to.version)), page.headsDigest.digest),
+    page.retired === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), vectorBytes((o) => writeDelta(o, page.retired ?? new Map(), to.retired))),
     ...(page.state === undefined ? [] : [varintsOf(bases.length), ...bases.map((b) => concatBytes(varintsOf(b.actor, b.count, b.state.length), b.state))]),
     page.state ?? batchBytes(page.ops),
   );
 }
 
-export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
+export function decodeBinarySyncReply(bytes: Uint8Array, to: Asked = NOTHING_ASKED): SyncPage<Gene> {
   const r = { pos: 0 };
   const kind = bytes[0] === STATE ? STATE : SYNC;
   header(bytes, r, kind, 'sync reply');
   const from = actor(bytes, r);
   const more = bytes[r.pos++];
   if (more !== 0 && more !== 1) throw new Error('bad "more" flag');
-  const version = readVersion(bytes, r);
+  const version = readDelta(bytes, r, to.version);
   const p = readVarint(bytes, r);
   if (p > MAX_BATCH_OPS) throw new Error(`${p} proofs for at most ${MAX_BATCH_OPS} ops`);
   const proofs = Array.from({ length: p }, () => readProof(bytes, r));
@@ -112,10 +172,13 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
     if (tailed !== 0 && tailed !== 1) throw new Error('bad "tailed" flag');
     return { actor: a, counter, tailed: tailed === 1, signature: fixed(bytes, r, SIGNATURE_BYTES) };
   });
+  const hasDigest = bytes[r.pos++];
+  if (hasDigest !== 0 && hasDigest !== 1) throw new Error('bad "digest" flag');
+  const digest = hasDigest === 1 ? { headsDigest: { actors: readSet(bytes, r, to.version), digest: fixed(bytes, r, DIGEST_BYTES) } } : {};
   const hasRetired = bytes[r.pos++];
   if (hasRetired !== 0 && hasRetired !== 1) throw new Error('bad "retired" flag');
-  const answer = hasRetired === 1 ? { from, retired: readVersion(bytes, r) } : {};
-  if (kind === SYNC) return { version, ops: ops_(bytes, r), proofs, forks, heads, more: more === 1, ...answer };
+  const answer = hasRetired === 1 ? { from, retired: readDelta(bytes, r, to.retired) } : {};
+  if (kind === SYNC) return { version, ops: ops_(bytes, r), proofs, forks, heads, ...digest, more: more === 1, ...answer };
   const b = readVarint(bytes, r);
   if (b > MAX_VERSION_ENTRIES) throw new Error(`${b} bases`);
   const bases = Array.from({ length: b }, (): ChainState => {
@@ -126,7 +189,13 @@ export function decodeBinarySyncReply(bytes: Uint8Array): SyncPage<Gene> {
     return { actor: a, count, state: fixed(bytes, r, length) };
   });
   if (r.pos >= bytes.length) throw new Error('a state reply without a state');
-  return { version, ops: [], proofs, forks, heads, more: more === 1, ...answer, ...(b === 0 ? {} : { bases }), state: bytes.slice(r.pos) };
+  return { version, ops: [], proofs, forks, heads, ...digest, more: more === 1, ...answer, ...(b === 0 ? {} : { bases }), state: bytes.slice(r.pos) };
+}
+
+function vectorBytes(write: (out: number[]) => void): Uint8Array {
+  const out: number[] = [];
+  write(out);
+  return Uint8Array.from(out);
 }
 
 function versionBytes(version: VersionVector): Uint8Array {
@@ -196,8 +265,8 @@ function readProof(bytes: Uint8Array, r: { pos: number }): Proof {
 
 
 /** A peer's answer to a sync: binary, or (an older or a foreign peer) JSON. Throws on anything malformed. */
-export function decodeSyncAnswer(contentType: string, bytes: Uint8Array): SyncPage<Gene> {
-  if (contentType.startsWith(BINARY_TYPE)) return decodeBinarySyncReply(bytes);
+export function decodeSyncAnswer(contentType: string, bytes: Uint8Array, to: Asked = NOTHING_ASKED): SyncPage<Gene> {
+  if (contentType.startsWith(BINARY_TYPE)) return decodeBinarySyncReply(bytes, to);
   const json: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
   const other = wireVersionProblem(json);
   if (other !== null) throw new Error(`the peer answered with ${other}`);
@@ -207,7 +276,7 @@ export function decodeSyncAnswer(contentType: string, bytes: Uint8Array): SyncPa
 function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: string): void {
   if (bytes[r.pos++] !== kind) throw new Error(`not a binary ${what}`);
   const version = bytes[r.pos++];
-  if (version !== V4) throw new Error(otherWireVersion(`a binary ${what} of wire version ${version}`));
+  if (version !== V5) throw new Error(otherWireVersion(`a binary ${what} of wire version ${version}`));
 }
 
 /**
@@ -215,14 +284,14 @@ function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: strin
  * build does not speak; peers must not be misread, so they are told plainly.
  */
 function otherWireVersion(what: string): string {
-  return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V4} (binary); run one version of crdt-genome on every actor`;
+  return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V5} (binary); run one version of crdt-genome on every actor`;
 }
 
 /** The problem with a request body of another wire version, or null (anything else is left to the parsers). */
 export function wireVersionProblem(body: unknown): string | null {
   if (Buffer.isBuffer(body)) {
     const [kind, version] = body;
-    return (kind === PUSH || kind === SYNC) && version !== undefined && version !== V4 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
+    return (kind === PUSH || kind === SYNC || kind === REQUEST) && version !== undefined && version !== V5 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
   }
   const v = typeof body === 'object' && body !== null ? (body as { v?: unknown }).v : undefined;
   return Number.isInteger(v) && v !== WIRE_VERSION ? otherWireVersion(`a JSON message of wire version ${String(v)}`) : null;
