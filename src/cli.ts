@@ -5,6 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { runActorProcess } from './actor/run.js';
 import { actorOptions, addActorCommandFlags } from './cli/actor-command.js';
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(s.endsWith('\n') ? s : `${s}\n`) });
 
   addActorFlags(addActorCommandFlags(program)).action(async (_opts, cmd: Command) => {
-    await runActorProcess(actorOptions(cmd));
+    await runActorProcess(actorOptions(cmd, hostname()));
   });
 
   registerCluster(program);
