@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireNamespaces, withHostname } from '../helpers/netns.js';
+import { requireHostnames, withHostname } from '../helpers/netns.js';
 import { expectUsageError, freeBase, getJson, killAll, runCli, startCliUnder, waitFor } from '../helpers/processes.js';
 
-beforeAll(requireNamespaces);
+beforeAll(requireHostnames);
 afterAll(killAll);
 
 describe('--actor-from-hostname (each case under a host name of its own)', () => {
