@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { runActorProcess } from './actor/run.js';
 import { actorOptions, addActorCommandFlags } from './cli/actor-command.js';
-import { addActorFlags, tlsOption, usage } from './cli/actor-flags.js';
+import { tlsOption, usage } from './cli/actor-flags.js';
 import { registerCluster } from './cli/cluster-command.js';
 import { registerRepair } from './cli/repair-command.js';
 import { hostName, integer, localUrls, MAX_MS, peerList } from './cli/flags.js';
@@ -28,7 +28,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s.endsWith('\n') ? s : `${s}\n`) });
 
-  addActorFlags(addActorCommandFlags(program)).action(async (_opts, cmd: Command) => {
+  addActorCommandFlags(program).action(async (_opts, cmd: Command) => {
     await runActorProcess(actorOptions(cmd, hostname()));
   });
 

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Command, Option } from 'commander';
 import type { ActorOptions } from '../actor/run.js';
 import { actorId, MAX_MEMBER } from '../crdt/ids.js';
-import { clusterKeyOption, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
+import { addActorFlags, clusterKeyOption, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
 import { integer, isLoopback, localUrls, peerIds, peerList } from './flags.js';
 import { actorFromHostname, isOwnUrl, type Listening } from './identity.js';
 
@@ -18,9 +18,12 @@ interface ActorFlags extends MutationFlags {
   insecure?: boolean;
 }
 
-/** The default command's own flags: who this actor is, where it listens, who its peers are, its secrets. */
+/**
+ * The default command's flags: its own (who this actor is, where it listens, who its peers are, its
+ * secrets), then those it shares with `cluster`.
+ */
 export function addActorCommandFlags(cmd: Command): Command {
-  return cmd
+  const own = cmd
     .option('-a, --actor <id>', 'this actor\'s id (0 .. count-1)', integer(0, MAX_MEMBER))
     .option('--actor-from-hostname', 'take the actor id from the ordinal ending this host\'s name (a StatefulSet\'s pod genome-7 is actor 7)')
     .option('-c, --count <n>', 'number of actors', integer(1, MAX_MEMBER + 1))
@@ -30,6 +33,7 @@ export function addActorCommandFlags(cmd: Command): Command {
     .addOption(new Option('--token <t>', 'enables the admin API (/admin/faults), which then requires it (8+ characters; empty: none)').env('GENOME_TOKEN'))
     .addOption(new Option('--cluster-key <k>', 'replication requests carry, and must carry, an HMAC under this key (16+ characters; shared by every actor)').env('GENOME_CLUSTER_KEY'))
     .option('--insecure', 'serve a non-loopback --host without a cluster key (refused otherwise)');
+  return addActorFlags(own);
 }
 
 /** The options of one actor from its flags (checked: a usage error exits 2); `hostname` is this machine's name. */
