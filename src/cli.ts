@@ -5,74 +5,22 @@
  */
 import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
-import { runActorProcess, type ActorOptions } from './actor/run.js';
-import { addActorFlags, clusterKeyOption, fanoutOption, tlsOption, tokenOption, usage, type MutationFlags } from './cli/actor-flags.js';
+import { runActorProcess } from './actor/run.js';
+import { actorOptions, addActorCommandFlags } from './cli/actor-command.js';
+import { fanoutOption, tlsOption, usage } from './cli/actor-flags.js';
 import { registerCluster } from './cli/cluster-command.js';
 import { registerRepair } from './cli/repair-command.js';
-import { hostName, integer, isLoopback, localUrls, lossRate, MAX_MS, peerIds, peerList, reachableHost } from './cli/flags.js';
+import { hostName, integer, localUrls, lossRate, MAX_MS, peerList } from './cli/flags.js';
 import { verify } from './cluster/verify.js';
-import { actorId, MAX_MEMBER } from './crdt/ids.js';
+import { MAX_MEMBER } from './crdt/ids.js';
 import { MAX_SIM_ACTORS, replayCommand, runSim } from './sim/index.js';
 import { MAX_SPREAD_ACTORS, runSpread } from './sim/spread.js';
 import { DEFAULT_FANOUT } from './sync/Replicator.js';
 import { trustCa } from './transport/http-client.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-
-function actorOptions(cmd: Command): ActorOptions {
-  const o = cmd.opts<MutationFlags & { actor?: number; count?: number; base?: number; peers?: string[]; token?: string; clusterKey?: string; insecure?: boolean }>();
-  if (o.actor === undefined) usage(cmd, 'missing `--actor <id>`');
-  if (o.base === undefined) usage(cmd, 'missing `--base <port>`');
-  let peers: string[];
-  let count: number;
-  const port = o.base + o.actor;
-  const tls = tlsOption(cmd, o);
-  if (port > 65535) usage(cmd, `expected \`--base\` + \`--actor\` to be a port <= 65535, got \`${port}\``);
-  if (o.peers !== undefined) {
-    const own = new Set([o.host, reachableHost(o.host), 'localhost', '127.0.0.1'].map((h) => `${h}:${port}`));
-    peers = o.peers.filter((u) => !own.has(new URL(u).host));
-    const plain = peers.find((u) => u.startsWith('http:'));
-    if (tls.server !== null && plain !== undefined) usage(cmd, `expected \`https://\` peers with \`--tls-cert\`, got \`${plain}\``);
-    count = peers.length + 1;
-    if (o.count !== undefined && o.count !== count) usage(cmd, `expected \`--count\` to equal the ${peers.length} peers + 1, got \`${o.count}\``);
-  } else {
-    if (o.count === undefined) usage(cmd, 'missing `--count <n>` (or `--peers <urls>`)');
-    count = o.count;
-    if (o.base + count - 1 > 65535) usage(cmd, `expected \`--base\` + \`--count\` - 1 to be a port <= 65535, got \`${o.base + count - 1}\``);
-    peers = localUrls(o.host, o.base, count, tls.server === null ? 'http' : 'https').filter((_, i) => i !== o.actor);
-  }
-  if (o.actor >= count) usage(cmd, `expected \`--actor\` below the actor count ${count}, got \`${o.actor}\``);
-  fanoutOption(cmd, o.fanout, count);
-  const self = actorId(o.actor);
-  const clusterKey = clusterKeyOption(cmd, o.clusterKey);
-  // As Redis's protected mode: a public address without a key would let anyone who reaches it write.
-  if (clusterKey === null && o.insecure !== true && !isLoopback(o.host)) {
-    usage(cmd, `expected \`--cluster-key <k>\` (or env \`GENOME_CLUSTER_KEY\`) to serve \`--host ${o.host}\`, which is not loopback: without a key anyone who reaches it can send ops (\`--insecure\` serves it anyway)`);
-  }
-  return {
-    actor: self,
-    host: o.host,
-    port,
-    peers,
-    peerIds: peerIds(peers, self),
-    interval: o.interval,
-    mutations: o.mutations,
-    seed: o.seed ?? randomInt(0x7fffffff),
-    verifyIntervalMs: o.verifyInterval,
-    syncIntervalMs: o.syncInterval,
-    fanout: o.fanout,
-    compactEvery: o.compactEvery,
-    collect: o.collect,
-    dropRate: o.dropRate,
-    token: tokenOption(cmd, o.token),
-    clusterKey,
-    insecure: o.insecure === true,
-    tls,
-    dataDir: o.memory === true ? null : o.dataDir,
-    logLevel: o.logLevel,
-  };
-}
 
 export function buildProgram(): Command {
   const program = new Command('crdt-genome')
@@ -82,17 +30,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s.endsWith('\n') ? s : `${s}\n`) });
 
-  addActorFlags(
-    program
-      .option('-a, --actor <id>', 'this actor\'s id (0 .. count-1)', integer(0, MAX_MEMBER))
-      .option('-c, --count <n>', 'number of actors', integer(1, MAX_MEMBER + 1))
-      .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535))
-      .option('--peers <url,...>', 'base URLs of the other actors (multi-host), in actor-id order', peerList)
-      .addOption(new Option('--token <t>', 'enables the admin API (/admin/faults), which then requires it (8+ characters; empty: none)').env('GENOME_TOKEN'))
-      .addOption(new Option('--cluster-key <k>', 'replication requests carry, and must carry, an HMAC under this key (16+ characters; shared by every actor)').env('GENOME_CLUSTER_KEY'))
-      .option('--insecure', 'serve a non-loopback --host without a cluster key (refused otherwise)'),
-  ).action(async (_opts, cmd: Command) => {
-    await runActorProcess(actorOptions(cmd));
+  addActorCommandFlags(program).action(async (_opts, cmd: Command) => {
+    await runActorProcess(actorOptions(cmd, hostname()));
   });
 
   registerCluster(program);

@@ -18,6 +18,8 @@ export interface OutboxOptions {
   onFatal: (err: unknown) => void;
   /** Signs every request with the cluster MAC; null: requests go unsigned. */
   clusterKey: string | null;
+  /** Told of each sync page taken from a peer, and whether the peer said it has more. */
+  onSyncPage?: (peer: string, more: boolean) => void;
 }
 
 /**
@@ -128,6 +130,7 @@ export class Outbox {
     this.#ok(peer);
     // Errors from here on are the store's: not the peer's fault, and fatal (see INTERNALS.md).
     const outcome = replica.onReply(peer, request, reply, Date.now());
+    if (reply.type === 'sync') this.#opts.onSyncPage?.(peer, reply.more);
     this.#newForks(peer);
     if (outcome.state?.taken === true) {
       this.#log.info({ peer, ops: outcome.state.ops, bytes: outcome.state.bytes.length }, `caught up from a state of ${peer}: ${outcome.state.ops} ops it lacked, in ${outcome.state.bytes.length} bytes`);

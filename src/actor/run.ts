@@ -20,6 +20,7 @@ import { FaultState } from './FaultState.js';
 import { registerAdminRoutes, registerMetricsRoute } from './lab-routes.js';
 import { runMutator, type Interval } from './Mutator.js';
 import { Outbox } from './Outbox.js';
+import { Readiness, registerReadyRoute } from './Readiness.js';
 import { registerRoutes } from './routes.js';
 import { gossipConfig, syncConfig } from './sync-config.js';
 import { TimedStore, type CompactionReport } from './TimedStore.js';
@@ -113,6 +114,8 @@ export async function startActor(
   registerRoutes(app, state, log, onFatal, clusterKey, opts.collect !== false);
   registerMetricsRoute(app, metrics);
   if (opts.token !== null) registerAdminRoutes(app, state.faults, opts.token, log);
+  const readiness = new Readiness(opts.peers.length, (why) => log.info({ why }, `ready: ${why}`));
+  registerReadyRoute(app, readiness);
   try {
     await app.listen({ host: opts.host, port: opts.port });
   } catch (err) {
@@ -126,7 +129,8 @@ export async function startActor(
   const stopping = new AbortController();
   const { signal } = stopping;
   const timeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  const outbox = new Outbox(state, log, { timeoutMs, dropRng: new Rng(opts.seed ^ 0x2545f491), onFatal, clusterKey });
+  readiness.start();
+  const outbox = new Outbox(state, log, { timeoutMs, dropRng: new Rng(opts.seed ^ 0x2545f491), onFatal, clusterKey, onSyncPage: (peer, more) => readiness.page(peer, more) });
   state.wake = () => outbox.pump();
   outbox.pump();
 
@@ -163,6 +167,7 @@ export async function startActor(
     url,
     async stop() {
       stopping.abort();
+      readiness.stop();
       if (quiet !== null) clearInterval(quiet);
       outbox.stop();
       await Promise.all([mutator, verifier]);

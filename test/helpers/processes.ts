@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -43,8 +44,15 @@ const started: Proc[] = [];
  * limit on open files (as a machine with the usual 1,024 would run it).
  */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, openFiles?: number): Proc {
-  const [command, argv] =
-    openFiles === undefined ? [process.execPath, [CLI, ...args]] : ['/bin/sh', ['-c', 'ulimit -n "$0" && exec "$@"', String(openFiles), process.execPath, CLI, ...args]];
+  return startCliUnder(openFiles === undefined ? [] : ['/bin/sh', '-c', 'ulimit -n "$0" && exec "$@"', String(openFiles)], args, env);
+}
+
+/**
+ * Start the CLI under `wrapper`, a command that ends by exec'ing its arguments (node, the CLI and
+ * `args`), so that the process group's leader is the CLI itself; e.g. `ip netns exec <ns>`.
+ */
+export function startCliUnder(wrapper: string[], args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const [command, ...argv] = [...wrapper, process.execPath, CLI, ...args] as [string, ...string[]];
   const child = spawn(command, argv, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const proc: Proc = {
     child,
@@ -58,13 +66,22 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, openFiles?
   return proc;
 }
 
-/** Run the CLI to completion. */
-export async function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = startCli(args);
+/** Run the CLI to completion (under `wrapper`, as `startCliUnder`). */
+export async function runCli(args: string[], timeoutMs = 30_000, wrapper: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = startCliUnder(wrapper, args);
   const timer = setTimeout(() => killGroup(proc), timeoutMs);
   const code = await proc.exited;
   clearTimeout(timer);
   return { code, stdout: proc.stdout.join(''), stderr: proc.stderr.join('') };
+}
+
+/** What every usage error looks like: exit 2, nothing on stdout, one line on stderr naming each of `mentions`. */
+export function expectUsageError(result: { code: number | null; stdout: string; stderr: string }, mentions: string[]): void {
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  for (const m of mentions) expect(lines[0]).toContain(m);
 }
 
 /** True while any process of the group is alive. */
