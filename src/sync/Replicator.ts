@@ -14,9 +14,11 @@ import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from
 
 /** Gossip's fan-out, unless told otherwise (see `SyncConfig.fanout`). */
 export const DEFAULT_FANOUT = 3;
+/** Askers a gossiping replica asks back in one round (see `#askBack`). */
+const ASK_BACKS_PER_ROUND = 1;
 
 export interface SyncConfig<T> extends PageLimits<T> {
-  /** One anti-entropy exchange with the next peer in turn this often. */
+  /** One anti-entropy exchange this often: with the next peer in turn, or with gossip the next of a random order. */
   readonly syncIntervalMs: number;
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
@@ -134,7 +136,7 @@ export class Replicator<T> {
   #ackedPeers = 0;
   /** Peers by member, for asking an asker back (gossip only). */
   readonly #byMember = new Map<number, PeerState>();
-  /** Askers asked back this round: at most `fanout`. */
+  /** Askers asked back this round (at most `ASK_BACKS_PER_ROUND`). */
   #askedBack = 0;
   /** The peer asked for a state now, if any: one at a time, or every peer would send one at the start. */
   #stateFrom: PeerId | null = null;
@@ -421,11 +423,11 @@ export class Replicator<T> {
    * Gossip's push half: an asker that holds ops this replica lacks is asked back, at once, so an op
    * spreads both ways along each exchange (push-pull), not only to whoever asks its holder. It is
    * a sync request like any other, so what the answer says was retired is heard from a peer this
-   * replica asked (see "Who may still name a tombstone"). At most `fanout` a round.
+   * replica asked (see "Who may still name a tombstone"). At most `ASK_BACKS_PER_ROUND` a round.
    */
   #askBack(asker: ActorId, version: VersionVector): void {
     const p = this.#byMember.get(memberOf(asker));
-    if (p === undefined || p.syncDue || p.inFlight || this.#askedBack >= 1) return;
+    if (p === undefined || p.syncDue || p.inFlight || this.#askedBack >= ASK_BACKS_PER_ROUND) return;
     if (covers(this.list.version(), version)) return;
     p.syncDue = true;
     this.#askedBack++;
