@@ -52,7 +52,6 @@ export interface SpreadReport {
 }
 
 interface Node {
-  readonly index: number;
   readonly name: string;
   readonly replica: Replica<Gene>;
   wakeToken: number;
@@ -82,10 +81,10 @@ export function runSpread(plan: SpreadPlan, log: (line: string) => void = () => 
   const crypto = sharedVerify(nodeFeedCrypto);
   const names = Array.from({ length: plan.actors }, (_, i) => `a${i}`);
   const config = { ...syncConfig(ROUND_MS, plan.actors, 0), fanout: plan.fanout, random: () => rng.next(), peerMembers: new Map(names.map((n, i) => [n, i])) };
-  const nodes: Node[] = names.map((name, index) => {
+  const nodes: Node[] = names.map((name, index): Node => {
     const store = new MemoryStore(actorId(index), memoryBacking<Gene>(rng.bytes(32)), isGene, () => rng.bytes(32));
     const replica = new Replica(store, genomeList(plan.actors), names.filter((n) => n !== name), config, 0, crypto);
-    return { index, name, replica, wakeToken: 0, sent: [], bytes: 0, done: false };
+    return { name, replica, wakeToken: 0, sent: [], bytes: 0, done: false };
   });
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const total = plan.actors * plan.opsPerActor;
@@ -115,6 +114,8 @@ export function runSpread(plan: SpreadPlan, log: (line: string) => void = () => 
       const result = r.receivePush(request.from, request.ops, request.proof, now, request.to, request.told);
       // As the actors' outbox takes it: a receiver that holds less of the feed than the sender thought is asked first.
       if (result.status === 'refused' && BEHIND.has(result.code)) return queue.push(now + DELAY.min, { kind: 'behind', node: from, peer: to.name });
+      // A full pending set is answered 503, and the push tried again later; anything else is a fault of ours.
+      if (result.status === 'full') return queue.push(now + DELAY.min, { kind: 'fail', node: from, peer: to.name, request });
       if (result.status !== 'ok') throw new Error(`${to.name} refused a push from ${from.name}: ${result.status}`);
       reply = { type: 'push' };
     } else {
