@@ -61,7 +61,12 @@ describe('DNS-named peers across hosts', () => {
     const verify = await runCli(['verify', '--peers', peers.join(','), '--expect-ops', String(MUTATIONS), '--timeout', '40000'], 50_000, net.in(0));
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
 
-    const seen = await Promise.all([0, 1, 2].map((i) => probe(net, i)));
+    // Ready follows holding everything: once a sync with a peer has run to its end (within a sync
+    // interval or two of converging), or after 10 s without a page.
+    const seen = await waitFor('every actor ready', async () => {
+      const probes = await Promise.all([0, 1, 2].map((i) => probe(net, i)));
+      return probes.every((p) => p.ready === 200) && probes;
+    }, 20_000, 250);
     seen.forEach(({ status, ready }, i) => {
       expect(status.actor).toBe(i);
       expect(status.version).toEqual({ 0: MUTATIONS, 1: MUTATIONS, 2: MUTATIONS });
