@@ -1,8 +1,12 @@
+import { refusal } from './batch.js';
+import { Changes, type ChangeListener } from './changes.js';
 import { formatId, type ActorId, type OpId } from './ids.js';
-import { DEFAULT_MAX_PENDING, type ApplyResult, type CheckResult, type List, type ListOptions } from './list.js';
+import { checkCount, checkIndex, checkOp, checkOps, checkVersion } from './input.js';
+import { DEFAULT_MAX_PENDING, type ApplyCounts, type ApplyResult, type CheckResult, type List, type ListOptions } from './list.js';
 import { sameOp, type DeleteOp, type InsertOp, type Op } from './ops.js';
 import { PendingOps } from './PendingOps.js';
-import type { VersionVector } from './version.js';
+import { RefusedOpError } from './validate.js';
+import { covers, formatVersion, type VersionVector } from './version.js';
 
 export type RefKind = 'insert' | 'delete' | 'absent' | 'collected';
 
@@ -15,6 +19,10 @@ export abstract class CausalList<T> implements List<T> {
   readonly actor: ActorId;
   readonly #pending: PendingOps<T>;
   readonly #equals: (a: T, b: T) => boolean;
+  /** Listeners, and the events of the call under way. */
+  protected readonly changes = new Changes<T>();
+  /** Pending ops the last `apply` or `applyMany` applied because of the ops it was given. */
+  #released = 0;
 
   constructor(actor: ActorId, options: ListOptions<T>) {
     this.actor = actor;
@@ -32,6 +40,8 @@ export abstract class CausalList<T> implements List<T> {
   abstract toArray(): T[];
   abstract version(): VersionVector;
   abstract toString(): string;
+  /** Visible position of the element `id` made; -1 when it is deleted or not held. */
+  abstract indexOf(id: OpId): number;
   /** How many ops of `actor` are applied (they apply in counter order, so counters 1..n). */
   protected abstract held(actor: ActorId): number;
   /** The applied op with this id; undefined when it is not applied, or no longer kept (collected). */
@@ -60,14 +70,81 @@ export abstract class CausalList<T> implements List<T> {
     return id.counter <= this.held(id.actor);
   }
 
+  get released(): number {
+    return this.#released;
+  }
+
+  onChange(listener: ChangeListener<T>): () => void {
+    return this.changes.listen(listener);
+  }
+
   apply(op: Op<T>): ApplyResult {
-    return this.#apply(op, true);
+    checkOp(op, 'apply: op');
+    this.#released = 0;
+    const verdict = this.#apply(op, true, false);
+    this.changes.flush();
+    return verdict;
+  }
+
+  applyMany(ops: Iterable<Op<T>>): ApplyCounts {
+    const batch = checkOps(ops, 'applyMany: ops');
+    const refused = refusal(this, batch, this.#equals);
+    if (refused !== null) throw new RefusedOpError(refused.verdict, refused.op, `applyMany: ${refused.message}`);
+    const counts = { applied: 0, duplicate: 0, pending: 0, released: 0, full: 0 };
+    this.#released = 0;
+    this.changes.begin();
+    try {
+      for (const op of batch) counts[this.#apply(op, true, false) as 'applied' | 'duplicate' | 'pending' | 'full']++;
+    } finally {
+      this.changes.end();
+    }
+    counts.released = this.#released;
+    return counts;
+  }
+
+  insertMany(index: number, values: readonly T[]): InsertOp<T>[] {
+    checkIndex(index, this.length, 'insertMany: index');
+    if (!Array.isArray(values)) throw new TypeError(`insertMany: values must be an array, got ${typeof values}`);
+    const ops: InsertOp<T>[] = [];
+    this.changes.begin();
+    try {
+      for (let k = 0; k < values.length; k++) ops.push(this.insert(index + k, values[k] as T));
+    } finally {
+      this.changes.end();
+    }
+    return ops;
+  }
+
+  deleteMany(index: number, count: number): DeleteOp[] {
+    checkCount(count, 'deleteMany: count');
+    checkIndex(index, this.length - count, 'deleteMany: index');
+    const ops: DeleteOp[] = [];
+    this.changes.begin();
+    try {
+      for (let k = 0; k < count; k++) ops.push(this.delete(index));
+    } finally {
+      this.changes.end();
+    }
+    return ops;
+  }
+
+  opsSince(version: VersionVector): Op<T>[] {
+    checkVersion(version, 'opsSince: version');
+    const { collected } = this as Partial<Pick<List<T>, 'collected'>>;
+    if (collected !== undefined && !covers(version, collected)) {
+      throw new RangeError(`opsSince: this list collected ops ${formatVersion(version)} lacks (it holds ${formatVersion(collected)} only as state): send its state instead`);
+    }
+    return [...this.appliedOps(version)];
   }
 
   restore(ops: Iterable<Op<T>>): void {
-    for (const op of ops) {
-      const verdict = this.#apply(op, false);
-      if (verdict === 'equivocation') throw new Error(`op ${formatId(op.id)} is held twice with different content`);
+    try {
+      for (const op of ops) {
+        const verdict = this.#apply(op, false, false);
+        if (verdict === 'equivocation') throw new Error(`op ${formatId(op.id)} is held twice with different content`);
+      }
+    } finally {
+      this.changes.flush();
     }
   }
 
@@ -82,9 +159,10 @@ export abstract class CausalList<T> implements List<T> {
     return this.#refsVerdict(op);
   }
 
-  /** Call after integrating an op outside `apply` (a local edit): applies what waited for it. */
-  protected released(id: OpId): void {
-    if (this.#pending.size === 0) return;
+  /** Call after integrating an op outside `apply` (a local edit): applies what waited for it; returns how many. */
+  protected releaseAfter(id: OpId): number {
+    if (this.#pending.size === 0) return 0;
+    let released = 0;
     const ready: OpId[] = [id];
     for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
       for (const waiter of this.#pending.release(next)) {
@@ -93,27 +171,37 @@ export abstract class CausalList<T> implements List<T> {
         if (missing !== null) {
           this.#pending.add(waiter, missing);
         } else {
-          this.integrate(waiter);
+          this.#integrate(waiter, false);
+          released++;
           ready.push(waiter.id);
         }
       }
     }
-  }
-
-  protected checkInsertIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index > this.length) {
-      throw new RangeError(`insert index ${index} out of range 0..${this.length}`);
-    }
+    return released;
   }
 
   /** Make and apply a local op through the general path (simple lists use this). */
   protected applyLocal<O extends Op<T>>(op: O): O {
-    const result = this.apply(op);
+    const result = this.#apply(op, true, true);
+    this.changes.flush();
     if (result !== 'applied') throw new Error(`local op ${formatId(op.id)} was not applied: ${result}`);
     return op;
   }
 
-  #apply(op: Op<T>, bounded: boolean): ApplyResult {
+  /** Integrate `op`, queuing its event when anyone listens (a delete of a tombstone changes nothing visible). */
+  #integrate(op: Op<T>, local: boolean): void {
+    if (!this.changes.listening) return this.integrate(op);
+    if (op.type === 'insert') {
+      this.integrate(op);
+      this.changes.inserted(this.indexOf(op.id), op.value, local);
+    } else {
+      const index = this.indexOf(op.target);
+      this.integrate(op);
+      if (index >= 0) this.changes.deleted(index, local);
+    }
+  }
+
+  #apply(op: Op<T>, bounded: boolean, local: boolean): ApplyResult {
     const verdict = this.check(op);
     if (verdict !== 'new') return verdict;
     const missing = this.#missing(op);
@@ -122,8 +210,8 @@ export abstract class CausalList<T> implements List<T> {
       this.#pending.add(op, missing);
       return 'pending';
     }
-    this.integrate(op);
-    this.released(op.id);
+    this.#integrate(op, local);
+    this.#released += this.releaseAfter(op.id);
     return 'applied';
   }
 

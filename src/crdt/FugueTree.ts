@@ -44,6 +44,19 @@ export class FugueTree<T> {
     return { left: leftNode.id, right: rightNode === null ? null : rightNode.id };
   }
 
+  /** Visible position of element `id`; -1 when it is deleted or unknown. */
+  indexOf(id: OpId): number {
+    const node = this.#byId.get(idKey(id));
+    if (node === undefined || node.deleted) return -1;
+    const sizes = (nodes: readonly Node<T>[], end = nodes.length): number => nodes.slice(0, end).reduce((n, c) => n + c.size, 0);
+    let index = sizes(node.leftChildren);
+    for (let n = node, p = n.parent; p !== null; n = p, p = p.parent) {
+      if (n.side === 'L') index += sizes(p.leftChildren, p.leftChildren.indexOf(n));
+      else index += sizes(p.leftChildren) + (p.deleted || p === this.#root ? 0 : 1) + sizes(p.rightChildren, p.rightChildren.indexOf(n));
+    }
+    return index;
+  }
+
   /** The id of the element at visible `index`. */
   idAt(index: number): OpId {
     return this.#nodeAt(index).id as OpId;

@@ -1,5 +1,6 @@
 import { CausalList, type RefKind } from './CausalList.js';
 import { FugueTree } from './FugueTree.js';
+import { checkIndex } from './input.js';
 import type { ActorId, OpId } from './ids.js';
 import type { ListOptions } from './list.js';
 import type { DeleteOp, InsertOp, Op } from './ops.js';
@@ -31,13 +32,18 @@ export class ReferenceList<T> extends CausalList<T> {
   }
 
   insert(index: number, value: T): InsertOp<T> {
-    this.checkInsertIndex(index);
+    checkIndex(index, this.length, 'insert: index');
     const { left, right } = this.#tree.originsAt(index);
     return this.applyLocal({ type: 'insert', id: this.#nextId(), value, left, right });
   }
 
   delete(index: number): DeleteOp {
+    checkIndex(index, this.length - 1, 'delete: index');
     return this.applyLocal({ type: 'delete', id: this.#nextId(), target: this.#tree.idAt(index) });
+  }
+
+  indexOf(id: OpId): number {
+    return this.#tree.indexOf(id);
   }
 
   opsOf(actor: ActorId, after: number, limit: number): Op<T>[] {

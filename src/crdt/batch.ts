@@ -20,19 +20,8 @@ const WHY = {
  * `accepted` lists the ops taken now (applied or pending, not duplicates): the caller stores them.
  */
 export function applyBatch<T>(list: List<T>, ops: readonly Op<T>[], equals: (a: T, b: T) => boolean = Object.is): BatchResult<T> {
-  const seen = new Map<string, Op<T>>();
-  // An op naming a delete of this same batch as its origin or target can never apply.
-  const deletes = new Set(ops.filter((op) => op.type === 'delete').map((op) => idKey(op.id)));
-  const namesDelete = (op: Op<T>): boolean =>
-    (op.type === 'insert' ? [op.left, op.right] : [op.target]).some((r) => r !== null && deletes.has(idKey(r)));
-  for (const op of ops) {
-    const twin = seen.get(idKey(op.id));
-    const verdict = twin !== undefined && !sameOp(twin, op, equals) ? 'equivocation' : namesDelete(op) ? 'invalid' : list.check(op);
-    if (verdict === 'equivocation' || verdict === 'invalid' || verdict === 'collected') {
-      return { status: verdict === 'equivocation' ? verdict : 'invalid', op, message: `op ${formatId(op.id)} ${WHY[verdict]}`, accepted: [] };
-    }
-    seen.set(idKey(op.id), op);
-  }
+  const refused = refusal(list, ops, equals);
+  if (refused !== null) return { status: refused.verdict === 'equivocation' ? 'equivocation' : 'invalid', op: refused.op, message: refused.message, accepted: [] };
   const counts = { applied: 0, duplicate: 0, pending: 0 };
   const accepted: Op<T>[] = [];
   for (const op of ops) {
@@ -42,4 +31,27 @@ export function applyBatch<T>(list: List<T>, ops: readonly Op<T>[], equals: (a: 
     if (result === 'applied' || result === 'pending') accepted.push(op);
   }
   return { status: 'ok', ...counts, accepted };
+}
+
+/**
+ * The first op of a batch that no list may take, with why, or null: one whose id the batch or
+ * the list holds with other content, one naming a delete (of the list or of this same batch, which
+ * can never apply) or a collected element.
+ */
+export function refusal<T>(
+  list: Pick<List<T>, 'check'>,
+  ops: readonly Op<T>[],
+  equals: (a: T, b: T) => boolean,
+): { verdict: 'equivocation' | 'invalid' | 'collected'; op: Op<T>; message: string } | null {
+  const seen = new Map<string, Op<T>>();
+  const deletes = new Set(ops.filter((op) => op.type === 'delete').map((op) => idKey(op.id)));
+  const namesDelete = (op: Op<T>): boolean =>
+    (op.type === 'insert' ? [op.left, op.right] : [op.target]).some((r) => r !== null && deletes.has(idKey(r)));
+  for (const op of ops) {
+    const twin = seen.get(idKey(op.id));
+    const verdict = twin !== undefined && !sameOp(twin, op, equals) ? 'equivocation' : namesDelete(op) ? 'invalid' : list.check(op);
+    if (verdict === 'equivocation' || verdict === 'invalid' || verdict === 'collected') return { verdict, op, message: `op ${formatId(op.id)} ${WHY[verdict]}` };
+    seen.set(idKey(op.id), op);
+  }
+  return null;
 }

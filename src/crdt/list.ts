@@ -1,3 +1,4 @@
+import type { ChangeListener } from './changes.js';
 import type { ActorId, OpId } from './ids.js';
 import type { DeleteOp, InsertOp, Op } from './ops.js';
 import type { VersionVector } from './version.js';
@@ -16,6 +17,19 @@ import type { VersionVector } from './version.js';
  */
 export type ApplyResult = 'applied' | 'duplicate' | 'pending' | 'full' | 'equivocation' | 'invalid' | 'collected';
 
+/**
+ * What `applyMany` did with a batch: ops applied now, already held, waiting for dependencies,
+ * not taken because the pending set is full (offer them again later), and ops that had been
+ * waiting and were applied because of the batch.
+ */
+export interface ApplyCounts {
+  readonly applied: number;
+  readonly duplicate: number;
+  readonly pending: number;
+  readonly full: number;
+  readonly released: number;
+}
+
 /** What `check` says of an op: new, or why `apply` would not take it. */
 export type CheckResult = 'new' | 'duplicate' | 'equivocation' | 'invalid' | 'collected';
 
@@ -30,9 +44,32 @@ export interface List<T> {
   readonly tombstones: number;
   /** The counter the next local op will get: one past this actor's ops held. */
   readonly nextCounter: number;
+  /** Pending ops the last `apply` or `applyMany` applied because of the ops it was given. */
+  readonly released: number;
   insert(index: number, value: T): InsertOp<T>;
   delete(index: number): DeleteOp;
+  /** Insert `values` at `index`, one op each (a run: consecutive ids, each after the one before). */
+  insertMany(index: number, values: readonly T[]): InsertOp<T>[];
+  /** Delete `count` elements from `index` on, one op each. */
+  deleteMany(index: number, count: number): DeleteOp[];
   apply(op: Op<T>): ApplyResult;
+  /**
+   * Apply a batch of remote ops in any order. An op no list may take (an equivocation, one naming
+   * a delete or a collected element) throws a `RefusedOpError` before anything is applied.
+   */
+  applyMany(ops: Iterable<Op<T>>): ApplyCounts;
+  /**
+   * The ops `version` lacks, in a causal order (each after its dependencies): what to send a
+   * replica at that version. Throws a RangeError when this list collected some of them.
+   */
+  opsSince(version: VersionVector): Op<T>[];
+  /**
+   * Call `listener` with what each change did in index terms (local edits, remote ops and the
+   * ops they released), once the call that made it returns; returns a function that stops it.
+   */
+  onChange(listener: ChangeListener<T>): () => void;
+  /** Visible position of the element `id` made; -1 when it is deleted or not held. */
+  indexOf(id: OpId): number;
   /**
    * Take back ops this replica held before (from its store, in the order it took them): as `apply`,
    * but the pending bounds do not apply, since each op was admitted once. Throws on an op that

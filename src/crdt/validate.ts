@@ -21,6 +21,22 @@ export class InvalidOpError extends Error {
   }
 }
 
+/**
+ * An op a list refuses as a whole batch (`applyMany`): one with the id of an op held with other
+ * content (`equivocation`), or naming what is no earlier insert (`invalid`) or what this list has
+ * collected (`collected`). Nothing of the batch was applied.
+ */
+export class RefusedOpError<T = unknown> extends Error {
+  constructor(
+    readonly verdict: 'equivocation' | 'invalid' | 'collected',
+    readonly op: Op<T>,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RefusedOpError';
+  }
+}
+
 /** What a replica requires of the ops it takes, beyond well-formed ids. */
 export interface OpRules<T> {
   /** Authors whose ops are taken (the cluster's actors); absent: any actor id. */

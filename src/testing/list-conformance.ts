@@ -4,6 +4,7 @@ import { actorId, opId } from '../crdt/ids.js';
 import type { List, MakeList } from '../crdt/list.js';
 import type { InsertOp, Op } from '../crdt/ops.js';
 import { versionToJSON } from '../crdt/version.js';
+import { runListApiTests } from './list-api-conformance.js';
 import { deliverAll, mix, play, scenarioArb } from './scenario.js';
 
 const RUNS = { numRuns: 200 };
@@ -211,6 +212,7 @@ export function runListTests(name: string, make: MakeList<number>): void {
       expect(text).toContain('~a3.1:1~');
     });
   });
+  runListApiTests(name, make);
 }
 
 function countByActor(ops: readonly Op<number>[]): Record<string, number> {

@@ -178,6 +178,20 @@ export class ContentTree<T> {
     return leaf?.pieces[leaf.pieces.length - 1];
   }
 
+  /** Visible position of `piece`'s first element (of where it would be, for a tombstone). */
+  visibleIndex(piece: Piece<T>): number {
+    let sum = 0;
+    const { pieces } = piece.leaf;
+    for (let i = 0; pieces[i] !== piece; i++) if (!(pieces[i] as Piece<T>).deleted) sum += (pieces[i] as Piece<T>).length;
+    let node: Node<T> = piece.leaf;
+    while (node.parent !== null) {
+      const children: Node<T>[] = node.parent.children;
+      for (let i = 0; children[i] !== node; i++) sum += (children[i] as Node<T>).visible;
+      node = node.parent;
+    }
+    return sum;
+  }
+
   /** Position of `piece`'s first element in the list, tombstones included. */
   totalIndex(piece: Piece<T>): number {
     let sum = 0;

@@ -11,6 +11,7 @@ import { ValueColumn } from './ValueColumn.js';
 import { checkSiblings, linkPieces } from './load.js';
 import { checkState, marksOf, toColumns, versionOf, type ListState, type PieceState, type StateColumns } from './state.js';
 import { DELETE, insertOf, ref, STRIDE, type StateOps } from './state-ops.js';
+import { checkIndex } from '../input.js';
 
 /** An element: a piece and an offset in it. */
 type At<T> = [Piece<T>, number];
@@ -140,32 +141,32 @@ export class FastList<T> extends CausalList<T> {
   }
 
   insert(index: number, value: T): InsertOp<T> {
-    this.checkInsertIndex(index);
-    const counter = this.nextCounter;
-    const typed = this.#typeOn(index, value, counter);
-    if (typed !== null) return typed;
-    const left = index === 0 ? null : this.#locate(index - 1);
-    const next = this.#after(left);
-    const right = next === null || next[0].gc === 0 ? next : this.#notRetired(next[0]);
-    const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left: idOf(left), right: idOf(right) };
-    const piece = this.#add(this.actor, counter, value, left, right, right === next);
-    this.#moveCursor(piece, index - (piece.length - 1));
+    checkIndex(index, this.length, 'insert: index');
+    const op = this.#typeOn(index, value) ?? this.#insertAt(index, value);
     this.#lastInsert = op;
-    this.released(op.id);
+    if (this.changes.listening) this.changes.inserted(index, value, true);
+    this.releaseAfter(op.id);
+    this.changes.flush();
     return op;
   }
 
   delete(index: number): DeleteOp {
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new RangeError(`index ${index} out of range 0..${this.length - 1}`);
-    }
+    checkIndex(index, this.length - 1, 'delete: index');
     const at = this.#locate(index);
     const op: DeleteOp = { type: 'delete', id: { actor: this.actor, counter: this.nextCounter }, target: idOf(at) as OpId };
     this.#remove(at, op.id.actor, op.id.counter);
     // What precedes the deleted element keeps its position; the cursor stays only if it is that.
     if (at[1] === 0) this.#moveCursor(null, 0);
-    this.released(op.id);
+    if (this.changes.listening) this.changes.deleted(index, true);
+    this.releaseAfter(op.id);
+    this.changes.flush();
     return op;
+  }
+
+  indexOf(id: OpId): number {
+    const at = this.#ids.find(id.actor, id.counter);
+    if (at === undefined || at[0].deleted) return -1;
+    return this.#tree.visibleIndex(at[0]) + at[1];
   }
 
   opsOf(actor: ActorId, after: number, limit: number): Op<T>[] {
@@ -206,15 +207,24 @@ export class FastList<T> extends CausalList<T> {
       if (verdict !== null) return { at: j / STRIDE, verdict };
     }
     this.#moveCursor(null, 0);
+    const listening = this.changes.listening;
     for (let j = 0, v = 0; j < nums.length; j += STRIDE) {
       const actor = nums[j] as number;
       const counter = nums[j + 1] as number;
       const aA = nums[j + 2] as number;
       const bA = nums[j + 4] as number;
       const a = aA < 0 ? null : this.#find(aA, nums[j + 3] as number);
-      if (bA === DELETE) this.#remove(a as At<T>, actor, counter);
-      else this.#add(actor, counter, values[v++] as T, a, bA < 0 ? null : this.#find(bA, nums[j + 5] as number));
+      if (bA === DELETE) {
+        const index = listening && !(a as At<T>)[0].deleted ? this.#tree.visibleIndex((a as At<T>)[0]) + (a as At<T>)[1] : -1;
+        this.#remove(a as At<T>, actor, counter);
+        if (index >= 0) this.changes.deleted(index, false);
+      } else {
+        const value = values[v++] as T;
+        this.#add(actor, counter, value, a, bA < 0 ? null : this.#find(bA, nums[j + 5] as number));
+        if (listening) this.changes.inserted(this.indexOf({ actor: actor as ActorId, counter }), value, false);
+      }
     }
+    this.changes.flush();
     return null;
   }
 
@@ -281,7 +291,8 @@ export class FastList<T> extends CausalList<T> {
    * The common case of typing: the insert goes right after the last element of this actor's
    * piece under the cursor, with the same right origin, so the piece just grows. Null otherwise.
    */
-  #typeOn(index: number, value: T, counter: number): InsertOp<T> | null {
+  #typeOn(index: number, value: T): InsertOp<T> | null {
+    const counter = this.nextCounter;
     const c = this.#cursor;
     if (c === null || c.deleted || index !== this.#cursorStart + c.length || c.actor !== this.actor || c.counter + c.length !== counter) return null;
     if (c.rightKid !== null) return null;
@@ -297,9 +308,18 @@ export class FastList<T> extends CausalList<T> {
     const left = last !== null && last.id.counter === counter - 1 ? last.id : { actor: this.actor, counter: counter - 1 };
     const r = last?.right;
     const right = r !== undefined && (r === null ? c.orA < 0 : r.actor === c.orA && r.counter === c.orC) ? r : ref(c.orA, c.orC);
-    const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left, right };
-    this.#lastInsert = op;
-    this.released(op.id);
+    return { type: 'insert', id: { actor: this.actor, counter }, value, left, right };
+  }
+
+  /** A local insert that does not type on: placed between its neighbours like a remote one. */
+  #insertAt(index: number, value: T): InsertOp<T> {
+    const counter = this.nextCounter;
+    const left = index === 0 ? null : this.#locate(index - 1);
+    const next = this.#after(left);
+    const right = next === null || next[0].gc === 0 ? next : this.#notRetired(next[0]);
+    const op: InsertOp<T> = { type: 'insert', id: { actor: this.actor, counter }, value, left: idOf(left), right: idOf(right) };
+    const piece = this.#add(this.actor, counter, value, left, right, right === next);
+    this.#moveCursor(piece, index - (piece.length - 1));
     return op;
   }
 
