@@ -2,6 +2,7 @@ import { pushVarint, pushZigzag, readVarint, readZigzag } from './codec.js';
 import { MAX_ACTOR, stepped, type ActorId, type OpId } from './ids.js';
 import type { DeleteOp, InsertOp, Op } from './ops.js';
 import { InvalidOpError, MAX_COUNTER } from './validate.js';
+import { byteCodec, type ValueCodec } from './value-codec.js';
 
 /**
  * Binary batches of ops (format v2), run-length encoded: what typing and deleting produce comes
@@ -18,7 +19,8 @@ import { InvalidOpError, MAX_COUNTER } from './validate.js';
  *              delete i removes (target.actor, target.counter + i * step)
  *   ref     := 0 (none) | 1 back:varint (the op's own actor, counter - back) | 2 actor:varint counter:varint
  *
- * Every number is an unsigned LEB128 varint. Values are non-negative integers (genes, char codes).
+ * Every number is an unsigned LEB128 varint. Values are written by a value codec: by default
+ * (`byteCodec`) non-negative integers (genes, char codes) as varints.
  * Every id a decoder computes (run offsets, follow-on runs, delete steps, back references) is
  * checked before use: a counter below 1 is a malformed batch; one above MAX_COUNTER is an op no
  * replica takes (`InvalidOpError`).
@@ -27,28 +29,32 @@ export const BATCH_V2 = 2;
 /** Most ops a batch may claim: a run of deletes costs no bytes per op, so the count is bounded. */
 export const MAX_BATCH_COUNT = 1 << 20;
 
-export function encodeBatch(ops: readonly Op<number>[]): Uint8Array {
+export function encodeBatch(ops: readonly Op<number>[]): Uint8Array;
+export function encodeBatch<T>(ops: readonly Op<T>[], codec: ValueCodec<T>): Uint8Array;
+export function encodeBatch<T>(ops: readonly Op<T>[], codec: ValueCodec<T> = byteCodec as unknown as ValueCodec<T>): Uint8Array {
   const out: number[] = [BATCH_V2];
-  writeBatch(out, ops);
+  encodeRuns(ops, out, out, codec);
   return Uint8Array.from(out);
 }
 
-export function decodeBatch(bytes: Uint8Array): Op<number>[] {
+export function decodeBatch(bytes: Uint8Array): Op<number>[];
+export function decodeBatch<T>(bytes: Uint8Array, codec: ValueCodec<T>): Op<T>[];
+export function decodeBatch<T>(bytes: Uint8Array, codec: ValueCodec<T> = byteCodec as unknown as ValueCodec<T>): Op<T>[] {
   const r = { pos: 0 };
   if (bytes[r.pos++] !== BATCH_V2) throw new Error(`not a v${BATCH_V2} batch`);
-  const ops = readBatch(bytes, r);
+  const ops = decodeRuns(bytes, r, bytes, r, codec);
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
   return ops;
 }
 
 /** Append a batch's runs (without the version byte) to `out`; for envelopes of other messages. */
 export function writeBatch(out: number[], ops: readonly Op<number>[]): void {
-  encodeRuns(ops, out, out);
+  encodeRuns(ops, out, out, byteCodec);
 }
 
 /** Read a batch's runs (without the version byte) from `bytes` at `r`; at most `maxCount` ops. */
 export function readBatch(bytes: Uint8Array, r: { pos: number }, maxCount = MAX_BATCH_COUNT): Op<number>[] {
-  return decodeRuns(bytes, r, bytes, r, maxCount);
+  return decodeRuns(bytes, r, bytes, r, byteCodec, maxCount);
 }
 
 /**
@@ -58,10 +64,12 @@ export function readBatch(bytes: Uint8Array, r: { pos: number }, maxCount = MAX_
  */
 export const COLUMNS_V3 = 3;
 
-export function encodeColumns(ops: readonly Op<number>[]): Uint8Array {
+export function encodeColumns(ops: readonly Op<number>[]): Uint8Array;
+export function encodeColumns<T>(ops: readonly Op<T>[], codec: ValueCodec<T>): Uint8Array;
+export function encodeColumns<T>(ops: readonly Op<T>[], codec: ValueCodec<T> = byteCodec as unknown as ValueCodec<T>): Uint8Array {
   const runs: number[] = [];
   const values: number[] = [];
-  encodeRuns(ops, runs, values);
+  encodeRuns(ops, runs, values, codec);
   const out: number[] = [COLUMNS_V3];
   pushVarint(out, runs.length);
   const bytes = new Uint8Array(out.length + runs.length + values.length);
@@ -71,7 +79,9 @@ export function encodeColumns(ops: readonly Op<number>[]): Uint8Array {
   return bytes;
 }
 
-export function decodeColumns(bytes: Uint8Array): Op<number>[] {
+export function decodeColumns(bytes: Uint8Array): Op<number>[];
+export function decodeColumns<T>(bytes: Uint8Array, codec: ValueCodec<T>): Op<T>[];
+export function decodeColumns<T>(bytes: Uint8Array, codec: ValueCodec<T> = byteCodec as unknown as ValueCodec<T>): Op<T>[] {
   const r = { pos: 0 };
   if (bytes[r.pos++] !== COLUMNS_V3) throw new Error(`not a v${COLUMNS_V3} column set`);
   const runsLength = readVarint(bytes, r);
@@ -79,17 +89,17 @@ export function decodeColumns(bytes: Uint8Array): Op<number>[] {
   if (valuesStart > bytes.length) throw new Error('runs overrun the buffer');
   // The runs may not read into the values: give them only their own bytes.
   const v = { pos: valuesStart };
-  const ops = decodeRuns(bytes.subarray(0, valuesStart), r, bytes, v);
+  const ops = decodeRuns(bytes.subarray(0, valuesStart), r, bytes, v, codec);
   if (r.pos !== valuesStart || v.pos !== bytes.length) throw new Error('column lengths do not match');
   return ops;
 }
 
 /** Runs to `out`, their values to `values` (the same array for inline batches). */
-function encodeRuns(ops: readonly Op<number>[], out: number[], values: number[]): void {
+function encodeRuns<T>(ops: readonly Op<T>[], out: number[], values: number[], codec: ValueCodec<T>): void {
   pushVarint(out, ops.length);
   let prev: OpId | null = null;
   for (let i = 0; i < ops.length; ) {
-    const first = ops[i] as Op<number>;
+    const first = ops[i] as Op<T>;
     const n = first.type === 'insert' ? insertRun(ops, i) : deleteRun(ops, i);
     const follows = prev !== null && first.id.actor === prev.actor && first.id.counter === prev.counter + 1;
     out.push((first.type === 'delete' ? 1 : 0) | (follows ? 2 : 0));
@@ -101,22 +111,22 @@ function encodeRuns(ops: readonly Op<number>[], out: number[], values: number[])
     if (first.type === 'insert') {
       pushRef(out, first.id, first.left);
       pushRef(out, first.id, first.right);
-      for (let k = i; k < i + n; k++) pushVarint(values, (ops[k] as InsertOp<number>).value);
+      for (let k = i; k < i + n; k++) codec.write(values, (ops[k] as InsertOp<T>).value);
     } else {
       pushRef(out, first.id, first.target);
       const step = n > 1 ? (ops[i + 1] as DeleteOp).target.counter - first.target.counter : 0;
       pushZigzag(out, step);
     }
     i += n;
-    prev = (ops[i - 1] as Op<number>).id;
+    prev = (ops[i - 1] as Op<T>).id;
   }
 }
 
 /** Read runs from `bytes` at `r`, their values from `vbytes` at `v` (the same cursor when inline). */
-function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v: { pos: number }, maxCount = MAX_BATCH_COUNT): Op<number>[] {
+function decodeRuns<T>(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v: { pos: number }, codec: ValueCodec<T>, maxCount = MAX_BATCH_COUNT): Op<T>[] {
   const count = readVarint(bytes, r);
   if (count > maxCount) throw new Error(`a batch of ${count} ops is over the limit of ${maxCount}`);
-  const ops: Op<number>[] = [];
+  const ops: Op<T>[] = [];
   let prev: OpId | null = null;
   while (ops.length < count) {
     const head = bytes[r.pos++];
@@ -151,7 +161,7 @@ function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v
       const left = readRef(bytes, r, id0);
       const right = readRef(bytes, r, id0);
       for (let k = 0; k < n; k++) {
-        const value = readVarint(vbytes, v);
+        const value = codec.read(vbytes, v);
         const l = k === 0 ? left : { actor, counter: counter + k - 1 };
         ops.push({ type: 'insert', id: { actor, counter: counter + k }, value, left: l, right });
       }
@@ -162,12 +172,12 @@ function decodeRuns(bytes: Uint8Array, r: { pos: number }, vbytes: Uint8Array, v
 }
 
 /** How many ops from `i` on form one insert run. */
-function insertRun(ops: readonly Op<number>[], i: number): number {
-  const first = ops[i] as InsertOp<number>;
+function insertRun<T>(ops: readonly Op<T>[], i: number): number {
+  const first = ops[i] as InsertOp<T>;
   let n = 1;
   for (let k = i + 1; k < ops.length; k++, n++) {
-    const op = ops[k] as Op<number>;
-    const before = (ops[k - 1] as Op<number>).id;
+    const op = ops[k] as Op<T>;
+    const before = (ops[k - 1] as Op<T>).id;
     if (op.type !== 'insert' || op.id.actor !== first.id.actor || op.id.counter !== before.counter + 1) break;
     if (op.left === null || op.left.actor !== before.actor || op.left.counter !== before.counter) break;
     if (!sameRef(op.right, first.right)) break;
@@ -176,14 +186,14 @@ function insertRun(ops: readonly Op<number>[], i: number): number {
 }
 
 /** How many ops from `i` on form one delete run (consecutive ids, targets in a fixed step). */
-function deleteRun(ops: readonly Op<number>[], i: number): number {
+function deleteRun<T>(ops: readonly Op<T>[], i: number): number {
   const first = ops[i] as DeleteOp;
   const second = ops[i + 1];
   if (second === undefined || second.type !== 'delete' || second.id.actor !== first.id.actor || second.id.counter !== first.id.counter + 1 || second.target.actor !== first.target.actor) return 1;
   const step = second.target.counter - first.target.counter;
   let n = 2;
   for (let k = i + 2; k < ops.length; k++, n++) {
-    const op = ops[k] as Op<number>;
+    const op = ops[k] as Op<T>;
     const before = ops[k - 1] as DeleteOp;
     if (op.type !== 'delete' || op.id.actor !== first.id.actor || op.id.counter !== before.id.counter + 1) break;
     if (op.target.actor !== first.target.actor || op.target.counter !== before.target.counter + step) break;

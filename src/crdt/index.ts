@@ -11,4 +11,5 @@ export { decodeBatch, decodeColumns, encodeBatch, encodeColumns } from './batch-
 export { FastList } from './fast/FastList.js';
 export { ReferenceList } from './ReferenceList.js';
 export { InvalidOpError, isCounter, RefusedOpError, MAX_COUNTER, opProblem, type OpRules } from './validate.js';
+export { byteCodec, jsonCodec, stringCodec, type ValueCodec } from './value-codec.js';
 export { covers, formatVersion, versionFromJSON, versionToJSON, type VersionVector } from './version.js';
