@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Result } from './workloads.js';
 
 const LIBS = ['crdt-genome', 'yjs', 'loro', 'json-joy', 'automerge'];
-const WORKLOADS = ['trace-local', 'trace-remote', 'genome-local', 'genome-merge', 'snapshot', 'catch-up', 'wire', 'replication', 'soak', 'store-soak'];
+const WORKLOADS = ['trace-local', 'trace-ranges', 'trace-remote', 'genome-local', 'genome-merge', 'snapshot', 'catch-up', 'wire', 'replication', 'soak', 'store-soak'];
 /** Workloads that take minutes: they run once, with a longer time limit, unless --runs or --timeout say otherwise. */
 const LONG: Record<string, number> = { 'store-soak': 1800 };
 

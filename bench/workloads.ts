@@ -90,6 +90,16 @@ export const WORKLOADS: Record<string, Workload> = {
     return [{ workload: 'trace-local', ms, heapMB: heap, bytes: null, ok: doc.text() === trace.endContent }];
   },
 
+  /** The trace typed by ranges (one call per edit) where a library also edits one element at a time: compare with trace-local. */
+  'trace-ranges'(adapter) {
+    if (adapter.newRangeText === undefined) return [];
+    const trace = loadTrace();
+    const doc = adapter.newRangeText(1);
+    const [, ms] = time(() => replay(trace, doc));
+    const heap = heapMB();
+    return [{ workload: 'trace-ranges', ms, heapMB: heap, bytes: null, ok: doc.text() === trace.endContent }];
+  },
+
   'trace-remote'(adapter) {
     const trace = loadTrace();
     const source = adapter.recordingText(1);

@@ -37,6 +37,19 @@ class Text implements TextDoc {
   }
 }
 
+/** Text edited by range: each trace edit is one `insertMany` or `deleteMany`. */
+class RangeText extends Text {
+  override insert(pos: number, text: string): void {
+    const codes = new Array<number>(text.length);
+    for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
+    this.list.insertMany(pos, codes);
+  }
+
+  override delete(pos: number, len: number): void {
+    this.list.deleteMany(pos, len);
+  }
+}
+
 class Genes implements ListDoc {
   readonly list: FastList<number>;
 
@@ -71,6 +84,7 @@ function applyAll(list: FastList<number>, ops: readonly Op<number>[]): void {
 export const adapter: Adapter = {
   name: 'crdt-genome',
   newText: (agent) => new Text(new FastList(actorId(agent))),
+  newRangeText: (agent) => new RangeText(new FastList(actorId(agent))),
   recordingText(agent) {
     const doc = new Text(new FastList(actorId(agent)));
     const updates: Uint8Array[] = [];

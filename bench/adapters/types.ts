@@ -23,6 +23,11 @@ export interface Adapter {
   /** A fresh text replica for `agent` (a small integer, distinct per replica). */
   newText(agent: number): TextDoc;
   /**
+   * Where a library edits text one element at a time in `newText` and has range edits besides:
+   * a text replica that makes each edit as one range edit (`trace-ranges`).
+   */
+  newRangeText?(agent: number): TextDoc;
+  /**
    * A text replica that records, for every edit made on it, the encoded update (bytes) a remote
    * replica needs to replay that one edit. `updates()` returns them in order.
    */
