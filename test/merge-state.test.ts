@@ -4,6 +4,7 @@ import { brotliDecompressSync } from 'node:zlib';
 import { FastList } from '../src/crdt/fast/FastList.js';
 import { decodeColumns } from '../src/crdt/fast/state-codec.js';
 import { opsOfState, readStateOps } from '../src/crdt/fast/state-ops.js';
+import { mirror } from '../src/testing/list-api-conformance.js';
 import { actorId } from '../src/crdt/ids.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
 import { decodeSnapshot, encodeSnapshot, mergeSnapshot } from '../src/store/snapshot.js';
@@ -125,7 +126,11 @@ describe('merging a state (snapshot) into a list', () => {
             const slow = decodeSnapshot(encodeSnapshot(into), into.actor);
             const ops = opsOfState(columnsOf(from), slow.version());
             for (const op of ops) expect(slow.apply(op)).toBe('applied');
+            // A merge tells listeners what it changed, as applying the ops would.
+            const shown = fast.toArray();
+            fast.onChange((e) => mirror(shown, e));
             expect(mergeSnapshot(fast, bytes)).toBe(ops.length);
+            expect(shown).toEqual(fast.toArray());
             expect(String(fast)).toBe(String(slow));
             expect([...fast.appliedOps()]).toEqual([...slow.appliedOps()]);
           }
