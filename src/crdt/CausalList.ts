@@ -1,7 +1,7 @@
 import { refusal } from './batch.js';
 import { Changes, type ChangeListener } from './changes.js';
 import { formatId, type ActorId, type OpId } from './ids.js';
-import { checkCount, checkIndex, checkOp, checkOps, checkVersion } from './input.js';
+import { checkActor, checkCount, checkIndex, checkOp, checkOps, checkVersion } from './input.js';
 import { DEFAULT_MAX_PENDING, type ApplyCounts, type ApplyResult, type CheckResult, type List, type ListOptions } from './list.js';
 import { sameOp, type DeleteOp, type InsertOp, type Op } from './ops.js';
 import { PendingOps } from './PendingOps.js';
@@ -25,6 +25,7 @@ export abstract class CausalList<T> implements List<T> {
   #released = 0;
 
   constructor(actor: ActorId, options: ListOptions<T>) {
+    checkActor(actor, 'actor');
     this.actor = actor;
     const max = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.#pending = new PendingOps(max, options.maxPendingPerAuthor ?? max);

@@ -1,6 +1,6 @@
 import { CausalList, type RefKind } from './CausalList.js';
 import { FugueTree } from './FugueTree.js';
-import { checkIndex } from './input.js';
+import { checkId, checkIndex } from './input.js';
 import type { ActorId, OpId } from './ids.js';
 import type { ListOptions } from './list.js';
 import type { DeleteOp, InsertOp, Op } from './ops.js';
@@ -43,6 +43,7 @@ export class ReferenceList<T> extends CausalList<T> {
   }
 
   indexOf(id: OpId): number {
+    checkId(id, 'indexOf: id');
     return this.#tree.indexOf(id);
   }
 

@@ -1,4 +1,4 @@
-import { isActorId } from './ids.js';
+import { isActorId, MAX_ACTOR, type ActorId, type OpId } from './ids.js';
 import type { Op } from './ops.js';
 import { opProblem } from './validate.js';
 import type { VersionVector } from './version.js';
@@ -8,6 +8,17 @@ import type { VersionVector } from './version.js';
  * reach them, so a string index or a hand-made op gets an error naming the argument, before
  * anything changes.
  */
+
+/** An author id: a safe integer in 0..MAX_ACTOR (from TypeScript, `actorId(n)`). */
+export function checkActor(actor: unknown, what: string): asserts actor is ActorId {
+  if (typeof actor !== 'number') throw new TypeError(`${what} must be a number, got ${typeof actor}`);
+  if (!isActorId(actor)) throw new RangeError(`${what} must be a whole number in 0..${MAX_ACTOR}, got ${actor}`);
+}
+
+/** An op id: `{ actor, counter }`. */
+export function checkId(id: unknown, what: string): asserts id is OpId {
+  if (typeof id !== 'object' || id === null) throw new TypeError(`${what} must be an op id { actor, counter }, got ${id === null ? 'null' : typeof id}`);
+}
 
 /** `index` must be a whole number in 0..max. */
 export function checkIndex(index: unknown, max: number, what: string): asserts index is number {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../crdt/changes.js';
-import { actorId, opId } from '../crdt/ids.js';
+import { actorId, opId, type ActorId } from '../crdt/ids.js';
 import type { List, MakeList } from '../crdt/list.js';
 import type { Op } from '../crdt/ops.js';
 import { RefusedOpError } from '../crdt/validate.js';
@@ -181,6 +181,9 @@ export function runListApiTests(name: string, make: MakeList<number>): void {
         [() => loose.applyMany!(7), TypeError, /applyMany: ops must be an iterable of ops/],
         [() => loose.opsSince!({ 1: 3 }), TypeError, /opsSince: version must be a Map/],
         [() => loose.onChange!('no'), TypeError, /onChange: listener must be a function/],
+        [() => loose.indexOf!(3), TypeError, /indexOf: id must be an op id/],
+        [() => make('2' as unknown as ActorId), TypeError, /actor must be a number, got string/],
+        [() => make(-1 as ActorId), RangeError, /actor must be a whole number/],
       ];
       for (const [call, type, message] of bad) {
         expect(call).toThrow(type);

@@ -11,7 +11,7 @@ import { ValueColumn } from './ValueColumn.js';
 import { checkSiblings, linkPieces } from './load.js';
 import { checkState, marksOf, toColumns, versionOf, type ListState, type PieceState, type StateColumns } from './state.js';
 import { DELETE, insertOf, ref, STRIDE, type StateOps } from './state-ops.js';
-import { checkIndex } from '../input.js';
+import { checkId, checkIndex } from '../input.js';
 
 /** An element: a piece and an offset in it. */
 type At<T> = [Piece<T>, number];
@@ -164,6 +164,7 @@ export class FastList<T> extends CausalList<T> {
   }
 
   indexOf(id: OpId): number {
+    checkId(id, 'indexOf: id');
     const at = this.#ids.find(id.actor, id.counter);
     if (at === undefined || at[0].deleted) return -1;
     return this.#tree.visibleIndex(at[0]) + at[1];
