@@ -104,8 +104,11 @@ describe('gossip', () => {
           // more for the round the ops were made in.
           expect(report.rounds).toBeLessThanOrEqual(healAfter + 2 * (actors - 1) + 6);
           // A round's requests: one sync drawn, one asker asked back, a push to each target (and
-          // at the start the fan-out's catch-up syncs), whatever the cluster's size.
-          expect(report.maxMessagesPerActorPerRound).toBeLessThanOrEqual(2 * fanout + 2);
+          // at the start the fan-out's catch-up syncs), whatever the cluster's size. While the
+          // network loses messages, a lost one is sent again after its timeout (500 ms) and the
+          // backoff (at least 100 ms): each at most twice in a round of 1,000 ms.
+          const once = 2 * fanout + 2;
+          expect(report.maxMessagesPerActorPerRound).toBeLessThanOrEqual(loss === 0 || healAfter === 0 ? once : 2 * once);
         },
       ),
       { numRuns: 60 },

@@ -36,7 +36,9 @@ export function missingOps<T>(list: List<T>, version: VersionVector, limits: Pag
   for (let scale = 1; ; scale *= 4) {
     const { ops, more } = prefix(list, version, sendable, limits, scale);
     const page = cut(ops, version, feeds);
-    if (page.ops.length > 0 || !more) return { version: mine, ...page, forks, heads, more: more || page.ops.length < ops.length };
+    // `more` only where the limits stopped the page: ops cut for naming what this replica cannot
+    // send yet would come back cut again, and asking at once would only cost a round trip.
+    if (page.ops.length > 0 || !more) return { version: mine, ...page, forks, heads, more };
   }
 }
 
