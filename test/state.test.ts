@@ -199,6 +199,50 @@ describe('list state (v5) and snapshots', () => {
     expect(() => FastList.fromState(actorId(1), state)).toThrow(/delete a1\.6 names no deleted element/);
   });
 
+  describe('checks runs of deletes a range at a time, as thoroughly as one by one', () => {
+    // a1.1-8 typed; a1.9-11 backspace a1.8-6, a1.12 deletes a1.2; a2.1-3 delete a1.7-5 concurrently.
+    const base = (): ListState<number> => {
+      const a = new FastList<number>(actorId(1));
+      for (let i = 0; i < 8; i++) a.insert(i, i);
+      const b = new FastList<number>(actorId(2));
+      for (const op of a.appliedOps()) b.apply(op);
+      for (let i = 7; i >= 5; i--) a.delete(i);
+      a.delete(1);
+      for (let i = 6; i >= 4; i--) b.delete(i);
+      for (const op of b.appliedOps(a.version())) a.apply(op);
+      return a.exportState();
+    };
+
+    it('loads elements deleted twice, by runs that overlap', () => {
+      const state = base();
+      expect(state.log.deletes.map((d) => d.runs)).toEqual([[9, 3, 1, 8, -1, 12, 1, 1, 2, 0], [1, 3, 1, 7, -1]]);
+      expect(FastList.fromState(actorId(1), state).toArray()).toEqual([0, 2, 3]);
+    });
+
+    it('refuses a run that starts among the elements of a piece', () => {
+      const state = base();
+      // The tombstone a1.5-8 becomes a1.5-10: a1.9, where a run starts, is an element too.
+      const piece = state.pieces.find((p) => p.counter === 5)!;
+      expect(piece.values).toEqual([4, 5, 6, 7]);
+      piece.values.push(8, 9);
+      expect(() => FastList.fromState(actorId(1), state)).toThrow(/delete a1\.9 is not a delete/);
+    });
+
+    it('refuses a run whose targets leave the tombstone for a live element, naming that delete', () => {
+      const state = base();
+      // a2's run is made to name a1.6-4: a1.4, named by a2.3, is live.
+      state.log.deletes[1]!.runs[3] = 6;
+      expect(() => FastList.fromState(actorId(1), state)).toThrow(/delete a2\.3 names no deleted element/);
+    });
+
+    it('refuses a tombstone no run names once overlapping runs are counted once', () => {
+      const state = base();
+      // a1's first run is made to name a1.7-5, as a2's does: a1.8 is named by no delete.
+      state.log.deletes[0]!.runs[3] = 7;
+      expect(() => FastList.fromState(actorId(1), state)).toThrow(/1 deleted elements are deleted by no op/);
+    });
+  });
+
   describe('refuses an inconsistent state, naming what is wrong', () => {
     const base = (): ListState<number> => {
       const a = new FastList<number>(actorId(1));

@@ -1,5 +1,5 @@
 import { COLLECTABLE, RETIRED, type Piece } from './ContentTree.js';
-import { COLLECTABLE_MARK, ELEMENT, TOMBSTONE, type ActorMarks, type Marks, type StateColumns } from './state.js';
+import type { ActorMarks, Marks, StateColumns } from './state.js';
 import { ValueColumn } from './ValueColumn.js';
 
 /** Bits of `StateColumns.flags`. */
@@ -8,8 +8,8 @@ const LEFT = 2;
 const STAGE_SHIFT = 2;
 
 /**
- * Pieces from a saved state's columns, in one pass: each piece made, its elements and its start
- * marked in `marks` (range-checked against the ops held first) and its values put in its actor's
+ * Pieces from a saved state's columns, in one pass: each piece made, its elements marked in
+ * `marks` (range-checked against the ops held first) and its values put in its actor's
  * column; then linked into their tree (parents, depths, children in sibling order, which is list
  * order since the list is the tree's in-order walk). Throws on an empty piece, a counter beyond
  * the ops held, two pieces starting at one element, or parent links out of range, in a cycle, or
@@ -39,7 +39,7 @@ export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Pi
       lastActor = actor;
       m = marks.actors.get(actor);
       column = columns.get(actor);
-      if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.kinds.length)));
+      if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.owner.length)));
     }
     if (m === undefined) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
     if (v + length > values.length) throw new Error(`piece ${i} lacks values`);
@@ -72,7 +72,7 @@ export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Pi
 }
 
 /**
- * Piece `i` of `cols` (its values from `v` on), its elements and start marked in `m`, its values
+ * Piece `i` of `cols` (its values from `v` on), its elements marked in `m`, its values
  * put in `column`. A function of its own rather than the loop's body: V8 optimises a small
  * function after some calls, where a loop in a large one runs in the interpreter until its
  * on-stack replacement is compiled, which on a cold load came too late to help.
@@ -82,13 +82,13 @@ function newPiece<T>(cols: StateColumns<T>, i: number, m: ActorMarks, column: Va
   const counter = cols.counters[i] as number;
   const length = cols.lengths[i] as number;
   const f = cols.flags[i] as number;
-  if (!Number.isInteger(counter) || counter < 1 || counter + length > m.kinds.length) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
+  const owner = m.owner;
+  if (!Number.isInteger(counter) || counter < 1 || counter + length > owner.length) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
   const deleted = (f & DELETED) !== 0;
   const gc = f >> STAGE_SHIFT;
   if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
-  m.kinds.fill(!deleted ? ELEMENT : gc === COLLECTABLE ? ELEMENT | TOMBSTONE | COLLECTABLE_MARK : ELEMENT | TOMBSTONE, counter, counter + length);
-  if (m.starts[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
-  m.starts[counter] = i + 1;
+  if (owner[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
+  owner.fill(i + 1, counter, counter + length);
   m.pieces++;
   m.unsaved -= length;
   if (deleted && gc !== COLLECTABLE) marks.tombstones += length;

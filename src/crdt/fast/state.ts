@@ -110,19 +110,15 @@ export function versionOf(pairs: ReadonlyArray<readonly [number, number]>, what:
   return out;
 }
 
-export const ELEMENT = 1;
-export const TOMBSTONE = 8;
-/** A collectable tombstone: its delete may be collected (no longer held). */
-export const COLLECTABLE_MARK = 16;
-const DELETE = 2;
-const TARGETED = 4;
-
 /** What loading has seen of one actor's counters 1..held. */
 export interface ActorMarks {
-  /** Per counter: ELEMENT (and TOMBSTONE, COLLECTABLE_MARK), DELETE, TARGETED. */
-  kinds: Uint8Array;
-  /** Per counter: 1 + the index of the piece that starts there, else 0 (see `IdIndex.of`). */
-  starts: Int32Array;
+  /**
+   * Per counter: 1 + the index of the piece holding that element, -1 for a delete (once
+   * `checkState` marked it), 0 for neither yet. Marked a range at a time, natively.
+   */
+  owner: Int32Array;
+  /** Per counter: 1 once a delete names that element (made when the first delete names one). */
+  targeted: Uint8Array | null;
   pieces: number;
   /** Held ops no piece or delete has claimed yet. */
   unsaved: number;
@@ -136,7 +132,7 @@ export interface Marks {
 
 export function marksOf(log: LogState): Marks {
   const actors = new Map<number, ActorMarks>();
-  for (const [actor, n] of log.held) actors.set(actor, { kinds: new Uint8Array(n + 1), starts: new Int32Array(n + 1), pieces: 0, unsaved: n });
+  for (const [actor, n] of log.held) actors.set(actor, { owner: new Int32Array(n + 1), targeted: null, pieces: 0, unsaved: n });
   return { actors, tombstones: 0 };
 }
 
@@ -146,26 +142,16 @@ export function marksOf(log: LogState): Marks {
  * applied after what it names (origins, targets; a collected op names only collected ones); each
  * piece hangs in the tree off its origin, or off an ancestor of it once the origin was collected;
  * the deleted elements are the deletes' targets, but for collectable ones, whose delete may be
- * collected. `log` passed `OpLog.of`'s checks, the pieces `IdIndex.of`'s (no element in two
- * pieces), and `marks` has their elements (`linkPieces`). Work is per piece and per delete, not
- * per element, where it can be: elements are marked by ranges, and coverage is checked by counting.
+ * collected. `log` passed `OpLog.of`'s checks (deletes in order, none twice), the pieces
+ * `IdIndex.of`'s (no element in two pieces, no delete that is an element), and `marks` has their
+ * elements (`linkPieces`). Work is per piece and per run of deletes, not per element, where it
+ * can be: elements are marked by ranges, and coverage is checked by counting.
  */
 export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): void {
   const { actors } = marks;
   const place = applyPlaces(log, collected);
-  // The message is built only on failure: this runs once per delete and per piece.
-  const after = (what: string, actor: number, counter: number, a: number, c: number): void => {
-    if (a < 0) return;
-    const named = place(a, c);
-    const own = place(actor, counter);
-    if (own < 0 ? named >= 0 : named >= own) throw new Error(`${what} a${actor}.${counter} is applied before a${a}.${c}, which it names`);
-  };
   let tombstones = marks.tombstones;
-  for (const d of log.deletes) {
-    const [deletes, first] = checkDeletes(d, actors, collected, place, after);
-    (actors.get(d.actor) as ActorMarks).unsaved -= deletes;
-    tombstones -= first;
-  }
+  for (const d of log.deletes) tombstones -= checkDeletes(d, actors.get(d.actor), pieces, actors, collected, place);
   for (const [actor, m] of actors) if (m.unsaved !== 0) checkCollected(actor, m, collected.get(actor) ?? 0);
   if (tombstones !== 0) throw new Error(`${tombstones} deleted elements are deleted by no op`);
   for (let i = 0; i < pieces.length; i++) {
@@ -187,46 +173,47 @@ function checkStage<T>(p: Piece<T>, retired: ReadonlyMap<number, number>, collec
 
 /** Counters of `actor` held but claimed by no piece and no delete must be collected ones. */
 function checkCollected(actor: number, m: ActorMarks, upTo: number): void {
-  const k = m.kinds;
-  for (let c = upTo + 1; c < k.length; c++) if (k[c] === 0) throw new Error(`a${actor}'s ops held and saved differ by ${m.unsaved}`);
+  const o = m.owner;
+  for (let c = upTo + 1; c < o.length; c++) if (o[c] === 0) throw new Error(`a${actor}'s ops held and saved differ by ${m.unsaved}`);
 }
 
 type Place = (actor: number, counter: number) => number;
-type After = (what: string, actor: number, counter: number, a: number, c: number) => void;
 
-/** Marks one actor's deletes and their targets; returns how many deletes, and how many first named an element that must be named. */
-function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, after: After): [number, number] {
-  const k = actors.get(d.actor)?.kinds;
+/**
+ * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets;
+ * returns how many elements that must be named were named first here. That no delete is an
+ * element, nor two deletes one op, was checked before (`IdIndex.of`, `OpLog.of`): a run's
+ * counters are marked at once. A run of targets inside one tombstone piece (backspacing, deleting
+ * forward: nearly all of them) is checked and marked at once too; others, element by element.
+ */
+function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place): number {
+  const own = m?.owner;
   const { runs } = d;
-  let deletes = 0;
   let first = 0;
+  // Runs name one actor's elements by the hundred in a row: keep its marks at hand.
   // (No destructuring per run: this runs before V8 has optimised it, where that is slow.)
+  let lastTa = -1;
+  let tm: ActorMarks | undefined;
+  let gone = 0;
   for (let r = 0; r < runs.length; r += 5) {
     const c0 = runs[r] as number;
     const n = runs[r + 1] as number;
     const ta = runs[r + 2] as number;
     const tc0 = runs[r + 3] as number;
     const step = runs[r + 4] as number;
-    const tk = actors.get(ta)?.kinds;
-    const gone = collected.get(ta) ?? 0;
-    // Ranges checked at their ends (counters and targets move by a fixed step), marks per element.
-    const tLast = stepped(tc0, n - 1, step);
-    if (k === undefined || c0 < 1 || c0 + n > k.length) throw new Error(`delete a${d.actor}.${c0} is not a delete`);
-    if (tk === undefined || Math.min(tc0, tLast) < 1 || Math.max(tc0, tLast) >= tk.length) throw new Error(`delete a${d.actor}.${c0} names no deleted element`);
-    for (let c = c0, tc = tc0; c < c0 + n; c++, tc += step) {
-      if (k[c] !== 0) throw new Error(`delete a${d.actor}.${c} is not a delete`);
-      k[c] = DELETE;
-      const t = tk[tc] as number;
-      if ((t & TOMBSTONE) === 0) {
-        // Or an element collected (deleted by another delete too, a collected one).
-        if (t === 0 && tc <= gone) continue;
-        throw new Error(`delete a${d.actor}.${c} names no deleted element`);
-      }
-      if ((t & TARGETED) === 0) {
-        tk[tc] = t | TARGETED;
-        if ((t & COLLECTABLE_MARK) === 0) first++;
-      }
+    if (ta !== lastTa) {
+      lastTa = ta;
+      tm = actors.get(ta);
+      gone = collected.get(ta) ?? 0;
     }
+    // Ranges checked at their ends (counters and targets move by a fixed step).
+    const tLast = stepped(tc0, n - 1, step);
+    // (Written to refuse NaN too, which a state made of objects may hold.)
+    if (own === undefined || !(c0 >= 1 && c0 + n <= own.length)) throw new Error(`delete a${d.actor}.${c0} is not a delete`);
+    if (tm === undefined || !(Math.min(tc0, tLast) >= 1 && Math.max(tc0, tLast) < tm.owner.length)) throw new Error(`delete a${d.actor}.${c0} names no deleted element`);
+    own.fill(-1, c0, c0 + n);
+    (m as ActorMarks).unsaved -= n;
+    first += (step === 1 || step === -1) && n > 1 ? targetRange(d.actor, c0, n, tc0, step, tm, pieces, gone) : targets(d.actor, c0, n, tc0, step, tm, pieces, gone);
     // Each actor's places grow with its counters, so where the ends of both ranges are n - 1
     // places apart (stepped for the targets), places are linear in i between them, and so is
     // their difference: the ends decide for the whole run. (Collected targets, placed at -1, are
@@ -237,10 +224,56 @@ function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorM
     const t0 = place(ta, tc0);
     const t1 = place(ta, tLast);
     const linear = d1 - d0 === last && Math.abs(t1 - t0) === Math.abs(last * step) && (t0 >= 0) === (t1 >= 0);
-    if (!linear || t0 >= d0 || t1 >= d1) for (let i = 0; i < n; i++) after('delete', d.actor, c0 + i, ta, stepped(tc0, i, step));
-    deletes += n;
+    if (!linear || t0 >= d0 || t1 >= d1) {
+      for (let i = 0; i < n; i++) {
+        const tc = stepped(tc0, i, step);
+        const at = place(d.actor, c0 + i);
+        const named = place(ta, tc);
+        if (at < 0 ? named >= 0 : named >= at) throw new Error(`delete a${d.actor}.${c0 + i} is applied before a${ta}.${tc}, which it names`);
+      }
+    }
   }
-  return [deletes, first];
+  return first;
+}
+
+/**
+ * The targets of deletes `actor.c0..` (n of them, from `tc0` by `step`, 1 or -1): when one
+ * tombstone piece holds them all, checked and marked with a few native calls; else element by
+ * element (`targets`), which also names the delete at fault. Returns how many that must be named
+ * were named first here.
+ */
+function targetRange<T>(actor: number, c0: number, n: number, tc0: number, step: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): number {
+  const lo = step > 0 ? tc0 : tc0 - n + 1;
+  const o = tm.owner[lo] as number;
+  const p = pieces[o - 1];
+  if (o <= 0 || tm.owner[lo + n - 1] !== o || !(p as Piece<T>).deleted) return targets(actor, c0, n, tc0, step, tm, pieces, gone);
+  if ((p as Piece<T>).gc === COLLECTABLE_STAGE) return 0;
+  const span = (tm.targeted ?? (tm.targeted = new Uint8Array(tm.owner.length))).subarray(lo, lo + n);
+  if (span.indexOf(1) >= 0) return targets(actor, c0, n, tc0, step, tm, pieces, gone);
+  span.fill(1);
+  return n;
+}
+
+/** As `targetRange`, element by element, for any step. */
+function targets<T>(actor: number, c0: number, n: number, tc0: number, step: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): number {
+  const owner = tm.owner;
+  const t = tm.targeted ?? (tm.targeted = new Uint8Array(owner.length));
+  let first = 0;
+  for (let i = 0; i < n; i++) {
+    const tc = stepped(tc0, i, step);
+    const o = owner[tc] as number;
+    if (o > 0 && (pieces[o - 1] as Piece<T>).deleted) {
+      if (t[tc] === 0 && (pieces[o - 1] as Piece<T>).gc !== COLLECTABLE_STAGE) {
+        t[tc] = 1;
+        first++;
+      }
+      continue;
+    }
+    // Or an element collected (deleted by another delete too, a collected one).
+    if (o === 0 && tc <= gone) continue;
+    throw new Error(`delete a${actor}.${c0 + i} names no deleted element`);
+  }
+  return first;
 }
 
 /**
@@ -272,9 +305,9 @@ const UNKNOWN = 3;
 
 function originKind(a: number, c: number, actors: ReadonlyMap<number, ActorMarks>, collected: ReadonlyMap<number, number>): number {
   if (a < 0) return NONE;
-  const k = actors.get(a)?.kinds[c] ?? 0;
-  if ((k & ELEMENT) !== 0) return HELD;
-  return k === 0 && c >= 1 && c <= (collected.get(a) ?? 0) ? GONE : UNKNOWN;
+  const o = actors.get(a)?.owner[c] ?? 0;
+  if (o > 0) return HELD;
+  return o === 0 && c >= 1 && c <= (collected.get(a) ?? 0) ? GONE : UNKNOWN;
 }
 
 /** Whether an op placed at `named` is applied before one at `own` (-1: collected, before every op held; both collected: no order known). */
