@@ -1,52 +1,60 @@
 import { COLLECTABLE, RETIRED, type Piece } from './ContentTree.js';
-import type { ActorMarks, Marks, StateColumns } from './state.js';
+import { actorOf, DELETED, LEFT, MODE_SHIFT, MOVED, PREDICTED, STAGE_SHIFT, unzigzag, WRITTEN, badFlags, type SavedColumns } from './saved.js';
+import type { ActorMarks, Marks } from './state.js';
 import { ValueColumn } from './ValueColumn.js';
 
-/** Bits of `StateColumns.flags`. */
-const DELETED = 1;
-const LEFT = 2;
-const STAGE_SHIFT = 2;
+/** An origin's actor until the walk down the tree takes the origin from the piece's parent (`walkTree`). */
+const DERIVED = -2;
 
 /**
- * Pieces from a saved state's columns, in one pass: each piece made, its elements marked in
- * `marks` (range-checked against the ops held first) and its values put in its actor's
- * column; then linked into their tree (parents, depths, children in sibling order, which is list
- * order since the list is the tree's in-order walk). Throws on an empty piece, a counter beyond
- * the ops held, two pieces starting at one element, or parent links out of range, in a cycle, or
- * disagreeing with the list order.
+ * Pieces from saved columns, in one pass: each piece made, its elements marked in `marks`
+ * (range-checked against the ops held first), its values put in its actor's column, its written
+ * origins read (the others are its parent's, taken on `walkTree`); then linked into their tree
+ * (children in sibling order, which is list order since the list is the tree's in-order walk).
+ * Throws on an actor index, counter or parent out of range, an empty piece, bad flags or stage,
+ * two pieces at one element, or values or origins that run short or are left over.
  */
-export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Piece<T>[]; rootKid: Piece<T> | null; values: Map<number, ValueColumn<T>> } {
-  const { actors, counters, lengths, parents, flags, values } = cols;
+export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece<T>[]; rootKid: Piece<T> | null; values: Map<number, ValueColumn<T>> } {
+  // (Each column in a local, no destructuring: this loop runs before V8 has optimised it.)
+  const actors = s.actors;
+  const lengths = s.lengths;
+  const flags = s.flags;
+  const table = s.actorTable;
   const n = actors.length;
   const pieces = new Array<Piece<T>>(n);
+  const parents = new Int32Array(n);
   const columns = new Map<number, ValueColumn<T>>();
   // Pieces of one actor come by the thousand in a row: keep its marks and column at hand.
-  // (No destructuring in this loop: it runs before V8 has optimised it, where that is slow.)
-  let lastActor = -1;
+  let lastIndex = -1;
+  let actor = -1;
   let m: ActorMarks | undefined;
   let column: ValueColumn<T> | undefined;
   let v = 0;
+  let o = 0;
   for (let i = 0; i < n; i++) {
-    const actor = actors[i] as number;
-    const counter = counters[i] as number;
-    const length = lengths[i] as number;
-    const parent = parents[i] as number;
-    const f = flags[i] as number;
-    if (!Number.isInteger(length) || length < 1) throw new Error(`piece ${i} is empty`);
-    if (!Number.isInteger(parent) || parent < -1 || parent >= n || parent === i) throw new Error(`piece ${i} has a bad parent ${parent}`);
-    if (parent === -1 && (f & LEFT) !== 0) throw new Error(`piece ${i} is a left child of the root`);
-    if (actor !== lastActor) {
-      lastActor = actor;
+    const a = actors[i] as number;
+    if (a !== lastIndex) {
+      lastIndex = a;
+      const named = table === null ? a : table[a];
+      if (named === undefined) throw new Error(`piece ${i} names no actor`);
+      actor = named;
       m = marks.actors.get(actor);
       column = columns.get(actor);
       if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.owner.length)));
     }
-    if (m === undefined) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
-    if (v + length > values.length) throw new Error(`piece ${i} lacks values`);
-    pieces[i] = newPiece(cols, i, m, column as ValueColumn<T>, marks, v);
+    const length = lengths[i] as number;
+    const f = flags[i] as number;
+    if (!Number.isInteger(length) || length < 1) throw new Error(`piece ${i} is empty`);
+    if (m === undefined) throw new Error(`piece a${actor}.${s.counters[i]} is beyond the ops held`);
+    if (v + length > s.values.length) throw new Error(`piece ${i} lacks values`);
+    if (badFlags(f)) throw new Error(`bad piece flags ${f} of piece ${i}`);
+    const p = newPiece(s, i, actor, f, m, column as ValueColumn<T>, marks, v, parents);
+    pieces[i] = p;
+    if ((f & MOVED) !== 0 || ((f >> MODE_SHIFT) & 3) === WRITTEN) o = readOrigins(s, i, p, o);
     v += length;
   }
-  if (v !== values.length) throw new Error(`${values.length - v} values belong to no piece`);
+  if (v !== s.values.length) throw new Error(`${s.values.length - v} values belong to no piece`);
+  if (s.given === null && o !== s.origins.length) throw new Error(`${s.origins.length - o} origin numbers belong to no piece`);
   // Children in list order, which is sibling order: prepended, last piece first.
   let rootKid: Piece<T> | null = null;
   for (let i = n - 1; i >= 0; i--) {
@@ -67,23 +75,29 @@ export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Pi
       parent.rightKid = piece;
     }
   }
-  walkInOrder(pieces, rootKid);
   return { pieces, rootKid, values: columns };
 }
 
 /**
- * Piece `i` of `cols` (its values from `v` on), its elements marked in `m`, its values
- * put in `column`. A function of its own rather than the loop's body: V8 optimises a small
- * function after some calls, where a loop in a large one runs in the interpreter until its
- * on-stack replacement is compiled, which on a cold load came too late to help.
+ * Piece `i` of `s` (its values from `v` on, its flags `f`), its elements marked in `m`, its
+ * values put in `column`, its parent's index in `parents`. A function of its own rather than the
+ * loop's body: V8 optimises a small function after some calls, where a loop in a large one runs
+ * in the interpreter until its on-stack replacement is compiled, which on a cold load came too
+ * late to help.
  */
-function newPiece<T>(cols: StateColumns<T>, i: number, m: ActorMarks, column: ValueColumn<T>, marks: Marks, v: number): Piece<T> {
-  const actor = cols.actors[i] as number;
-  const counter = cols.counters[i] as number;
-  const length = cols.lengths[i] as number;
-  const f = cols.flags[i] as number;
+function newPiece<T>(s: SavedColumns<T>, i: number, actor: number, f: number, m: ActorMarks, column: ValueColumn<T>, marks: Marks, v: number, parents: Int32Array): Piece<T> {
+  const counter = s.counters[i] as number;
+  const length = s.lengths[i] as number;
+  const d = s.parents[i] as number;
   const owner = m.owner;
   if (!Number.isInteger(counter) || counter < 1 || counter + length > owner.length) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
+  const parent = d === 0 ? -1 : i + d;
+  if (d !== 0 && !(Number.isInteger(parent) && parent >= 0 && parent < parents.length)) throw new Error(`piece ${i} has a bad parent ${parent}`);
+  const left = (f & LEFT) !== 0;
+  const moved = (f & MOVED) !== 0;
+  const predicted = ((f >> MODE_SHIFT) & 3) === PREDICTED;
+  if (parent === -1 && left) throw new Error(`piece ${i} is a left child of the root`);
+  if (parent === -1 && predicted) throw new Error(`piece ${i} cannot hang off the root that way`);
   const deleted = (f & DELETED) !== 0;
   const gc = f >> STAGE_SHIFT;
   if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
@@ -92,7 +106,10 @@ function newPiece<T>(cols: StateColumns<T>, i: number, m: ActorMarks, column: Va
   m.pieces++;
   m.unsaved -= length;
   if (deleted && gc !== COLLECTABLE) marks.tombstones += length;
-  column.setRun(counter, cols.values, v, length);
+  column.setRun(counter, s.values, v, length);
+  parents[i] = parent;
+  // The origin a piece hangs off is its parent's; the other one its parent's too, or none, or
+  // written (`readOrigins`, as both are when it moved).
   return {
     actor,
     counter,
@@ -100,13 +117,13 @@ function newPiece<T>(cols: StateColumns<T>, i: number, m: ActorMarks, column: Va
     values: column,
     deleted,
     gc,
-    olA: cols.olA[i] as number,
-    olC: cols.olC[i] as number,
-    orA: cols.orA[i] as number,
-    orC: cols.orC[i] as number,
+    olA: moved ? -1 : !left || predicted ? DERIVED : -1,
+    olC: 0,
+    orA: moved ? -1 : left || predicted ? DERIVED : -1,
+    orC: 0,
     leaf: undefined as never,
     parent: null,
-    side: (f & LEFT) !== 0 ? 'L' : 'R',
+    side: left ? 'L' : 'R',
     depth: 0,
     leftKid: null,
     rightKid: null,
@@ -114,14 +131,58 @@ function newPiece<T>(cols: StateColumns<T>, i: number, m: ActorMarks, column: Va
   };
 }
 
+type Origins = { olA: number; olC: number; orA: number; orC: number };
+
 /**
- * The list must be the tree's in-order walk, else the saved links are not this list's tree. The
- * walk follows child, sibling and parent links, with no stack, and sets depths on the way down.
- * A cycle is never reached from the root, so pieces are left over.
+ * The origins written for piece `i`, `p` (both when it moved, else the other one), from
+ * `s.origins` at `o` (or all of them, given); returns where the next piece's start.
  */
-function walkInOrder<T>(pieces: readonly Piece<T>[], first: Piece<T> | null): void {
+function readOrigins<T>(s: SavedColumns<T>, i: number, p: Piece<T>, o: number): number {
+  const q = p as Origins;
+  const given = s.given;
+  if (given !== null) {
+    // Any actor below 0 is none, as the list reads it.
+    q.olA = (given.olA[i] as number) < 0 ? -1 : (given.olA[i] as number);
+    q.olC = given.olC[i] as number;
+    q.orA = (given.orA[i] as number) < 0 ? -1 : (given.orA[i] as number);
+    q.orC = given.orC[i] as number;
+    return o;
+  }
+  const nums = s.origins;
+  const next = (): number => {
+    if (o >= nums.length) throw new Error(`the origins written run short at piece ${i}`);
+    return nums[o++] as number;
+  };
+  if (((s.flags[i] as number) & MOVED) !== 0) {
+    const l = next();
+    if (l > 0) [q.olA, q.olC] = [actorOf(l - 1), p.counter + unzigzag(next())];
+    const r = next();
+    if (r > 0) [q.orA, q.orC] = [actorOf(r - 1), p.counter + unzigzag(next())];
+    return o;
+  }
+  const a = actorOf(next());
+  const c = p.counter + unzigzag(next());
+  if (p.side === 'R') [q.orA, q.orC] = [a, c];
+  else [q.olA, q.olC] = [a, c];
+  return o;
+}
+
+/**
+ * Walks the tree in order, with no stack (child, sibling and parent links), on its way down
+ * setting each piece's depth and taking the origins it takes from its parent, then asking
+ * `fault` what is wrong with the piece, and whether it comes after its previous sibling in
+ * FugueMax's order (`rightFirst`, `leftFirst`: `a` goes before `b`), which an in-order walk
+ * cannot see (it is the same whichever of two sibling subtrees comes first, but inserts placed
+ * among them later are not). The list must be this walk, else the saved links are not this list's
+ * tree; a cycle is never reached from the root, so pieces are left over. Throws on the tree's
+ * first fault, else on the first piece's.
+ */
+export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null, fault: (p: Piece<T>) => Error | null, rightFirst: SiblingOrder<T>, leftFirst: SiblingOrder<T>): void {
+  let found: Error | null = null;
   let i = 0;
   let p = first;
+  // The sibling walked just before `p`, if any.
+  let prev: Piece<T> | null = null;
   // Entering `p` (down), or coming back to it once its left subtrees are walked.
   let down = true;
   while (p !== null) {
@@ -129,6 +190,10 @@ function walkInOrder<T>(pieces: readonly Piece<T>[], first: Piece<T> | null): vo
       // Depth of element 0: one below a left parent's element 0, or a right parent's last element.
       const parent = p.parent;
       p.depth = parent === null ? 1 : p.side === 'L' ? parent.depth + 1 : parent.depth + parent.length;
+      if (p.olA === DERIVED || p.orA === DERIVED) derive(p);
+      // A collectable piece's children are never ranked again: collecting may leave them in any order.
+      if (found === null) found = fault(p) ?? (prev === null || parent?.gc === COLLECTABLE || (p.side === 'L' ? leftFirst : rightFirst)(prev, p) ? null : new Error(`a${p.actor}.${p.counter} is out of its siblings' order`));
+      prev = null;
       if (p.leftKid !== null) {
         p = p.leftKid;
         continue;
@@ -144,33 +209,47 @@ function walkInOrder<T>(pieces: readonly Piece<T>[], first: Piece<T> | null): vo
     // parent of a last left child (its own turn), or to the end.
     let q = p;
     while (q.sibling === null && q.parent !== null && q.side === 'R') q = q.parent;
-    if (q.sibling !== null) p = q.sibling;
-    else if (q.parent !== null) {
+    if (q.sibling !== null) {
+      prev = q;
+      p = q.sibling;
+    } else if (q.parent !== null) {
       p = q.parent;
       down = false;
     } else p = null;
   }
   if (i !== pieces.length) throw new Error(`${pieces.length - i} pieces are not reachable from the root (a cycle)`);
+  if (found !== null) throw found;
 }
 
 /**
- * Siblings must be in FugueMax's order (`first(a, b)`: `a` goes before `b`), which the in-order
- * walk cannot see: it is the same whichever of two sibling subtrees comes first, but inserts
- * placed among them later are not.
+ * The origins `p` takes from its parent (walked before it): the one it hangs off (a right child's
+ * left origin is its parent's last element, a left child's right origin its parent's first, a
+ * child of the root has no left origin), and a predicted other one, the parent's on that side.
  */
-export function checkSiblings<T>(pieces: readonly Piece<T>[], rootKid: Piece<T> | null, rightFirst: SiblingOrder<T>, leftFirst: SiblingOrder<T>): void {
-  const sorted = (kid: Piece<T> | null, first: SiblingOrder<T>): void => {
-    for (let a = kid; a !== null && a.sibling !== null; a = a.sibling) {
-      if (!first(a, a.sibling)) throw new Error(`a${a.sibling.actor}.${a.sibling.counter} is out of its siblings' order`);
+function derive<T>(p: Piece<T>): void {
+  // (No destructuring: this runs once per piece before V8 has optimised it.)
+  const q = p as Origins;
+  const parent = p.parent;
+  if (p.side === 'R') {
+    if (q.olA === DERIVED) {
+      q.olA = parent === null ? -1 : parent.actor;
+      q.olC = parent === null ? 0 : parent.counter + parent.length - 1;
     }
-  };
-  sorted(rootKid, rightFirst);
-  for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i] as Piece<T>;
-    // A collectable piece's children are never ranked again: collecting may leave them in any order.
-    if (p.gc === COLLECTABLE) continue;
-    sorted(p.leftKid, leftFirst);
-    sorted(p.rightKid, rightFirst);
+    // (Only a piece with a parent predicts: `newPiece` refused the others.)
+    if (q.orA === DERIVED) {
+      q.orA = (parent as Piece<T>).orA;
+      q.orC = (parent as Piece<T>).orC;
+    }
+    return;
+  }
+  const r = parent as Piece<T>;
+  if (q.orA === DERIVED) {
+    q.orA = r.actor;
+    q.orC = r.counter;
+  }
+  if (q.olA === DERIVED) {
+    q.olA = r.olA;
+    q.olC = r.olC;
   }
 }
 

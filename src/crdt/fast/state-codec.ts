@@ -1,5 +1,5 @@
 import { pushVarint, pushZigzag, readVarint, readZigzag } from '../codec.js';
-import { MAX_ACTOR } from '../ids.js';
+import { actorOf, badFlags, MODE_SHIFT, MOVED, NONE, PREDICTED, resolveColumns, STAGE_SHIFT, WRITTEN, type SavedColumns } from './saved.js';
 import { toListState, type ListState, type LogState, type PieceState, type StateColumns } from './state.js';
 
 /**
@@ -78,21 +78,12 @@ function writePairs(out: number[], pairs: ReadonlyArray<readonly [number, number
   }
 }
 
-/** Bits of a piece's flags byte beyond the deleted, left and other-origin ones. */
-const MOVED = 16;
-const STAGE_SHIFT = 5;
-
 /** Whether a piece does not hang off its own origin: that or its other origin was collected, and it moved up (both origins are written). */
 function movedUp(p: PieceState<number>, pieces: readonly PieceState<number>[]): boolean {
   const parent = pieces[p.parent];
   if (parent === undefined) return p.olA >= 0;
   return p.side === 'R' ? p.olA !== parent.actor || p.olC !== parent.counter + parent.values.length - 1 : p.orA !== parent.actor || p.orC !== parent.counter;
 }
-
-/** How a piece's other origin (the one its tree link does not give) is saved. */
-const NONE = 0;
-const PREDICTED = 1;
-const WRITTEN = 2;
 
 /**
  * A piece hangs off one of its origins (a right child of its left origin, or a left child of its
@@ -143,8 +134,13 @@ export function decodeState(bytes: Uint8Array): ListState<number> {
   return toListState(decodeColumns(bytes));
 }
 
-/** As `decodeState`, into the columns loading works from (`FastList.fromColumns`). */
+/** As `decodeState`, into columns with every origin spelled out (what merging a state reads). */
 export function decodeColumns(bytes: Uint8Array): StateColumns<number> {
+  return resolveColumns(decodeSaved(bytes));
+}
+
+/** Bytes from `encodeState` as saved columns (what `FastList.fromSaved` loads); throws on bytes that are damaged or not a state. */
+export function decodeSaved(bytes: Uint8Array): SavedColumns<number> {
   const r = { pos: 0 };
   const format = bytes[r.pos++];
   if (format !== STATE_V5 && format !== STATE_V4) throw new Error(`not a v${STATE_V5} (or v${STATE_V4}) list state`);
@@ -161,92 +157,35 @@ export function decodeColumns(bytes: Uint8Array): StateColumns<number> {
     total += lengths[i] as number;
   }
   const parents = varints(bytes, r, n, true);
-  for (let i = 0; i < n; i++) {
-    const d = parents[i] as number;
-    if (i + d < 0 || i + d >= n) throw new Error(`piece ${i} has a parent out of range`);
-    parents[i] = d === 0 ? -1 : i + d;
-  }
   const flags = new Array<number>(n);
-  const modes = new Uint8Array(n);
-  const moved = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const f = bytes[r.pos++];
-    const mode = (f ?? 0) >> 2 & 3;
-    if (f === undefined || mode > WRITTEN || f >> STAGE_SHIFT > 2 || (f & MOVED && (format === STATE_V4 || mode !== NONE))) throw new Error(`bad piece flags at byte ${r.pos - 1}`);
-    flags[i] = (f & 3) | ((f >> STAGE_SHIFT) << 2);
-    modes[i] = mode;
-    moved[i] = f & MOVED ? 1 : 0;
+    if (f === undefined || badFlags(f) || (f & MOVED && format === STATE_V4)) throw new Error(`bad piece flags at byte ${r.pos - 1}`);
+    flags[i] = f;
   }
-  const [olA, olC, orA, orC] = [new Array<number>(n).fill(-1), new Array<number>(n).fill(0), new Array<number>(n).fill(-1), new Array<number>(n).fill(0)];
+  // The numbers of written origins, as they are: loading reads them with the pieces.
+  const origins: number[] = [];
   for (let i = 0; i < n; i++) {
-    const counter = counters[i] as number;
-    if (moved[i] === 1) {
-      const a = readVarint(bytes, r);
-      if (a > 0) [olA[i], olC[i]] = [actorOf(a - 1), counter + readZigzag(bytes, r)];
-      const b = readVarint(bytes, r);
-      if (b > 0) [orA[i], orC[i]] = [actorOf(b - 1), counter + readZigzag(bytes, r)];
-    } else if (modes[i] === WRITTEN) {
-      const a = actorOf(readVarint(bytes, r));
-      const c = counter + readZigzag(bytes, r);
-      // The other origin: a right child's right one, a left child's left one.
-      if (((flags[i] as number) & 2) === 0) [orA[i], orC[i]] = [a, c];
-      else [olA[i], olC[i]] = [a, c];
-    }
+    const f = flags[i] as number;
+    if (f & MOVED) {
+      for (let k = 0; k < 2; k++) {
+        const a = readVarint(bytes, r);
+        origins.push(a);
+        if (a > 0) origins.push(readVarint(bytes, r));
+      }
+    } else if (((f >> MODE_SHIFT) & 3) === WRITTEN) origins.push(readVarint(bytes, r), readVarint(bytes, r));
   }
   const log = readLog(bytes, r);
   const [retired, collected] = format === STATE_V4 ? [[], []] : [readPairs(bytes, r), readPairs(bytes, r)];
-  const cols: StateColumns<number> = { actors, counters, lengths, parents, flags, olA, olC, orA, orC, values: [], log, retired, collected };
-  resolveOrigins(cols, modes, moved);
   // Every value takes a byte at least: bound them by the bytes left before allocating.
   if (total > bytes.length - r.pos) throw new Error(`${total} values in ${bytes.length - r.pos} bytes`);
-  cols.values = oneByteEach(bytes, r.pos, total) ? bytes.subarray(r.pos, (r.pos += total)) : varints(bytes, r, total, false);
+  const values = oneByteEach(bytes, r.pos, total) ? bytes.subarray(r.pos, (r.pos += total)) : varints(bytes, r, total, false);
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
-  return cols;
+  return { actorTable: null, actors, counters, lengths, parents, flags, origins, given: null, values, log, retired, collected };
 }
 
 function readPairs(bytes: Uint8Array, r: { pos: number }): Array<[number, number]> {
   return column(count(bytes, r), (): [number, number] => [actorOf(readVarint(bytes, r)), readVarint(bytes, r)]);
-}
-
-/** Fill in each piece's origins from its parent: the one it hangs off (unless written), and a predicted other one. */
-function resolveOrigins(cols: StateColumns<number>, modes: Uint8Array, moved: Uint8Array): void {
-  const { actors, counters, lengths, parents, flags, olA, olC, orA, orC } = cols;
-  const done = new Uint8Array(parents.length);
-  const chain: number[] = [];
-  for (let k = 0; k < parents.length; k++) {
-    // Parents first: walk up to the first resolved ancestor, then resolve down. (A cycle stops
-    // the walk where it closes; `linkPieces` refuses it.)
-    for (let j = k; j >= 0 && done[j] === 0; j = parents[j] as number) {
-      done[j] = 1;
-      chain.push(j);
-    }
-    while (chain.length > 0) {
-      const i = chain.pop() as number;
-      const p = parents[i] as number;
-      const left = ((flags[i] as number) & 2) !== 0;
-      if (moved[i] === 1) {
-        if (p < 0 && left) throw new Error(`piece ${i} cannot hang off the root that way`);
-        continue;
-      }
-      if (p < 0) {
-        if (left || modes[i] === PREDICTED) throw new Error(`piece ${i} cannot hang off the root that way`);
-      } else if (!left) {
-        olA[i] = actors[p] as number;
-        olC[i] = (counters[p] as number) + (lengths[p] as number) - 1;
-        if (modes[i] === PREDICTED) {
-          orA[i] = orA[p] as number;
-          orC[i] = orC[p] as number;
-        }
-      } else {
-        orA[i] = actors[p] as number;
-        orC[i] = counters[p] as number;
-        if (modes[i] === PREDICTED) {
-          olA[i] = olA[p] as number;
-          olC[i] = olC[p] as number;
-        }
-      }
-    }
-  }
 }
 
 function readLog(bytes: Uint8Array, r: { pos: number }): LogState {
@@ -324,9 +263,4 @@ function column<X>(n: number, read: (i: number) => X): X[] {
   const out = new Array<X>(n);
   for (let i = 0; i < n; i++) out[i] = read(i);
   return out;
-}
-
-function actorOf(n: number): number {
-  if (n > MAX_ACTOR) throw new Error(`bad actor ${n}`);
-  return n;
 }

@@ -44,8 +44,8 @@ export interface ListState<T> {
 }
 
 /**
- * A state as columns, one entry per piece in list order: what `decodeState` reads and loading
- * works from, without an object per piece.
+ * A state as columns, one entry per piece in list order, every origin spelled out: what merging
+ * a state reads (`readStateOps`), without an object per piece.
  */
 export interface StateColumns<T> {
   actors: number[];
@@ -64,28 +64,6 @@ export interface StateColumns<T> {
   log: LogState;
   retired: Array<[number, number]>;
   collected: Array<[number, number]>;
-}
-
-/** A state's pieces as columns (what `FastList.fromState` loads from). */
-export function toColumns<T>(state: ListState<T>): StateColumns<T> {
-  const { pieces } = state;
-  const values: T[] = [];
-  for (const p of pieces) for (const v of p.values) values.push(v);
-  return {
-    actors: pieces.map((p) => p.actor),
-    counters: pieces.map((p) => p.counter),
-    lengths: pieces.map((p) => p.values.length),
-    parents: pieces.map((p) => p.parent),
-    flags: pieces.map((p) => (p.deleted ? 1 : 0) | (p.side === 'L' ? 2 : 0) | ((p.gc ?? 0) << 2)),
-    olA: pieces.map((p) => p.olA),
-    olC: pieces.map((p) => p.olC),
-    orA: pieces.map((p) => p.orA),
-    orC: pieces.map((p) => p.orC),
-    values,
-    log: state.log,
-    retired: state.retired ?? [],
-    collected: state.collected ?? [],
-  };
 }
 
 /** Columns back to pieces as objects (what `decodeState` gives). */
@@ -138,27 +116,20 @@ export function marksOf(log: LogState): Marks {
 
 /**
  * Each actor's counters 1..held are either an element of exactly one piece, or a delete, or
- * collected (within `collected`: every replica held it, and the list let it go); each op is
- * applied after what it names (origins, targets; a collected op names only collected ones); each
- * piece hangs in the tree off its origin, or off an ancestor of it once the origin was collected;
- * the deleted elements are the deletes' targets, but for collectable ones, whose delete may be
- * collected. `log` passed `OpLog.of`'s checks (deletes in order, none twice), the pieces
- * `IdIndex.of`'s (no element in two pieces, no delete that is an element), and `marks` has their
- * elements (`linkPieces`). Work is per piece and per run of deletes, not per element, where it
- * can be: elements are marked by ranges, and coverage is checked by counting.
+ * collected (within `collected`: every replica held it, and the list let it go); each delete is
+ * applied after what it names (a collected op names only collected ones); the deleted elements
+ * are the deletes' targets, but for collectable ones, whose delete may be collected. `log` passed
+ * `OpLog.of`'s checks (deletes in order, none twice), the pieces `IdIndex.of`'s (no element in
+ * two pieces, no delete that is an element), and `marks` has their elements (`makePieces`). Work
+ * is per run of deletes, not per element, where it can be: elements are marked by ranges, and
+ * coverage is checked by counting. Each piece's own checks are `pieceFault`'s.
  */
-export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): void {
+export function checkOps<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, collected: ReadonlyMap<number, number>, place: Place): void {
   const { actors } = marks;
-  const place = applyPlaces(log, collected);
   let tombstones = marks.tombstones;
   for (const d of log.deletes) tombstones -= checkDeletes(d, actors.get(d.actor), pieces, actors, collected, place);
   for (const [actor, m] of actors) if (m.unsaved !== 0) checkCollected(actor, m, collected.get(actor) ?? 0);
   if (tombstones !== 0) throw new Error(`${tombstones} deleted elements are deleted by no op`);
-  for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i] as Piece<T>;
-    checkOrigins(p, actors, collected, place);
-    if (p.gc !== 0) checkStage(p, retired, collected);
-  }
 }
 
 /**
@@ -166,9 +137,9 @@ export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks:
  * version, and that version is causally closed (a meet and join of versions): so the element's
  * insert is within it too.
  */
-function checkStage<T>(p: Piece<T>, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): void {
+function stageFault<T>(p: Piece<T>, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): Error | null {
   const upTo = (p.gc === COLLECTABLE_STAGE ? collected : retired).get(p.actor) ?? 0;
-  if (p.counter + p.length - 1 > upTo) throw new Error(`tombstone a${p.actor}.${p.counter} is ${p.gc === COLLECTABLE_STAGE ? 'collectable' : 'retired'} beyond the version that was`);
+  return p.counter + p.length - 1 <= upTo ? null : new Error(`tombstone a${p.actor}.${p.counter} is ${p.gc === COLLECTABLE_STAGE ? 'collectable' : 'retired'} beyond the version that was`);
 }
 
 /** Counters of `actor` held but claimed by no piece and no delete must be collected ones. */
@@ -177,7 +148,7 @@ function checkCollected(actor: number, m: ActorMarks, upTo: number): void {
   for (let c = upTo + 1; c < o.length; c++) if (o[c] === 0) throw new Error(`a${actor}'s ops held and saved differ by ${m.unsaved}`);
 }
 
-type Place = (actor: number, counter: number) => number;
+export type Place = (actor: number, counter: number) => number;
 
 /**
  * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets;
@@ -277,24 +248,27 @@ function targets<T>(actor: number, c0: number, n: number, tc0: number, step: num
 }
 
 /**
- * Origins are elements applied before the piece (or collected), and the piece hangs in the tree
- * off one of them (or, one of them collected, it moved up in that one's place). Runs once per
- * piece before V8 has optimised it: no closures, no destructuring, the piece's place looked up once.
+ * What is wrong with piece `p`, if anything (its tree links and origins set): its origins must be
+ * elements applied before it (or collected), and it must hang in the tree off one of them (or,
+ * one of them collected, it moved up in that one's place); a retired or collectable tombstone
+ * must be within the version that was (`stageFault`). Runs once per piece before V8 has optimised
+ * it: no closures, no destructuring, the piece's place looked up once, the error made only on failure.
  */
-function checkOrigins<T>(p: Piece<T>, actors: ReadonlyMap<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place): void {
+export function pieceFault<T>(p: Piece<T>, actors: ReadonlyMap<number, ActorMarks>, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>, place: Place): Error | null {
   const left = originKind(p.olA, p.olC, actors, collected);
   const right = originKind(p.orA, p.orC, actors, collected);
-  if (left === UNKNOWN || right === UNKNOWN) throw new Error(`insert a${p.actor}.${p.counter} has an unknown origin`);
+  if (left === UNKNOWN || right === UNKNOWN) return new Error(`insert a${p.actor}.${p.counter} has an unknown origin`);
   const own = place(p.actor, p.counter);
-  if (left !== NONE && !placedBefore(place(p.olA, p.olC), own)) throw new Error(`insert a${p.actor}.${p.counter} is applied before a${p.olA}.${p.olC}, which it names`);
-  if (right !== NONE && !placedBefore(place(p.orA, p.orC), own)) throw new Error(`insert a${p.actor}.${p.counter} is applied before a${p.orA}.${p.orC}, which it names`);
+  if (left !== NONE && !placedBefore(place(p.olA, p.olC), own)) return new Error(`insert a${p.actor}.${p.counter} is applied before a${p.olA}.${p.olC}, which it names`);
+  if (right !== NONE && !placedBefore(place(p.orA, p.orC), own)) return new Error(`insert a${p.actor}.${p.counter} is applied before a${p.orA}.${p.orC}, which it names`);
   // Fugue's rule: a right child of its left origin, or a left child of its right origin; or it
   // moved up, in the place of an origin that was collected (`FastList.collect`).
   const parent = p.parent;
   const hangs = parent === null ? p.olA < 0 : p.side === 'R' ? p.olA === parent.actor && p.olC === parent.counter + parent.length - 1 : p.orA === parent.actor && p.orC === parent.counter;
-  if (!hangs && left !== GONE && right !== GONE) throw new Error(`insert a${p.actor}.${p.counter} does not hang off its origin`);
+  if (!hangs && left !== GONE && right !== GONE) return new Error(`insert a${p.actor}.${p.counter} does not hang off its origin`);
   // Collecting keeps every right origin a sibling order may still read.
-  if (right === GONE && ranksByRightOrigin(p)) throw new Error(`insert a${p.actor}.${p.counter} is ranked by a collected right origin`);
+  if (right === GONE && ranksByRightOrigin(p)) return new Error(`insert a${p.actor}.${p.counter} is ranked by a collected right origin`);
+  return p.gc === 0 ? null : stageFault(p, retired, collected);
 }
 
 /** What an origin names: nothing (the list's start or end), an element, a collected op, or none of these. */
@@ -314,7 +288,7 @@ function originKind(a: number, c: number, actors: ReadonlyMap<number, ActorMarks
 const placedBefore = (named: number, own: number): boolean => (own < 0 ? named < 0 : named < own);
 
 /** An op's place in the order applied, found in its actor's runs of that order; -1 for a collected op (before every op held). */
-function applyPlaces(log: LogState, collected: ReadonlyMap<number, number>): Place {
+export function applyPlaces(log: LogState, collected: ReadonlyMap<number, number>): Place {
   const runs = new Map<number, { firsts: number[]; places: number[] }>();
   const { order } = log;
   for (let i = 0, at = 0; i < order.length; i += 3) {
