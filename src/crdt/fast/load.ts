@@ -1,5 +1,5 @@
 import { COLLECTABLE, RETIRED, type Piece } from './ContentTree.js';
-import { actorOf, DELETED, LEFT, MODE_SHIFT, MOVED, PREDICTED, STAGE_SHIFT, unzigzag, WRITTEN, badFlags, type SavedColumns } from './saved.js';
+import { actorOf, GOOD_FLAGS, MOVED, unzigzag, type SavedColumns } from './saved.js';
 import type { ActorMarks, Marks } from './state.js';
 import { ValueColumn } from './ValueColumn.js';
 
@@ -17,23 +17,33 @@ const DERIVED = -2;
 export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece<T>[]; rootKid: Piece<T> | null; values: Map<number, ValueColumn<T>> } {
   // (Each column in a local, no destructuring: this loop runs before V8 has optimised it.)
   const actors = s.actors;
+  const counters = s.counters;
   const lengths = s.lengths;
+  const ds = s.parents;
   const flags = s.flags;
   const table = s.actorTable;
+  const total = s.values.length;
   const n = actors.length;
   const pieces = new Array<Piece<T>>(n);
   const parents = new Int32Array(n);
   const columns = new Map<number, ValueColumn<T>>();
-  // Pieces of one actor come by the thousand in a row: keep its marks and column at hand.
+  // Pieces of one actor come by the thousand in a row: keep its marks and column at hand, and
+  // count its pieces and elements here until the next actor's come.
   let lastIndex = -1;
   let actor = -1;
   let m: ActorMarks | undefined;
   let column: ValueColumn<T> | undefined;
+  let made = 0;
+  let elements = 0;
+  let tombstones = 0;
   let v = 0;
   let o = 0;
   for (let i = 0; i < n; i++) {
     const a = actors[i] as number;
     if (a !== lastIndex) {
+      if (m !== undefined) counted(m, made, elements);
+      made = 0;
+      elements = 0;
       lastIndex = a;
       const named = table === null ? a : table[a];
       if (named === undefined) throw new Error(`piece ${i} names no actor`);
@@ -42,18 +52,26 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       column = columns.get(actor);
       if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.owner.length)));
     }
+    // (Numbers are whole, or NaN, which every comparison here refuses: `savedOf`.)
     const length = lengths[i] as number;
     const f = flags[i] as number;
-    if (!Number.isInteger(length) || length < 1) throw new Error(`piece ${i} is empty`);
-    if (m === undefined) throw new Error(`piece a${actor}.${s.counters[i]} is beyond the ops held`);
-    if (v + length > s.values.length) throw new Error(`piece ${i} lacks values`);
-    if (badFlags(f)) throw new Error(`bad piece flags ${f} of piece ${i}`);
-    const p = newPiece(s, i, actor, f, m, column as ValueColumn<T>, marks, v, parents);
+    if (!(length >= 1)) throw new Error(`piece ${i} is empty`);
+    if (m === undefined) throw new Error(`piece a${actor}.${counters[i]} is beyond the ops held`);
+    if (!(v + length <= total)) throw new Error(`piece ${i} lacks values`);
+    if (GOOD_FLAGS[f] !== 1) throw new Error(`bad piece flags ${f} of piece ${i}`);
+    const p = newPiece(s.values, i, actor, counters[i] as number, length, ds[i] as number, f, m.owner, column as ValueColumn<T>, v, parents);
     pieces[i] = p;
-    if ((f & MOVED) !== 0 || ((f >> MODE_SHIFT) & 3) === WRITTEN) o = readOrigins(s, i, p, o);
+    made++;
+    elements += length;
+    // Tombstones but collectable ones (flags: 1 deleted, stage 2 in bits 5-6) must be named by a delete.
+    if ((f & 1) !== 0 && f >> 5 !== 2) tombstones += length;
+    // Origins written: a moved piece's (flags bit 4), or another origin written (bits 2-3: 2).
+    if ((f & 28) >= 8) o = readOrigins(s, i, p, o);
     v += length;
   }
-  if (v !== s.values.length) throw new Error(`${s.values.length - v} values belong to no piece`);
+  if (m !== undefined) counted(m, made, elements);
+  marks.tombstones += tombstones;
+  if (v !== total) throw new Error(`${total - v} values belong to no piece`);
   if (s.given === null && o !== s.origins.length) throw new Error(`${s.origins.length - o} origin numbers belong to no piece`);
   // Children in list order, which is sibling order: prepended, last piece first.
   let rootKid: Piece<T> | null = null;
@@ -78,38 +96,41 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   return { pieces, rootKid, values: columns };
 }
 
+/** `made` more pieces of `m`'s actor, of `elements` elements, all held ops. */
+function counted(m: ActorMarks, made: number, elements: number): void {
+  m.pieces += made;
+  m.unsaved -= elements;
+}
+
 /**
- * Piece `i` of `s` (its values from `v` on, its flags `f`), its elements marked in `m`, its
- * values put in `column`, its parent's index in `parents`. A function of its own rather than the
- * loop's body: V8 optimises a small function after some calls, where a loop in a large one runs
- * in the interpreter until its on-stack replacement is compiled, which on a cold load came too
- * late to help.
+ * Piece `i` (`counter`, `length` elements, its parent `d` pieces away, its values in `values`
+ * from `v` on, flags `f`), its elements marked in `owner`, its values put in `column`, its
+ * parent's index in `parents`. A function of its own rather than the loop's body: V8 optimises a
+ * small function after some calls, where a loop in a large one runs in the interpreter until its
+ * on-stack replacement is compiled, which on a cold load came too late to help. Flags' bits are
+ * written as numbers here (see `saved.ts`: 1 deleted, 2 left, 12 the other origin's mode, 16
+ * moved, 96 the stage): the interpreter loads an imported constant as two more instructions.
  */
-function newPiece<T>(s: SavedColumns<T>, i: number, actor: number, f: number, m: ActorMarks, column: ValueColumn<T>, marks: Marks, v: number, parents: Int32Array): Piece<T> {
-  const counter = s.counters[i] as number;
-  const length = s.lengths[i] as number;
-  const d = s.parents[i] as number;
-  const owner = m.owner;
-  if (!Number.isInteger(counter) || counter < 1 || counter + length > owner.length) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
+function newPiece<T>(values: ArrayLike<T>, i: number, actor: number, counter: number, length: number, d: number, f: number, owner: Int32Array, column: ValueColumn<T>, v: number, parents: Int32Array): Piece<T> {
+  if (!(counter >= 1 && counter + length <= owner.length)) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
   const parent = d === 0 ? -1 : i + d;
-  if (d !== 0 && !(Number.isInteger(parent) && parent >= 0 && parent < parents.length)) throw new Error(`piece ${i} has a bad parent ${parent}`);
-  const left = (f & LEFT) !== 0;
-  const moved = (f & MOVED) !== 0;
-  const predicted = ((f >> MODE_SHIFT) & 3) === PREDICTED;
+  if (d !== 0 && !(parent >= 0 && parent < parents.length)) throw new Error(`piece ${i} has a bad parent ${parent}`);
+  const left = (f & 2) !== 0;
+  // The other origin is the parent's (mode 1).
+  const predicted = (f & 12) === 4;
   if (parent === -1 && left) throw new Error(`piece ${i} is a left child of the root`);
   if (parent === -1 && predicted) throw new Error(`piece ${i} cannot hang off the root that way`);
-  const deleted = (f & DELETED) !== 0;
-  const gc = f >> STAGE_SHIFT;
+  const deleted = (f & 1) !== 0;
+  const gc = f >> 5;
   if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
   if (owner[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
-  owner.fill(i + 1, counter, counter + length);
-  m.pieces++;
-  m.unsaved -= length;
-  if (deleted && gc !== COLLECTABLE) marks.tombstones += length;
-  column.setRun(counter, s.values, v, length);
+  if (length === 1) owner[counter] = i + 1;
+  else owner.fill(i + 1, counter, counter + length);
+  column.setRun(counter, values, v, length);
   parents[i] = parent;
   // The origin a piece hangs off is its parent's; the other one its parent's too, or none, or
   // written (`readOrigins`, as both are when it moved).
+  const moved = (f & 16) !== 0;
   return {
     actor,
     counter,

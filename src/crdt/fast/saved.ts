@@ -45,13 +45,15 @@ export function savedOf<T>(state: ListState<T>): SavedColumns<T> {
   const { pieces } = state;
   const values: T[] = [];
   for (const p of pieces) for (const v of p.values) values.push(v);
+  // Loading reads whole numbers, as decoded ones are, and refuses NaN: any other number is NaN here.
+  const whole = (x: number): number => (Number.isSafeInteger(x) ? x : NaN);
   return {
     actorTable: null,
     actors: pieces.map((p) => p.actor),
-    counters: pieces.map((p) => p.counter),
+    counters: pieces.map((p) => whole(p.counter)),
     lengths: pieces.map((p) => p.values.length),
-    // A parent that is the piece itself or below the root is NaN here, which loading refuses.
-    parents: pieces.map((p, i) => (p.parent === -1 ? 0 : p.parent === i || !(p.parent >= 0) ? NaN : p.parent - i)),
+    // A parent that is the piece itself or below the root is NaN here too.
+    parents: pieces.map((p, i) => (p.parent === -1 ? 0 : p.parent === i || !(p.parent >= 0) ? NaN : whole(p.parent - i))),
     flags: pieces.map((p) => (p.deleted ? DELETED : 0) | (p.side === 'L' ? LEFT : 0) | MOVED | ((p.gc ?? 0) << STAGE_SHIFT)),
     origins: [],
     given: { olA: pieces.map((p) => p.olA), olC: pieces.map((p) => p.olC), orA: pieces.map((p) => p.orA), orC: pieces.map((p) => p.orC) },
@@ -116,6 +118,9 @@ export function resolveColumns<T>(s: SavedColumns<T>): StateColumns<T> {
 
 /** Flags no saved piece has: bits above the stage, a mode of 3, a stage of 3, a moved piece with a mode. */
 export const badFlags = (f: number): boolean => !(f >= 0 && f < 128) || ((f >> MODE_SHIFT) & 3) > WRITTEN || f >> STAGE_SHIFT > 2 || ((f & MOVED) !== 0 && ((f >> MODE_SHIFT) & 3) !== NONE);
+
+/** Per flags byte below 128, 1 where `badFlags` is false: one load where loading checks a piece's. */
+export const GOOD_FLAGS = Uint8Array.from({ length: 128 }, (_, f) => (badFlags(f) ? 0 : 1));
 
 export const unzigzag = (v: number): number => (v % 2 === 0 ? v / 2 : -(v + 1) / 2);
 
