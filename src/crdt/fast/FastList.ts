@@ -10,7 +10,7 @@ import { OpLog } from './OpLog.js';
 import { ValueColumn } from './ValueColumn.js';
 import { makePieces, walkTree } from './load.js';
 import { savedOf, type SavedColumns } from './saved.js';
-import { applyPlaces, checkOps, marksOf, pieceFault, versionOf, type ListState, type PieceState } from './state.js';
+import { checkOps, lookups, marksOf, versionOf, type ListState, type PieceState } from './state.js';
 import { DELETE, insertOf, ref, STRIDE, type StateOps } from './state-ops.js';
 
 /** An element: a piece and an offset in it. */
@@ -71,13 +71,13 @@ export class FastList<T> extends CausalList<T> {
     list.#ids = IdIndex.of(pieces, marks.actors, new Map(log.deletes.map((d) => [d.actor, d.runs])));
     list.#log = OpLog.of(log, collected);
     if (!covers(list.#log.version(), retired)) throw new Error('the state retired what it does not hold');
-    const place = applyPlaces(log, collected);
-    checkOps(pieces, log, marks, collected, place);
+    const look = lookups(log, marks, collected);
+    checkOps(pieces, log, marks, collected, look.place);
     list.#retired = retired;
     list.#collected = collected;
     list.#tree = ContentTree.of(pieces);
     list.#rootKid = rootKid;
-    walkTree(pieces, rootKid, (p) => pieceFault(p, marks.actors, retired, collected, place), list.#rightFirst, authorFirst);
+    walkTree(pieces, rootKid, look, retired, collected, list.#rightFirst, authorFirst);
     return list;
   }
 

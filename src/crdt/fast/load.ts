@@ -1,6 +1,6 @@
 import { COLLECTABLE, RETIRED, type Piece } from './ContentTree.js';
 import { actorOf, GOOD_FLAGS, MOVED, unzigzag, type SavedColumns } from './saved.js';
-import type { ActorMarks, Marks } from './state.js';
+import { pieceFault, type ActorMarks, type Lookups, type Marks } from './state.js';
 import { ValueColumn } from './ValueColumn.js';
 
 /** An origin's actor until the walk down the tree takes the origin from the piece's parent (`walkTree`). */
@@ -190,15 +190,14 @@ function readOrigins<T>(s: SavedColumns<T>, i: number, p: Piece<T>, o: number): 
 
 /**
  * Walks the tree in order, with no stack (child, sibling and parent links), on its way down
- * setting each piece's depth and taking the origins it takes from its parent, then asking
- * `fault` what is wrong with the piece, and whether it comes after its previous sibling in
- * FugueMax's order (`rightFirst`, `leftFirst`: `a` goes before `b`), which an in-order walk
- * cannot see (it is the same whichever of two sibling subtrees comes first, but inserts placed
- * among them later are not). The list must be this walk, else the saved links are not this list's
- * tree; a cycle is never reached from the root, so pieces are left over. Throws on the tree's
- * first fault, else on the first piece's.
+ * setting each piece's depth and the origins it takes from its parent, then checking the piece
+ * (`pieceFault`) and that it comes after its previous sibling in FugueMax's order (`rightFirst`,
+ * `leftFirst`: `a` goes before `b`), which an in-order walk cannot see (it is the same whichever
+ * of two sibling subtrees comes first, but inserts placed among them later are not). The list
+ * must be this walk, else the saved links are not this list's tree; a cycle is never reached from
+ * the root, so pieces are left over. Throws on the tree's first fault, else on the first piece's.
  */
-export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null, fault: (p: Piece<T>) => Error | null, rightFirst: SiblingOrder<T>, leftFirst: SiblingOrder<T>): void {
+export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null, look: Lookups, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>, rightFirst: SiblingOrder<T>, leftFirst: SiblingOrder<T>): void {
   let found: Error | null = null;
   let i = 0;
   let p = first;
@@ -209,11 +208,39 @@ export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null,
   while (p !== null) {
     if (down) {
       // Depth of element 0: one below a left parent's element 0, or a right parent's last element.
+      // Origins to derive: a right child's left one is its parent's last element (none under the
+      // root), a left child's right one its parent's first; a predicted other one, its parent's
+      // on that side (only pieces with a parent predict: `newPiece` refused the others).
+      // (Inline, no destructuring: this runs once per piece before V8 has optimised it.)
       const parent = p.parent;
-      p.depth = parent === null ? 1 : p.side === 'L' ? parent.depth + 1 : parent.depth + parent.length;
-      if (p.olA === DERIVED || p.orA === DERIVED) derive(p);
-      // A collectable piece's children are never ranked again: collecting may leave them in any order.
-      if (found === null) found = fault(p) ?? (prev === null || parent?.gc === COLLECTABLE || (p.side === 'L' ? leftFirst : rightFirst)(prev, p) ? null : new Error(`a${p.actor}.${p.counter} is out of its siblings' order`));
+      const q = p as Origins;
+      if (p.side === 'R') {
+        p.depth = parent === null ? 1 : parent.depth + parent.length;
+        if (q.olA === DERIVED) {
+          q.olA = parent === null ? -1 : parent.actor;
+          q.olC = parent === null ? 0 : parent.counter + parent.length - 1;
+        }
+        if (q.orA === DERIVED) {
+          q.orA = (parent as Piece<T>).orA;
+          q.orC = (parent as Piece<T>).orC;
+        }
+      } else {
+        const r = parent as Piece<T>;
+        p.depth = r.depth + 1;
+        if (q.orA === DERIVED) {
+          q.orA = r.actor;
+          q.orC = r.counter;
+        }
+        if (q.olA === DERIVED) {
+          q.olA = r.olA;
+          q.olC = r.olC;
+        }
+      }
+      if (found === null) {
+        found = pieceFault(p, look, retired, collected);
+        // A collectable piece's children are never ranked again: collecting may leave them in any order.
+        if (found === null && prev !== null && parent?.gc !== COLLECTABLE && !(p.side === 'L' ? leftFirst : rightFirst)(prev, p)) found = new Error(`a${p.actor}.${p.counter} is out of its siblings' order`);
+      }
       prev = null;
       if (p.leftKid !== null) {
         p = p.leftKid;
@@ -240,38 +267,6 @@ export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null,
   }
   if (i !== pieces.length) throw new Error(`${pieces.length - i} pieces are not reachable from the root (a cycle)`);
   if (found !== null) throw found;
-}
-
-/**
- * The origins `p` takes from its parent (walked before it): the one it hangs off (a right child's
- * left origin is its parent's last element, a left child's right origin its parent's first, a
- * child of the root has no left origin), and a predicted other one, the parent's on that side.
- */
-function derive<T>(p: Piece<T>): void {
-  // (No destructuring: this runs once per piece before V8 has optimised it.)
-  const q = p as Origins;
-  const parent = p.parent;
-  if (p.side === 'R') {
-    if (q.olA === DERIVED) {
-      q.olA = parent === null ? -1 : parent.actor;
-      q.olC = parent === null ? 0 : parent.counter + parent.length - 1;
-    }
-    // (Only a piece with a parent predicts: `newPiece` refused the others.)
-    if (q.orA === DERIVED) {
-      q.orA = (parent as Piece<T>).orA;
-      q.orC = (parent as Piece<T>).orC;
-    }
-    return;
-  }
-  const r = parent as Piece<T>;
-  if (q.orA === DERIVED) {
-    q.orA = r.actor;
-    q.orC = r.counter;
-  }
-  if (q.olA === DERIVED) {
-    q.olA = r.olA;
-    q.olC = r.olC;
-  }
 }
 
 type SiblingOrder<T> = (a: Piece<T>, b: Piece<T>) => boolean;

@@ -252,43 +252,56 @@ function targets<T>(actor: number, c0: number, n: number, tc0: number, step: num
  * elements applied before it (or collected), and it must hang in the tree off one of them (or,
  * one of them collected, it moved up in that one's place); a retired or collectable tombstone
  * must be within the version that was (`stageFault`). Runs once per piece before V8 has optimised
- * it: no closures, no destructuring, the piece's place looked up once, the error made only on failure.
+ * it: each field read once, three lookups (`Lookups`), the error made only on failure.
  */
-export function pieceFault<T>(p: Piece<T>, actors: ReadonlyMap<number, ActorMarks>, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>, place: Place): Error | null {
-  const left = originKind(p.olA, p.olC, actors, collected);
-  const right = originKind(p.orA, p.orC, actors, collected);
-  if (left === UNKNOWN || right === UNKNOWN) return new Error(`insert a${p.actor}.${p.counter} has an unknown origin`);
-  const own = place(p.actor, p.counter);
-  if (left !== NONE && !placedBefore(place(p.olA, p.olC), own)) return new Error(`insert a${p.actor}.${p.counter} is applied before a${p.olA}.${p.olC}, which it names`);
-  if (right !== NONE && !placedBefore(place(p.orA, p.orC), own)) return new Error(`insert a${p.actor}.${p.counter} is applied before a${p.orA}.${p.orC}, which it names`);
+export function pieceFault<T>(p: Piece<T>, look: Lookups, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): Error | null {
+  const actor = p.actor;
+  const counter = p.counter;
+  const la = p.olA;
+  const lc = p.olC;
+  const ra = p.orA;
+  const rc = p.orC;
+  const own = look.place(actor, counter);
+  const left = look.origin(la, lc, own);
+  const right = look.origin(ra, rc, own);
+  if (left === UNKNOWN || right === UNKNOWN) return new Error(`insert a${actor}.${counter} has an unknown origin`);
+  if (left === LATE) return new Error(`insert a${actor}.${counter} is applied before a${la}.${lc}, which it names`);
+  if (right === LATE) return new Error(`insert a${actor}.${counter} is applied before a${ra}.${rc}, which it names`);
   // Fugue's rule: a right child of its left origin, or a left child of its right origin; or it
   // moved up, in the place of an origin that was collected (`FastList.collect`).
   const parent = p.parent;
-  const hangs = parent === null ? p.olA < 0 : p.side === 'R' ? p.olA === parent.actor && p.olC === parent.counter + parent.length - 1 : p.orA === parent.actor && p.orC === parent.counter;
-  if (!hangs && left !== GONE && right !== GONE) return new Error(`insert a${p.actor}.${p.counter} does not hang off its origin`);
+  const hangs = parent === null ? la < 0 : p.side === 'R' ? la === parent.actor && lc === parent.counter + parent.length - 1 : ra === parent.actor && rc === parent.counter;
+  if (!hangs && left !== GONE && right !== GONE) return new Error(`insert a${actor}.${counter} does not hang off its origin`);
   // Collecting keeps every right origin a sibling order may still read.
-  if (right === GONE && ranksByRightOrigin(p)) return new Error(`insert a${p.actor}.${p.counter} is ranked by a collected right origin`);
+  if (right === GONE && ranksByRightOrigin(p)) return new Error(`insert a${actor}.${counter} is ranked by a collected right origin`);
   return p.gc === 0 ? null : stageFault(p, retired, collected);
 }
 
-/** What an origin names: nothing (the list's start or end), an element, a collected op, or none of these. */
+/**
+ * What loading looks up of ops by id: `place`, an op's place in the order applied (-1: collected,
+ * before every op held); `origin`, what an origin (actor -1: none) of an insert placed at `own`
+ * names: NONE, HELD (an element applied before it), GONE (collected, so before it), UNKNOWN (no
+ * element held or collected), or LATE (an element applied after it).
+ */
+export interface Lookups {
+  place: (actor: number, counter: number) => number;
+  origin: (actor: number, counter: number, own: number) => number;
+}
+
+/** What an origin names (`Lookups.origin`). */
 const NONE = 0;
 const HELD = 1;
 const GONE = 2;
 const UNKNOWN = 3;
+const LATE = 4;
 
-function originKind(a: number, c: number, actors: ReadonlyMap<number, ActorMarks>, collected: ReadonlyMap<number, number>): number {
-  if (a < 0) return NONE;
-  const o = actors.get(a)?.owner[c] ?? 0;
-  if (o > 0) return HELD;
-  return o === 0 && c >= 1 && c <= (collected.get(a) ?? 0) ? GONE : UNKNOWN;
-}
-
-/** Whether an op placed at `named` is applied before one at `own` (-1: collected, before every op held; both collected: no order known). */
-const placedBefore = (named: number, own: number): boolean => (own < 0 ? named < 0 : named < own);
-
-/** An op's place in the order applied, found in its actor's runs of that order; -1 for a collected op (before every op held). */
-export function applyPlaces(log: LogState, collected: ReadonlyMap<number, number>): Place {
+/**
+ * Lookups of ops by id (`Lookups`) in `log`'s order, `marks`' elements and what was collected.
+ * They are made by the thousand in a row for one actor: its elements, what it collected and its
+ * runs of the order are kept at hand (in the closures' own variables, which the interpreter reads
+ * cheaper than properties), and looked up again when another actor's come.
+ */
+export function lookups(log: LogState, marks: Marks, collected: ReadonlyMap<number, number>): Lookups {
   const runs = new Map<number, { firsts: number[]; places: number[] }>();
   const { order } = log;
   for (let i = 0, at = 0; i < order.length; i += 3) {
@@ -299,21 +312,48 @@ export function applyPlaces(log: LogState, collected: ReadonlyMap<number, number
     r.places.push(at);
     at += order[i + 2] as number;
   }
-  // Runs of one actor are looked up by the thousand in a row: keep the last actor's at hand.
-  let [last, firsts, places, gone]: [number, number[], number[], number] = [-1, [], [], 0];
-  return (actor, counter) => {
-    if (actor !== last) {
-      const r = runs.get(actor) ?? { firsts: [], places: [] };
-      [last, firsts, places, gone] = [actor, r.firsts, r.places, collected.get(actor) ?? 0];
-    }
-    if (counter <= gone) return -1;
-    let lo = 0;
-    let hi = firsts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((firsts[mid] as number) <= counter) lo = mid;
-      else hi = mid - 1;
-    }
-    return (places[lo] as number) + counter - (firsts[lo] as number);
+  const none: number[] = [];
+  let last = NaN;
+  let owner: Int32Array | undefined;
+  let gone = 0;
+  let firsts = none;
+  let places = none;
+  const use = (actor: number): void => {
+    last = actor;
+    owner = marks.actors.get(actor)?.owner;
+    gone = collected.get(actor) ?? 0;
+    const r = runs.get(actor);
+    firsts = r === undefined ? none : r.firsts;
+    places = r === undefined ? none : r.places;
   };
+  const place = (actor: number, counter: number): number => {
+    if (actor !== last) use(actor);
+    if (counter <= gone) return -1;
+    // Most actors' ops are one run of the order.
+    if (firsts.length === 1) return (places[0] as number) + counter - (firsts[0] as number);
+    return placeIn(firsts, places, counter);
+  };
+  const origin = (actor: number, counter: number, own: number): number => {
+    if (actor < 0) return NONE;
+    if (actor !== last) use(actor);
+    const o = owner === undefined ? 0 : (owner[counter] ?? 0);
+    const kind = o > 0 ? HELD : o === 0 && counter >= 1 && counter <= gone ? GONE : UNKNOWN;
+    if (kind === UNKNOWN) return UNKNOWN;
+    const named = counter <= gone ? -1 : firsts.length === 1 ? (places[0] as number) + counter - (firsts[0] as number) : placeIn(firsts, places, counter);
+    // Both collected: no order known, and none needed.
+    return (own < 0 ? named < 0 : named < own) ? kind : LATE;
+  };
+  return { place, origin };
+}
+
+/** The place of `counter`, found in its actor's runs of the order (their first counters, and places). */
+function placeIn(firsts: readonly number[], places: readonly number[], counter: number): number {
+  let lo = 0;
+  let hi = firsts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((firsts[mid] as number) <= counter) lo = mid;
+    else hi = mid - 1;
+  }
+  return (places[lo] as number) + counter - (firsts[lo] as number);
 }
