@@ -36,6 +36,18 @@ export class ValueColumn<T> {
     any[counter] = value;
   }
 
+  /**
+   * For loading bytes (`values`) into a column that has room for every counter: the bytes it keeps
+   * its values in, which loading then copies each piece's into itself, with no call per piece
+   * (every counter within then counts as set); null when the column does not keep bytes.
+   */
+  bytesFor(values: Uint8Array): Uint8Array | null {
+    const small = this.#small;
+    if (!(values instanceof Uint8Array) || !(small instanceof Uint8Array)) return null;
+    this.#end = small.length;
+    return small;
+  }
+
   /** `values[from..from + length)` at counters `counter..`: a whole piece at once, when loading. */
   setRun(counter: number, values: ArrayLike<T>, from: number, length: number): void {
     // Bytes fit any small array: copied as they are, natively but for a piece of one.

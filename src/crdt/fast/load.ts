@@ -13,16 +13,24 @@ const DERIVED = -2;
  * (children in sibling order, which is list order since the list is the tree's in-order walk).
  * Throws on an actor index, counter or parent out of range, an empty piece, bad flags or stage,
  * two pieces at one element, or values or origins that run short or are left over.
+ *
+ * All in one loop, with no call per piece that can be spared, each column and each actor's marks
+ * in locals, flags' bits written as numbers (see `saved.ts`: 1 deleted, 2 left, 12 the other
+ * origin's mode, 16 moved, 96 the stage; an imported constant is two more instructions each
+ * time): this runs once per piece, mostly before V8 has optimised it, and what it calls V8
+ * would compile apart as well as within it.
  */
 export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece<T>[]; rootKid: Piece<T> | null; values: Map<number, ValueColumn<T>> } {
-  // (Each column in a local, no destructuring: this loop runs before V8 has optimised it.)
   const actors = s.actors;
   const counters = s.counters;
   const lengths = s.lengths;
   const ds = s.parents;
   const flags = s.flags;
   const table = s.actorTable;
-  const total = s.values.length;
+  const values = s.values;
+  // Values that are bytes are copied as bytes, into a column that keeps bytes (`bytesFor`).
+  const from = values instanceof Uint8Array ? values : null;
+  const total = values.length;
   const n = actors.length;
   const pieces = new Array<Piece<T>>(n);
   const parents = new Int32Array(n);
@@ -32,7 +40,9 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   let lastIndex = -1;
   let actor = -1;
   let m: ActorMarks | undefined;
+  let owner: Int32Array = new Int32Array(0);
   let column: ValueColumn<T> | undefined;
+  let bytes: Uint8Array | null = null;
   let made = 0;
   let elements = 0;
   let tombstones = 0;
@@ -51,20 +61,62 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       m = marks.actors.get(actor);
       column = columns.get(actor);
       if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.owner.length)));
+      owner = m === undefined ? owner : m.owner;
+      bytes = column === undefined || from === null ? null : column.bytesFor(from);
     }
     // (Numbers are whole, or NaN, which every comparison here refuses: `savedOf`.)
+    const counter = counters[i] as number;
     const length = lengths[i] as number;
+    const d = ds[i] as number;
     const f = flags[i] as number;
     if (!(length >= 1)) throw new Error(`piece ${i} is empty`);
-    if (m === undefined) throw new Error(`piece a${actor}.${counters[i]} is beyond the ops held`);
+    if (m === undefined || !(counter >= 1 && counter + length <= owner.length)) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
     if (!(v + length <= total)) throw new Error(`piece ${i} lacks values`);
     if (GOOD_FLAGS[f] !== 1) throw new Error(`bad piece flags ${f} of piece ${i}`);
-    const p = newPiece(s.values, i, actor, counters[i] as number, length, ds[i] as number, f, m.owner, column as ValueColumn<T>, v, parents);
+    const parent = d === 0 ? -1 : i + d;
+    if (d !== 0 && !(parent >= 0 && parent < n)) throw new Error(`piece ${i} has a bad parent ${parent}`);
+    const left = (f & 2) !== 0;
+    // The other origin is the parent's (mode 1).
+    const predicted = (f & 12) === 4;
+    if (parent === -1 && left) throw new Error(`piece ${i} is a left child of the root`);
+    if (parent === -1 && predicted) throw new Error(`piece ${i} cannot hang off the root that way`);
+    const deleted = (f & 1) !== 0;
+    const gc = f >> 5;
+    if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
+    if (owner[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
+    if (length === 1) owner[counter] = i + 1;
+    else owner.fill(i + 1, counter, counter + length);
+    if (bytes === null) (column as ValueColumn<T>).setRun(counter, values, v, length);
+    else if (length === 1) bytes[counter] = (from as Uint8Array)[v] as number;
+    else bytes.set((from as Uint8Array).subarray(v, v + length), counter);
+    parents[i] = parent;
+    // The origin a piece hangs off is its parent's; the other one its parent's too, or none, or
+    // written (`readOrigins`, as both are when it moved).
+    const moved = (f & 16) !== 0;
+    const p: Piece<T> = {
+      actor,
+      counter,
+      length,
+      values: column as ValueColumn<T>,
+      deleted,
+      gc,
+      olA: moved ? -1 : !left || predicted ? DERIVED : -1,
+      olC: 0,
+      orA: moved ? -1 : left || predicted ? DERIVED : -1,
+      orC: 0,
+      leaf: undefined as never,
+      parent: null,
+      side: left ? 'L' : 'R',
+      depth: 0,
+      leftKid: null,
+      rightKid: null,
+      sibling: null,
+    };
     pieces[i] = p;
     made++;
     elements += length;
-    // Tombstones but collectable ones (flags: 1 deleted, stage 2 in bits 5-6) must be named by a delete.
-    if ((f & 1) !== 0 && f >> 5 !== 2) tombstones += length;
+    // Tombstones but collectable ones must be named by a delete.
+    if (deleted && gc !== 2) tombstones += length;
     // Origins written: a moved piece's (flags bit 4), or another origin written (bits 2-3: 2).
     if ((f & 28) >= 8) o = readOrigins(s, i, p, o);
     v += length;
@@ -100,56 +152,6 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
 function counted(m: ActorMarks, made: number, elements: number): void {
   m.pieces += made;
   m.unsaved -= elements;
-}
-
-/**
- * Piece `i` (`counter`, `length` elements, its parent `d` pieces away, its values in `values`
- * from `v` on, flags `f`), its elements marked in `owner`, its values put in `column`, its
- * parent's index in `parents`. A function of its own rather than the loop's body: V8 optimises a
- * small function after some calls, where a loop in a large one runs in the interpreter until its
- * on-stack replacement is compiled, which on a cold load came too late to help. Flags' bits are
- * written as numbers here (see `saved.ts`: 1 deleted, 2 left, 12 the other origin's mode, 16
- * moved, 96 the stage): the interpreter loads an imported constant as two more instructions.
- */
-function newPiece<T>(values: ArrayLike<T>, i: number, actor: number, counter: number, length: number, d: number, f: number, owner: Int32Array, column: ValueColumn<T>, v: number, parents: Int32Array): Piece<T> {
-  if (!(counter >= 1 && counter + length <= owner.length)) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
-  const parent = d === 0 ? -1 : i + d;
-  if (d !== 0 && !(parent >= 0 && parent < parents.length)) throw new Error(`piece ${i} has a bad parent ${parent}`);
-  const left = (f & 2) !== 0;
-  // The other origin is the parent's (mode 1).
-  const predicted = (f & 12) === 4;
-  if (parent === -1 && left) throw new Error(`piece ${i} is a left child of the root`);
-  if (parent === -1 && predicted) throw new Error(`piece ${i} cannot hang off the root that way`);
-  const deleted = (f & 1) !== 0;
-  const gc = f >> 5;
-  if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
-  if (owner[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
-  if (length === 1) owner[counter] = i + 1;
-  else owner.fill(i + 1, counter, counter + length);
-  column.setRun(counter, values, v, length);
-  parents[i] = parent;
-  // The origin a piece hangs off is its parent's; the other one its parent's too, or none, or
-  // written (`readOrigins`, as both are when it moved).
-  const moved = (f & 16) !== 0;
-  return {
-    actor,
-    counter,
-    length,
-    values: column,
-    deleted,
-    gc,
-    olA: moved ? -1 : !left || predicted ? DERIVED : -1,
-    olC: 0,
-    orA: moved ? -1 : left || predicted ? DERIVED : -1,
-    orC: 0,
-    leaf: undefined as never,
-    parent: null,
-    side: left ? 'L' : 'R',
-    depth: 0,
-    leftKid: null,
-    rightKid: null,
-    sibling: null,
-  };
 }
 
 type Origins = { olA: number; olC: number; orA: number; orC: number };

@@ -48,27 +48,40 @@ export function writePairs(out: number[], pairs: ReadonlyArray<readonly [number,
 
 /**
  * Each actor's runs of deletes, the five fields of its runs as columns (`read` reads one: `n`
- * numbers, signed or not), then interleaved into runs; `actorAt` gives the actor a number names.
- * A run of deletes costs a few bytes however long it is: the ops are bounded by `budget`, what is held.
+ * numbers, signed or not), then interleaved into runs; actors are named by their index in
+ * `table`, or are themselves when it is null. A run of deletes costs a few bytes however long it
+ * is: the ops are bounded by `budget`, what is held.
  */
-export function readDeletes(bytes: Uint8Array, r: Cursor, budget: number, read: (n: number, signed: boolean) => ArrayLike<number>, actorAt: (n: number) => number): LogState['deletes'] {
+export function readDeletes(bytes: Uint8Array, r: Cursor, budget: number, read: (n: number, signed: boolean) => ArrayLike<number>, table: readonly number[] | null): LogState['deletes'] {
+  const actorAt = (i: number): number => {
+    const actor = table === null ? actorOf(i) : table[i];
+    if (actor === undefined) throw new Error(`no actor held has index ${i}`);
+    return actor;
+  };
   return column(count(bytes, r), () => {
     const actor = actorAt(readVarint(bytes, r));
     const n = count(bytes, r);
-    // (Each column in a local: this loop runs before V8 has optimised it, where every property
-    // read is a call into V8.)
+    // (Each column in a local, the target's actor looked up again only when it changes: this
+    // loop runs before V8 has optimised it, where every property read and call costs.)
     const starts = read(n, true);
     const lengths = read(n, false);
     const targetActors = read(n, false);
     const targets = read(n, true);
     const steps = read(n, true);
     const runs = new Array<number>(n * 5);
+    let named = -1;
+    let ta = -1;
     for (let i = 0, end = 0, target = 0; i < n; i++) {
       const length = lengths[i] as number;
       if ((budget -= length) < 0) throw new Error('more deletes than ops held');
+      const t = targetActors[i] as number;
+      if (t !== named) {
+        named = t;
+        ta = actorAt(t);
+      }
       runs[i * 5] = end += starts[i] as number;
       runs[i * 5 + 1] = length;
-      runs[i * 5 + 2] = actorAt(targetActors[i] as number);
+      runs[i * 5 + 2] = ta;
       runs[i * 5 + 3] = target += targets[i] as number;
       runs[i * 5 + 4] = steps[i] as number;
       end += length;

@@ -158,7 +158,7 @@ function decodeV6(bytes: Uint8Array, r: Cursor): SavedColumns<number> {
   const parents = fixedColumn(bytes, r, n, true);
   const flags = fixedColumn(bytes, r, n, false);
   const origins = varints(bytes, r, count(bytes, r), false);
-  const deletes = readDeletes(bytes, r, held.reduce((sum, [, k]) => sum + k, 0), (k, signed) => fixedColumn(bytes, r, k, signed), actorAt);
+  const deletes = readDeletes(bytes, r, held.reduce((sum, [, k]) => sum + k, 0), (k, signed) => fixedColumn(bytes, r, k, signed), actorTable);
   const order = varints(bytes, r, count(bytes, r) * 3, false);
   for (let i = 0; i < order.length; i += 3) order[i] = actorAt(order[i] as number);
   const retired = readPairs(bytes, r);

@@ -58,7 +58,7 @@ export function decodeV5(bytes: Uint8Array, r: Cursor, format: number): SavedCol
     } else if (((f >> MODE_SHIFT) & 3) === WRITTEN) origins.push(readVarint(bytes, r), readVarint(bytes, r));
   }
   const held = readPairs(bytes, r);
-  const deletes = readDeletes(bytes, r, held.reduce((sum, [, k]) => sum + k, 0), (k, signed) => varints(bytes, r, k, signed), actorOf);
+  const deletes = readDeletes(bytes, r, held.reduce((sum, [, k]) => sum + k, 0), (k, signed) => varints(bytes, r, k, signed), null);
   const order = varints(bytes, r, count(bytes, r) * 3, false);
   const [retired, collected] = format === STATE_V4 ? [[], []] : [readPairs(bytes, r), readPairs(bytes, r)];
   // Every value takes a byte at least: bound them by the bytes left before allocating.

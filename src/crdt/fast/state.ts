@@ -159,12 +159,15 @@ export type Place = (actor: number, counter: number) => number;
  */
 function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place): number {
   const own = m?.owner;
-  const { runs } = d;
+  const { actor, runs } = d;
   let first = 0;
+  let deletes = 0;
   // Runs name one actor's elements by the hundred in a row: keep its marks at hand.
-  // (No destructuring per run: this runs before V8 has optimised it, where that is slow.)
+  // (No destructuring, no Math, no call that can be spared: this runs once per run of deletes
+  // before V8 has optimised it.)
   let lastTa = -1;
   let tm: ActorMarks | undefined;
+  let tOwner: Int32Array | undefined;
   let gone = 0;
   for (let r = 0; r < runs.length; r += 5) {
     const c0 = runs[r] as number;
@@ -175,46 +178,50 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
     if (ta !== lastTa) {
       lastTa = ta;
       tm = actors.get(ta);
+      tOwner = tm?.owner;
       gone = collected.get(ta) ?? 0;
     }
     // Ranges checked at their ends (counters and targets move by a fixed step).
-    const tLast = stepped(tc0, n - 1, step);
+    const last = n - 1;
+    const tLast = last === 0 ? tc0 : tc0 + last * step;
+    const lo = step < 0 ? tLast : tc0;
     // (Written to refuse NaN too, which a state made of objects may hold.)
-    if (own === undefined || !(c0 >= 1 && c0 + n <= own.length)) throw new Error(`delete a${d.actor}.${c0} is not a delete`);
-    if (tm === undefined || !(Math.min(tc0, tLast) >= 1 && Math.max(tc0, tLast) < tm.owner.length)) throw new Error(`delete a${d.actor}.${c0} names no deleted element`);
-    own.fill(-1, c0, c0 + n);
-    (m as ActorMarks).unsaved -= n;
-    first += (step === 1 || step === -1) && n > 1 ? targetRange(d.actor, c0, n, tc0, step, tm, pieces, gone) : targets(d.actor, c0, n, tc0, step, tm, pieces, gone);
+    if (own === undefined || !(c0 >= 1 && c0 + n <= own.length)) throw new Error(`delete a${actor}.${c0} is not a delete`);
+    if (tOwner === undefined || !(lo >= 1 && lo + (step < 0 ? -last * step : last * step) < tOwner.length)) throw new Error(`delete a${actor}.${c0} names no deleted element`);
+    if (n === 1) own[c0] = -1;
+    else own.fill(-1, c0, c0 + n);
+    deletes += n;
+    first += (step === 1 || step === -1) && n > 1 ? targetRange(actor, c0, n, tc0, step, lo, tm as ActorMarks, pieces, gone) : targets(actor, c0, n, tc0, step, tm as ActorMarks, pieces, gone);
     // Each actor's places grow with its counters, so where the ends of both ranges are n - 1
     // places apart (stepped for the targets), places are linear in i between them, and so is
     // their difference: the ends decide for the whole run. (Collected targets, placed at -1, are
     // a prefix of their actor's counters.)
-    const last = n - 1;
-    const d0 = place(d.actor, c0);
-    const d1 = place(d.actor, c0 + last);
+    const d0 = place(actor, c0);
+    const d1 = last === 0 ? d0 : place(actor, c0 + last);
     const t0 = place(ta, tc0);
-    const t1 = place(ta, tLast);
-    const linear = d1 - d0 === last && Math.abs(t1 - t0) === Math.abs(last * step) && (t0 >= 0) === (t1 >= 0);
+    const t1 = last === 0 ? t0 : place(ta, tLast);
+    const apart = last * step;
+    const linear = d1 - d0 === last && (t1 - t0 === apart || t0 - t1 === apart) && (t0 >= 0) === (t1 >= 0);
     if (!linear || t0 >= d0 || t1 >= d1) {
       for (let i = 0; i < n; i++) {
         const tc = stepped(tc0, i, step);
-        const at = place(d.actor, c0 + i);
+        const at = place(actor, c0 + i);
         const named = place(ta, tc);
-        if (at < 0 ? named >= 0 : named >= at) throw new Error(`delete a${d.actor}.${c0 + i} is applied before a${ta}.${tc}, which it names`);
+        if (at < 0 ? named >= 0 : named >= at) throw new Error(`delete a${actor}.${c0 + i} is applied before a${ta}.${tc}, which it names`);
       }
     }
   }
+  if (m !== undefined) m.unsaved -= deletes;
   return first;
 }
 
 /**
- * The targets of deletes `actor.c0..` (n of them, from `tc0` by `step`, 1 or -1): when one
- * tombstone piece holds them all, checked and marked with a few native calls; else element by
- * element (`targets`), which also names the delete at fault. Returns how many that must be named
- * were named first here.
+ * The targets of deletes `actor.c0..` (n of them, from `tc0` by `step`, 1 or -1; the lowest
+ * `lo`): when one tombstone piece holds them all, checked and marked with a few native calls;
+ * else element by element (`targets`), which also names the delete at fault. Returns how many
+ * that must be named were named first here.
  */
-function targetRange<T>(actor: number, c0: number, n: number, tc0: number, step: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): number {
-  const lo = step > 0 ? tc0 : tc0 - n + 1;
+function targetRange<T>(actor: number, c0: number, n: number, tc0: number, step: number, lo: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): number {
   const o = tm.owner[lo] as number;
   const p = pieces[o - 1];
   if (o <= 0 || tm.owner[lo + n - 1] !== o || !(p as Piece<T>).deleted) return targets(actor, c0, n, tc0, step, tm, pieces, gone);
