@@ -198,8 +198,15 @@ function readOrigins<T>(s: SavedColumns<T>, i: number, p: Piece<T>, o: number): 
  * of two sibling subtrees comes first, but inserts placed among them later are not). The list
  * must be this walk, else the saved links are not this list's tree; a cycle is never reached from
  * the root, so pieces are left over. Throws on the tree's first fault, else on the first piece's.
+ *
+ * Most pieces are passed here: both origins fine (`Lookups.origin`), the one they hang off taken
+ * from the parent (so Fugue's rule holds), no stage; `pieceFault` sees the others. (Fields are
+ * read once, into locals, with no destructuring: this runs once per piece before V8 has
+ * optimised it.)
  */
 export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null, look: Lookups, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>, rightFirst: SiblingOrder<T>, leftFirst: SiblingOrder<T>): void {
+  const place = look.place;
+  const origin = look.origin;
   let found: Error | null = null;
   let i = 0;
   let p = first;
@@ -212,15 +219,17 @@ export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null,
       // Depth of element 0: one below a left parent's element 0, or a right parent's last element.
       // Origins to derive: a right child's left one is its parent's last element (none under the
       // root), a left child's right one its parent's first; a predicted other one, its parent's
-      // on that side (only pieces with a parent predict: `newPiece` refused the others).
-      // (Inline, no destructuring: this runs once per piece before V8 has optimised it.)
+      // on that side (only pieces with a parent predict: `makePieces` refused the others).
       const parent = p.parent;
       const q = p as Origins;
+      let hangs = false;
       if (p.side === 'R') {
-        p.depth = parent === null ? 1 : parent.depth + parent.length;
+        const length = parent === null ? 0 : parent.length;
+        p.depth = parent === null ? 1 : parent.depth + length;
         if (q.olA === DERIVED) {
+          hangs = true;
           q.olA = parent === null ? -1 : parent.actor;
-          q.olC = parent === null ? 0 : parent.counter + parent.length - 1;
+          q.olC = parent === null ? 0 : parent.counter + length - 1;
         }
         if (q.orA === DERIVED) {
           q.orA = (parent as Piece<T>).orA;
@@ -230,6 +239,7 @@ export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null,
         const r = parent as Piece<T>;
         p.depth = r.depth + 1;
         if (q.orA === DERIVED) {
+          hangs = true;
           q.orA = r.actor;
           q.orC = r.counter;
         }
@@ -239,7 +249,8 @@ export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null,
         }
       }
       if (found === null) {
-        found = pieceFault(p, look, retired, collected);
+        const own = place(p.actor, p.counter);
+        if ((origin(q.olA, q.olC, own) | origin(q.orA, q.orC, own)) !== 0 || !hangs || p.gc !== 0) found = pieceFault(p, look, retired, collected);
         // A collectable piece's children are never ranked again: collecting may leave them in any order.
         if (found === null && prev !== null && parent?.gc !== COLLECTABLE && !(p.side === 'L' ? leftFirst : rightFirst)(prev, p)) found = new Error(`a${p.actor}.${p.counter} is out of its siblings' order`);
       }

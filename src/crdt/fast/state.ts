@@ -258,16 +258,12 @@ function targets<T>(actor: number, c0: number, n: number, tc0: number, step: num
  * What is wrong with piece `p`, if anything (its tree links and origins set): its origins must be
  * elements applied before it (or collected), and it must hang in the tree off one of them (or,
  * one of them collected, it moved up in that one's place); a retired or collectable tombstone
- * must be within the version that was (`stageFault`). Runs once per piece before V8 has optimised
- * it: each field read once, three lookups (`Lookups`), the error made only on failure.
+ * must be within the version that was (`stageFault`). `walkTree` asks only of a piece it cannot
+ * pass by itself (one whose origins are not both fine, that did not take the origin it hangs off
+ * from its parent, or that has a stage).
  */
 export function pieceFault<T>(p: Piece<T>, look: Lookups, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): Error | null {
-  const actor = p.actor;
-  const counter = p.counter;
-  const la = p.olA;
-  const lc = p.olC;
-  const ra = p.orA;
-  const rc = p.orC;
+  const { actor, counter, olA: la, olC: lc, orA: ra, orC: rc } = p;
   const own = look.place(actor, counter);
   const left = look.origin(la, lc, own);
   const right = look.origin(ra, rc, own);
@@ -287,8 +283,9 @@ export function pieceFault<T>(p: Piece<T>, look: Lookups, retired: ReadonlyMap<n
 /**
  * What loading looks up of ops by id: `place`, an op's place in the order applied (-1: collected,
  * before every op held); `origin`, what an origin (actor -1: none) of an insert placed at `own`
- * names: NONE, HELD (an element applied before it), GONE (collected, so before it), UNKNOWN (no
- * element held or collected), or LATE (an element applied after it).
+ * names: FINE (none, or an element applied before it), GONE (collected, so before it), UNKNOWN
+ * (no element held or collected), or LATE (an element applied after it). FINE is 0, so that a
+ * piece both of whose origins are fine is told by one test.
  */
 export interface Lookups {
   place: (actor: number, counter: number) => number;
@@ -296,17 +293,17 @@ export interface Lookups {
 }
 
 /** What an origin names (`Lookups.origin`). */
-const NONE = 0;
-const HELD = 1;
-const GONE = 2;
-const UNKNOWN = 3;
-const LATE = 4;
+const FINE = 0;
+const GONE = 1;
+const UNKNOWN = 2;
+const LATE = 3;
 
 /**
  * Lookups of ops by id (`Lookups`) in `log`'s order, `marks`' elements and what was collected.
  * They are made by the thousand in a row for one actor: its elements, what it collected and its
  * runs of the order are kept at hand (in the closures' own variables, which the interpreter reads
- * cheaper than properties), and looked up again when another actor's come.
+ * cheaper than properties), and looked up again when another actor's come. Most actors' ops are
+ * one run of the order: their places are then their counters, moved by `base`.
  */
 export function lookups(log: LogState, marks: Marks, collected: ReadonlyMap<number, number>): Lookups {
   const runs = new Map<number, { firsts: number[]; places: number[] }>();
@@ -325,6 +322,8 @@ export function lookups(log: LogState, marks: Marks, collected: ReadonlyMap<numb
   let gone = 0;
   let firsts = none;
   let places = none;
+  let single = false;
+  let base = 0;
   const use = (actor: number): void => {
     last = actor;
     owner = marks.actors.get(actor)?.owner;
@@ -332,21 +331,21 @@ export function lookups(log: LogState, marks: Marks, collected: ReadonlyMap<numb
     const r = runs.get(actor);
     firsts = r === undefined ? none : r.firsts;
     places = r === undefined ? none : r.places;
+    single = firsts.length === 1;
+    base = single ? (places[0] as number) - (firsts[0] as number) : 0;
   };
   const place = (actor: number, counter: number): number => {
     if (actor !== last) use(actor);
     if (counter <= gone) return -1;
-    // Most actors' ops are one run of the order.
-    if (firsts.length === 1) return (places[0] as number) + counter - (firsts[0] as number);
-    return placeIn(firsts, places, counter);
+    return single ? counter + base : placeIn(firsts, places, counter);
   };
   const origin = (actor: number, counter: number, own: number): number => {
-    if (actor < 0) return NONE;
+    if (actor < 0) return FINE;
     if (actor !== last) use(actor);
     const o = owner === undefined ? 0 : (owner[counter] ?? 0);
-    const kind = o > 0 ? HELD : o === 0 && counter >= 1 && counter <= gone ? GONE : UNKNOWN;
+    const kind = o > 0 ? FINE : o === 0 && counter >= 1 && counter <= gone ? GONE : UNKNOWN;
     if (kind === UNKNOWN) return UNKNOWN;
-    const named = counter <= gone ? -1 : firsts.length === 1 ? (places[0] as number) + counter - (firsts[0] as number) : placeIn(firsts, places, counter);
+    const named = counter <= gone ? -1 : single ? counter + base : placeIn(firsts, places, counter);
     // Both collected: no order known, and none needed.
     return (own < 0 ? named < 0 : named < own) ? kind : LATE;
   };
