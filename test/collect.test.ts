@@ -100,7 +100,7 @@ class World {
   }
 }
 
-/** The replica saved (list state v5, as bytes) and loaded again, its pending ops handed back as a peer would. */
+/** The replica saved (list state, as bytes) and loaded again, its pending ops handed back as a peer would. */
 function reload(node: Node): void {
   const saved = node.fast;
   const loaded = FastList.fromState(saved.actor, decodeState(encodeState(saved.exportState())));
