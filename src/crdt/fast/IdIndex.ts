@@ -170,7 +170,7 @@ export class IdIndex<T> {
 }
 
 /** Index of the last item whose key is at most `x` (0 when none is): `items` sorted by key. */
-function lastAtOrBelow<I>(items: readonly I[], key: (item: I) => number, x: number): number {
+export function lastAtOrBelow<I>(items: readonly I[], key: (item: I) => number, x: number): number {
   let lo = 0;
   let hi = items.length - 1;
   while (lo < hi) {

@@ -1,5 +1,5 @@
 import { COLLECTABLE, RETIRED, type Piece } from './ContentTree.js';
-import { actorOf, GOOD_FLAGS, MOVED, unzigzag, type SavedColumns } from './saved.js';
+import { GOOD_FLAGS, readWritten, type Origins, type SavedColumns } from './saved.js';
 import { pieceFault, type ActorMarks, type Lookups, type Marks } from './state.js';
 import { ValueColumn } from './ValueColumn.js';
 
@@ -154,8 +154,6 @@ function counted(m: ActorMarks, made: number, elements: number): void {
   m.unsaved -= elements;
 }
 
-type Origins = { olA: number; olC: number; orA: number; orC: number };
-
 /**
  * The origins written for piece `i`, `p` (both when it moved, else the other one), from
  * `s.origins` at `o` (or all of them, given); returns where the next piece's start.
@@ -163,30 +161,12 @@ type Origins = { olA: number; olC: number; orA: number; orC: number };
 function readOrigins<T>(s: SavedColumns<T>, i: number, p: Piece<T>, o: number): number {
   const q = p as Origins;
   const given = s.given;
-  if (given !== null) {
-    // Any actor below 0 is none, as the list reads it.
-    q.olA = (given.olA[i] as number) < 0 ? -1 : (given.olA[i] as number);
-    q.olC = given.olC[i] as number;
-    q.orA = (given.orA[i] as number) < 0 ? -1 : (given.orA[i] as number);
-    q.orC = given.orC[i] as number;
-    return o;
-  }
-  const nums = s.origins;
-  const next = (): number => {
-    if (o >= nums.length) throw new Error(`the origins written run short at piece ${i}`);
-    return nums[o++] as number;
-  };
-  if (((s.flags[i] as number) & MOVED) !== 0) {
-    const l = next();
-    if (l > 0) [q.olA, q.olC] = [actorOf(l - 1), p.counter + unzigzag(next())];
-    const r = next();
-    if (r > 0) [q.orA, q.orC] = [actorOf(r - 1), p.counter + unzigzag(next())];
-    return o;
-  }
-  const a = actorOf(next());
-  const c = p.counter + unzigzag(next());
-  if (p.side === 'R') [q.orA, q.orC] = [a, c];
-  else [q.olA, q.olC] = [a, c];
+  if (given === null) return readWritten(s.origins, o, i, p.counter, s.flags[i] as number, q);
+  // Any actor below 0 is none, as the list reads it.
+  q.olA = (given.olA[i] as number) < 0 ? -1 : (given.olA[i] as number);
+  q.olC = given.olC[i] as number;
+  q.orA = (given.orA[i] as number) < 0 ? -1 : (given.orA[i] as number);
+  q.orC = given.orC[i] as number;
   return o;
 }
 

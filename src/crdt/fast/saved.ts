@@ -1,5 +1,5 @@
 import { MAX_ACTOR } from '../ids.js';
-import type { ListState, LogState, StateColumns } from './state.js';
+import type { ListState, StateColumns, StateRest } from './state.js';
 
 /** Bits of a piece's saved flags (see `encodeState`). */
 export const DELETED = 1;
@@ -19,7 +19,7 @@ export const STAGE_SHIFT = 5;
  * column: one entry per piece, in list order, each column as read (an array, or a view of the
  * bytes). Origins are as saved, mostly not at all: loading takes them from the tree.
  */
-export interface SavedColumns<T> {
+export interface SavedColumns<T> extends StateRest<T> {
   /** The actors `actors` names by index; null: `actors` holds the actors themselves. */
   actorTable: readonly number[] | null;
   actors: ArrayLike<number>;
@@ -33,11 +33,6 @@ export interface SavedColumns<T> {
   origins: ArrayLike<number>;
   /** Instead of `origins`, every piece's origins as they are (a state of objects, `savedOf`, whose flags say moved). */
   given: { olA: number[]; olC: number[]; orA: number[]; orC: number[] } | null;
-  /** Every element's value, piece after piece. */
-  values: ArrayLike<T>;
-  log: LogState;
-  retired: Array<[number, number]>;
-  collected: Array<[number, number]>;
 }
 
 /** A state of objects as saved columns (what `FastList.fromState` loads), its origins given. */
@@ -76,10 +71,6 @@ export function resolveColumns<T>(s: SavedColumns<T>): StateColumns<T> {
   const modes = new Uint8Array(n);
   const moved = new Uint8Array(n);
   let o = 0;
-  const next = (): number => {
-    if (o >= s.origins.length) throw new Error('the origins saved run short');
-    return s.origins[o++] as number;
-  };
   for (let i = 0; i < n; i++) {
     const a = s.actors[i] as number;
     const actor = s.actorTable === null ? a : s.actorTable[a];
@@ -94,26 +85,45 @@ export function resolveColumns<T>(s: SavedColumns<T>): StateColumns<T> {
     flags[i] = (f & (DELETED | LEFT)) | ((f >> STAGE_SHIFT) << 2);
     modes[i] = (f >> MODE_SHIFT) & 3;
     moved[i] = f & MOVED ? 1 : 0;
-    const counter = counters[i] as number;
     if (s.given !== null) {
       [olA[i], olC[i], orA[i], orC[i]] = [s.given.olA[i] as number, s.given.olC[i] as number, s.given.orA[i] as number, s.given.orC[i] as number];
-    } else if (moved[i] === 1) {
-      const l = next();
-      if (l > 0) [olA[i], olC[i]] = [actorOf(l - 1), counter + unzigzag(next())];
-      const r = next();
-      if (r > 0) [orA[i], orC[i]] = [actorOf(r - 1), counter + unzigzag(next())];
-    } else if (modes[i] === WRITTEN) {
-      const a = actorOf(next());
-      const c = counter + unzigzag(next());
-      // The other origin: a right child's right one, a left child's left one.
-      if ((f & LEFT) === 0) [orA[i], orC[i]] = [a, c];
-      else [olA[i], olC[i]] = [a, c];
+    } else if (moved[i] === 1 || modes[i] === WRITTEN) {
+      const q: Origins = { olA: -1, olC: 0, orA: -1, orC: 0 };
+      o = readWritten(s.origins, o, i, counters[i] as number, f, q);
+      [olA[i], olC[i], orA[i], orC[i]] = [q.olA, q.olC, q.orA, q.orC];
     }
   }
   if (s.given === null && o !== s.origins.length) throw new Error(`${s.origins.length - o} origin numbers belong to no piece`);
   const cols: StateColumns<T> = { actors, counters, lengths, parents, flags, olA, olC, orA, orC, values: s.values, log: s.log, retired: s.retired, collected: s.collected };
   if (s.given === null) resolveOrigins(cols, modes, moved);
   return cols;
+}
+
+/** A piece's origins (actor -1: none). */
+export type Origins = { olA: number; olC: number; orA: number; orC: number };
+
+/**
+ * The origins written for piece `i` (at `counter`, with flags `f`) into `q`, from `nums` at `o`:
+ * both when it moved, else the other one (a right child's right origin, a left child's left
+ * one); returns where the next piece's start. Throws where they run short or name a bad actor.
+ */
+export function readWritten(nums: ArrayLike<number>, o: number, i: number, counter: number, f: number, q: Origins): number {
+  const next = (): number => {
+    if (o >= nums.length) throw new Error(`the origins saved run short at piece ${i}`);
+    return nums[o++] as number;
+  };
+  if ((f & MOVED) !== 0) {
+    const l = next();
+    if (l > 0) [q.olA, q.olC] = [actorOf(l - 1), counter + unzigzag(next())];
+    const r = next();
+    if (r > 0) [q.orA, q.orC] = [actorOf(r - 1), counter + unzigzag(next())];
+    return o;
+  }
+  const a = actorOf(next());
+  const c = counter + unzigzag(next());
+  if ((f & LEFT) === 0) [q.orA, q.orC] = [a, c];
+  else [q.olA, q.olC] = [a, c];
+  return o;
 }
 
 /** Flags no saved piece has: bits above the stage, a mode of 3, a stage of 3, a moved piece with a mode. */

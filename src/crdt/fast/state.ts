@@ -1,5 +1,6 @@
 import { stepped, type ActorId } from '../ids.js';
 import { COLLECTABLE as COLLECTABLE_STAGE, type Piece } from './ContentTree.js';
+import { lastAtOrBelow } from './IdIndex.js';
 import { ranksByRightOrigin } from './siblings.js';
 
 /** One piece as saved: its elements, origins and place in the FugueMax tree. */
@@ -43,11 +44,20 @@ export interface ListState<T> {
   collected?: Array<[number, number]>;
 }
 
+/** What a state holds besides its pieces' columns, however those are kept. */
+export interface StateRest<T> {
+  /** Every element's value, piece after piece. */
+  values: ArrayLike<T>;
+  log: LogState;
+  retired: Array<[number, number]>;
+  collected: Array<[number, number]>;
+}
+
 /**
  * A state as columns, one entry per piece in list order, every origin spelled out: what merging
  * a state reads (`readStateOps`), without an object per piece.
  */
-export interface StateColumns<T> {
+export interface StateColumns<T> extends StateRest<T> {
   actors: number[];
   counters: number[];
   lengths: number[];
@@ -59,11 +69,6 @@ export interface StateColumns<T> {
   olC: number[];
   orA: number[];
   orC: number[];
-  /** Every element's value, piece after piece. */
-  values: ArrayLike<T>;
-  log: LogState;
-  retired: Array<[number, number]>;
-  collected: Array<[number, number]>;
 }
 
 /** Columns back to pieces as objects (what `decodeState` gives). */
@@ -354,12 +359,6 @@ export function lookups(log: LogState, marks: Marks, collected: ReadonlyMap<numb
 
 /** The place of `counter`, found in its actor's runs of the order (their first counters, and places). */
 function placeIn(firsts: readonly number[], places: readonly number[], counter: number): number {
-  let lo = 0;
-  let hi = firsts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((firsts[mid] as number) <= counter) lo = mid;
-    else hi = mid - 1;
-  }
-  return (places[lo] as number) + counter - (firsts[lo] as number);
+  const i = lastAtOrBelow(firsts, (first) => first, counter);
+  return (places[i] as number) + counter - (firsts[i] as number);
 }
