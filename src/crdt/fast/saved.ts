@@ -132,7 +132,7 @@ export const badFlags = (f: number): boolean => !(f >= 0 && f < 128) || ((f >> M
 /** Per flags byte below 128, 1 where `badFlags` is false: one load where loading checks a piece's. */
 export const GOOD_FLAGS = Uint8Array.from({ length: 128 }, (_, f) => (badFlags(f) ? 0 : 1));
 
-export const unzigzag = (v: number): number => (v % 2 === 0 ? v / 2 : -(v + 1) / 2);
+const unzigzag = (v: number): number => (v % 2 === 0 ? v / 2 : -(v + 1) / 2);
 
 export function actorOf(n: number): number {
   if (n > MAX_ACTOR) throw new Error(`bad actor ${n}`);

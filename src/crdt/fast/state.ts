@@ -97,7 +97,7 @@ export function versionOf(pairs: ReadonlyArray<readonly [number, number]>, what:
 export interface ActorMarks {
   /**
    * Per counter: 1 + the index of the piece holding that element, -1 for a delete (once
-   * `checkState` marked it), 0 for neither yet. Marked a range at a time, natively.
+   * `checkOps` marked it), 0 for neither yet. Marked a range at a time, natively.
    */
   owner: Int32Array;
   /** Per counter: 1 once a delete names that element (made when the first delete names one). */
@@ -153,7 +153,7 @@ function checkCollected(actor: number, m: ActorMarks, upTo: number): void {
   for (let c = upTo + 1; c < o.length; c++) if (o[c] === 0) throw new Error(`a${actor}'s ops held and saved differ by ${m.unsaved}`);
 }
 
-export type Place = (actor: number, counter: number) => number;
+type Place = (actor: number, counter: number) => number;
 
 /**
  * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets;
