@@ -177,7 +177,7 @@ export const WORKLOADS: Record<string, Workload> = {
   /**
    * What a newcomer to a long-lived replica receives and how long it takes to load it: one replica
    * makes 1,000,000 seed-rule mutations (untimed); its whole state is encoded (`bytes`: ours, list
-   * state v5 at Brotli's best; Yjs, `encodeStateAsUpdate`, which drops deleted content; Automerge,
+   * state v6 at Brotli's best; Yjs, `encodeStateAsUpdate`, which drops deleted content; Automerge,
    * `save`) and decoded on a fresh replica (timed).
    */
   'catch-up'(adapter) {

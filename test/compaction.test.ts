@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syncConfig } from '../src/actor/sync-config.js';
@@ -10,12 +11,14 @@ import { isGene } from '../src/genome/gene.js';
 import { mutate, nextMutation } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
 import { FastList } from '../src/crdt/fast/FastList.js';
+import { decodeState } from '../src/crdt/fast/state-codec.js';
 import { memoryBacking } from '../src/store/MemoryStore.js';
 import { snapshotCodec } from '../src/store/snapshot.js';
 import { SqliteStore } from '../src/store/SqliteStore.js';
 import { Replica } from '../src/sync/Replica.js';
 import { nodeFeedCrypto } from '../src/transport/signing.js';
 import { deliver, newReplica, pull, signedPush } from './helpers/feeds.js';
+import { encodeStateV5 } from './helpers/state-v5.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -64,6 +67,28 @@ describe('a replica that compacts its store', () => {
     expect(deliver(again, signedPush(r1)).status).toBe('ok');
     expect(again.list.pendingCount).toBe(0);
     again.close();
+  });
+
+  it('reopens a store whose snapshot is list state v5, as stores from before v6 hold: the same replica, and its next compaction writes v6', () => {
+    const { dir, r0, r1 } = scene();
+    const before = state(r0);
+    r0.close();
+    const db = new Database(fileOf(dir, 0));
+    const body = (db.prepare('SELECT body FROM snapshot WHERE id = 1').get() as { body: Buffer }).body;
+    expect(brotliDecompressSync(body)[0]).toBe(6);
+    const v5 = encodeStateV5(decodeState(brotliDecompressSync(body)));
+    db.prepare('UPDATE snapshot SET body = ? WHERE id = 1').run(brotliCompressSync(v5));
+    db.close();
+    const again = open(dir, 0);
+    expect(state(again)).toEqual(before);
+    expect(deliver(again, signedPush(r1)).status).toBe('ok');
+    expect(again.list.pendingCount).toBe(0);
+    again.compact();
+    again.close();
+    const check = new Database(fileOf(dir, 0), { readonly: true });
+    expect(brotliDecompressSync((check.prepare('SELECT body FROM snapshot WHERE id = 1').get() as { body: Buffer }).body)[0]).toBe(6);
+    check.close();
+    r1.close();
   });
 
   it('keeps each feed\'s chain with the snapshot, where the feed is signed; reopened, a damaged one is left out and the feed hashed from its ops', () => {

@@ -1,12 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FastList } from '../src/crdt/fast/FastList.js';
-import { decodeState, encodeState } from '../src/crdt/fast/state-codec.js';
+import { fixedColumn, pushColumn } from '../src/crdt/fast/state-bytes.js';
+import { decodeSaved, decodeState, encodeState } from '../src/crdt/fast/state-codec.js';
 import type { ListState } from '../src/crdt/fast/state.js';
 import { actorId } from '../src/crdt/ids.js';
 import type { Op } from '../src/crdt/ops.js';
 import { decodeSnapshot, encodeSnapshot } from '../src/store/snapshot.js';
 import { mix, play, scenarioArb, type Scenario } from '../src/testing/scenario.js';
+import { encodeStateV5 } from './helpers/state-v5.js';
 
 const reload = (list: FastList<number>): FastList<number> => FastList.fromState(list.actor, decodeState(encodeState(list.exportState())));
 
@@ -34,7 +36,35 @@ const foldAfterReload: [Scenario, [boolean, number][]] = [
   [[false, 0]],
 ];
 
-describe('list state (v5) and snapshots', () => {
+/**
+ * `bytes` loaded both ways: as a state of objects (every origin spelled out and checked against
+ * the tree), and as saved columns (origins taken from the tree on its walk), which must agree:
+ * both refuse, or both load the same list.
+ */
+function loadBoth(bytes: Uint8Array): FastList<number> | Error {
+  let viaState: FastList<number> | Error;
+  let viaSaved: FastList<number> | Error;
+  try {
+    viaState = FastList.fromState(actorId(1), decodeState(bytes));
+  } catch (err) {
+    viaState = err as Error;
+  }
+  try {
+    viaSaved = FastList.fromSaved(actorId(1), decodeSaved(bytes));
+  } catch (err) {
+    viaSaved = err as Error;
+  }
+  if (viaState instanceof Error || viaSaved instanceof Error) {
+    expect(viaState).toBeInstanceOf(Error);
+    expect(viaSaved).toBeInstanceOf(Error);
+    return viaState;
+  }
+  expect(String(viaSaved)).toBe(String(viaState));
+  expect([...viaSaved.appliedOps()]).toEqual([...viaState.appliedOps()]);
+  return viaSaved;
+}
+
+describe('list state (v6) and snapshots', () => {
   it('a reloaded replica folds a delete into the tombstone next to it exactly as the live one does', () => {
     const source = play((a) => new FastList<number>(a), foldAfterReload[0]).lists[0] as FastList<number>;
     const loaded = reload(source);
@@ -80,43 +110,118 @@ describe('list state (v5) and snapshots', () => {
     );
   });
 
-  it('refuses damaged bytes: any cut is an error; a flipped byte is an error or a consistent list', () => {
-    fc.assert(
-      fc.property(scenarioArb(3, 60), fc.nat(), fc.integer({ min: 1, max: 255 }), (scenario, at, xor) => {
-        const source = play((a) => new FastList<number>(a), scenario).lists[0] as FastList<number>;
-        const bytes = encodeState(source.exportState());
-        for (let cut = 0; cut < bytes.length; cut++) expect(() => FastList.fromState(actorId(1), decodeState(bytes.subarray(0, cut)))).toThrow();
+  for (const [format, encode] of [['v6', encodeState], ['v5', encodeStateV5]] as const) {
+    it(`refuses damaged ${format} bytes: any cut is an error; a flipped byte is an error or a consistent list`, () => {
+      fc.assert(
+        fc.property(scenarioArb(3, 60), fc.nat(), fc.integer({ min: 1, max: 255 }), (scenario, at, xor) => {
+          const source = play((a) => new FastList<number>(a), scenario).lists[0] as FastList<number>;
+          const bytes = encode(source.exportState());
+          for (let cut = 0; cut < bytes.length; cut++) expect(loadBoth(bytes.subarray(0, cut))).toBeInstanceOf(Error);
+          const damaged = bytes.slice();
+          damaged[at % bytes.length] = (damaged[at % bytes.length] as number) ^ xor;
+          const list = loadBoth(damaged);
+          if (list instanceof Error) return;
+          // Whatever got through must still be a list that replays from its own ops.
+          const replay = new FastList<number>(actorId(2));
+          for (const op of list.appliedOps()) expect(replay.apply(op)).toBe('applied');
+          expect(replay.toArray()).toEqual(list.toArray());
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
+
+  it('reads values of one, two and four bytes, and of more as varints', () => {
+    for (const [big, read] of [[97, Uint8Array], [1000, Uint16Array], [100_000, Uint32Array], [2 ** 40, Array]] as const) {
+      const list = new FastList<number>(actorId(1));
+      for (let i = 0; i < 40; i++) list.insert(i, i === 20 ? big : 97 + (i % 26));
+      expect(decodeSaved(encodeState(list.exportState())).values).toBeInstanceOf(read);
+      expect(reload(list).toArray()).toEqual(list.toArray());
+      expect(decodeSnapshot(encodeSnapshot(list), actorId(2)).toArray()).toEqual(list.toArray());
+    }
+  });
+
+  it('refuses columns that are not columns: a bad width, padding that is not zero, one longer than the bytes', () => {
+    let padded = 0;
+    for (let n = 5; n < 9; n++) {
+      const list = new FastList<number>(actorId(1));
+      for (let i = 0; i < n; i++) list.insert(i, 300 + i);
+      const bytes = encodeState(list.exportState());
+      expect(FastList.fromSaved(actorId(1), decodeSaved(bytes)).toArray()).toEqual(list.toArray());
+      // The values are last: their count, a width byte of 2, a byte of padding if that is at an even offset, n values.
+      const pad = bytes[bytes.length - 2 * n - 1] === 0 ? 1 : 0;
+      const at = bytes.length - 2 * n - 1 - pad;
+      expect(bytes[at]).toBe(2);
+      for (const [damage, message] of [[(b: Uint8Array) => (b[at] = 3), /bad column width 3/], [(b: Uint8Array) => (b[at - 1] = n + 3), /a column of \d+ numbers of 2 bytes is longer than the/]] as const) {
         const damaged = bytes.slice();
-        damaged[at % bytes.length] = (damaged[at % bytes.length] as number) ^ xor;
-        let list: FastList<number>;
-        try {
-          list = FastList.fromState(actorId(1), decodeState(damaged));
-        } catch (err) {
-          expect(err).toBeInstanceOf(Error);
-          return;
+        damage(damaged);
+        expect(() => decodeSaved(damaged)).toThrow(message);
+      }
+      if (pad === 1) {
+        padded++;
+        const damaged = bytes.slice();
+        damaged[at + 1] = 1;
+        expect(() => decodeSaved(damaged)).toThrow(/bad padding/);
+      }
+    }
+    expect(padded).toBeGreaterThan(0);
+  });
+
+  it('reads fixed-width columns one number at a time where the machine is big-endian, as it reads them in place', () => {
+    const out: number[] = [0];
+    const xs = [0, 1, -1, 127, -128, 300, -300, 70_000, -70_000, 2 ** 31 - 1, -(2 ** 31)];
+    for (const signed of [false, true]) for (const group of [xs.slice(0, 4), xs.slice(0, 8), xs]) pushColumn(out, signed ? group : group.map(Math.abs), signed);
+    const bytes = Uint8Array.from(out);
+    const read = (littleEndian: boolean): number[][] => {
+      const r = { pos: 1 };
+      const columns: number[][] = [];
+      for (const signed of [false, true]) for (const n of [4, 8, xs.length]) columns.push(Array.from(fixedColumn(bytes, r, n, signed, littleEndian)));
+      expect(r.pos).toBe(bytes.length);
+      return columns;
+    };
+    expect(read(false)).toEqual(read(true));
+    expect(read(false)[5]).toEqual(xs);
+  });
+
+  it('refuses an actor index no actor held has', () => {
+    const list = new FastList<number>(actorId(1));
+    for (let i = 0; i < 3; i++) list.insert(i, i);
+    const bytes = encodeState(list.exportState());
+    // After the format byte, one actor held (a1, 3 ops), then one piece: its actor column (width 1, index 0).
+    expect([...bytes.subarray(0, 6)]).toEqual([6, 1, 1, 3, 1, 1]);
+    bytes[6] = 1;
+    expect(() => FastList.fromSaved(actorId(1), decodeSaved(bytes))).toThrow(/piece 0 names no actor/);
+    expect(() => decodeState(bytes)).toThrow(/piece 0 names no actor/);
+  });
+
+  it('reads list state v5, what stores and peers from before v6 hold, as it reads v6', () => {
+    fc.assert(
+      fc.property(scenarioArb(4, 80), (scenario) => {
+        for (const source of play((a) => new FastList<number>(a), scenario).lists as FastList<number>[]) {
+          const state = source.exportState();
+          const v6 = String(FastList.fromSaved(actorId(1), decodeSaved(encodeState(state))));
+          const v5 = encodeStateV5(state);
+          expect(String(FastList.fromSaved(actorId(1), decodeSaved(v5)))).toBe(v6);
+          expect(String(FastList.fromState(actorId(1), decodeState(v5)))).toBe(v6);
         }
-        // Whatever got through must still be a list that replays from its own ops.
-        const replay = new FastList<number>(actorId(2));
-        for (const op of list.appliedOps()) expect(replay.apply(op)).toBe('applied');
-        expect(replay.toArray()).toEqual(list.toArray());
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
-  it('reads values of one byte each as bytes, of more as varints, and refuses a byte that starts a longer one', () => {
+  it('reads v5 values of one byte each as bytes, of more as varints, and refuses a byte that starts a longer one', () => {
     const text = new FastList<number>(actorId(1));
     const genes = new FastList<number>(actorId(1));
     for (let i = 0; i < 40; i++) {
       text.insert(i, 97 + (i % 26));
       genes.insert(i, i * 50);
     }
-    for (const list of [text, genes]) expect(reload(list).toArray()).toEqual(list.toArray());
+    for (const list of [text, genes]) expect(FastList.fromSaved(actorId(1), decodeSaved(encodeStateV5(list.exportState()))).toArray()).toEqual(list.toArray());
     // Every value one byte, but one with the high bit: it claims a byte more than there is.
     for (const at of [0, 20, 39]) {
-      const bytes = encodeState(text.exportState());
+      const bytes = encodeStateV5(text.exportState());
       bytes[bytes.length - 40 + at] = 0xe1;
-      expect(() => decodeState(bytes)).toThrow();
+      expect(() => decodeSaved(bytes)).toThrow();
     }
   });
 
@@ -138,15 +243,15 @@ describe('list state (v5) and snapshots', () => {
     const a = new FastList<number>(actorId(1));
     for (let i = 0; i < 6; i++) a.insert(i, i);
     a.delete(2);
-    const v5 = encodeState(a.exportState());
+    const v5 = encodeStateV5(a.exportState());
     // v4 is v5 with nothing retired or collected: no two empty version lists before the values
     // (one byte each here), and its own format byte.
     const values = a.exportState().pieces.reduce((n, p) => n + p.values.length, 0);
     const cut = v5.length - values;
     expect([...v5.subarray(cut - 2, cut)]).toEqual([0, 0]);
     const v4 = Uint8Array.from([4, ...v5.subarray(1, cut - 2), ...v5.subarray(cut)]);
-    const loaded = FastList.fromState(actorId(1), decodeState(v4));
-    expect(String(loaded)).toBe(String(a));
+    expect(String(FastList.fromState(actorId(1), decodeState(v4)))).toBe(String(a));
+    expect(String(FastList.fromSaved(actorId(1), decodeSaved(v4)))).toBe(String(a));
     // A v4 state has no moved pieces.
     const flags = 2 + 4 * a.exportState().pieces.length;
     v4[flags] = (v4[flags] as number) | 16;
@@ -197,6 +302,50 @@ describe('list state (v5) and snapshots', () => {
     expect(FastList.fromState(actorId(1), state).toArray()).toEqual([0, 1]);
     state.pieces.find((p) => p.deleted)!.deleted = false;
     expect(() => FastList.fromState(actorId(1), state)).toThrow(/delete a1\.6 names no deleted element/);
+  });
+
+  describe('checks runs of deletes a range at a time, as thoroughly as one by one', () => {
+    // a1.1-8 typed; a1.9-11 backspace a1.8-6, a1.12 deletes a1.2; a2.1-3 delete a1.7-5 concurrently.
+    const base = (): ListState<number> => {
+      const a = new FastList<number>(actorId(1));
+      for (let i = 0; i < 8; i++) a.insert(i, i);
+      const b = new FastList<number>(actorId(2));
+      for (const op of a.appliedOps()) b.apply(op);
+      for (let i = 7; i >= 5; i--) a.delete(i);
+      a.delete(1);
+      for (let i = 6; i >= 4; i--) b.delete(i);
+      for (const op of b.appliedOps(a.version())) a.apply(op);
+      return a.exportState();
+    };
+
+    it('loads elements deleted twice, by runs that overlap', () => {
+      const state = base();
+      expect(state.log.deletes.map((d) => d.runs)).toEqual([[9, 3, 1, 8, -1, 12, 1, 1, 2, 0], [1, 3, 1, 7, -1]]);
+      expect(FastList.fromState(actorId(1), state).toArray()).toEqual([0, 2, 3]);
+    });
+
+    it('refuses a run that starts among the elements of a piece', () => {
+      const state = base();
+      // The tombstone a1.5-8 becomes a1.5-10: a1.9, where a run starts, is an element too.
+      const piece = state.pieces.find((p) => p.counter === 5)!;
+      expect(piece.values).toEqual([4, 5, 6, 7]);
+      piece.values.push(8, 9);
+      expect(() => FastList.fromState(actorId(1), state)).toThrow(/delete a1\.9 is not a delete/);
+    });
+
+    it('refuses a run whose targets leave the tombstone for a live element, naming that delete', () => {
+      const state = base();
+      // a2's run is made to name a1.6-4: a1.4, named by a2.3, is live.
+      state.log.deletes[1]!.runs[3] = 6;
+      expect(() => FastList.fromState(actorId(1), state)).toThrow(/delete a2\.3 names no deleted element/);
+    });
+
+    it('refuses a tombstone no run names once overlapping runs are counted once', () => {
+      const state = base();
+      // a1's first run is made to name a1.7-5, as a2's does: a1.8 is named by no delete.
+      state.log.deletes[0]!.runs[3] = 7;
+      expect(() => FastList.fromState(actorId(1), state)).toThrow(/1 deleted elements are deleted by no op/);
+    });
   });
 
   describe('refuses an inconsistent state, naming what is wrong', () => {

@@ -1,6 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { FastList } from '../crdt/fast/FastList.js';
-import { decodeColumns, encodeState } from '../crdt/fast/state-codec.js';
+import { decodeColumns, decodeSaved, encodeState } from '../crdt/fast/state-codec.js';
 import { opsOfState, readStateOps, STRIDE } from '../crdt/fast/state-ops.js';
 import { formatId, type ActorId } from '../crdt/ids.js';
 import type { List, ListOptions } from '../crdt/list.js';
@@ -44,7 +44,7 @@ export function encodeSnapshot(list: FastList<number>, quality = BEST): Uint8Arr
 }
 
 export function decodeSnapshot(bytes: Uint8Array, actor: ActorId, options?: ListOptions<number>): FastList<number> {
-  return FastList.fromColumns(actor, decodeColumns(inflate(bytes)), options);
+  return FastList.fromSaved(actor, decodeSaved(inflate(bytes)), options);
 }
 
 /**

@@ -114,8 +114,17 @@ export class ContentTree<T> {
     let level: Node<T>[] = [];
     for (let i = 0; i < pieces.length; i += fill) {
       const leaf = newLeaf<T>(null, pieces.slice(i, i + fill));
-      for (let k = 0; k < leaf.pieces.length; k++) (leaf.pieces[k] as Piece<T>).leaf = leaf;
-      recount(leaf);
+      // Counted as the pieces learn their leaf: one loop over them (they are many, and cold).
+      let visible = 0;
+      let total = 0;
+      for (let k = i; k < i + leaf.pieces.length; k++) {
+        const p = pieces[k] as Piece<T>;
+        p.leaf = leaf;
+        total += p.length;
+        if (!p.deleted) visible += p.length;
+      }
+      leaf.visible = visible;
+      leaf.total = total;
       level.push(leaf);
     }
     while (level.length > 1) {

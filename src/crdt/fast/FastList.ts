@@ -8,8 +8,9 @@ import { authorFirst, byAuthor, insertSibling, isAncestor, leftmost, ranksByRigh
 import { IdIndex } from './IdIndex.js';
 import { OpLog } from './OpLog.js';
 import { ValueColumn } from './ValueColumn.js';
-import { checkSiblings, linkPieces } from './load.js';
-import { checkState, marksOf, toColumns, versionOf, type ListState, type PieceState, type StateColumns } from './state.js';
+import { makePieces, walkTree } from './load.js';
+import { savedOf, type SavedColumns } from './saved.js';
+import { checkOps, lookups, marksOf, versionOf, type ListState, type PieceState } from './state.js';
 import { DELETE, insertOf, ref, STRIDE, type StateOps } from './state-ops.js';
 import { checkId, checkIndex } from '../input.js';
 
@@ -47,30 +48,37 @@ export class FastList<T> extends CausalList<T> {
 
   /**
    * A list with a saved state (`exportState`), rebuilt without applying any op again. Throws on
-   * a state that is not consistent (see `checkState`); nothing is pending.
+   * a state that is not consistent (see `fromSaved`); nothing is pending.
    */
   static fromState<T>(actor: ActorId, state: ListState<T>, options: ListOptions<T> = {}): FastList<T> {
-    return FastList.fromColumns(actor, toColumns(state), options);
+    return FastList.fromSaved(actor, savedOf(state), options);
   }
 
-  /** As `fromState`, from the columns `decodeColumns` reads (no object per saved piece). */
-  static fromColumns<T>(actor: ActorId, cols: StateColumns<T>, options: ListOptions<T> = {}): FastList<T> {
+  /**
+   * As `fromState`, from the columns `decodeSaved` reads (no object per saved piece). Throws on a
+   * state that is not consistent, checked as it is built: the pieces (`makePieces`), their ids
+   * (`IdIndex.of`), the op log (`OpLog.of`), the deletes (`checkOps`), the tree, each piece's
+   * origins, stage and place among its siblings (`walkTree`, `pieceFault`).
+   */
+  static fromSaved<T>(actor: ActorId, saved: SavedColumns<T>, options: ListOptions<T> = {}): FastList<T> {
     const list = new FastList<T>(actor, options);
-    const retired = versionOf(cols.retired, 'retired');
-    const collected = versionOf(cols.collected, 'collected');
+    const retired = versionOf(saved.retired, 'retired');
+    const collected = versionOf(saved.collected, 'collected');
     if (!covers(retired, collected)) throw new Error('the state collected what it did not retire');
-    const marks = marksOf(cols.log);
-    const { pieces, rootKid, values } = linkPieces(cols, marks);
+    const { log } = saved;
+    const marks = marksOf(log);
+    const { pieces, rootKid, values } = makePieces(saved, marks);
     list.#values = values;
-    list.#ids = IdIndex.of(pieces, marks.actors, new Map(cols.log.deletes.map((d) => [d.actor, d.runs])));
-    list.#log = OpLog.of(cols.log, collected);
+    list.#ids = IdIndex.of(pieces, marks.actors, new Map(log.deletes.map((d) => [d.actor, d.runs])));
+    list.#log = OpLog.of(log, collected);
     if (!covers(list.#log.version(), retired)) throw new Error('the state retired what it does not hold');
-    checkState(pieces, cols.log, marks, retired, collected);
+    const look = lookups(log, marks, collected);
+    checkOps(pieces, log, marks, collected, look.place);
     list.#retired = retired;
     list.#collected = collected;
     list.#tree = ContentTree.of(pieces);
     list.#rootKid = rootKid;
-    checkSiblings(pieces, rootKid, list.#rightFirst, authorFirst);
+    walkTree(pieces, rootKid, look, retired, collected, list.#rightFirst, authorFirst);
     return list;
   }
 

@@ -36,15 +36,26 @@ export class ValueColumn<T> {
     any[counter] = value;
   }
 
+  /**
+   * For loading bytes (`values`) into a column that has room for every counter: the bytes it keeps
+   * its values in, which loading then copies each piece's into itself, with no call per piece
+   * (every counter within then counts as set); null when the column does not keep bytes.
+   */
+  bytesFor(values: Uint8Array): Uint8Array | null {
+    const small = this.#small;
+    if (!(values instanceof Uint8Array) || !(small instanceof Uint8Array)) return null;
+    this.#end = small.length;
+    return small;
+  }
+
   /** `values[from..from + length)` at counters `counter..`: a whole piece at once, when loading. */
   setRun(counter: number, values: ArrayLike<T>, from: number, length: number): void {
-    // Bytes fit any small array: copied as they are, natively for a long piece (most values are in
-    // one), by hand for a short one (where a subarray, an object, costs more than the loop).
-    if (values instanceof Uint8Array && this.#small !== null) {
+    // Bytes fit any small array: copied as they are, natively but for a piece of one.
+    const small = this.#small;
+    if (small !== null && values instanceof Uint8Array && counter + length <= small.length) {
       if (counter + length > this.#end) this.#end = counter + length;
-      const small = this.#room(counter + length - 1);
-      if (length >= 16) small.set(values.subarray(from, from + length), counter);
-      else for (let j = 0; j < length; j++) small[counter + j] = values[from + j] as number;
+      if (length === 1) small[counter] = values[from] as number;
+      else small.set(values.subarray(from, from + length), counter);
       return;
     }
     for (let j = 0; j < length; j++) this.set(counter + j, values[from + j] as T);

@@ -1,52 +1,130 @@
 import { COLLECTABLE, RETIRED, type Piece } from './ContentTree.js';
-import { COLLECTABLE_MARK, ELEMENT, TOMBSTONE, type ActorMarks, type Marks, type StateColumns } from './state.js';
+import { GOOD_FLAGS, readWritten, type Origins, type SavedColumns } from './saved.js';
+import { pieceFault, type ActorMarks, type Lookups, type Marks } from './state.js';
 import { ValueColumn } from './ValueColumn.js';
 
-/** Bits of `StateColumns.flags`. */
-const DELETED = 1;
-const LEFT = 2;
-const STAGE_SHIFT = 2;
+/** An origin's actor until the walk down the tree takes the origin from the piece's parent (`walkTree`). */
+const DERIVED = -2;
 
 /**
- * Pieces from a saved state's columns, in one pass: each piece made, its elements and its start
- * marked in `marks` (range-checked against the ops held first) and its values put in its actor's
- * column; then linked into their tree (parents, depths, children in sibling order, which is list
- * order since the list is the tree's in-order walk). Throws on an empty piece, a counter beyond
- * the ops held, two pieces starting at one element, or parent links out of range, in a cycle, or
- * disagreeing with the list order.
+ * Pieces from saved columns, in one pass: each piece made, its elements marked in `marks`
+ * (range-checked against the ops held first), its values put in its actor's column, its written
+ * origins read (the others are its parent's, taken on `walkTree`); then linked into their tree
+ * (children in sibling order, which is list order since the list is the tree's in-order walk).
+ * Throws on an actor index, counter or parent out of range, an empty piece, bad flags or stage,
+ * two pieces at one element, or values or origins that run short or are left over.
+ *
+ * All in one loop, with no call per piece that can be spared, each column and each actor's marks
+ * in locals, flags' bits written as numbers (see `saved.ts`: 1 deleted, 2 left, 12 the other
+ * origin's mode, 16 moved, 96 the stage; an imported constant is two more instructions each
+ * time): this runs once per piece, mostly before V8 has optimised it, and what it calls V8
+ * would compile apart as well as within it.
  */
-export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Piece<T>[]; rootKid: Piece<T> | null; values: Map<number, ValueColumn<T>> } {
-  const { actors, counters, lengths, parents, flags, values } = cols;
+export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece<T>[]; rootKid: Piece<T> | null; values: Map<number, ValueColumn<T>> } {
+  const actors = s.actors;
+  const counters = s.counters;
+  const lengths = s.lengths;
+  const ds = s.parents;
+  const flags = s.flags;
+  const table = s.actorTable;
+  const values = s.values;
+  // Values that are bytes are copied as bytes, into a column that keeps bytes (`bytesFor`).
+  const from = values instanceof Uint8Array ? values : null;
+  const total = values.length;
   const n = actors.length;
   const pieces = new Array<Piece<T>>(n);
+  const parents = new Int32Array(n);
   const columns = new Map<number, ValueColumn<T>>();
-  // Pieces of one actor come by the thousand in a row: keep its marks and column at hand.
-  // (No destructuring in this loop: it runs before V8 has optimised it, where that is slow.)
-  let lastActor = -1;
+  // Pieces of one actor come by the thousand in a row: keep its marks and column at hand, and
+  // count its pieces and elements here until the next actor's come.
+  let lastIndex = -1;
+  let actor = -1;
   let m: ActorMarks | undefined;
+  let owner: Int32Array = new Int32Array(0);
   let column: ValueColumn<T> | undefined;
+  let bytes: Uint8Array | null = null;
+  let made = 0;
+  let elements = 0;
+  let tombstones = 0;
   let v = 0;
+  let o = 0;
   for (let i = 0; i < n; i++) {
-    const actor = actors[i] as number;
-    const counter = counters[i] as number;
-    const length = lengths[i] as number;
-    const parent = parents[i] as number;
-    const f = flags[i] as number;
-    if (!Number.isInteger(length) || length < 1) throw new Error(`piece ${i} is empty`);
-    if (!Number.isInteger(parent) || parent < -1 || parent >= n || parent === i) throw new Error(`piece ${i} has a bad parent ${parent}`);
-    if (parent === -1 && (f & LEFT) !== 0) throw new Error(`piece ${i} is a left child of the root`);
-    if (actor !== lastActor) {
-      lastActor = actor;
+    const a = actors[i] as number;
+    if (a !== lastIndex) {
+      if (m !== undefined) counted(m, made, elements);
+      made = 0;
+      elements = 0;
+      lastIndex = a;
+      const named = table === null ? a : table[a];
+      if (named === undefined) throw new Error(`piece ${i} names no actor`);
+      actor = named;
       m = marks.actors.get(actor);
       column = columns.get(actor);
-      if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.kinds.length)));
+      if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.owner.length)));
+      owner = m === undefined ? owner : m.owner;
+      bytes = column === undefined || from === null ? null : column.bytesFor(from);
     }
-    if (m === undefined) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
-    if (v + length > values.length) throw new Error(`piece ${i} lacks values`);
-    pieces[i] = newPiece(cols, i, m, column as ValueColumn<T>, marks, v);
+    // (Numbers are whole, or NaN, which every comparison here refuses: `savedOf`.)
+    const counter = counters[i] as number;
+    const length = lengths[i] as number;
+    const d = ds[i] as number;
+    const f = flags[i] as number;
+    if (!(length >= 1)) throw new Error(`piece ${i} is empty`);
+    if (m === undefined || !(counter >= 1 && counter + length <= owner.length)) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
+    if (!(v + length <= total)) throw new Error(`piece ${i} lacks values`);
+    if (GOOD_FLAGS[f] !== 1) throw new Error(`bad piece flags ${f} of piece ${i}`);
+    const parent = d === 0 ? -1 : i + d;
+    if (d !== 0 && !(parent >= 0 && parent < n)) throw new Error(`piece ${i} has a bad parent ${parent}`);
+    const left = (f & 2) !== 0;
+    // The other origin is the parent's (mode 1).
+    const predicted = (f & 12) === 4;
+    if (parent === -1 && left) throw new Error(`piece ${i} is a left child of the root`);
+    if (parent === -1 && predicted) throw new Error(`piece ${i} cannot hang off the root that way`);
+    const deleted = (f & 1) !== 0;
+    const gc = f >> 5;
+    if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
+    if (owner[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
+    if (length === 1) owner[counter] = i + 1;
+    else owner.fill(i + 1, counter, counter + length);
+    if (bytes === null) (column as ValueColumn<T>).setRun(counter, values, v, length);
+    else if (length === 1) bytes[counter] = (from as Uint8Array)[v] as number;
+    else bytes.set((from as Uint8Array).subarray(v, v + length), counter);
+    parents[i] = parent;
+    // The origin a piece hangs off is its parent's; the other one its parent's too, or none, or
+    // written (`readOrigins`, as both are when it moved).
+    const moved = (f & 16) !== 0;
+    const p: Piece<T> = {
+      actor,
+      counter,
+      length,
+      values: column as ValueColumn<T>,
+      deleted,
+      gc,
+      olA: moved ? -1 : !left || predicted ? DERIVED : -1,
+      olC: 0,
+      orA: moved ? -1 : left || predicted ? DERIVED : -1,
+      orC: 0,
+      leaf: undefined as never,
+      parent: null,
+      side: left ? 'L' : 'R',
+      depth: 0,
+      leftKid: null,
+      rightKid: null,
+      sibling: null,
+    };
+    pieces[i] = p;
+    made++;
+    elements += length;
+    // Tombstones but collectable ones must be named by a delete.
+    if (deleted && gc !== 2) tombstones += length;
+    // Origins written: a moved piece's (flags bit 4), or another origin written (bits 2-3: 2).
+    if ((f & 28) >= 8) o = readOrigins(s, i, p, o);
     v += length;
   }
-  if (v !== values.length) throw new Error(`${values.length - v} values belong to no piece`);
+  if (m !== undefined) counted(m, made, elements);
+  marks.tombstones += tombstones;
+  if (v !== total) throw new Error(`${total - v} values belong to no piece`);
+  if (s.given === null && o !== s.origins.length) throw new Error(`${s.origins.length - o} origin numbers belong to no piece`);
   // Children in list order, which is sibling order: prepended, last piece first.
   let rootKid: Piece<T> | null = null;
   for (let i = n - 1; i >= 0; i--) {
@@ -67,68 +145,96 @@ export function linkPieces<T>(cols: StateColumns<T>, marks: Marks): { pieces: Pi
       parent.rightKid = piece;
     }
   }
-  walkInOrder(pieces, rootKid);
   return { pieces, rootKid, values: columns };
 }
 
-/**
- * Piece `i` of `cols` (its values from `v` on), its elements and start marked in `m`, its values
- * put in `column`. A function of its own rather than the loop's body: V8 optimises a small
- * function after some calls, where a loop in a large one runs in the interpreter until its
- * on-stack replacement is compiled, which on a cold load came too late to help.
- */
-function newPiece<T>(cols: StateColumns<T>, i: number, m: ActorMarks, column: ValueColumn<T>, marks: Marks, v: number): Piece<T> {
-  const actor = cols.actors[i] as number;
-  const counter = cols.counters[i] as number;
-  const length = cols.lengths[i] as number;
-  const f = cols.flags[i] as number;
-  if (!Number.isInteger(counter) || counter < 1 || counter + length > m.kinds.length) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
-  const deleted = (f & DELETED) !== 0;
-  const gc = f >> STAGE_SHIFT;
-  if (gc !== 0 && (!deleted || (gc !== RETIRED && gc !== COLLECTABLE))) throw new Error(`piece ${i} has a bad stage ${gc}`);
-  m.kinds.fill(!deleted ? ELEMENT : gc === COLLECTABLE ? ELEMENT | TOMBSTONE | COLLECTABLE_MARK : ELEMENT | TOMBSTONE, counter, counter + length);
-  if (m.starts[counter] !== 0) throw new Error(`element a${actor}.${counter} is in two pieces`);
-  m.starts[counter] = i + 1;
-  m.pieces++;
-  m.unsaved -= length;
-  if (deleted && gc !== COLLECTABLE) marks.tombstones += length;
-  column.setRun(counter, cols.values, v, length);
-  return {
-    actor,
-    counter,
-    length,
-    values: column,
-    deleted,
-    gc,
-    olA: cols.olA[i] as number,
-    olC: cols.olC[i] as number,
-    orA: cols.orA[i] as number,
-    orC: cols.orC[i] as number,
-    leaf: undefined as never,
-    parent: null,
-    side: (f & LEFT) !== 0 ? 'L' : 'R',
-    depth: 0,
-    leftKid: null,
-    rightKid: null,
-    sibling: null,
-  };
+/** `made` more pieces of `m`'s actor, of `elements` elements, all held ops. */
+function counted(m: ActorMarks, made: number, elements: number): void {
+  m.pieces += made;
+  m.unsaved -= elements;
 }
 
 /**
- * The list must be the tree's in-order walk, else the saved links are not this list's tree. The
- * walk follows child, sibling and parent links, with no stack, and sets depths on the way down.
- * A cycle is never reached from the root, so pieces are left over.
+ * The origins written for piece `i`, `p` (both when it moved, else the other one), from
+ * `s.origins` at `o` (or all of them, given); returns where the next piece's start.
  */
-function walkInOrder<T>(pieces: readonly Piece<T>[], first: Piece<T> | null): void {
+function readOrigins<T>(s: SavedColumns<T>, i: number, p: Piece<T>, o: number): number {
+  const q = p as Origins;
+  const given = s.given;
+  if (given === null) return readWritten(s.origins, o, i, p.counter, s.flags[i] as number, q);
+  // Any actor below 0 is none, as the list reads it.
+  q.olA = (given.olA[i] as number) < 0 ? -1 : (given.olA[i] as number);
+  q.olC = given.olC[i] as number;
+  q.orA = (given.orA[i] as number) < 0 ? -1 : (given.orA[i] as number);
+  q.orC = given.orC[i] as number;
+  return o;
+}
+
+/**
+ * Walks the tree in order, with no stack (child, sibling and parent links), on its way down
+ * setting each piece's depth and the origins it takes from its parent, then checking the piece
+ * (`pieceFault`) and that it comes after its previous sibling in FugueMax's order (`rightFirst`,
+ * `leftFirst`: `a` goes before `b`), which an in-order walk cannot see (it is the same whichever
+ * of two sibling subtrees comes first, but inserts placed among them later are not). The list
+ * must be this walk, else the saved links are not this list's tree; a cycle is never reached from
+ * the root, so pieces are left over. Throws on the tree's first fault, else on the first piece's.
+ *
+ * Most pieces are passed here: both origins fine (`Lookups.origin`), the one they hang off taken
+ * from the parent (so Fugue's rule holds), no stage; `pieceFault` sees the others. (Fields are
+ * read once, into locals, with no destructuring: this runs once per piece before V8 has
+ * optimised it.)
+ */
+export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null, look: Lookups, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>, rightFirst: SiblingOrder<T>, leftFirst: SiblingOrder<T>): void {
+  const place = look.place;
+  const origin = look.origin;
+  let found: Error | null = null;
   let i = 0;
   let p = first;
+  // The sibling walked just before `p`, if any.
+  let prev: Piece<T> | null = null;
   // Entering `p` (down), or coming back to it once its left subtrees are walked.
   let down = true;
   while (p !== null) {
     if (down) {
       // Depth of element 0: one below a left parent's element 0, or a right parent's last element.
+      // Origins to derive: a right child's left one is its parent's last element (none under the
+      // root), a left child's right one its parent's first; a predicted other one, its parent's
+      // on that side (only pieces with a parent predict: `makePieces` refused the others).
       const parent = p.parent;
-      p.depth = parent === null ? 1 : p.side === 'L' ? parent.depth + 1 : parent.depth + parent.length;
+      const q = p as Origins;
+      let hangs = false;
+      if (p.side === 'R') {
+        const length = parent === null ? 0 : parent.length;
+        p.depth = parent === null ? 1 : parent.depth + length;
+        if (q.olA === DERIVED) {
+          hangs = true;
+          q.olA = parent === null ? -1 : parent.actor;
+          q.olC = parent === null ? 0 : parent.counter + length - 1;
+        }
+        if (q.orA === DERIVED) {
+          q.orA = (parent as Piece<T>).orA;
+          q.orC = (parent as Piece<T>).orC;
+        }
+      } else {
+        const r = parent as Piece<T>;
+        p.depth = r.depth + 1;
+        if (q.orA === DERIVED) {
+          hangs = true;
+          q.orA = r.actor;
+          q.orC = r.counter;
+        }
+        if (q.olA === DERIVED) {
+          q.olA = r.olA;
+          q.olC = r.olC;
+        }
+      }
+      if (found === null) {
+        const own = place(p.actor, p.counter);
+        if ((origin(q.olA, q.olC, own) | origin(q.orA, q.orC, own)) !== 0 || !hangs || p.gc !== 0) found = pieceFault(p, look, retired, collected);
+        // A collectable piece's children are never ranked again: collecting may leave them in any order.
+        if (found === null && prev !== null && parent?.gc !== COLLECTABLE && !(p.side === 'L' ? leftFirst : rightFirst)(prev, p)) found = new Error(`a${p.actor}.${p.counter} is out of its siblings' order`);
+      }
+      prev = null;
       if (p.leftKid !== null) {
         p = p.leftKid;
         continue;
@@ -144,34 +250,16 @@ function walkInOrder<T>(pieces: readonly Piece<T>[], first: Piece<T> | null): vo
     // parent of a last left child (its own turn), or to the end.
     let q = p;
     while (q.sibling === null && q.parent !== null && q.side === 'R') q = q.parent;
-    if (q.sibling !== null) p = q.sibling;
-    else if (q.parent !== null) {
+    if (q.sibling !== null) {
+      prev = q;
+      p = q.sibling;
+    } else if (q.parent !== null) {
       p = q.parent;
       down = false;
     } else p = null;
   }
   if (i !== pieces.length) throw new Error(`${pieces.length - i} pieces are not reachable from the root (a cycle)`);
-}
-
-/**
- * Siblings must be in FugueMax's order (`first(a, b)`: `a` goes before `b`), which the in-order
- * walk cannot see: it is the same whichever of two sibling subtrees comes first, but inserts
- * placed among them later are not.
- */
-export function checkSiblings<T>(pieces: readonly Piece<T>[], rootKid: Piece<T> | null, rightFirst: SiblingOrder<T>, leftFirst: SiblingOrder<T>): void {
-  const sorted = (kid: Piece<T> | null, first: SiblingOrder<T>): void => {
-    for (let a = kid; a !== null && a.sibling !== null; a = a.sibling) {
-      if (!first(a, a.sibling)) throw new Error(`a${a.sibling.actor}.${a.sibling.counter} is out of its siblings' order`);
-    }
-  };
-  sorted(rootKid, rightFirst);
-  for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i] as Piece<T>;
-    // A collectable piece's children are never ranked again: collecting may leave them in any order.
-    if (p.gc === COLLECTABLE) continue;
-    sorted(p.leftKid, leftFirst);
-    sorted(p.rightKid, rightFirst);
-  }
+  if (found !== null) throw found;
 }
 
 type SiblingOrder<T> = (a: Piece<T>, b: Piece<T>) => boolean;

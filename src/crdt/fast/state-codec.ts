@@ -1,86 +1,101 @@
-import { pushVarint, pushZigzag, readVarint, readZigzag } from '../codec.js';
-import { MAX_ACTOR } from '../ids.js';
-import { toListState, type ListState, type LogState, type PieceState, type StateColumns } from './state.js';
+import { pushVarint } from '../codec.js';
+import { actorOf, MOVED, NONE, PREDICTED, resolveColumns, STAGE_SHIFT, WRITTEN, type SavedColumns } from './saved.js';
+import { count, fixedColumn, pushColumn, readDeletes, readPairs, varints, writePairs, writeRuns, type Cursor } from './state-bytes.js';
+import { toListState, type ListState, type PieceState, type StateColumns } from './state.js';
+import { decodeV5, STATE_V4, STATE_V5 } from './state-v5.js';
 
 /**
- * A list's state as bytes (format v5), for snapshots: the pieces as columns, then the op log,
- * then what was retired and collected, then every value (deleted ones too) in list order, so a
- * compressor sees them as one stream.
+ * A list's state as bytes (format v6), for snapshots: the actors held, the pieces as columns,
+ * the op log, what was retired and collected, then every value (deleted ones too) in list order,
+ * so a compressor sees them as one stream. Columns of numbers are fixed-width where they can be,
+ * so that loading reads them as they lie (a typed array over the bytes), with no pass of its own.
  *
- *   state  := 0x05 pieces:varint actor* counter* length* parent* flags* origin* held deletes order
- *             retired collected values
- *   counter:    zigzag(counter - the previous piece's end)
- *   parent:     zigzag(parent index - own index); 0 = the root
- *   flags:      bit 0 deleted, bit 1 left child, bits 2-3 the other origin: 0 none, 1 the parent's
- *               (its right origin for a right child, its left origin for a left child), 2 written;
- *               bit 4 moved (both origins written, bits 2-3 are 0); bits 5-6 the tombstone's stage
- *               (0, 1 retired, 2 collectable)
- *   origin:     (actor:varint zigzag(counter - the piece's counter)) for its other origin if written;
- *               for a moved piece, its left then its right origin, each as 0 (none) or
- *               (actor + 1:varint zigzag(counter - the piece's counter))
+ *   state  := 0x06 held pieces origins deletes order retired collected values
+ *   held   := n:varint (actor:varint ops:varint)*    the actors held, which the rest name by index here
+ *   pieces := n:varint actor:col counter:col length:col parent:col flags:col
+ *     actor:   index in held
+ *     parent:  parent index - own index, signed; 0 = the root
+ *     flags:   bit 0 deleted, bit 1 left child, bits 2-3 the other origin: 0 none, 1 the parent's
+ *              (its right origin for a right child, its left origin for a left child), 2 written;
+ *              bit 4 moved (both origins written, bits 2-3 are 0); bits 5-6 the tombstone's stage
+ *              (0, 1 retired, 2 collectable)
+ *   origins := n:varint varint*    n numbers, piece after piece, for the pieces whose flags say so:
+ *              (actor, zigzag(counter - the piece's counter)) for its other origin if written; for
+ *              a moved piece, its left then its right origin, each as 0 (none) or
+ *              (actor + 1, zigzag(counter - the piece's counter))
  *   A piece's own origin is the one it hangs off: a right child's left origin is its parent's last
  *   element, a left child's right origin its parent's first element, a child of the root has no
  *   left origin. Where that does not hold, the piece moved: an origin of it was collected, and it
  *   took that piece's place under the piece's parent (`FastList.collect`).
- *   held    := n:varint (actor:varint ops:varint)*
- *   deletes := n:varint (actor:varint runs:varint deleteRun*)*
- *   deleteRun := zigzag(counter - previous run's end) length:varint targetActor:varint
- *                zigzag(target - previous run's target) zigzag(step)
- *                (delete k of the run has counter + k and targets target + k * step)
- *   order   := runs:varint (actor:varint first:varint length:varint)*   (consecutive counters of one actor)
+ *   deletes := n:varint (actor:varint runs:varint start:col length:col targetActor:col target:col step:col)*
+ *     start: counter - the previous run's end, signed; targetActor: index in held; target: first
+ *     target - the previous run's first target, signed; step: signed, 0 in a run of one (delete k
+ *     of a run has counter start + k and targets target + k * step)
+ *   order   := runs:varint (actor:varint first:varint length:varint)*    (consecutive counters of
+ *              one actor; actor: index in held)
  *   retired, collected := n:varint (actor:varint ops:varint)*
- *   values  := varint per element
+ *   values  := n:varint col
+ *   col     := width:byte, zero bytes up to a multiple of width (counted from the format byte),
+ *              then each number in width (1, 2 or 4) bytes, little-endian, two's complement where
+ *              signed; width 0: varints, zigzag where signed (numbers 32 bits do not hold)
  *
- * Values are non-negative integers (genes, char codes). Version 4, read too, is version 5 with
- * flags below 16 and no retired or collected.
+ * Values are non-negative integers (genes, char codes). Fixed widths cost bytes (the trace's
+ * snapshot is 108,138 bytes, 97,723 as v5's varints), but loading it runs a third fewer
+ * instructions (INTERNALS.md, "Performance log"). Versions 4 and 5 are read too (`state-v5.ts`).
  */
-export const STATE_V4 = 4;
-export const STATE_V5 = 5;
+export const STATE_V6 = 6;
 
 export function encodeState(state: ListState<number>): Uint8Array {
   const { pieces, log } = state;
-  const out: number[] = [STATE_V5];
+  const out: number[] = [STATE_V6];
+  writePairs(out, log.held);
+  const indices = new Map<number, number>();
+  log.held.forEach(([actor], i) => indices.set(actor, indices.get(actor) ?? i));
+  const index = (actor: number): number => {
+    const i = indices.get(actor);
+    if (i === undefined) throw new Error(`a${actor} is named but not held`);
+    return i;
+  };
   pushVarint(out, pieces.length);
-  for (const p of pieces) pushVarint(out, p.actor);
-  let end = 0;
-  for (const p of pieces) {
-    pushZigzag(out, p.counter - end);
-    end = p.counter + p.values.length;
+  pushColumn(out, pieces.map((p) => index(p.actor)), false);
+  pushColumn(out, pieces.map((p) => p.counter), false);
+  pushColumn(out, pieces.map((p) => p.values.length), false);
+  pushColumn(out, pieces.map((p, i) => (p.parent < 0 ? 0 : p.parent - i)), true);
+  const origins: number[] = [];
+  pushColumn(out, pieces.map((p) => flagsOf(p, pieces, origins)), false);
+  pushVarint(out, origins.length);
+  for (const x of origins) pushVarint(out, x);
+  pushVarint(out, log.deletes.length);
+  for (const d of log.deletes) {
+    pushVarint(out, index(d.actor));
+    pushVarint(out, d.runs.length / 5);
+    writeRuns(d.runs, (xs, signed) => pushColumn(out, xs, signed), index);
   }
-  for (const p of pieces) pushVarint(out, p.values.length);
-  pieces.forEach((p, i) => pushZigzag(out, p.parent < 0 ? 0 : p.parent - i));
-  const moved = pieces.map((p) => movedUp(p, pieces));
-  const modes = pieces.map((p, i) => (moved[i] ? NONE : otherOrigin(p, pieces)));
-  pieces.forEach((p, i) => out.push((p.deleted ? 1 : 0) | (p.side === 'L' ? 2 : 0) | ((modes[i] as number) << 2) | (moved[i] ? MOVED : 0) | ((p.gc ?? 0) << STAGE_SHIFT)));
-  pieces.forEach((p, i) => {
-    if (moved[i]) {
-      for (const [a, c] of [[p.olA, p.olC], [p.orA, p.orC]] as const) {
-        pushVarint(out, a + 1);
-        if (a >= 0) pushZigzag(out, c - p.counter);
-      }
-    } else if (modes[i] === WRITTEN) {
-      const [a, c] = p.side === 'R' ? [p.orA, p.orC] : [p.olA, p.olC];
-      pushVarint(out, a);
-      pushZigzag(out, c - p.counter);
-    }
-  });
-  writeLog(out, log);
+  pushVarint(out, log.order.length / 3);
+  for (let i = 0; i < log.order.length; i += 3) for (const x of [index(log.order[i] as number), log.order[i + 1] as number, log.order[i + 2] as number]) pushVarint(out, x);
   for (const version of [state.retired ?? [], state.collected ?? []]) writePairs(out, version);
-  for (const p of pieces) for (const v of p.values) pushVarint(out, v);
+  const values: number[] = [];
+  for (const p of pieces) for (const v of p.values) values.push(v);
+  pushVarint(out, values.length);
+  pushColumn(out, values, false);
   return Uint8Array.from(out);
 }
 
-function writePairs(out: number[], pairs: ReadonlyArray<readonly [number, number]>): void {
-  pushVarint(out, pairs.length);
-  for (const [actor, n] of pairs) {
-    pushVarint(out, actor);
-    pushVarint(out, n);
+/**
+ * Piece `p`'s flags (see `encodeState`), the numbers of the origins it writes pushed on
+ * `origins`: none when it hangs off its own origin and its other one is none or its parent's.
+ */
+export function flagsOf(p: PieceState<number>, pieces: readonly PieceState<number>[], origins: number[]): number {
+  const moved = movedUp(p, pieces);
+  const mode = moved ? NONE : otherOrigin(p, pieces);
+  const zigzag = (c: number): number => (c >= p.counter ? (c - p.counter) * 2 : (p.counter - c) * 2 - 1);
+  if (moved) for (const [a, c] of [[p.olA, p.olC], [p.orA, p.orC]] as const) origins.push(...(a >= 0 ? [a + 1, zigzag(c)] : [0]));
+  else if (mode === WRITTEN) {
+    const [a, c] = p.side === 'R' ? [p.orA, p.orC] : [p.olA, p.olC];
+    origins.push(a, zigzag(c));
   }
+  return (p.deleted ? 1 : 0) | (p.side === 'L' ? 2 : 0) | (mode << 2) | (moved ? MOVED : 0) | ((p.gc ?? 0) << STAGE_SHIFT);
 }
-
-/** Bits of a piece's flags byte beyond the deleted, left and other-origin ones. */
-const MOVED = 16;
-const STAGE_SHIFT = 5;
 
 /** Whether a piece does not hang off its own origin: that or its other origin was collected, and it moved up (both origins are written). */
 function movedUp(p: PieceState<number>, pieces: readonly PieceState<number>[]): boolean {
@@ -88,11 +103,6 @@ function movedUp(p: PieceState<number>, pieces: readonly PieceState<number>[]): 
   if (parent === undefined) return p.olA >= 0;
   return p.side === 'R' ? p.olA !== parent.actor || p.olC !== parent.counter + parent.values.length - 1 : p.orA !== parent.actor || p.orC !== parent.counter;
 }
-
-/** How a piece's other origin (the one its tree link does not give) is saved. */
-const NONE = 0;
-const PREDICTED = 1;
-const WRITTEN = 2;
 
 /**
  * A piece hangs off one of its origins (a right child of its left origin, or a left child of its
@@ -108,225 +118,51 @@ function otherOrigin(p: PieceState<number>, pieces: readonly PieceState<number>[
   return a === pa && c === pc ? PREDICTED : WRITTEN;
 }
 
-function writeLog(out: number[], log: LogState): void {
-  pushVarint(out, log.held.length);
-  for (const [actor, n] of log.held) {
-    pushVarint(out, actor);
-    pushVarint(out, n);
-  }
-  pushVarint(out, log.deletes.length);
-  for (const d of log.deletes) {
-    pushVarint(out, d.actor);
-    const { runs } = d;
-    pushVarint(out, runs.length / 5);
-    // In columns: each field's numbers together, for the compressor; counters and targets as
-    // differences from the previous run's end and first target.
-    let [end, target] = [0, 0];
-    for (let i = 0; i < runs.length; i += 5) {
-      pushZigzag(out, (runs[i] as number) - end);
-      end = (runs[i] as number) + (runs[i + 1] as number);
-    }
-    for (let i = 1; i < runs.length; i += 5) pushVarint(out, runs[i] as number);
-    for (let i = 2; i < runs.length; i += 5) pushVarint(out, runs[i] as number);
-    for (let i = 3; i < runs.length; i += 5) {
-      pushZigzag(out, (runs[i] as number) - target);
-      target = runs[i] as number;
-    }
-    for (let i = 4; i < runs.length; i += 5) pushZigzag(out, (runs[i - 3] as number) > 1 ? (runs[i] as number) : 0);
-  }
-  pushVarint(out, log.order.length / 3);
-  for (const x of log.order) pushVarint(out, x);
-}
-
 /** Bytes from `encodeState` back to a state; throws on bytes that are damaged or not a state. */
 export function decodeState(bytes: Uint8Array): ListState<number> {
   return toListState(decodeColumns(bytes));
 }
 
-/** As `decodeState`, into the columns loading works from (`FastList.fromColumns`). */
+/** As `decodeState`, into columns with every origin spelled out (what merging a state reads). */
 export function decodeColumns(bytes: Uint8Array): StateColumns<number> {
-  const r = { pos: 0 };
-  const format = bytes[r.pos++];
-  if (format !== STATE_V5 && format !== STATE_V4) throw new Error(`not a v${STATE_V5} (or v${STATE_V4}) list state`);
-  const n = count(bytes, r);
-  const actors = varints(bytes, r, n, false);
-  const counters = varints(bytes, r, n, true);
-  const lengths = varints(bytes, r, n, false);
-  let total = 0;
-  // Counters are written relative to the previous piece's end.
-  for (let i = 0, end = 0; i < n; i++) {
-    actorOf(actors[i] as number);
-    counters[i] = end + (counters[i] as number);
-    end = (counters[i] as number) + (lengths[i] as number);
-    total += lengths[i] as number;
-  }
-  const parents = varints(bytes, r, n, true);
-  for (let i = 0; i < n; i++) {
-    const d = parents[i] as number;
-    if (i + d < 0 || i + d >= n) throw new Error(`piece ${i} has a parent out of range`);
-    parents[i] = d === 0 ? -1 : i + d;
-  }
-  const flags = new Array<number>(n);
-  const modes = new Uint8Array(n);
-  const moved = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const f = bytes[r.pos++];
-    const mode = (f ?? 0) >> 2 & 3;
-    if (f === undefined || mode > WRITTEN || f >> STAGE_SHIFT > 2 || (f & MOVED && (format === STATE_V4 || mode !== NONE))) throw new Error(`bad piece flags at byte ${r.pos - 1}`);
-    flags[i] = (f & 3) | ((f >> STAGE_SHIFT) << 2);
-    modes[i] = mode;
-    moved[i] = f & MOVED ? 1 : 0;
-  }
-  const [olA, olC, orA, orC] = [new Array<number>(n).fill(-1), new Array<number>(n).fill(0), new Array<number>(n).fill(-1), new Array<number>(n).fill(0)];
-  for (let i = 0; i < n; i++) {
-    const counter = counters[i] as number;
-    if (moved[i] === 1) {
-      const a = readVarint(bytes, r);
-      if (a > 0) [olA[i], olC[i]] = [actorOf(a - 1), counter + readZigzag(bytes, r)];
-      const b = readVarint(bytes, r);
-      if (b > 0) [orA[i], orC[i]] = [actorOf(b - 1), counter + readZigzag(bytes, r)];
-    } else if (modes[i] === WRITTEN) {
-      const a = actorOf(readVarint(bytes, r));
-      const c = counter + readZigzag(bytes, r);
-      // The other origin: a right child's right one, a left child's left one.
-      if (((flags[i] as number) & 2) === 0) [orA[i], orC[i]] = [a, c];
-      else [olA[i], olC[i]] = [a, c];
-    }
-  }
-  const log = readLog(bytes, r);
-  const [retired, collected] = format === STATE_V4 ? [[], []] : [readPairs(bytes, r), readPairs(bytes, r)];
-  const cols: StateColumns<number> = { actors, counters, lengths, parents, flags, olA, olC, orA, orC, values: [], log, retired, collected };
-  resolveOrigins(cols, modes, moved);
-  // Every value takes a byte at least: bound them by the bytes left before allocating.
-  if (total > bytes.length - r.pos) throw new Error(`${total} values in ${bytes.length - r.pos} bytes`);
-  cols.values = oneByteEach(bytes, r.pos, total) ? bytes.subarray(r.pos, (r.pos += total)) : varints(bytes, r, total, false);
-  if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
-  return cols;
-}
-
-function readPairs(bytes: Uint8Array, r: { pos: number }): Array<[number, number]> {
-  return column(count(bytes, r), (): [number, number] => [actorOf(readVarint(bytes, r)), readVarint(bytes, r)]);
-}
-
-/** Fill in each piece's origins from its parent: the one it hangs off (unless written), and a predicted other one. */
-function resolveOrigins(cols: StateColumns<number>, modes: Uint8Array, moved: Uint8Array): void {
-  const { actors, counters, lengths, parents, flags, olA, olC, orA, orC } = cols;
-  const done = new Uint8Array(parents.length);
-  const chain: number[] = [];
-  for (let k = 0; k < parents.length; k++) {
-    // Parents first: walk up to the first resolved ancestor, then resolve down. (A cycle stops
-    // the walk where it closes; `linkPieces` refuses it.)
-    for (let j = k; j >= 0 && done[j] === 0; j = parents[j] as number) {
-      done[j] = 1;
-      chain.push(j);
-    }
-    while (chain.length > 0) {
-      const i = chain.pop() as number;
-      const p = parents[i] as number;
-      const left = ((flags[i] as number) & 2) !== 0;
-      if (moved[i] === 1) {
-        if (p < 0 && left) throw new Error(`piece ${i} cannot hang off the root that way`);
-        continue;
-      }
-      if (p < 0) {
-        if (left || modes[i] === PREDICTED) throw new Error(`piece ${i} cannot hang off the root that way`);
-      } else if (!left) {
-        olA[i] = actors[p] as number;
-        olC[i] = (counters[p] as number) + (lengths[p] as number) - 1;
-        if (modes[i] === PREDICTED) {
-          orA[i] = orA[p] as number;
-          orC[i] = orC[p] as number;
-        }
-      } else {
-        orA[i] = actors[p] as number;
-        orC[i] = counters[p] as number;
-        if (modes[i] === PREDICTED) {
-          olA[i] = olA[p] as number;
-          olC[i] = olC[p] as number;
-        }
-      }
-    }
-  }
-}
-
-function readLog(bytes: Uint8Array, r: { pos: number }): LogState {
-  const held = readPairs(bytes, r);
-  // A run of deletes costs a few bytes however long it is: bound the ops by what is held.
-  let budget = held.reduce((sum, [, n]) => sum + n, 0);
-  const deletes = column(count(bytes, r), () => {
-    const actor = actorOf(readVarint(bytes, r));
-    const n = count(bytes, r);
-    // Columns (see `writeLog`), then interleaved into runs.
-    // (Each column in a local: this loop runs before V8 has optimised it, where every property
-    // read is a call into V8.)
-    const starts = varints(bytes, r, n, true);
-    const lengths = varints(bytes, r, n, false);
-    const targetActors = varints(bytes, r, n, false);
-    const targets = varints(bytes, r, n, true);
-    const steps = varints(bytes, r, n, true);
-    const runs = new Array<number>(n * 5);
-    for (let i = 0, end = 0, target = 0; i < n; i++) {
-      const length = lengths[i] as number;
-      if ((budget -= length) < 0) throw new Error('more deletes than ops held');
-      runs[i * 5] = end += starts[i] as number;
-      runs[i * 5 + 1] = length;
-      runs[i * 5 + 2] = actorOf(targetActors[i] as number);
-      runs[i * 5 + 3] = target += targets[i] as number;
-      runs[i * 5 + 4] = steps[i] as number;
-      end += length;
-    }
-    return { actor, runs };
-  });
-  const order = column(count(bytes, r) * 3, () => readVarint(bytes, r));
-  return { held, deletes, order };
+  return resolveColumns(decodeSaved(bytes));
 }
 
 /**
- * Whether the `n` varints at `from` are the last bytes and one byte each (text, mostly): then they
- * are those bytes. Each is below 0x80 exactly when they decode as UTF-8 to as many characters (a
- * byte from 0x80 up is refused or starts a character of several bytes): a check done natively,
- * where a loop over every value runs mostly in the interpreter on a cold load.
+ * Bytes from `encodeState` (or a v4 or v5 state) as saved columns (what `FastList.fromSaved`
+ * loads), mostly typed arrays over the bytes; throws on bytes that are damaged or not a state.
  */
-function oneByteEach(bytes: Uint8Array, from: number, n: number): boolean {
-  if (bytes.length - from !== n) return false;
-  try {
-    return ASCII.decode(bytes.subarray(from)).length === n;
-  } catch {
-    return false;
-  }
+export function decodeSaved(bytes: Uint8Array): SavedColumns<number> {
+  // Fixed-width columns are read in place, at multiples of their width from the format byte.
+  if (bytes.byteOffset % 4 !== 0) bytes = new Uint8Array(bytes);
+  const r = { pos: 0 };
+  const format = bytes[r.pos++];
+  const saved = format === STATE_V6 ? decodeV6(bytes, r) : format === STATE_V5 || format === STATE_V4 ? decodeV5(bytes, r, format) : null;
+  if (saved === null) throw new Error(`not a v${STATE_V6} (or v${STATE_V5}, v${STATE_V4}) list state`);
+  if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
+  return saved;
 }
 
-const ASCII = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** A count read before that many items: no larger than the bytes left could hold, one byte each. */
-function count(bytes: Uint8Array, r: { pos: number }): number {
-  const n = readVarint(bytes, r);
-  if (n > bytes.length - r.pos) throw new Error(`a count of ${n} is more than the ${bytes.length - r.pos} bytes left`);
-  return n;
-}
-
-/** `n` varints (zigzag ones when `signed`), with one-byte ones read inline: most are. */
-function varints(bytes: Uint8Array, r: { pos: number }, n: number, signed: boolean): number[] {
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const b = bytes[r.pos] as number;
-    let v: number;
-    if (b < 0x80) {
-      v = b;
-      r.pos++;
-    } else v = readVarint(bytes, r);
-    out[i] = !signed ? v : v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-  }
-  return out;
-}
-
-function column<X>(n: number, read: (i: number) => X): X[] {
-  const out = new Array<X>(n);
-  for (let i = 0; i < n; i++) out[i] = read(i);
-  return out;
-}
-
-function actorOf(n: number): number {
-  if (n > MAX_ACTOR) throw new Error(`bad actor ${n}`);
-  return n;
+function decodeV6(bytes: Uint8Array, r: Cursor): SavedColumns<number> {
+  const held = readPairs(bytes, r);
+  const actorTable = held.map(([actor]) => actor);
+  const actorAt = (i: number): number => {
+    const actor = actorTable[i];
+    if (actor === undefined) throw new Error(`no actor held has index ${i}`);
+    return actor;
+  };
+  const n = count(bytes, r);
+  const actors = fixedColumn(bytes, r, n, false);
+  const counters = fixedColumn(bytes, r, n, false);
+  const lengths = fixedColumn(bytes, r, n, false);
+  const parents = fixedColumn(bytes, r, n, true);
+  const flags = fixedColumn(bytes, r, n, false);
+  const origins = varints(bytes, r, count(bytes, r), false);
+  const deletes = readDeletes(bytes, r, held.reduce((sum, [, k]) => sum + k, 0), (k, signed) => fixedColumn(bytes, r, k, signed), actorTable);
+  const order = varints(bytes, r, count(bytes, r) * 3, false);
+  for (let i = 0; i < order.length; i += 3) order[i] = actorAt(order[i] as number);
+  const retired = readPairs(bytes, r);
+  const collected = readPairs(bytes, r);
+  const values = fixedColumn(bytes, r, count(bytes, r), false);
+  return { actorTable, actors, counters, lengths, parents, flags, origins, given: null, values, log: { held, deletes, order }, retired, collected };
 }

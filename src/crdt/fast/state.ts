@@ -1,5 +1,6 @@
 import { stepped, type ActorId } from '../ids.js';
 import { COLLECTABLE as COLLECTABLE_STAGE, type Piece } from './ContentTree.js';
+import { lastAtOrBelow } from './IdIndex.js';
 import { ranksByRightOrigin } from './siblings.js';
 
 /** One piece as saved: its elements, origins and place in the FugueMax tree. */
@@ -43,11 +44,20 @@ export interface ListState<T> {
   collected?: Array<[number, number]>;
 }
 
+/** What a state holds besides its pieces' columns, however those are kept. */
+export interface StateRest<T> {
+  /** Every element's value, piece after piece. */
+  values: ArrayLike<T>;
+  log: LogState;
+  retired: Array<[number, number]>;
+  collected: Array<[number, number]>;
+}
+
 /**
- * A state as columns, one entry per piece in list order: what `decodeState` reads and loading
- * works from, without an object per piece.
+ * A state as columns, one entry per piece in list order, every origin spelled out: what merging
+ * a state reads (`readStateOps`), without an object per piece.
  */
-export interface StateColumns<T> {
+export interface StateColumns<T> extends StateRest<T> {
   actors: number[];
   counters: number[];
   lengths: number[];
@@ -59,33 +69,6 @@ export interface StateColumns<T> {
   olC: number[];
   orA: number[];
   orC: number[];
-  /** Every element's value, piece after piece. */
-  values: ArrayLike<T>;
-  log: LogState;
-  retired: Array<[number, number]>;
-  collected: Array<[number, number]>;
-}
-
-/** A state's pieces as columns (what `FastList.fromState` loads from). */
-export function toColumns<T>(state: ListState<T>): StateColumns<T> {
-  const { pieces } = state;
-  const values: T[] = [];
-  for (const p of pieces) for (const v of p.values) values.push(v);
-  return {
-    actors: pieces.map((p) => p.actor),
-    counters: pieces.map((p) => p.counter),
-    lengths: pieces.map((p) => p.values.length),
-    parents: pieces.map((p) => p.parent),
-    flags: pieces.map((p) => (p.deleted ? 1 : 0) | (p.side === 'L' ? 2 : 0) | ((p.gc ?? 0) << 2)),
-    olA: pieces.map((p) => p.olA),
-    olC: pieces.map((p) => p.olC),
-    orA: pieces.map((p) => p.orA),
-    orC: pieces.map((p) => p.orC),
-    values,
-    log: state.log,
-    retired: state.retired ?? [],
-    collected: state.collected ?? [],
-  };
 }
 
 /** Columns back to pieces as objects (what `decodeState` gives). */
@@ -110,19 +93,15 @@ export function versionOf(pairs: ReadonlyArray<readonly [number, number]>, what:
   return out;
 }
 
-export const ELEMENT = 1;
-export const TOMBSTONE = 8;
-/** A collectable tombstone: its delete may be collected (no longer held). */
-export const COLLECTABLE_MARK = 16;
-const DELETE = 2;
-const TARGETED = 4;
-
 /** What loading has seen of one actor's counters 1..held. */
 export interface ActorMarks {
-  /** Per counter: ELEMENT (and TOMBSTONE, COLLECTABLE_MARK), DELETE, TARGETED. */
-  kinds: Uint8Array;
-  /** Per counter: 1 + the index of the piece that starts there, else 0 (see `IdIndex.of`). */
-  starts: Int32Array;
+  /**
+   * Per counter: 1 + the index of the piece holding that element, -1 for a delete (once
+   * `checkOps` marked it), 0 for neither yet. Marked a range at a time, natively.
+   */
+  owner: Int32Array;
+  /** Per counter: 1 once a delete names that element (made when the first delete names one). */
+  targeted: Uint8Array | null;
   pieces: number;
   /** Held ops no piece or delete has claimed yet. */
   unsaved: number;
@@ -136,43 +115,26 @@ export interface Marks {
 
 export function marksOf(log: LogState): Marks {
   const actors = new Map<number, ActorMarks>();
-  for (const [actor, n] of log.held) actors.set(actor, { kinds: new Uint8Array(n + 1), starts: new Int32Array(n + 1), pieces: 0, unsaved: n });
+  for (const [actor, n] of log.held) actors.set(actor, { owner: new Int32Array(n + 1), targeted: null, pieces: 0, unsaved: n });
   return { actors, tombstones: 0 };
 }
 
 /**
  * Each actor's counters 1..held are either an element of exactly one piece, or a delete, or
- * collected (within `collected`: every replica held it, and the list let it go); each op is
- * applied after what it names (origins, targets; a collected op names only collected ones); each
- * piece hangs in the tree off its origin, or off an ancestor of it once the origin was collected;
- * the deleted elements are the deletes' targets, but for collectable ones, whose delete may be
- * collected. `log` passed `OpLog.of`'s checks, the pieces `IdIndex.of`'s (no element in two
- * pieces), and `marks` has their elements (`linkPieces`). Work is per piece and per delete, not
- * per element, where it can be: elements are marked by ranges, and coverage is checked by counting.
+ * collected (within `collected`: every replica held it, and the list let it go); each delete is
+ * applied after what it names (a collected op names only collected ones); the deleted elements
+ * are the deletes' targets, but for collectable ones, whose delete may be collected. `log` passed
+ * `OpLog.of`'s checks (deletes in order, none twice), the pieces `IdIndex.of`'s (no element in
+ * two pieces, no delete that is an element), and `marks` has their elements (`makePieces`). Work
+ * is per run of deletes, not per element, where it can be: elements are marked by ranges, and
+ * coverage is checked by counting. Each piece's own checks are `pieceFault`'s.
  */
-export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): void {
+export function checkOps<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, collected: ReadonlyMap<number, number>, place: Place): void {
   const { actors } = marks;
-  const place = applyPlaces(log, collected);
-  // The message is built only on failure: this runs once per delete and per piece.
-  const after = (what: string, actor: number, counter: number, a: number, c: number): void => {
-    if (a < 0) return;
-    const named = place(a, c);
-    const own = place(actor, counter);
-    if (own < 0 ? named >= 0 : named >= own) throw new Error(`${what} a${actor}.${counter} is applied before a${a}.${c}, which it names`);
-  };
   let tombstones = marks.tombstones;
-  for (const d of log.deletes) {
-    const [deletes, first] = checkDeletes(d, actors, collected, place, after);
-    (actors.get(d.actor) as ActorMarks).unsaved -= deletes;
-    tombstones -= first;
-  }
+  for (const d of log.deletes) tombstones -= checkDeletes(d, actors.get(d.actor), pieces, actors, collected, place);
   for (const [actor, m] of actors) if (m.unsaved !== 0) checkCollected(actor, m, collected.get(actor) ?? 0);
   if (tombstones !== 0) throw new Error(`${tombstones} deleted elements are deleted by no op`);
-  for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i] as Piece<T>;
-    checkOrigins(p, actors, collected, place);
-    if (p.gc !== 0) checkStage(p, retired, collected);
-  }
 }
 
 /**
@@ -180,108 +142,175 @@ export function checkState<T>(pieces: readonly Piece<T>[], log: LogState, marks:
  * version, and that version is causally closed (a meet and join of versions): so the element's
  * insert is within it too.
  */
-function checkStage<T>(p: Piece<T>, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): void {
+function stageFault<T>(p: Piece<T>, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): Error | null {
   const upTo = (p.gc === COLLECTABLE_STAGE ? collected : retired).get(p.actor) ?? 0;
-  if (p.counter + p.length - 1 > upTo) throw new Error(`tombstone a${p.actor}.${p.counter} is ${p.gc === COLLECTABLE_STAGE ? 'collectable' : 'retired'} beyond the version that was`);
+  return p.counter + p.length - 1 <= upTo ? null : new Error(`tombstone a${p.actor}.${p.counter} is ${p.gc === COLLECTABLE_STAGE ? 'collectable' : 'retired'} beyond the version that was`);
 }
 
 /** Counters of `actor` held but claimed by no piece and no delete must be collected ones. */
 function checkCollected(actor: number, m: ActorMarks, upTo: number): void {
-  const k = m.kinds;
-  for (let c = upTo + 1; c < k.length; c++) if (k[c] === 0) throw new Error(`a${actor}'s ops held and saved differ by ${m.unsaved}`);
+  const o = m.owner;
+  for (let c = upTo + 1; c < o.length; c++) if (o[c] === 0) throw new Error(`a${actor}'s ops held and saved differ by ${m.unsaved}`);
 }
 
 type Place = (actor: number, counter: number) => number;
-type After = (what: string, actor: number, counter: number, a: number, c: number) => void;
 
-/** Marks one actor's deletes and their targets; returns how many deletes, and how many first named an element that must be named. */
-function checkDeletes(d: LogState['deletes'][number], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, after: After): [number, number] {
-  const k = actors.get(d.actor)?.kinds;
-  const { runs } = d;
-  let deletes = 0;
+/**
+ * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets;
+ * returns how many elements that must be named were named first here. That no delete is an
+ * element, nor two deletes one op, was checked before (`IdIndex.of`, `OpLog.of`): a run's
+ * counters are marked at once. A run of targets inside one tombstone piece (backspacing, deleting
+ * forward: nearly all of them) is checked and marked at once too; others, element by element.
+ */
+function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place): number {
+  const own = m?.owner;
+  const { actor, runs } = d;
   let first = 0;
-  // (No destructuring per run: this runs before V8 has optimised it, where that is slow.)
+  let deletes = 0;
+  // Runs name one actor's elements by the hundred in a row: keep its marks at hand.
+  // (No destructuring, no Math, no call that can be spared: this runs once per run of deletes
+  // before V8 has optimised it.)
+  let lastTa = -1;
+  let tm: ActorMarks | undefined;
+  let tOwner: Int32Array | undefined;
+  let gone = 0;
   for (let r = 0; r < runs.length; r += 5) {
     const c0 = runs[r] as number;
     const n = runs[r + 1] as number;
     const ta = runs[r + 2] as number;
     const tc0 = runs[r + 3] as number;
     const step = runs[r + 4] as number;
-    const tk = actors.get(ta)?.kinds;
-    const gone = collected.get(ta) ?? 0;
-    // Ranges checked at their ends (counters and targets move by a fixed step), marks per element.
-    const tLast = stepped(tc0, n - 1, step);
-    if (k === undefined || c0 < 1 || c0 + n > k.length) throw new Error(`delete a${d.actor}.${c0} is not a delete`);
-    if (tk === undefined || Math.min(tc0, tLast) < 1 || Math.max(tc0, tLast) >= tk.length) throw new Error(`delete a${d.actor}.${c0} names no deleted element`);
-    for (let c = c0, tc = tc0; c < c0 + n; c++, tc += step) {
-      if (k[c] !== 0) throw new Error(`delete a${d.actor}.${c} is not a delete`);
-      k[c] = DELETE;
-      const t = tk[tc] as number;
-      if ((t & TOMBSTONE) === 0) {
-        // Or an element collected (deleted by another delete too, a collected one).
-        if (t === 0 && tc <= gone) continue;
-        throw new Error(`delete a${d.actor}.${c} names no deleted element`);
-      }
-      if ((t & TARGETED) === 0) {
-        tk[tc] = t | TARGETED;
-        if ((t & COLLECTABLE_MARK) === 0) first++;
-      }
+    if (ta !== lastTa) {
+      lastTa = ta;
+      tm = actors.get(ta);
+      tOwner = tm?.owner;
+      gone = collected.get(ta) ?? 0;
     }
+    // Ranges checked at their ends (counters and targets move by a fixed step).
+    const last = n - 1;
+    const tLast = last === 0 ? tc0 : tc0 + last * step;
+    const lo = step < 0 ? tLast : tc0;
+    // (Written to refuse NaN too, which a state made of objects may hold.)
+    if (own === undefined || !(c0 >= 1 && c0 + n <= own.length)) throw new Error(`delete a${actor}.${c0} is not a delete`);
+    if (tOwner === undefined || !(lo >= 1 && lo + (step < 0 ? -last * step : last * step) < tOwner.length)) throw new Error(`delete a${actor}.${c0} names no deleted element`);
+    if (n === 1) own[c0] = -1;
+    else own.fill(-1, c0, c0 + n);
+    deletes += n;
+    first += (step === 1 || step === -1) && n > 1 ? targetRange(actor, c0, n, tc0, step, lo, tm as ActorMarks, pieces, gone) : targets(actor, c0, n, tc0, step, tm as ActorMarks, pieces, gone);
     // Each actor's places grow with its counters, so where the ends of both ranges are n - 1
     // places apart (stepped for the targets), places are linear in i between them, and so is
     // their difference: the ends decide for the whole run. (Collected targets, placed at -1, are
     // a prefix of their actor's counters.)
-    const last = n - 1;
-    const d0 = place(d.actor, c0);
-    const d1 = place(d.actor, c0 + last);
+    const d0 = place(actor, c0);
+    const d1 = last === 0 ? d0 : place(actor, c0 + last);
     const t0 = place(ta, tc0);
-    const t1 = place(ta, tLast);
-    const linear = d1 - d0 === last && Math.abs(t1 - t0) === Math.abs(last * step) && (t0 >= 0) === (t1 >= 0);
-    if (!linear || t0 >= d0 || t1 >= d1) for (let i = 0; i < n; i++) after('delete', d.actor, c0 + i, ta, stepped(tc0, i, step));
-    deletes += n;
+    const t1 = last === 0 ? t0 : place(ta, tLast);
+    const apart = last * step;
+    const linear = d1 - d0 === last && (t1 - t0 === apart || t0 - t1 === apart) && (t0 >= 0) === (t1 >= 0);
+    if (!linear || t0 >= d0 || t1 >= d1) {
+      for (let i = 0; i < n; i++) {
+        const tc = stepped(tc0, i, step);
+        const at = place(actor, c0 + i);
+        const named = place(ta, tc);
+        if (at < 0 ? named >= 0 : named >= at) throw new Error(`delete a${actor}.${c0 + i} is applied before a${ta}.${tc}, which it names`);
+      }
+    }
   }
-  return [deletes, first];
+  if (m !== undefined) m.unsaved -= deletes;
+  return first;
 }
 
 /**
- * Origins are elements applied before the piece (or collected), and the piece hangs in the tree
- * off one of them (or, one of them collected, it moved up in that one's place). Runs once per
- * piece before V8 has optimised it: no closures, no destructuring, the piece's place looked up once.
+ * The targets of deletes `actor.c0..` (n of them, from `tc0` by `step`, 1 or -1; the lowest
+ * `lo`): when one tombstone piece holds them all, checked and marked with a few native calls;
+ * else element by element (`targets`), which also names the delete at fault. Returns how many
+ * that must be named were named first here.
  */
-function checkOrigins<T>(p: Piece<T>, actors: ReadonlyMap<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place): void {
-  const left = originKind(p.olA, p.olC, actors, collected);
-  const right = originKind(p.orA, p.orC, actors, collected);
-  if (left === UNKNOWN || right === UNKNOWN) throw new Error(`insert a${p.actor}.${p.counter} has an unknown origin`);
-  const own = place(p.actor, p.counter);
-  if (left !== NONE && !placedBefore(place(p.olA, p.olC), own)) throw new Error(`insert a${p.actor}.${p.counter} is applied before a${p.olA}.${p.olC}, which it names`);
-  if (right !== NONE && !placedBefore(place(p.orA, p.orC), own)) throw new Error(`insert a${p.actor}.${p.counter} is applied before a${p.orA}.${p.orC}, which it names`);
+function targetRange<T>(actor: number, c0: number, n: number, tc0: number, step: number, lo: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): number {
+  const o = tm.owner[lo] as number;
+  const p = pieces[o - 1];
+  if (o <= 0 || tm.owner[lo + n - 1] !== o || !(p as Piece<T>).deleted) return targets(actor, c0, n, tc0, step, tm, pieces, gone);
+  if ((p as Piece<T>).gc === COLLECTABLE_STAGE) return 0;
+  const span = (tm.targeted ?? (tm.targeted = new Uint8Array(tm.owner.length))).subarray(lo, lo + n);
+  if (span.indexOf(1) >= 0) return targets(actor, c0, n, tc0, step, tm, pieces, gone);
+  span.fill(1);
+  return n;
+}
+
+/** As `targetRange`, element by element, for any step. */
+function targets<T>(actor: number, c0: number, n: number, tc0: number, step: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): number {
+  const owner = tm.owner;
+  const t = tm.targeted ?? (tm.targeted = new Uint8Array(owner.length));
+  let first = 0;
+  for (let i = 0; i < n; i++) {
+    const tc = stepped(tc0, i, step);
+    const o = owner[tc] as number;
+    if (o > 0 && (pieces[o - 1] as Piece<T>).deleted) {
+      if (t[tc] === 0 && (pieces[o - 1] as Piece<T>).gc !== COLLECTABLE_STAGE) {
+        t[tc] = 1;
+        first++;
+      }
+      continue;
+    }
+    // Or an element collected (deleted by another delete too, a collected one).
+    if (o === 0 && tc <= gone) continue;
+    throw new Error(`delete a${actor}.${c0 + i} names no deleted element`);
+  }
+  return first;
+}
+
+/**
+ * What is wrong with piece `p`, if anything (its tree links and origins set): its origins must be
+ * elements applied before it (or collected), and it must hang in the tree off one of them (or,
+ * one of them collected, it moved up in that one's place); a retired or collectable tombstone
+ * must be within the version that was (`stageFault`). `walkTree` asks only of a piece it cannot
+ * pass by itself (one whose origins are not both fine, that did not take the origin it hangs off
+ * from its parent, or that has a stage).
+ */
+export function pieceFault<T>(p: Piece<T>, look: Lookups, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>): Error | null {
+  const { actor, counter, olA: la, olC: lc, orA: ra, orC: rc } = p;
+  const own = look.place(actor, counter);
+  const left = look.origin(la, lc, own);
+  const right = look.origin(ra, rc, own);
+  if (left === UNKNOWN || right === UNKNOWN) return new Error(`insert a${actor}.${counter} has an unknown origin`);
+  if (left === LATE) return new Error(`insert a${actor}.${counter} is applied before a${la}.${lc}, which it names`);
+  if (right === LATE) return new Error(`insert a${actor}.${counter} is applied before a${ra}.${rc}, which it names`);
   // Fugue's rule: a right child of its left origin, or a left child of its right origin; or it
   // moved up, in the place of an origin that was collected (`FastList.collect`).
   const parent = p.parent;
-  const hangs = parent === null ? p.olA < 0 : p.side === 'R' ? p.olA === parent.actor && p.olC === parent.counter + parent.length - 1 : p.orA === parent.actor && p.orC === parent.counter;
-  if (!hangs && left !== GONE && right !== GONE) throw new Error(`insert a${p.actor}.${p.counter} does not hang off its origin`);
+  const hangs = parent === null ? la < 0 : p.side === 'R' ? la === parent.actor && lc === parent.counter + parent.length - 1 : ra === parent.actor && rc === parent.counter;
+  if (!hangs && left !== GONE && right !== GONE) return new Error(`insert a${actor}.${counter} does not hang off its origin`);
   // Collecting keeps every right origin a sibling order may still read.
-  if (right === GONE && ranksByRightOrigin(p)) throw new Error(`insert a${p.actor}.${p.counter} is ranked by a collected right origin`);
+  if (right === GONE && ranksByRightOrigin(p)) return new Error(`insert a${actor}.${counter} is ranked by a collected right origin`);
+  return p.gc === 0 ? null : stageFault(p, retired, collected);
 }
 
-/** What an origin names: nothing (the list's start or end), an element, a collected op, or none of these. */
-const NONE = 0;
-const HELD = 1;
-const GONE = 2;
-const UNKNOWN = 3;
-
-function originKind(a: number, c: number, actors: ReadonlyMap<number, ActorMarks>, collected: ReadonlyMap<number, number>): number {
-  if (a < 0) return NONE;
-  const k = actors.get(a)?.kinds[c] ?? 0;
-  if ((k & ELEMENT) !== 0) return HELD;
-  return k === 0 && c >= 1 && c <= (collected.get(a) ?? 0) ? GONE : UNKNOWN;
+/**
+ * What loading looks up of ops by id: `place`, an op's place in the order applied (-1: collected,
+ * before every op held); `origin`, what an origin (actor -1: none) of an insert placed at `own`
+ * names: FINE (none, or an element applied before it), GONE (collected, so before it), UNKNOWN
+ * (no element held or collected), or LATE (an element applied after it). FINE is 0, so that a
+ * piece both of whose origins are fine is told by one test.
+ */
+export interface Lookups {
+  place: (actor: number, counter: number) => number;
+  origin: (actor: number, counter: number, own: number) => number;
 }
 
-/** Whether an op placed at `named` is applied before one at `own` (-1: collected, before every op held; both collected: no order known). */
-const placedBefore = (named: number, own: number): boolean => (own < 0 ? named < 0 : named < own);
+/** What an origin names (`Lookups.origin`). */
+const FINE = 0;
+const GONE = 1;
+const UNKNOWN = 2;
+const LATE = 3;
 
-/** An op's place in the order applied, found in its actor's runs of that order; -1 for a collected op (before every op held). */
-function applyPlaces(log: LogState, collected: ReadonlyMap<number, number>): Place {
+/**
+ * Lookups of ops by id (`Lookups`) in `log`'s order, `marks`' elements and what was collected.
+ * They are made by the thousand in a row for one actor: its elements, what it collected and its
+ * runs of the order are kept at hand (in the closures' own variables, which the interpreter reads
+ * cheaper than properties), and looked up again when another actor's come. Most actors' ops are
+ * one run of the order: their places are then their counters, moved by `base`.
+ */
+export function lookups(log: LogState, marks: Marks, collected: ReadonlyMap<number, number>): Lookups {
   const runs = new Map<number, { firsts: number[]; places: number[] }>();
   const { order } = log;
   for (let i = 0, at = 0; i < order.length; i += 3) {
@@ -292,21 +321,44 @@ function applyPlaces(log: LogState, collected: ReadonlyMap<number, number>): Pla
     r.places.push(at);
     at += order[i + 2] as number;
   }
-  // Runs of one actor are looked up by the thousand in a row: keep the last actor's at hand.
-  let [last, firsts, places, gone]: [number, number[], number[], number] = [-1, [], [], 0];
-  return (actor, counter) => {
-    if (actor !== last) {
-      const r = runs.get(actor) ?? { firsts: [], places: [] };
-      [last, firsts, places, gone] = [actor, r.firsts, r.places, collected.get(actor) ?? 0];
-    }
-    if (counter <= gone) return -1;
-    let lo = 0;
-    let hi = firsts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((firsts[mid] as number) <= counter) lo = mid;
-      else hi = mid - 1;
-    }
-    return (places[lo] as number) + counter - (firsts[lo] as number);
+  const none: number[] = [];
+  let last = NaN;
+  let owner: Int32Array | undefined;
+  let gone = 0;
+  let firsts = none;
+  let places = none;
+  let single = false;
+  let base = 0;
+  const use = (actor: number): void => {
+    last = actor;
+    owner = marks.actors.get(actor)?.owner;
+    gone = collected.get(actor) ?? 0;
+    const r = runs.get(actor);
+    firsts = r === undefined ? none : r.firsts;
+    places = r === undefined ? none : r.places;
+    single = firsts.length === 1;
+    base = single ? (places[0] as number) - (firsts[0] as number) : 0;
   };
+  const place = (actor: number, counter: number): number => {
+    if (actor !== last) use(actor);
+    if (counter <= gone) return -1;
+    return single ? counter + base : placeIn(firsts, places, counter);
+  };
+  const origin = (actor: number, counter: number, own: number): number => {
+    if (actor < 0) return FINE;
+    if (actor !== last) use(actor);
+    const o = owner === undefined ? 0 : (owner[counter] ?? 0);
+    const kind = o > 0 ? FINE : o === 0 && counter >= 1 && counter <= gone ? GONE : UNKNOWN;
+    if (kind === UNKNOWN) return UNKNOWN;
+    const named = counter <= gone ? -1 : single ? counter + base : placeIn(firsts, places, counter);
+    // Both collected: no order known, and none needed.
+    return (own < 0 ? named < 0 : named < own) ? kind : LATE;
+  };
+  return { place, origin };
+}
+
+/** The place of `counter`, found in its actor's runs of the order (their first counters, and places). */
+function placeIn(firsts: readonly number[], places: readonly number[], counter: number): number {
+  const i = lastAtOrBelow(firsts, (first) => first, counter);
+  return (places[i] as number) + counter - (firsts[i] as number);
 }
