@@ -9,6 +9,8 @@ export { dependencies, formatOp, isDelete, isInsert, sameOp, type DeleteOp, type
 export { applyBatch, type BatchResult } from './batch.js';
 export { decodeBatch, decodeColumns, encodeBatch, encodeColumns } from './batch-codec.js';
 export { FastList } from './fast/FastList.js';
+export { decodeState, encodeState } from './fast/state-codec.js';
+export type { ListState, PieceState } from './fast/state.js';
 export { ReferenceList } from './ReferenceList.js';
 export { InvalidOpError, isCounter, RefusedOpError, MAX_COUNTER, opProblem, type OpRules } from './validate.js';
 export { byteCodec, jsonCodec, stringCodec, type ValueCodec } from './value-codec.js';

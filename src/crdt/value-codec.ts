@@ -2,8 +2,9 @@ import { pushVarint, readVarint } from './codec.js';
 
 /**
  * How the values of a list's elements are written in op batches and states. Anyone can implement
- * it: `write` appends a value's bytes (throwing a TypeError or RangeError for a value it cannot
- * write faithfully), `read` reads one back and throws on bytes it could not have written.
+ * it: `write` appends a value's bytes, one at least (throwing a TypeError or RangeError for a
+ * value it cannot write faithfully), `read` reads one back and throws on bytes it could not have
+ * written.
  * `equals` is the equality decoded values need (two decodings of one op are one op): hand it to
  * the list (`ListOptions.equals`) when values are objects.
  */

@@ -1,4 +1,5 @@
 import { pushVarint } from '../codec.js';
+import { stringCodec, type ValueCodec } from '../value-codec.js';
 import { actorOf, MOVED, NONE, PREDICTED, resolveColumns, STAGE_SHIFT, WRITTEN, type SavedColumns } from './saved.js';
 import { count, fixedColumn, pushColumn, readDeletes, readPairs, varints, writePairs, writeRuns, type Cursor } from './state-bytes.js';
 import { toListState, type ListState, type PieceState, type StateColumns } from './state.js';
@@ -34,18 +35,36 @@ import { decodeV5, STATE_V4, STATE_V5 } from './state-v5.js';
  *   order   := runs:varint (actor:varint first:varint length:varint)*    (consecutive counters of
  *              one actor; actor: index in held)
  *   retired, collected := n:varint (actor:varint ops:varint)*
- *   values  := n:varint col
+ *   values  := n:varint (col | 0xff name:string value*)
  *   col     := width:byte, zero bytes up to a multiple of width (counted from the format byte),
  *              then each number in width (1, 2 or 4) bytes, little-endian, two's complement where
  *              signed; width 0: varints, zigzag where signed (numbers 32 bits do not hold)
  *
- * Values are non-negative integers (genes, char codes). Fixed widths cost bytes (the trace's
+ * Values are non-negative integers (genes, char codes) in a column, or, written by a value codec
+ * (`ValueCodec`) other than `byteCodec`, the codec's name (UTF-8, length first) and each value as
+ * it writes it: reading them takes a codec of that name. Fixed widths cost bytes (the trace's
  * snapshot is 108,138 bytes, 97,723 as v5's varints), but loading it runs a third fewer
  * instructions (INTERNALS.md, "Performance log"). Versions 4 and 5 are read too (`state-v5.ts`).
  */
 export const STATE_V6 = 6;
+/** The values section's first byte where a codec wrote the values (a column's width is 0 to 4). */
+const CODED = 0xff;
+/** `byteCodec`'s name: its values are the column, as without a codec. */
+const BYTES = 'byte';
 
-export function encodeState(state: ListState<number>): Uint8Array {
+/** Values a column can hold, or a RangeError naming the first that is not one. */
+function checkNumbers(values: readonly unknown[]): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || Object.is(v, -0)) {
+      throw new RangeError(`encodeState: value ${i} (${typeof v === 'string' ? JSON.stringify(v) : String(v)}) is not a whole number of 0 or more; give a value codec (stringCodec, jsonCodec or your own)`);
+    }
+  }
+}
+
+export function encodeState(state: ListState<number>): Uint8Array;
+export function encodeState<T>(state: ListState<T>, codec: ValueCodec<T>): Uint8Array;
+export function encodeState<T>(state: ListState<T>, codec?: ValueCodec<T>): Uint8Array {
   const { pieces, log } = state;
   const out: number[] = [STATE_V6];
   writePairs(out, log.held);
@@ -74,10 +93,22 @@ export function encodeState(state: ListState<number>): Uint8Array {
   pushVarint(out, log.order.length / 3);
   for (let i = 0; i < log.order.length; i += 3) for (const x of [index(log.order[i] as number), log.order[i + 1] as number, log.order[i + 2] as number]) pushVarint(out, x);
   for (const version of [state.retired ?? [], state.collected ?? []]) writePairs(out, version);
-  const values: number[] = [];
+  const values: T[] = [];
   for (const p of pieces) for (const v of p.values) values.push(v);
   pushVarint(out, values.length);
-  pushColumn(out, values, false);
+  if (codec === undefined || codec.name === BYTES) {
+    checkNumbers(values);
+    pushColumn(out, values as number[], false);
+  } else {
+    out.push(CODED);
+    stringCodec.write(out, codec.name);
+    for (const v of values) {
+      const before = out.length;
+      codec.write(out, v);
+      // A count is checked against the bytes left (`count`), so each value must take one at least.
+      if (out.length === before) throw new RangeError(`encodeState: the ${codec.name} codec wrote no bytes for a value`);
+    }
+  }
   return Uint8Array.from(out);
 }
 
@@ -85,7 +116,7 @@ export function encodeState(state: ListState<number>): Uint8Array {
  * Piece `p`'s flags (see `encodeState`), the numbers of the origins it writes pushed on
  * `origins`: none when it hangs off its own origin and its other one is none or its parent's.
  */
-export function flagsOf(p: PieceState<number>, pieces: readonly PieceState<number>[], origins: number[]): number {
+export function flagsOf<T>(p: PieceState<T>, pieces: readonly PieceState<T>[], origins: number[]): number {
   const moved = movedUp(p, pieces);
   const mode = moved ? NONE : otherOrigin(p, pieces);
   const zigzag = (c: number): number => (c >= p.counter ? (c - p.counter) * 2 : (p.counter - c) * 2 - 1);
@@ -98,7 +129,7 @@ export function flagsOf(p: PieceState<number>, pieces: readonly PieceState<numbe
 }
 
 /** Whether a piece does not hang off its own origin: that or its other origin was collected, and it moved up (both origins are written). */
-function movedUp(p: PieceState<number>, pieces: readonly PieceState<number>[]): boolean {
+function movedUp<T>(p: PieceState<T>, pieces: readonly PieceState<T>[]): boolean {
   const parent = pieces[p.parent];
   if (parent === undefined) return p.olA >= 0;
   return p.side === 'R' ? p.olA !== parent.actor || p.olC !== parent.counter + parent.values.length - 1 : p.orA !== parent.actor || p.orC !== parent.counter;
@@ -109,7 +140,7 @@ function movedUp(p: PieceState<number>, pieces: readonly PieceState<number>[]): 
  * right origin), so only the other one is saved, and mostly it is the parent's own: typing at the
  * end of a run keeps the run's right origin; typing inside a run has the run's left origin.
  */
-function otherOrigin(p: PieceState<number>, pieces: readonly PieceState<number>[]): number {
+function otherOrigin<T>(p: PieceState<T>, pieces: readonly PieceState<T>[]): number {
   const [a, c] = p.side === 'R' ? [p.orA, p.orC] : [p.olA, p.olC];
   if (a < 0) return NONE;
   const parent = pieces[p.parent];
@@ -118,32 +149,45 @@ function otherOrigin(p: PieceState<number>, pieces: readonly PieceState<number>[
   return a === pa && c === pc ? PREDICTED : WRITTEN;
 }
 
-/** Bytes from `encodeState` back to a state; throws on bytes that are damaged or not a state. */
-export function decodeState(bytes: Uint8Array): ListState<number> {
-  return toListState(decodeColumns(bytes));
+/**
+ * Bytes from `encodeState` back to a state, its values read by `codec` (none: numbers, as
+ * `encodeState` wrote them without one); throws on bytes that are damaged or not a state, or
+ * whose values another codec wrote.
+ */
+export function decodeState(bytes: Uint8Array): ListState<number>;
+export function decodeState<T>(bytes: Uint8Array, codec: ValueCodec<T>): ListState<T>;
+export function decodeState<T>(bytes: Uint8Array, codec?: ValueCodec<T>): ListState<T> {
+  return toListState(decodeColumns(bytes, codec as ValueCodec<T>));
 }
 
 /** As `decodeState`, into columns with every origin spelled out (what merging a state reads). */
-export function decodeColumns(bytes: Uint8Array): StateColumns<number> {
-  return resolveColumns(decodeSaved(bytes));
+export function decodeColumns(bytes: Uint8Array): StateColumns<number>;
+export function decodeColumns<T>(bytes: Uint8Array, codec: ValueCodec<T>): StateColumns<T>;
+export function decodeColumns<T>(bytes: Uint8Array, codec?: ValueCodec<T>): StateColumns<T> {
+  return resolveColumns(decodeSaved(bytes, codec as ValueCodec<T>));
 }
 
 /**
  * Bytes from `encodeState` (or a v4 or v5 state) as saved columns (what `FastList.fromSaved`
  * loads), mostly typed arrays over the bytes; throws on bytes that are damaged or not a state.
  */
-export function decodeSaved(bytes: Uint8Array): SavedColumns<number> {
+export function decodeSaved(bytes: Uint8Array): SavedColumns<number>;
+export function decodeSaved<T>(bytes: Uint8Array, codec: ValueCodec<T>): SavedColumns<T>;
+export function decodeSaved<T>(bytes: Uint8Array, codec?: ValueCodec<T>): SavedColumns<T> {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeState: bytes must be a Uint8Array');
   // Fixed-width columns are read in place, at multiples of their width from the format byte.
   if (bytes.byteOffset % 4 !== 0) bytes = new Uint8Array(bytes);
   const r = { pos: 0 };
   const format = bytes[r.pos++];
-  const saved = format === STATE_V6 ? decodeV6(bytes, r) : format === STATE_V5 || format === STATE_V4 ? decodeV5(bytes, r, format) : null;
+  const coded = codec !== undefined && codec.name !== BYTES ? codec : null;
+  if (coded !== null && format !== STATE_V6) throw new Error(`a v${String(format)} list state holds numbers: read it without the ${coded.name} codec`);
+  const saved = format === STATE_V6 ? decodeV6(bytes, r, coded) : format === STATE_V5 || format === STATE_V4 ? decodeV5(bytes, r, format) : null;
   if (saved === null) throw new Error(`not a v${STATE_V6} (or v${STATE_V5}, v${STATE_V4}) list state`);
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
-  return saved;
+  return saved as SavedColumns<T>;
 }
 
-function decodeV6(bytes: Uint8Array, r: Cursor): SavedColumns<number> {
+function decodeV6<T>(bytes: Uint8Array, r: Cursor, codec: ValueCodec<T> | null): SavedColumns<number | T> {
   const held = readPairs(bytes, r);
   const actorTable = held.map(([actor]) => actor);
   const actorAt = (i: number): number => {
@@ -163,6 +207,21 @@ function decodeV6(bytes: Uint8Array, r: Cursor): SavedColumns<number> {
   for (let i = 0; i < order.length; i += 3) order[i] = actorAt(order[i] as number);
   const retired = readPairs(bytes, r);
   const collected = readPairs(bytes, r);
-  const values = fixedColumn(bytes, r, count(bytes, r), false);
+  const values = readValues(bytes, r, count(bytes, r), codec);
   return { actorTable, actors, counters, lengths, parents, flags, origins, given: null, values, log: { held, deletes, order }, retired, collected };
+}
+
+/** The values section: a column of numbers, or what `codec` wrote, under its name. */
+function readValues<T>(bytes: Uint8Array, r: Cursor, n: number, codec: ValueCodec<T> | null): ArrayLike<number> | T[] {
+  const coded = bytes[r.pos] === CODED;
+  if (!coded) {
+    if (codec !== null) throw new Error(`the state's values are numbers: read it without the ${codec.name} codec`);
+    return fixedColumn(bytes, r, n, false);
+  }
+  r.pos++;
+  const name = stringCodec.read(bytes, r);
+  if (codec === null || codec.name !== name) throw new Error(`the state's values were written by the ${name} codec: read it with that codec${codec === null ? '' : `, not ${codec.name}`}`);
+  const values: T[] = new Array<T>(n);
+  for (let i = 0; i < n; i++) values[i] = codec.read(bytes, r);
+  return values;
 }
