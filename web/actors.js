@@ -4,11 +4,14 @@ import { act } from './api.js';
 import { byId, h } from './dom.js';
 import { DROP_RATES, fmtBytes, fmtInt, fmtRate, fmtVersion } from './format.js';
 import { drawGenome, geneTooltip } from './genome.js';
-import { snap } from './state.js';
+import { large, snap } from './state.js';
 import { hideTooltip } from './tooltip.js';
 
 /** One row per actor id, built once and updated in place (keeps focus and open selects intact). */
 export const rows = new Map();
+
+/** Past this many actors, a partition chip names how many, and lists them on hover. */
+const CHIP_IDS = 6;
 
 function dropSelect(label) {
   const select = h('select', { class: 'drop-select', 'aria-label': label });
@@ -70,6 +73,8 @@ function buildRow(actor) {
 
 export function ensureRows() {
   const container = byId('actors');
+  // Before the page measures the strips: the large layout's scroll box narrows them.
+  container.classList.toggle('many', large());
   const ids = snap.actors.map((a) => a.id).join(',');
   if (container.dataset.ids !== ids) {
     rows.clear();
@@ -83,11 +88,12 @@ export function ensureRows() {
 }
 
 export function renderActors(stripWidth) {
+  const many = large();
   const maxLength = snap.actors.reduce((max, a) => Math.max(max, a.genome === null ? 0 : a.genome.length / 2), 0);
-  for (const actor of snap.actors) updateRow(rows.get(actor.id), actor, maxLength, stripWidth);
+  for (const actor of snap.actors) updateRow(rows.get(actor.id), actor, maxLength, stripWidth, many);
 }
 
-function updateRow(row, actor, maxLength, stripWidth) {
+function updateRow(row, actor, maxLength, stripWidth, many) {
   row.actor = actor;
   row.el.dataset.phase = actor.phase;
   row.phase.textContent = actor.phase;
@@ -106,13 +112,19 @@ function updateRow(row, actor, maxLength, stripWidth) {
   const c = actor.lastCompaction;
   row.store.title = c === null ? 'not compacted since it started' : `last compacted ${c.at}: a snapshot of ${fmtInt.format(c.ops)} ops, ${fmtBytes(c.snapshotBytes)}`;
   row.mutations.textContent = fmtInt.format(actor.mutations);
-  row.version.textContent = fmtVersion(actor.version) || '–';
+  // A large cluster's vector would take lines of its own in every row: its total, the vector on hover.
+  const version = fmtVersion(actor.version);
+  row.version.textContent = version === '' ? '–' : many ? `${fmtInt.format(Object.values(actor.version).reduce((a, n) => a + n, 0))} ops` : version;
+  row.version.title = many ? version : '';
   row.el.querySelector('.actor-id').title = actor.incarnation === null ? actor.url : `${actor.url}\nincarnation ${actor.incarnation}`;
 
   const f = actor.faults;
   const chips = [];
   if (f.dropRate > 0) chips.push(h('span', { class: 'chip drop', text: `drop ${fmtRate(f.dropRate)}` }));
-  if (f.partition.length > 0) chips.push(h('span', { class: 'chip partition', text: `cut off from ${f.partition.join(', ')}` }));
+  if (f.partition.length > 0) {
+    const ids = f.partition.join(', ');
+    chips.push(h('span', { class: 'chip partition', title: ids, text: `cut off from ${f.partition.length > CHIP_IDS ? `${f.partition.length} actors` : ids}` }));
+  }
   if (f.pauseMutations) chips.push(h('span', { class: 'chip pause', text: 'paused' }));
   // Proof that an author signed two different ops at one position: someone should look.
   for (const e of actor.equivocations ?? []) chips.push(h('span', { class: 'chip equivocation', title: `author ${e.incarnation} signed two different ops at ${e.at}`, text: `equivocation: actor ${e.actor} at ${e.at}` }));

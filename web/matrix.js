@@ -1,19 +1,34 @@
-// The match matrix: for every pair of actors, whether both are up and hold the same genome.
+// The match matrix: for every pair of actors, whether both are up and hold the same genome. A grid
+// of cells for a small cluster; a heat map on one canvas for a large one (heatmap.js).
 
 import { byId, h } from './dom.js';
-import { snap } from './state.js';
+import { drawHeatmap } from './heatmap.js';
+import { pairState, pairTip } from './pairs.js';
+import { large, snap } from './state.js';
 
-let matrixIds = '';
+let gridKey = '';
 /** "a-b" → the cell of actors a and b. */
-const matrixCells = new Map();
+const gridCells = new Map();
 
 export function renderMatrix(width) {
   const matrix = byId('matrix');
+  const layout = large() ? 'heatmap' : 'grid';
+  if (matrix.dataset.layout !== layout) {
+    matrix.dataset.layout = layout;
+    matrix.replaceChildren();
+    matrix.style.gridTemplateColumns = '';
+    gridKey = '';
+  }
+  if (layout === 'heatmap') drawHeatmap(matrix, width);
+  else renderGrid(matrix, width);
+}
+
+function renderGrid(matrix, width) {
   const actors = snap.actors;
   const ids = actors.map((a) => a.id).join(',');
-  if (`${ids}@${width}` !== matrixIds) {
-    matrixIds = `${ids}@${width}`;
-    // Cells as large as the panel allows (up to 44 px), so 3 and 32 actors both fit.
+  if (`${ids}@${width}` !== gridKey) {
+    gridKey = `${ids}@${width}`;
+    // Cells as large as the panel allows (up to 44 px), so 3 and 16 actors both fit.
     const n = Math.max(1, actors.length);
     const gap = n > 8 ? 2 : 3;
     const cell = Math.max(8, Math.min(44, Math.floor((width - 28) / n) - gap));
@@ -23,12 +38,12 @@ export function renderMatrix(width) {
     matrix.style.gridTemplateColumns = `auto repeat(${n}, var(--cell))`;
     const children = [h('span', { class: 'corner' })];
     for (const a of actors) children.push(h('span', { class: 'label col', text: String(a.id) }));
-    matrixCells.clear();
+    gridCells.clear();
     for (const a of actors) {
       children.push(h('span', { class: 'label row', text: String(a.id) }));
       for (const b of actors) {
         const cell = h('span', { class: 'cell', 'data-testid': `match-${a.id}-${b.id}`, 'data-equal': 'false' });
-        matrixCells.set(`${a.id}-${b.id}`, cell);
+        gridCells.set(`${a.id}-${b.id}`, cell);
         children.push(cell);
       }
     }
@@ -36,16 +51,11 @@ export function renderMatrix(width) {
   }
   for (const a of actors) {
     for (const b of actors) {
-      const cell = matrixCells.get(`${a.id}-${b.id}`);
-      const live = a.phase === 'up' && b.phase === 'up' && a.digest !== null && b.digest !== null;
-      const equal = live && a.digest === b.digest;
-      cell.dataset.equal = String(equal);
-      cell.dataset.state = !live ? 'na' : equal ? 'eq' : 'ne';
-      cell.dataset.tip = !live
-        ? `${a.id} ↔ ${b.id}: not both up (${a.phase}, ${b.phase})`
-        : equal
-          ? `${a.id} ↔ ${b.id}: identical (${a.digest.slice(0, 8)})`
-          : `${a.id} ↔ ${b.id}: differ (${a.digest.slice(0, 8)} vs ${b.digest.slice(0, 8)})`;
+      const cell = gridCells.get(`${a.id}-${b.id}`);
+      const state = pairState(a, b);
+      cell.dataset.equal = String(state === 'eq');
+      cell.dataset.state = state;
+      cell.dataset.tip = pairTip(a, b);
     }
   }
 }

@@ -20,6 +20,15 @@ function takeToken() {
 
 export const token = takeToken();
 
+/**
+ * Above this many actors the page takes its large layout: the match matrix becomes a heat map and
+ * the actor rows become compact and scroll in a box of their own.
+ */
+const LARGE_ABOVE = 16;
+
+/** Whether the latest snapshot calls for the large layout. */
+export const large = () => snap !== null && snap.actors.length > LARGE_ABOVE;
+
 /** Latest snapshot, and when (performance.now()) it arrived, to tick the clocks between snapshots. */
 export let snap = null;
 let receivedAt = 0;

@@ -69,6 +69,9 @@ export interface RunningActor {
   stop(): Promise<void>;
 }
 
+/** How often the event loop's delay is sampled for `/metrics` (`nodejs_eventloop_lag_*`). */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** How often an actor looks whether its store went quiet (took nothing since the last look), to compact it. */
 const QUIET_COMPACT_MS = 5000;
 
@@ -208,6 +211,8 @@ export async function runActorProcess(opts: ActorOptions): Promise<void> {
   actor = await startActor(opts, log);
   if (stopping) return stop(actor); // asked to stop while starting
   // Node's own metrics (memory, event loop, GC) only here: their collectors cannot be stopped,
-  // and an actor that runs as the process's program is the only actor in it.
-  collectDefaultMetrics({ register: actor.metrics.registry });
+  // and an actor that runs as the process's program is the only actor in it. The event-loop delay
+  // is sampled every 100 ms, not prom-client's 10: 100 wake-ups a second cost an idle actor
+  // 0.8% of a core, half a core for 64 actors on one machine.
+  collectDefaultMetrics({ register: actor.metrics.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
 }

@@ -1,7 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { VERIFY_SAMPLE } from '../actor/Verifier.js';
 import { runLab } from '../cluster/run.js';
+import { MAX_MEMBER } from '../crdt/ids.js';
 import { PRETTY_ENV } from '../log.js';
 import { trustCa } from '../transport/http-client.js';
 import { addActorFlags, clusterKeyOption, fanoutOption, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
@@ -9,6 +12,7 @@ import { integer, localUrls, MAX_MS } from './flags.js';
 
 interface ClusterFlags extends MutationFlags {
   count: number;
+  allowCountAbove64?: boolean;
   base: number;
   dashboardPort?: number;
   dashboard: boolean;
@@ -20,6 +24,26 @@ interface ClusterFlags extends MutationFlags {
   clusterKey?: string;
 }
 
+/** `--count` without `--allow-count-above-64`. */
+export const MAX_COUNT = 64;
+/** Memory set aside per actor: the highest RSS measured of an actor (at `--interval 0-0`), rounded up; README, "The lab". */
+export const ACTOR_BYTES = 150 * 2 ** 20;
+
+/** How many actors `--allow-count-above-64` allows on a machine with `total` bytes of memory: half of it, at ACTOR_BYTES each. */
+export function countLimit(total: number = totalmem()): number {
+  return Math.max(MAX_COUNT, Math.floor(total / 2 / ACTOR_BYTES));
+}
+
+/**
+ * Status requests a second the actors' verifiers make between them, at most, unless
+ * `--verify-interval` is given: each asks VERIFY_SAMPLE peers a round, and 64 actors doing so
+ * every 5 s cost a third of a core of two.
+ */
+const VERIFY_POLLS_PER_SECOND = 32;
+
+/** The actors' verify interval: the default one, longer for a large cluster (16 s at 64 actors). */
+export const labVerifyInterval = (count: number, interval: number): number => Math.max(interval, Math.ceil((count * VERIFY_SAMPLE * 1000) / VERIFY_POLLS_PER_SECOND));
+
 /** With `--nemesis` and no `--duration`. */
 const NEMESIS_DURATION_MS = 60_000;
 
@@ -29,7 +53,8 @@ export function registerCluster(program: Command): void {
     program
       .command('cluster')
       .description('run a local cluster of actors with a live dashboard, optionally under a nemesis')
-      .option('-c, --count <n>', 'number of actors', integer(1, 32), 3)
+      .option('-c, --count <n>', `number of actors (at most ${MAX_COUNT} without --allow-count-above-64)`, integer(1, MAX_MEMBER + 1), 3)
+      .option('--allow-count-above-64', `let --count go above ${MAX_COUNT}, up to what half of this machine's memory holds at ${ACTOR_BYTES / 2 ** 20} MiB an actor (${countLimit()} here)`)
       .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535), 8000)
       .option('--dashboard-port <port>', 'where the dashboard listens (default: base - 1)', integer(1, 65535))
       .option('--no-dashboard', 'run without the dashboard')
@@ -40,6 +65,9 @@ export function registerCluster(program: Command): void {
       .addOption(new Option('--token <t>', 'the admin token of the actors and the dashboard (default: a random one)').env('GENOME_TOKEN'))
       .addOption(new Option('--cluster-key <k>', "the key of the actors' replication MACs (default: a random one)").env('GENOME_CLUSTER_KEY')),
   ).action(async (o: ClusterFlags, cmd: Command) => {
+    if (o.count > MAX_COUNT && o.allowCountAbove64 !== true) usage(cmd, `option \`--count <n>\` is invalid: expected at most ${MAX_COUNT} actors, or \`--allow-count-above-64\`, got \`${o.count}\``);
+    const limit = countLimit();
+    if (o.count > limit) usage(cmd, `option \`--count <n>\` is invalid: expected at most ${limit} actors with \`--allow-count-above-64\` (half of this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB at ${ACTOR_BYTES / 2 ** 20} MiB an actor), got \`${o.count}\``);
     const last = o.base + o.count - 1;
     if (last > 65535) usage(cmd, `expected \`--base\` + \`--count\` - 1 to be a port <= 65535, got \`${last}\``);
     let dashboardPort: number | null = null;
@@ -58,10 +86,11 @@ export function registerCluster(program: Command): void {
     const tls = tlsOption(cmd, o);
     trustCa(tls.ca);
     const urls = localUrls(o.host, o.base, o.count, tls.server === null ? 'http' : 'https');
+    const verifyInterval = cmd.getOptionValueSource('verifyInterval') === 'default' ? labVerifyInterval(o.count, o.verifyInterval) : o.verifyInterval;
     const actorArgs = (i: number): string[] => [
       '--actor', String(i), '--count', String(o.count), '--base', String(o.base), '--host', o.host,
       '--interval', `${o.interval.min}-${o.interval.max}`, '--seed', String((seed + i) % 0x1_0000_0000),
-      '--verify-interval', String(o.verifyInterval), '--sync-interval', String(o.syncInterval), '--compact-every', String(o.compactEvery),
+      '--verify-interval', String(verifyInterval), '--sync-interval', String(o.syncInterval), '--compact-every', String(o.compactEvery),
       ...(cmd.getOptionValueSource('fanout') === 'default' ? [] : ['--fanout', String(o.fanout)]),
       '--drop-rate', String(o.dropRate), '--data-dir', join(o.dataDir, `actor-${i}`), '--log-level', o.logLevel,
       ...(o.mutations === undefined ? [] : ['--mutations', String(o.mutations)]),

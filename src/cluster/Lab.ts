@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Status } from '../actor/ActorState.js';
 import { digest } from '../genome/render.js';
 import type { Logger } from '../log.js';
@@ -22,7 +23,15 @@ export interface LabOptions {
 
 const HISTORY = 1200;
 const EVENTS = 200;
-const REQUEST_MS = 1000;
+/** An actor busy on a shared machine may take over a second to answer: at 1 s, 64 actors flapped between up and starting. */
+const REQUEST_MS = 2000;
+/**
+ * Actors starting at once, at most: the next starts when one is up, or has had START_WAIT_MS. An
+ * actor takes about a second of CPU to start; 64 of them loading at once on two cores all answer
+ * late for a minute, and their peers' requests to them time out and back off.
+ */
+const STARTING_AT_ONCE = Math.max(4, 2 * availableParallelism());
+const START_WAIT_MS = 5000;
 
 const noFaults = (dropRate: number): Faults => ({ dropRate, partition: [], pauseMutations: false });
 const sameFaults = (a: Faults, b: Faults): boolean => a.dropRate === b.dropRate && a.pauseMutations === b.pauseMutations && a.partition.length === b.partition.length && a.partition.every((x, i) => x === b.partition[i]);
@@ -40,6 +49,10 @@ export class Lab implements LabControl {
   readonly #views: ActorView[];
   readonly #wanted: Faults[];
   readonly #held: Set<number>;
+  /** Actors to start at the start, as others come up. */
+  #queued: number[] = [];
+  /** When each actor was last spawned (ms, wall clock). */
+  readonly #spawnedAt = new Map<number, number>();
   readonly #observed: number[];
   /** When each actor was last seen to have the faults wanted of it (ms, wall clock); null: not since they changed. */
   readonly #confirmed: Array<number | null>;
@@ -65,10 +78,22 @@ export class Lab implements LabControl {
     this.#views = opts.urls.map((url, id) => ({ id, url, phase: this.#held.has(id) ? 'held' : 'starting', length: null, digest: null, genome: null, version: {}, incarnation: null, equivocations: [], pending: 0, tombstones: 0, stable: {}, storeBytes: 0, lastCompaction: null, mutations: 0, faults: noFaults(opts.dropRate) }));
   }
 
-  /** Start the actors not held back, and poll them. */
+  /** Start the actors not held back (STARTING_AT_ONCE at a time), and poll them. */
   start(): void {
-    this.#opts.urls.forEach((_, i) => this.#held.has(i) || this.#opts.supervisor.start(i));
+    this.#queued = this.#views.map((v) => v.id).filter((id) => !this.#held.has(id));
+    this.#startQueued();
     void this.#poll();
+  }
+
+  #startQueued(): void {
+    const now = Date.now();
+    const waiting = (v: ActorView): boolean => v.phase === 'starting' && now - (this.#spawnedAt.get(v.id) ?? 0) < START_WAIT_MS;
+    for (let starting = this.#views.filter(waiting).length; starting < STARTING_AT_ONCE && this.#queued.length > 0; starting++) this.#spawn(this.#queued.shift() as number);
+  }
+
+  #spawn(actor: number): void {
+    this.#spawnedAt.set(actor, Date.now());
+    this.#opts.supervisor.start(actor);
   }
 
   stop(): void {
@@ -108,6 +133,11 @@ export class Lab implements LabControl {
     return new Set(this.#views.filter((v) => v.phase === 'up').map((v) => v.digest)).size;
   }
 
+  /** Every actor up but those held back. */
+  started(): boolean {
+    return this.#views.every((v) => v.phase === 'up' || v.phase === 'held');
+  }
+
   /** Every actor up, all with one genome, versions equal, nothing pending. */
   converged(): boolean {
     const [first] = this.#views;
@@ -145,8 +175,9 @@ export class Lab implements LabControl {
     this.#check(actor);
     const { supervisor } = this.#opts;
     const late = this.#held.delete(actor);
+    this.#queued = this.#queued.filter((id) => id !== actor);
     if (supervisor.running(actor)) await supervisor.kill(actor);
-    supervisor.start(actor);
+    this.#spawn(actor);
     this.#view(actor).phase = 'starting';
     this.event(late ? 'start' : 'restart', [actor], late ? `actor ${actor} joins late` : `actor ${actor} restarted`);
   }
@@ -299,6 +330,7 @@ export class Lab implements LabControl {
   }
 
   #afterPoll(): void {
+    this.#startQueued();
     const t = this.now();
     const up = this.#views.filter((v) => v.phase === 'up').length;
     this.#history.push({ t, distinct: this.distinct(), up });

@@ -18,15 +18,22 @@ export interface Plan {
 }
 
 /**
+ * Late joiners at most. Each costs a start (a second of CPU) and a catch-up within the first half
+ * of the run: a quarter of 64 actors, 16, would keep one of two cores busy starting them.
+ */
+export const MAX_LATE = 8;
+
+/**
  * A seeded random schedule of faults over `durationMs` for `count` actors: kills (undone by a
  * restart), paused mutations, drop bursts, partitions into two sides, and late joins (a quarter
- * of the actors, at least one when there are three or more, start within the first half). Each
- * fault but a late start ends before the duration does. Pure: the same seed gives the same plan.
+ * of the actors, at least one when there are three or more and at most MAX_LATE, start within the
+ * first half). Each fault but a late start ends before the duration does. Pure: the same seed
+ * gives the same plan.
  */
 export function planNemesis(seed: number, count: number, durationMs: number): Plan {
   const rng = new Rng(seed ^ 0x6e656d65);
   const ids = Array.from({ length: count }, (_, i) => i);
-  const held = count >= 3 ? shuffle(ids, rng).slice(0, Math.max(1, Math.floor(count / 4))) : [];
+  const held = count >= 3 ? shuffle(ids, rng).slice(0, Math.min(MAX_LATE, Math.max(1, Math.floor(count / 4)))) : [];
   const actions: Action[] = [];
   let id = 0;
   for (const actor of held) actions.push({ at: Math.round(durationMs * (0.1 + 0.4 * rng.next())), id: id++, type: 'begin', fault: { kind: 'start', actor } });

@@ -33,7 +33,19 @@ export interface LabRunOptions {
   logLevel: LogLevel;
 }
 
+/** The lab polls a small cluster's actors this often... */
 const POLL_MS = 250;
+/**
+ * ...and a large one's no more than this many a second in all (64 actors: each once a second):
+ * every poll costs an actor a request it serves, and 64 actors share two cores.
+ */
+const POLLS_PER_SECOND = 64;
+
+/** Between two poll rounds of `count` actors. */
+export const pollInterval = (count: number): number => Math.max(POLL_MS, Math.ceil((count * 1000) / POLLS_PER_SECOND));
+
+/** How long a timed run waits for its actors to be up before its clock starts anyway. */
+const START_LIMIT_MS = 120_000;
 
 /**
  * `crdt-genome cluster`: start the actors and the dashboard, optionally a nemesis, and stop
@@ -64,7 +76,7 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
     },
   });
   const plan = opts.nemesis && timed ? planNemesis(opts.seed, opts.count, opts.durationMs as number) : null;
-  const lab = new Lab({ urls: opts.urls, token: opts.token, supervisor, held: new Set(plan?.held), dropRate: opts.dropRate, pollMs: POLL_MS, log });
+  const lab = new Lab({ urls: opts.urls, token: opts.token, supervisor, held: new Set(plan?.held), dropRate: opts.dropRate, pollMs: pollInterval(opts.count), log });
   const unsubscribe = lab.subscribe((s) => status.update(s));
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   // Stopping is how an open-ended run ends; a timed run stopped early has no verdict.
@@ -90,8 +102,12 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
     if (!timed) {
       await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
     } else {
+      await untilStarted(lab, stopping.signal, log);
       lab.nemesis = plan !== null;
-      await Promise.all([plan === null ? undefined : runNemesis(plan, lab, opts.dropRate, tally, stopping.signal), sleep(opts.durationMs as number, undefined, { signal: stopping.signal }).catch(() => undefined)]);
+      const duration = opts.durationMs as number;
+      // The faults stop at the duration even when a loaded machine made them run late: the heal undoes those begun.
+      const faultsOver = AbortSignal.any([stopping.signal, AbortSignal.timeout(duration)]);
+      await Promise.all([plan === null ? undefined : runNemesis(plan, lab, opts.dropRate, tally, faultsOver), sleep(duration, undefined, { signal: stopping.signal }).catch(() => undefined)]);
       lab.nemesis = false;
       const report = stopping.signal.aborted ? cutShort(lab, tally) : await healAndConverge(lab, opts, tally, stopping.signal, log);
       printReport(report);
@@ -107,6 +123,19 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
     for (const signal of signals) process.off(signal, onSignal);
   }
   return exitCode;
+}
+
+/**
+ * A timed run's clock starts once its actors are up (late joiners aside), waiting at most
+ * START_LIMIT_MS: 64 actors take half a minute of two cores to start, and faults meant for a
+ * running cluster would otherwise land on one still starting.
+ */
+async function untilStarted(lab: Lab, signal: AbortSignal, log: Logger): Promise<void> {
+  const started = Date.now();
+  while (!signal.aborted && !lab.started() && Date.now() - started < START_LIMIT_MS) await sleep(POLL_MS / 5, undefined, { signal }).catch(() => undefined);
+  const ms = Date.now() - started;
+  if (lab.started()) log.info({ ms }, `actors up after ${ms} ms: the run starts`);
+  else log.warn({ ms }, `not every actor is up after ${ms} ms: the run starts anyway`);
 }
 
 /** A timed run stopped before its end (a signal, an actor that died): no verdict but "no". */

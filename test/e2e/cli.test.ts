@@ -59,7 +59,7 @@ describe('crdt-genome CLI', () => {
     [['-c', '3', '-b', '9000'], ['--actor']],
     [['-a', '0', '-b', '9000'], ['--count']],
     [['cluster', '--count', '0'], ['--count', '0']],
-    [['cluster', '--count', '33'], ['--count', '33']],
+    [['cluster', '--count', '65'], ['--count', '65']],
     [['cluster', '--interval', '1-'], ['--interval', '1-']],
     [['verify'], ['--count']],
     [['repair'], ['--actor']],

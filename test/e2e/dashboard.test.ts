@@ -1,30 +1,20 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardUrl, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
 import { freeBase, groupAlive, killAll, startCli, tmpDataDir, waitFor, type Proc } from '../helpers/processes.js';
-
-/** Debian's Chromium, installed by `.ci/run`; the flags keep it off the (closed) network. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = 'test-results';
 
 let browser: Browser;
 let cluster: Proc;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
   killAll();
 });
-
-/** The dashboard URL the runner printed (it carries the token). */
-async function dashboardUrl(proc: Proc): Promise<string> {
-  return waitFor('the dashboard URL', () => /dashboard: (http:\/\/\S+)/.exec(proc.stderr.join(''))?.[1]);
-}
 
 const phase = (page: Page, id: number): Promise<string | null> => page.getByTestId(`actor-${id}`).getAttribute('data-phase');
 
@@ -53,6 +43,10 @@ describe('the lab dashboard in Chromium', () => {
 
     for (const id of [0, 1, 2]) await waitFor(`actor ${id} up`, async () => (await phase(page, id)) === 'up', 30_000);
     await waitFor('all genomes equal in the matrix', () => allEqual(page, 3), 60_000, 250);
+    // Three actors keep the small layout: a grid of cells, and rows on the page itself.
+    expect(await page.getByTestId('match-matrix').getAttribute('data-layout')).toBe('grid');
+    expect(await page.getByTestId('match-heatmap').count()).toBe(0);
+    expect(await page.locator('#actors').evaluate((el) => el.classList.contains('many'))).toBe(false);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: `${SCREENSHOTS}/dashboard-converged.png`, fullPage: true });
 

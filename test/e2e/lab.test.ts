@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { freeBase, getJson, groupAlive, killAll, runCli, startCli, tmpDataDir, waitFor } from '../helpers/processes.js';
+import { countLimit, MAX_COUNT } from '../../src/cli/cluster-command.js';
+import { expectUsageError, freeBase, getJson, groupAlive, killAll, runCli, startCli, tmpDataDir, waitFor } from '../helpers/processes.js';
 
 afterAll(killAll);
 
@@ -89,5 +90,17 @@ describe('the lab: crdt-genome cluster with a nemesis', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain(needle);
     }
+  });
+
+  it(`refuses a --count above ${MAX_COUNT} without --allow-count-above-64, and above the memory's limit with it (exit 2, naming the flag and the value)`, async () => {
+    expectUsageError(await runCli(['cluster', '--count', '65']), ['`--count <n>`', '`--allow-count-above-64`', '`65`']);
+    expectUsageError(await runCli(['cluster', '--count', '65536', '--allow-count-above-64']), ['`--count <n>`', `at most ${countLimit()} actors`, '`65536`']);
+    expectUsageError(await runCli(['cluster', '--count', '65537', '--allow-count-above-64']), ['--count <n>', '`65537`']);
+  });
+
+  it(`allows ${MAX_COUNT} actors anywhere, and above that what half the memory holds at 150 MiB an actor`, () => {
+    expect(countLimit(8 * 2 ** 30)).toBe(MAX_COUNT);
+    expect(countLimit(24 * 2 ** 30)).toBe(81);
+    expect(countLimit(64 * 2 ** 30)).toBe(218);
   });
 });
