@@ -48,13 +48,13 @@ export function decodeBatch<T>(bytes: Uint8Array, codec: ValueCodec<T> = byteCod
 }
 
 /** Append a batch's runs (without the version byte) to `out`; for envelopes of other messages. */
-export function writeBatch(out: number[], ops: readonly Op<number>[]): void {
-  encodeRuns(ops, out, out, byteCodec);
+export function writeBatch<T = number>(out: number[], ops: readonly Op<T>[], codec: ValueCodec<T> = byteCodec as unknown as ValueCodec<T>): void {
+  encodeRuns(ops, out, out, codec);
 }
 
 /** Read a batch's runs (without the version byte) from `bytes` at `r`; at most `maxCount` ops. */
-export function readBatch(bytes: Uint8Array, r: { pos: number }, maxCount = MAX_BATCH_COUNT): Op<number>[] {
-  return decodeRuns(bytes, r, bytes, r, byteCodec, maxCount);
+export function readBatch<T = number>(bytes: Uint8Array, r: { pos: number }, maxCount = MAX_BATCH_COUNT, codec: ValueCodec<T> = byteCodec as unknown as ValueCodec<T>): Op<T>[] {
+  return decodeRuns(bytes, r, bytes, r, codec, maxCount);
 }
 
 /**

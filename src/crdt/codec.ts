@@ -1,5 +1,6 @@
 import { MAX_ACTOR, type ActorId, type OpId } from './ids.js';
 import type { Op } from './ops.js';
+import type { ValueCodec } from './value-codec.js';
 
 /**
  * Compact binary form of an op with a non-negative integer value, without its id (which storage
@@ -9,9 +10,12 @@ import type { Op } from './ops.js';
  *   delete: target actor, target counter
  * every number an unsigned LEB128 varint. A gene insert with both origins takes 6–10 bytes.
  */
-export function encodeOpBody(op: Op<number>): Uint8Array {
+export function encodeOpBody(op: Op<number>): Uint8Array;
+/** With a value codec: the value as `codec` writes it (a feed's hash chain covers these bytes). */
+export function encodeOpBody<T>(op: Op<T>, codec: ValueCodec<T>): Uint8Array;
+export function encodeOpBody<T>(op: Op<T>, codec?: ValueCodec<T>): Uint8Array {
   const out: number[] = [];
-  writeBody(out, op);
+  writeBody(out, op, codec === undefined ? (varintValue as (out: number[], value: T) => void) : (o, v) => codec.write(o, v));
   return Uint8Array.from(out);
 }
 
@@ -22,13 +26,15 @@ export function decodeOpBody(id: OpId, body: Uint8Array): Op<number> {
   return op;
 }
 
-function writeBody(out: number[], op: Op<number>): void {
+const varintValue = (out: number[], value: number): void => pushVarint(out, value);
+
+function writeBody<T>(out: number[], op: Op<T>, writeValue: (out: number[], value: T) => void): void {
   if (op.type === 'delete') {
     out.push(1);
     pushId(out, op.target);
   } else {
     out.push((op.left === null ? 0 : 2) | (op.right === null ? 0 : 4));
-    pushVarint(out, op.value);
+    writeValue(out, op.value);
     if (op.left !== null) pushId(out, op.left);
     if (op.right !== null) pushId(out, op.right);
   }

@@ -209,9 +209,13 @@ export class Replica<T> {
 
   /** Make local edits; they are stored, in one transaction, before this returns. */
   edit(make: (list: List<T>) => Op<T>, count = 1): Op<T>[] {
+    return this.editMany(count, (list) => Array.from({ length: count }, () => make(list)));
+  }
+
+  /** As `edit`, for one call that makes `count` ops at once (`insertMany`, `deleteMany`). */
+  editMany(count: number, make: (list: List<T>) => readonly Op<T>[]): Op<T>[] {
     if (this.list.nextCounter + count - 1 > MAX_COUNTER) throw new RangeError(`actor ${this.actor} has used every counter up to ${MAX_COUNTER}`);
-    const ops: Op<T>[] = [];
-    for (let i = 0; i < count; i++) ops.push(make(this.list));
+    const ops = [...make(this.list)];
     this.#store.append(ops, { keys: [], points: this.replicator.feeds.signOwn(ops) });
     this.#added(ops.length);
     return ops;

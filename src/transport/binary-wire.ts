@@ -3,6 +3,7 @@ import { concatBytes, pushVarint, readVarint } from '../crdt/codec.js';
 import { isActorId, type ActorId } from '../crdt/ids.js';
 import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
+import { byteCodec, type ValueCodec } from '../crdt/value-codec.js';
 import type { VersionVector } from '../crdt/version.js';
 import { isGene, type Gene } from '../genome/gene.js';
 import { KEY_BYTES, SIGNATURE_BYTES } from '../sync/feed-crypto.js';
@@ -99,22 +100,36 @@ export function decodeBinarySyncRequest(bytes: Uint8Array): Omit<SyncRequest, 't
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
   return { from, version, ...(report === undefined ? {} : { report }), ...((flags & FULL_HEADS) !== 0 ? { fullHeads: true } : {}) };
 }
+/**
+ * How a message's values are written (`codec`) and checked once read (`problem`: why a value is
+ * not one of the list's, or null). The actors' lists hold genes; an embedder's (`SyncSession`)
+ * hold what its codec writes.
+ */
+export interface WireValues<T> {
+  readonly codec: ValueCodec<T>;
+  readonly problem: (value: T) => string | null;
+}
+
+export const GENE_VALUES: WireValues<Gene> = { codec: byteCodec, problem: (v) => (isGene(v) ? null : `gene ${v} out of range`) };
+/** The default where T is left as Gene, its default. */
+const genes = <T>(): WireValues<T> => GENE_VALUES as unknown as WireValues<T>;
+
 /** The largest chain state a base may carry (a SHA-256 midstate is far smaller). */
 const MAX_CHAIN_STATE = 256;
 
-export interface Push {
+export interface Push<T = Gene> {
   readonly from: ActorId;
-  readonly ops: Op<Gene>[];
-  readonly proof: Proof;
+  readonly ops: Op<T>[];
+  readonly proof: Proof<T>;
   readonly to?: ActorId;
   readonly told?: VersionVector;
 }
 
-export function encodeBinaryPush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof, to?: ActorId, told: VersionVector = new Map()): Uint8Array {
-  return concatBytes(Uint8Array.of(PUSH, V5), varintsOf(from), to === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), varintsOf(to)), versionBytes(told), proofBytes(proof), batchBytes(ops));
+export function encodeBinaryPush<T = Gene>(from: ActorId, ops: readonly Op<T>[], proof: Proof<T>, to?: ActorId, told: VersionVector = new Map(), values: WireValues<T> = genes<T>()): Uint8Array {
+  return concatBytes(Uint8Array.of(PUSH, V5), varintsOf(from), to === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), varintsOf(to)), versionBytes(told), proofBytes(proof, values), batchBytes(ops, values));
 }
 
-export function decodeBinaryPush(bytes: Uint8Array): Push {
+export function decodeBinaryPush<T = Gene>(bytes: Uint8Array, values: WireValues<T> = genes<T>()): Push<T> {
   const r = { pos: 0 };
   header(bytes, r, PUSH, 'push');
   const from = actor(bytes, r);
@@ -122,12 +137,12 @@ export function decodeBinaryPush(bytes: Uint8Array): Push {
   if (addressed !== 0 && addressed !== 1) throw new Error('bad "to" flag');
   const to = addressed === 1 ? actor(bytes, r) : undefined;
   const told = readVersion(bytes, r);
-  const proof = readProof(bytes, r);
-  const ops = ops_(bytes, r);
+  const proof = readProof(bytes, r, values);
+  const ops = ops_(bytes, r, values);
   return { from, ops, proof, ...(to === undefined ? {} : { to }), ...(told.size === 0 ? {} : { told }) };
 }
 
-export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>, to: Asked = NOTHING_ASKED): Uint8Array {
+export function encodeBinarySyncReply<T = Gene>(from: ActorId, page: SyncPage<T>, to: Asked = NOTHING_ASKED, values: WireValues<T> = genes<T>()): Uint8Array {
   const out = [page.state === undefined ? SYNC : STATE, V5];
   pushVarint(out, from);
   out.push(page.more ? 1 : 0);
@@ -137,19 +152,19 @@ export function encodeBinarySyncReply(from: ActorId, page: SyncPage<Gene>, to: A
     Uint8Array.from(out),
     vectorBytes((o) => writeDelta(o, page.version, to.version)),
     varintsOf(page.proofs.length),
-    ...page.proofs.map(proofBytes),
+    ...page.proofs.map((p) => proofBytes(p, values)),
     varintsOf(page.forks.length),
-    ...page.forks.map(forkBytes),
+    ...page.forks.map((f) => forkBytes(f, values)),
     varintsOf(page.heads.length),
     ...page.heads.map(head),
     page.headsDigest === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), vectorBytes((o) => writeSet(o, page.headsDigest?.actors ?? [], to.version)), page.headsDigest.digest),
     page.retired === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), vectorBytes((o) => writeDelta(o, page.retired ?? new Map(), to.retired))),
     ...(page.state === undefined ? [] : [varintsOf(bases.length), ...bases.map((b) => concatBytes(varintsOf(b.actor, b.count, b.state.length), b.state))]),
-    page.state ?? batchBytes(page.ops),
+    page.state ?? batchBytes(page.ops, values),
   );
 }
 
-export function decodeBinarySyncReply(bytes: Uint8Array, to: Asked = NOTHING_ASKED): SyncPage<Gene> {
+export function decodeBinarySyncReply<T = Gene>(bytes: Uint8Array, to: Asked = NOTHING_ASKED, values: WireValues<T> = genes<T>()): SyncPage<T> {
   const r = { pos: 0 };
   const kind = bytes[0] === STATE ? STATE : SYNC;
   header(bytes, r, kind, 'sync reply');
@@ -159,10 +174,10 @@ export function decodeBinarySyncReply(bytes: Uint8Array, to: Asked = NOTHING_ASK
   const version = readDelta(bytes, r, to.version);
   const p = readVarint(bytes, r);
   if (p > MAX_BATCH_OPS) throw new Error(`${p} proofs for at most ${MAX_BATCH_OPS} ops`);
-  const proofs = Array.from({ length: p }, () => readProof(bytes, r));
+  const proofs = Array.from({ length: p }, () => readProof(bytes, r, values));
   const f = readVarint(bytes, r);
   if (f > MAX_VERSION_ENTRIES) throw new Error(`${f} forks`);
-  const forks = Array.from({ length: f }, () => readFork(bytes, r));
+  const forks = Array.from({ length: f }, () => readFork(bytes, r, values));
   const h = readVarint(bytes, r);
   if (h > MAX_VERSION_ENTRIES) throw new Error(`${h} heads`);
   const heads = Array.from({ length: h }, (): Head => {
@@ -178,7 +193,7 @@ export function decodeBinarySyncReply(bytes: Uint8Array, to: Asked = NOTHING_ASK
   const hasRetired = bytes[r.pos++];
   if (hasRetired !== 0 && hasRetired !== 1) throw new Error('bad "retired" flag');
   const answer = hasRetired === 1 ? { from, retired: readDelta(bytes, r, to.retired) } : {};
-  if (kind === SYNC) return { version, ops: ops_(bytes, r), proofs, forks, heads, ...digest, more: more === 1, ...answer };
+  if (kind === SYNC) return { version, ops: ops_(bytes, r, values), proofs, forks, heads, ...digest, more: more === 1, ...answer };
   const b = readVarint(bytes, r);
   if (b > MAX_VERSION_ENTRIES) throw new Error(`${b} bases`);
   const bases = Array.from({ length: b }, (): ChainState => {
@@ -217,14 +232,14 @@ function readVersion(bytes: Uint8Array, r: { pos: number }): VersionVector {
 }
 
 /** A fork as the binary wire (and the store) writes it. */
-export function forkBytes(fork: Fork<Gene>): Uint8Array {
-  return concatBytes(varintsOf(fork.actor, fork.at), ...fork.branches.flatMap((b) => [b.signature, batchBytes(b.ops)]));
+export function forkBytes<T = Gene>(fork: Fork<T>, values: WireValues<T> = genes<T>()): Uint8Array {
+  return concatBytes(varintsOf(fork.actor, fork.at), ...fork.branches.flatMap((b) => [b.signature, batchBytes(b.ops, values)]));
 }
 
-export function readFork(bytes: Uint8Array, r: { pos: number }): Fork<Gene> {
+export function readFork<T = Gene>(bytes: Uint8Array, r: { pos: number }, values: WireValues<T> = genes<T>()): Fork<T> {
   const a = actor(bytes, r);
   const at = held(bytes, r);
-  const branch = (): Branch<Gene> => ({ signature: fixed(bytes, r, SIGNATURE_BYTES), ops: genes(readBatch(bytes, r, MAX_BATCH_OPS)) });
+  const branch = (): Branch<T> => ({ signature: fixed(bytes, r, SIGNATURE_BYTES), ops: checked(readBatch(bytes, r, MAX_BATCH_OPS, values.codec), values) });
   return { actor: a, at, branches: [branch(), branch()] };
 }
 
@@ -234,9 +249,9 @@ function varintsOf(...ns: number[]): Uint8Array {
   return Uint8Array.from(out);
 }
 
-export function batchBytes(ops: readonly Op<Gene>[]): Uint8Array {
+export function batchBytes<T = Gene>(ops: readonly Op<T>[], values: WireValues<T> = genes<T>()): Uint8Array {
   const out: number[] = [];
-  writeBatch(out, ops);
+  writeBatch(out, ops, values.codec);
   return Uint8Array.from(out);
 }
 
@@ -249,17 +264,17 @@ function fixed(bytes: Uint8Array, r: { pos: number }, n: number): Uint8Array {
 }
 
 /** A proof as the binary wire writes it. */
-export function proofBytes(proof: Proof): Uint8Array {
-  return concatBytes(varintsOf(proof.actor, proof.counter), proof.key, proof.signature, batchBytes(proof.tail ?? []));
+export function proofBytes<T = Gene>(proof: Proof<T>, values: WireValues<T> = genes<T>()): Uint8Array {
+  return concatBytes(varintsOf(proof.actor, proof.counter), proof.key, proof.signature, batchBytes(proof.tail ?? [], values));
 }
 
 /** A proof: its key and signature must be whole (a truncated one is a malformed message). */
-function readProof(bytes: Uint8Array, r: { pos: number }): Proof {
+function readProof<T>(bytes: Uint8Array, r: { pos: number }, values: WireValues<T>): Proof<T> {
   const a = actor(bytes, r);
   const counter = held(bytes, r);
   const key = fixed(bytes, r, KEY_BYTES);
   const signature = fixed(bytes, r, SIGNATURE_BYTES);
-  const tail = genes(readBatch(bytes, r, MAX_BATCH_OPS));
+  const tail = checked(readBatch(bytes, r, MAX_BATCH_OPS, values.codec), values);
   return tail.length === 0 ? { actor: a, counter, key, signature } : { actor: a, counter, key, signature, tail };
 }
 
@@ -310,15 +325,18 @@ function held(bytes: Uint8Array, r: { pos: number }): number {
   return n;
 }
 
-/** The batch that ends a message: every value a gene, no more than a batch may hold, nothing after. */
-function ops_(bytes: Uint8Array, r: { pos: number }): Op<Gene>[] {
-  const ops = readBatch(bytes, r, MAX_BATCH_OPS);
+/** The batch that ends a message: every value one of the list's, no more than a batch may hold, nothing after. */
+function ops_<T>(bytes: Uint8Array, r: { pos: number }, values: WireValues<T>): Op<T>[] {
+  const ops = readBatch(bytes, r, MAX_BATCH_OPS, values.codec);
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
-  return genes(ops);
+  return checked(ops, values);
 }
 
-/** `ops`, once every value is a gene. */
-function genes(ops: Op<Gene>[]): Op<Gene>[] {
-  for (const op of ops) if (op.type === 'insert' && !isGene(op.value)) throw new Error(`gene ${op.value} out of range`);
+/** `ops`, once every value is one of the list's. */
+function checked<T>(ops: Op<T>[], values: WireValues<T>): Op<T>[] {
+  for (const op of ops) {
+    const problem = op.type === 'insert' ? values.problem(op.value) : null;
+    if (problem !== null) throw new Error(problem);
+  }
   return ops;
 }
