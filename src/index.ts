@@ -5,3 +5,4 @@
 export * from './crdt/index.js';
 export * from './genome/index.js';
 export * from './sync/index.js';
+export * from './session/index.js';

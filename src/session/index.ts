@@ -1,0 +1,3 @@
+export { nodeSession, type NodeSessionOptions } from './node.js';
+export { SESSION_WIRE } from './envelope.js';
+export { SyncSession, type SessionMessage, type SessionOptions } from './SyncSession.js';
