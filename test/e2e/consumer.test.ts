@@ -53,6 +53,6 @@ describe('the API docs', () => {
     execFileSync('npm', ['run', 'docs', '--silent', '--', '--out', out, '--logLevel', 'Error'], { cwd: ROOT, stdio: 'pipe' });
     const list = readFileSync(join(out, 'classes', 'FastList.html'), 'utf8');
     for (const call of ['insertMany', 'deleteMany', 'applyMany', 'opsSince', 'onChange', 'indexOf', 'released']) expect(list).toContain(`id="${call.toLowerCase()}"`);
-    for (const page of ['functions/encodeState.html', 'functions/decodeState.html', 'variables/stringCodec.html', 'interfaces/ValueCodec.html']) expect(readFileSync(join(out, page), 'utf8')).toContain('crdt-genome');
+    for (const page of ['functions/encodeState.html', 'functions/decodeState.html', 'variables/stringCodec.html', 'interfaces/ValueCodec.html', 'classes/SyncSession.html', 'functions/nodeSession.html']) expect(readFileSync(join(out, page), 'utf8')).toContain('crdt-genome');
   }, 120_000);
 });
