@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BINARY_TYPE, decodeSyncAnswer } from '../src/transport/binary-wire.js';
+import { BINARY_TYPE } from '../src/transport/binary-wire.js';
+import { decodeSyncAnswer } from '../src/transport/wire.js';
 import { actorApp, type ActorApp } from './helpers/actor-app.js';
 
 const SPEAKS = /this actor speaks wire versions 2 \(JSON\) and 5 \(binary\)/;

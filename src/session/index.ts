@@ -1,3 +1,4 @@
-export { nodeSession, type NodeSessionOptions } from './node.js';
+export { type MemorySessionOptions } from './memory-session.js';
+export { nodeSession } from './node.js';
 export { SESSION_WIRE } from './envelope.js';
 export { SyncSession, type SessionMessage, type SessionOptions } from './SyncSession.js';

@@ -10,7 +10,7 @@ import { KEY_BYTES, SIGNATURE_BYTES } from '../sync/feed-crypto.js';
 import type { Branch, ChainState, Fork, Head, Proof } from '../sync/Feeds.js';
 import type { RetireReport, SyncPage, SyncRequest } from '../sync/messages.js';
 import { readDelta, readSet, writeDelta, writeSet } from './vectors.js';
-import { decodeSyncReply, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire.js';
+import { MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire-limits.js';
 
 /**
  * Wire format v5, binary, for actors talking to each other (JSON v2 stays for people and tools):
@@ -279,14 +279,6 @@ function readProof<T>(bytes: Uint8Array, r: { pos: number }, values: WireValues<
 }
 
 
-/** A peer's answer to a sync: binary, or (an older or a foreign peer) JSON. Throws on anything malformed. */
-export function decodeSyncAnswer(contentType: string, bytes: Uint8Array, to: Asked = NOTHING_ASKED): SyncPage<Gene> {
-  if (contentType.startsWith(BINARY_TYPE)) return decodeBinarySyncReply(bytes, to);
-  const json: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  const other = wireVersionProblem(json);
-  if (other !== null) throw new Error(`the peer answered with ${other}`);
-  return decodeSyncReply(json);
-}
 
 function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: string): void {
   if (bytes[r.pos++] !== kind) throw new Error(`not a binary ${what}`);
@@ -304,7 +296,8 @@ function otherWireVersion(what: string): string {
 
 /** The problem with a request body of another wire version, or null (anything else is left to the parsers). */
 export function wireVersionProblem(body: unknown): string | null {
-  if (Buffer.isBuffer(body)) {
+  // A Buffer is a Uint8Array: the binary wire's body as a route has it.
+  if (body instanceof Uint8Array) {
     const [kind, version] = body;
     return (kind === PUSH || kind === SYNC || kind === REQUEST) && version !== undefined && version !== V5 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
   }

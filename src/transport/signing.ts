@@ -1,49 +1,22 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { MAX_TAG, replicaId, type ActorId } from '../crdt/ids.js';
-import { Sha256 } from './sha256.js';
-import { chainStart, KEY_BYTES, SIGNATURE_BYTES, type Chain, type FeedCrypto, type Signer } from '../sync/feed-crypto.js';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { replicaId, type ActorId } from '../crdt/ids.js';
+import { KEY_BYTES, SIGNATURE_BYTES, type FeedCrypto, type Signer } from '../sync/feed-crypto.js';
+import { isPoint, ownHashing } from './feed-hashing.js';
 
 /** DER prefixes that wrap a raw Ed25519 public key (SPKI) and a private key seed (PKCS #8). */
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-/** Feed cryptography: SHA-256 chains that can be saved and resumed, Ed25519 on node:crypto (verification keys cached by value). */
+/** Feed cryptography: SHA-256 chains that can be saved and resumed (`feed-hashing.ts`), Ed25519 on node:crypto (verification keys cached by value). */
 export const nodeFeedCrypto: FeedCrypto = {
-  startChain: (actor: ActorId) => new HashChain(new Sha256().update(chainStart(actor))),
-  resumeChain: (state: Uint8Array) => new HashChain(Sha256.resume(state)),
+  ...ownHashing,
   verify(key, message, signature) {
     if (signature.length !== SIGNATURE_BYTES) return false;
     const k = publicKey(key);
     return k !== null && verify(null, message, k, signature);
   },
   isKey: (key) => publicKey(key) !== null,
-  tagOf(key) {
-    const h = createHash('sha256').update(key).digest();
-    // The first 37 bits of the key's digest; 0 is kept for incarnations that began before tags.
-    const tag = Math.floor(h.readUIntBE(0, 5) / 8);
-    return tag === 0 ? 1 : Math.min(tag, MAX_TAG);
-  },
 };
-
-/** A feed's chain on a SHA-256 of our own: node:crypto's cannot save its running state. */
-class HashChain implements Chain {
-  readonly #hash: Sha256;
-  constructor(hash: Sha256) {
-    this.#hash = hash;
-  }
-  update(bytes: Uint8Array): void {
-    this.#hash.update(bytes);
-  }
-  head(): Uint8Array {
-    return this.#hash.digest();
-  }
-  copy(): Chain {
-    return new HashChain(this.#hash.copy());
-  }
-  save(): Uint8Array {
-    return this.#hash.save();
-  }
-}
 
 /** The author id of `member`'s incarnation whose public key is `key`: its tag comes from the key. */
 export const incarnationOf = (member: number, key: Uint8Array): ActorId => replicaId(member, nodeFeedCrypto.tagOf(key));
@@ -78,31 +51,3 @@ function publicKey(raw: Uint8Array): KeyObject | null {
   return k;
 }
 
-const P = 2n ** 255n - 19n;
-const D = (-121665n * pow(121666n, P - 2n)) % P;
-
-/**
- * Whether 32 bytes decode to a point of Ed25519 (RFC 8032, 5.1.3): y below p, and
- * (y² - 1) / (d y² + 1) a square, not zero when the sign bit asks for a negative x.
- * OpenSSL takes any 32 bytes as a key; a key that is no point deserves its own answer.
- */
-function isPoint(raw: Uint8Array): boolean {
-  let y = 0n;
-  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? (raw[i] as number) & 0x7f : (raw[i] as number));
-  const sign = ((raw[31] as number) & 0x80) !== 0;
-  if (y >= P) return false;
-  const y2 = (y * y) % P;
-  const x2 = (((y2 - 1n + P) % P) * pow((D * y2 + 1n) % P, P - 2n)) % P;
-  if (x2 === 0n) return !sign;
-  return pow(x2, (P - 1n) / 2n) === 1n;
-}
-
-function pow(base: bigint, exp: bigint): bigint {
-  let result = 1n;
-  let b = ((base % P) + P) % P;
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % P;
-    b = (b * b) % P;
-  }
-  return result;
-}

@@ -2,7 +2,7 @@ import { pushVarint, readVarint } from '../crdt/codec.js';
 import { isActorId, type ActorId } from '../crdt/ids.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
 import type { VersionVector } from '../crdt/version.js';
-import { MAX_VERSION_ENTRIES } from './wire.js';
+import { MAX_VERSION_ENTRIES } from './wire-limits.js';
 
 /**
  * Version vectors on the binary wire, compact at a thousand authors (see INTERNALS.md, "Gossip:

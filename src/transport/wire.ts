@@ -7,6 +7,8 @@ import { versionFromJSON, versionToJSON, type VersionVector } from '../crdt/vers
 import type { Gene } from '../genome/gene.js';
 import type { Branch, Fork, Proof } from '../sync/Feeds.js';
 import type { RetireReport, SyncPage } from '../sync/messages.js';
+import { BINARY_TYPE, decodeBinarySyncReply, NOTHING_ASKED, wireVersionProblem, type Asked } from './binary-wire.js';
+import { MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire-limits.js';
 
 /**
  * Wire format v2: JSON, ids as `[author, counter]` (an author is an incarnation of a member).
@@ -23,17 +25,7 @@ import type { RetireReport, SyncPage } from '../sync/messages.js';
  *   proof: {"actor":a,"counter":4,"key":"<64 hex digits>","signature":"<128 hex digits>"}: the
  *     author's signature over its feed's first `counter` ops (see INTERNALS.md, "Feeds").
  */
-export const WIRE_VERSION = 2;
-
-/** Most entries a version vector on the wire may have. */
-export const MAX_VERSION_ENTRIES = 65_536;
-
-/** Largest request body an actor accepts; senders keep batches and pages well below it. */
-export const BODY_LIMIT = 1024 * 1024;
-/** Push batches and sync pages stay under this many bytes of ops... */
-export const BATCH_BYTES = 256 * 1024;
-/** ...and this many ops (also enforced by the schema). */
-export const MAX_BATCH_OPS = 4096;
+export { BATCH_BYTES, BODY_LIMIT, MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire-limits.js';
 
 type WireId = [number, number];
 export type WireOp =
@@ -237,4 +229,13 @@ const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncRepl
 export function decodeSyncReply(json: unknown): SyncPage<Gene> {
   if (!validateReply(json)) throw new Error(`malformed sync reply: ${validateReply.errors?.[0]?.message ?? 'invalid'}`);
   return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), forks: json.forks.map(decodeFork), heads: json.heads.map((h) => ({ actor: h.actor as ActorId, counter: h.counter, signature: bytesOf(h.signature), tailed: h.tailed })), more: json.more, ...(json.retired === undefined ? {} : { from: json.from as ActorId, retired: versionFromJSON(json.retired) }) };
+}
+
+/** A peer's answer to a sync: binary, or (an older or a foreign peer) JSON. Throws on anything malformed. */
+export function decodeSyncAnswer(contentType: string, bytes: Uint8Array, to: Asked = NOTHING_ASKED): SyncPage<Gene> {
+  if (contentType.startsWith(BINARY_TYPE)) return decodeBinarySyncReply(bytes, to);
+  const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
+  const other = wireVersionProblem(json);
+  if (other !== null) throw new Error(`the peer answered with ${other}`);
+  return decodeSyncReply(json);
 }
