@@ -34,6 +34,12 @@ export interface SessionOptions<T> {
   readonly equals?: (a: T, b: T) => boolean;
 }
 
+/**
+ * What a session shows of its list: reading and following it. Edits go through the session
+ * (`insertMany`, `deleteMany`), which stores and signs them; ops come in through `receive`.
+ */
+export type ListView<T> = Pick<List<T>, 'actor' | 'length' | 'pendingCount' | 'tombstones' | 'toArray' | 'version' | 'has' | 'indexOf' | 'onChange' | 'opsSince' | 'toString'>;
+
 /** A message to hand to the transport: `bytes` for the peer named `peer`. */
 export interface SessionMessage {
   readonly peer: string;
@@ -97,8 +103,8 @@ export class SyncSession<T> {
     this.#replica = new Replica(opts.store, makeList, opts.peers, config, opts.now, opts.crypto);
   }
 
-  /** The list: read it, follow it (`onChange`), but edit it through the session, which stores and signs. */
-  get list(): List<T> {
+  /** The list, to read and follow (`onChange`). */
+  get list(): ListView<T> {
     return this.#replica.list;
   }
 

@@ -1,4 +1,4 @@
 export { type MemorySessionOptions } from './memory-session.js';
 export { nodeSession } from './node.js';
 export { SESSION_WIRE } from './envelope.js';
-export { SyncSession, type SessionMessage, type SessionOptions } from './SyncSession.js';
+export { SyncSession, type ListView, type SessionMessage, type SessionOptions } from './SyncSession.js';
