@@ -15,7 +15,11 @@ export interface MemorySessionOptions<T> extends Omit<SessionOptions<T>, 'store'
  */
 export function memorySession<T>(opts: MemorySessionOptions<T>, crypto: FeedCrypto, keys: StoreKeys): SyncSession<T> {
   const { member, now, ...rest } = opts;
-  if (!Number.isInteger(member) || member < 0) throw new RangeError(`member must be a whole number of 0 or more, got ${String(member)}`);
+  checkMember(member);
   const store = new KeyedMemoryStore<T>(member, memoryBacking<T>(), opts.isValue, randomSeed, keys);
   return new SyncSession<T>({ ...rest, store, crypto, now: now ?? Date.now() });
+}
+
+export function checkMember(member: unknown): asserts member is number {
+  if (!Number.isInteger(member) || (member as number) < 0) throw new RangeError(`member must be a whole number of 0 or more, got ${String(member)}`);
 }
