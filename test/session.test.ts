@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonCodec, stringCodec } from '../src/crdt/value-codec.js';
 import { Rng } from '../src/genome/Rng.js';
-import { decodeEnvelope, encodeEnvelope, PUSH } from '../src/session/envelope.js';
+import { ANSWER, decodeEnvelope, encodeEnvelope, PUSH, SYNC } from '../src/session/envelope.js';
 import { nodeSession } from '../src/session/node.js';
 import type { SyncSession } from '../src/session/SyncSession.js';
 
@@ -131,6 +131,19 @@ describe('a sync session', () => {
     expect(() => nodeSession({ member: 2, members: 2, codec: stringCodec, peers: [] })).toThrow(/member 2 is not below members \(2\)/);
     expect(() => b.insertMany('0' as never, ['a'])).toThrow(TypeError);
     expect(b.list.length).toBe(0);
+  });
+
+  it('takes a malformed answer as none: the request is sent again after a backoff', () => {
+    const [a] = mesh(2);
+    const sent = a!.poll(0);
+    const sync = sent.map((m) => decodeEnvelope(m.bytes)).find((e) => e.kind === SYNC);
+    expect(sync).toBeDefined();
+    expect(a!.receive('s1', encodeEnvelope(ANSWER, sync!.id, Uint8Array.of(0x53, 5, 0xff)), 10)).toMatch(/^a malformed answer: /);
+    let again: ReturnType<SyncSession<string>['poll']> = [];
+    let t = 20;
+    for (; again.length === 0 && t < 10_000; t += 10) again = a!.poll(t);
+    expect(again.map((m) => decodeEnvelope(m.bytes).kind)).toContain(SYNC);
+    expect(t).toBeLessThan(1000);
   });
 
   it('syncs JSON values, equal by their text', () => {

@@ -5,7 +5,7 @@ import type { List } from '../crdt/list.js';
 import type { Op } from '../crdt/ops.js';
 import type { ValueCodec } from '../crdt/value-codec.js';
 import type { FeedCrypto } from '../sync/feed-crypto.js';
-import type { Request } from '../sync/messages.js';
+import type { Request, SyncPage } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { Store } from '../sync/store.js';
 import { asked, decodeBinaryPush, decodeBinarySyncReply, decodeBinarySyncRequest, encodeBinaryPush, encodeBinarySyncReply, encodeBinarySyncRequest, type WireValues } from '../transport/binary-wire.js';
@@ -148,24 +148,26 @@ export class SyncSession<T> {
     if (flight === undefined || flight.peer !== peer) return `an answer to no request in flight (${id})`;
     this.#inFlight.delete(id);
     const { request } = flight;
+    // Read first: a malformed answer counts as none, and the request is tried again after a
+    // backoff. What taking a well-formed one throws (the store's errors) is the caller's.
+    let answer: { refusal: { code: string; message: string } } | { page: SyncPage<T> } | null;
     try {
-      if (kind === REFUSED) return this.#refused(peer, request, decodeRefusal(body), now);
-      if (request.type === 'push' && kind === TAKEN) {
-        this.#replica.onReply(peer, request, { type: 'push' }, now);
-        return null;
-      }
-      if (request.type === 'sync' && kind === ANSWER) {
-        const page = decodeBinarySyncReply(body, asked(request), this.#values);
-        const outcome = this.#replica.onReply(peer, request, { type: 'sync', ...page }, now);
-        const refused = [...outcome.refusals.map((r) => `${r.code}: ${r.message}`), ...outcome.refused.map((r) => `${r.verdict}${r.why === undefined ? '' : `: ${r.why}`}`)];
-        return refused.length === 0 ? null : `ops refused: ${refused.join('; ')}`;
-      }
-      throw new Error(`a ${kind === TAKEN ? 'push' : 'sync'} answer to a ${request.type}`);
+      if (kind === REFUSED) answer = { refusal: decodeRefusal(body) };
+      else if (request.type === 'push' && kind === TAKEN) answer = null;
+      else if (request.type === 'sync' && kind === ANSWER) answer = { page: decodeBinarySyncReply(body, asked(request), this.#values) };
+      else throw new Error(`a ${kind === TAKEN ? 'push' : 'sync'} answer to a ${request.type}`);
     } catch (err) {
-      // A malformed answer counts as none: the request is tried again after a backoff.
       this.#replica.onFailure(peer, request, now);
       return `a malformed answer: ${(err as Error).message}`;
     }
+    if (answer === null) {
+      this.#replica.onReply(peer, request, { type: 'push' }, now);
+      return null;
+    }
+    if ('refusal' in answer) return this.#refused(peer, request, answer.refusal, now);
+    const outcome = this.#replica.onReply(peer, request, { type: 'sync', ...answer.page }, now);
+    const refused = [...outcome.refusals.map((r) => `${r.code}: ${r.message}`), ...outcome.refused.map((r) => `${r.verdict}${r.why === undefined ? '' : `: ${r.why}`}`)];
+    return refused.length === 0 ? null : `ops refused: ${refused.join('; ')}`;
   }
 
   /** What to send now: answers to requests received, and this replica's own pushes and syncs. */
