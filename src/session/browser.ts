@@ -1,17 +1,14 @@
-import type { StoreKeys } from '../store/KeyedMemoryStore.js';
 import { IndexedDbStore } from '../store/IndexedDbStore.js';
 import { nobleFeedCrypto, nobleSigner } from '../transport/noble-crypto.js';
 import { checkMember, memorySession, type MemorySessionOptions } from './memory-session.js';
 import { SyncSession } from './SyncSession.js';
-
-const NOBLE_KEYS: StoreKeys = { signer: nobleSigner, tagOf: nobleFeedCrypto.tagOf };
 
 /**
  * A sync session for a browser (or any JavaScript without node:crypto): ops kept in memory,
  * signed with Ed25519 in plain JavaScript (`nobleFeedCrypto`), which Node's actors check alike.
  * Bundle it from this module (`esbuild src/session/browser.ts --bundle --platform=browser`).
  */
-export const browserSession = <T>(opts: MemorySessionOptions<T>): SyncSession<T> => memorySession(opts, nobleFeedCrypto, NOBLE_KEYS);
+export const browserSession = <T>(opts: MemorySessionOptions<T>): SyncSession<T> => memorySession(opts, nobleFeedCrypto, nobleSigner);
 
 /**
  * A browser replica kept in IndexedDB under `name`: a reload (or a later visit) is the same
@@ -21,6 +18,6 @@ export const browserSession = <T>(opts: MemorySessionOptions<T>): SyncSession<T>
 export async function persistentBrowserSession<T>(name: string, opts: MemorySessionOptions<T>): Promise<{ session: SyncSession<T>; store: IndexedDbStore<T> }> {
   const { member, now, ...rest } = opts;
   checkMember(member);
-  const store = await IndexedDbStore.open<T>(name, member, NOBLE_KEYS, opts.isValue);
+  const store = await IndexedDbStore.open<T>(name, member, nobleSigner, opts.isValue);
   return { session: new SyncSession<T>({ ...rest, store, crypto: nobleFeedCrypto, now: now ?? Date.now() }), store };
 }

@@ -1,4 +1,4 @@
-import { KeyedMemoryStore, memoryBacking, randomSeed, type StoreKeys } from '../store/KeyedMemoryStore.js';
+import { KeyedMemoryStore, memoryBacking, randomSeed, type SignerOf } from '../store/KeyedMemoryStore.js';
 import type { FeedCrypto } from '../sync/feed-crypto.js';
 import { SyncSession, type SessionOptions } from './SyncSession.js';
 
@@ -11,12 +11,12 @@ export interface MemorySessionOptions<T> extends Omit<SessionOptions<T>, 'store'
 
 /**
  * A sync session whose ops are kept in memory (a restart is a new incarnation of the member,
- * which its peers catch up), signing with `keys` and checking with `crypto`.
+ * which its peers catch up), signing with `signerOf` and checking with `crypto`.
  */
-export function memorySession<T>(opts: MemorySessionOptions<T>, crypto: FeedCrypto, keys: StoreKeys): SyncSession<T> {
+export function memorySession<T>(opts: MemorySessionOptions<T>, crypto: FeedCrypto, signerOf: SignerOf): SyncSession<T> {
   const { member, now, ...rest } = opts;
   checkMember(member);
-  const store = new KeyedMemoryStore<T>(member, memoryBacking<T>(), opts.isValue, randomSeed, keys);
+  const store = new KeyedMemoryStore<T>(member, memoryBacking<T>(), opts.isValue, randomSeed, signerOf);
   return new SyncSession<T>({ ...rest, store, crypto, now: now ?? Date.now() });
 }
 

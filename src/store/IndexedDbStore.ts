@@ -5,7 +5,7 @@ import type { VersionVector } from '../crdt/version.js';
 import type { FeedRecords } from '../sync/Feeds.js';
 import type { Knowledge } from '../sync/knowledge.js';
 import type { Compaction, Store } from '../sync/store.js';
-import { KeyedMemoryStore, memoryBacking, randomSeed, type MemoryBacking, type StoreKeys } from './KeyedMemoryStore.js';
+import { KeyedMemoryStore, memoryBacking, randomSeed, type MemoryBacking, type SignerOf } from './KeyedMemoryStore.js';
 
 const DB_VERSION = 1;
 const OBJECTS = 'replica';
@@ -38,13 +38,13 @@ export class IndexedDbStore<T> implements Store<T> {
    * The replica kept under `name` (a new one if none is), as member `member`. Rejects when
    * another tab holds it, or when IndexedDB or Web Locks are not there.
    */
-  static async open<T>(name: string, member: number, keys: StoreKeys, isValue?: (value: T) => boolean): Promise<IndexedDbStore<T>> {
+  static async open<T>(name: string, member: number, signerOf: SignerOf, isValue?: (value: T) => boolean): Promise<IndexedDbStore<T>> {
     const release = await holdLock(`crdt-genome:${name}`);
     try {
       const db = await openDb(name);
       const saved = (await request(db.transaction(OBJECTS).objectStore(OBJECTS).get(KEY))) as MemoryBacking<T> | undefined;
       const backing = saved ?? memoryBacking<T>();
-      const store = new IndexedDbStore(new KeyedMemoryStore<T>(member, backing, isValue, randomSeed, keys), backing, db, release);
+      const store = new IndexedDbStore(new KeyedMemoryStore<T>(member, backing, isValue, randomSeed, signerOf), backing, db, release);
       // A new replica's key is kept before it signs anything.
       if (saved === undefined) store.#changed();
       await store.flushed();

@@ -6,7 +6,7 @@ import type { ChainState, FeedRecords, Fork, SignedPoint } from '../sync/Feeds.j
 import type { VersionVector } from '../crdt/version.js';
 import type { Compaction, Store } from '../sync/store.js';
 import type { Knowledge } from '../sync/knowledge.js';
-import { replicaId } from '../crdt/ids.js';
+import { incarnationOf } from '../transport/feed-hashing.js';
 
 /** What a memory store has committed; hand the same one to a new MemoryStore to "restart". */
 export interface MemoryBacking<T> {
@@ -34,12 +34,8 @@ export interface MemoryBacking<T> {
 /** 32 random bytes: an Ed25519 private key seed is no more than that. */
 export const randomSeed = (): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(32));
 
-/** How a store turns its seed into a signer and an author id: node:crypto's or a browser's Ed25519. */
-export interface StoreKeys {
-  signer(seed: Uint8Array): Signer;
-  /** The incarnation tag of a public key (`FeedCrypto.tagOf`). */
-  tagOf(key: Uint8Array): number;
-}
+/** How a store turns its seed into a signer: node:crypto's Ed25519 or a browser's. */
+export type SignerOf = (seed: Uint8Array) => Signer;
 
 /** A new, empty backing: a new incarnation, whose key comes from `seed` (default: a new random one). */
 export const memoryBacking = <T>(seed: Uint8Array = randomSeed()): MemoryBacking<T> => ({ snapshot: null, ops: [], ids: new Map(), keys: new Map(), points: new Map(), forks: new Map(), dropped: new Map(), chains: new Map(), bases: new Map(), retired: new Map(), knowledge: { told: new Map(), heard: [] }, seed });
@@ -69,14 +65,14 @@ export class KeyedMemoryStore<T> implements Store<T> {
   readonly #rules: OpRules<T>;
   /** Makes the seed of a new incarnation, for `renew` (the simulator draws it from its seed). */
   readonly #newSeed: () => Uint8Array;
-  readonly #keys: StoreKeys;
+  readonly #signerOf: SignerOf;
 
   /** `isValue`: what an insert may hold, as a store on disk would check it. */
-  constructor(member: number, backing: MemoryBacking<T>, isValue: ((value: T) => boolean) | undefined, newSeed: () => Uint8Array, keys: StoreKeys) {
+  constructor(member: number, backing: MemoryBacking<T>, isValue: ((value: T) => boolean) | undefined, newSeed: () => Uint8Array, signerOf: SignerOf) {
     this.member = member;
     this.#backing = backing;
     this.#newSeed = newSeed;
-    this.#keys = keys;
+    this.#signerOf = signerOf;
     this.#identity();
     this.#rules = isValue === undefined ? {} : { isValue };
   }
@@ -90,8 +86,8 @@ export class KeyedMemoryStore<T> implements Store<T> {
   }
 
   #identity(): void {
-    this.#signer = this.#keys.signer(this.#backing.seed);
-    this.#actor = replicaId(this.member, this.#keys.tagOf(this.#signer.key));
+    this.#signer = this.#signerOf(this.#backing.seed);
+    this.#actor = incarnationOf(this.member, this.#signer.key);
   }
 
   drop(ids: readonly OpId[], records: FeedRecords): void {

@@ -1,4 +1,4 @@
-import { MAX_TAG, type ActorId } from '../crdt/ids.js';
+import { MAX_TAG, replicaId, type ActorId } from '../crdt/ids.js';
 import { chainStart, type Chain, type FeedCrypto } from '../sync/feed-crypto.js';
 import { Sha256 } from './sha256.js';
 
@@ -19,6 +19,9 @@ export const ownHashing: Pick<FeedCrypto, 'startChain' | 'resumeChain' | 'tagOf'
     return tag === 0 ? 1 : Math.min(tag, MAX_TAG);
   },
 };
+
+/** The author id of `member`'s incarnation whose public key is `key`: its tag comes from the key. */
+export const incarnationOf = (member: number, key: Uint8Array): ActorId => replicaId(member, ownHashing.tagOf(key));
 
 /** A feed's chain on a SHA-256 of our own: node:crypto's cannot save its running state. */
 class HashChain implements Chain {

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { replicaId, type ActorId } from '../crdt/ids.js';
 import { KEY_BYTES, SIGNATURE_BYTES, type FeedCrypto, type Signer } from '../sync/feed-crypto.js';
 import { isPoint, ownHashing } from './feed-hashing.js';
+
+export { incarnationOf } from './feed-hashing.js';
 
 /** DER prefixes that wrap a raw Ed25519 public key (SPKI) and a private key seed (PKCS #8). */
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
@@ -17,9 +18,6 @@ export const nodeFeedCrypto: FeedCrypto = {
   },
   isKey: (key) => publicKey(key) !== null,
 };
-
-/** The author id of `member`'s incarnation whose public key is `key`: its tag comes from the key. */
-export const incarnationOf = (member: number, key: Uint8Array): ActorId => replicaId(member, nodeFeedCrypto.tagOf(key));
 
 /** An Ed25519 signer from its 32-byte seed (the private key as a store keeps it). */
 export function signerFromSeed(seed: Uint8Array): Signer {

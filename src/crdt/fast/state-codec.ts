@@ -1,5 +1,5 @@
 import { pushVarint } from '../codec.js';
-import { stringCodec, type ValueCodec } from '../value-codec.js';
+import { byteCodec, stringCodec, type ValueCodec } from '../value-codec.js';
 import { actorOf, MOVED, NONE, PREDICTED, resolveColumns, STAGE_SHIFT, WRITTEN, type SavedColumns } from './saved.js';
 import { count, fixedColumn, pushColumn, readDeletes, readPairs, varints, writePairs, writeRuns, type Cursor } from './state-bytes.js';
 import { toListState, type ListState, type PieceState, type StateColumns } from './state.js';
@@ -49,8 +49,6 @@ import { decodeV5, STATE_V4, STATE_V5 } from './state-v5.js';
 export const STATE_V6 = 6;
 /** The values section's first byte where a codec wrote the values (a column's width is 0 to 4). */
 const CODED = 0xff;
-/** `byteCodec`'s name: its values are the column, as without a codec. */
-const BYTES = 'byte';
 
 /** Values a column can hold, or a RangeError naming the first that is not one. */
 function checkNumbers(values: readonly unknown[]): void {
@@ -96,7 +94,7 @@ export function encodeState<T>(state: ListState<T>, codec?: ValueCodec<T>): Uint
   const values: T[] = [];
   for (const p of pieces) for (const v of p.values) values.push(v);
   pushVarint(out, values.length);
-  if (codec === undefined || codec.name === BYTES) {
+  if (codec === undefined || codec.name === byteCodec.name) {
     checkNumbers(values);
     pushColumn(out, values as number[], false);
   } else {
@@ -179,7 +177,7 @@ export function decodeSaved<T>(bytes: Uint8Array, codec?: ValueCodec<T>): SavedC
   if (bytes.byteOffset % 4 !== 0) bytes = new Uint8Array(bytes);
   const r = { pos: 0 };
   const format = bytes[r.pos++];
-  const coded = codec !== undefined && codec.name !== BYTES ? codec : null;
+  const coded = codec !== undefined && codec.name !== byteCodec.name ? codec : null;
   if (coded !== null && format !== STATE_V6) throw new Error(`a v${String(format)} list state holds numbers: read it without the ${coded.name} codec`);
   const saved = format === STATE_V6 ? decodeV6(bytes, r, coded) : format === STATE_V5 || format === STATE_V4 ? decodeV5(bytes, r, format) : null;
   if (saved === null) throw new Error(`not a v${STATE_V6} (or v${STATE_V5}, v${STATE_V4}) list state`);
