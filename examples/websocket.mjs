@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { WebSocket, WebSocketServer } from 'ws';
-import { nodeSession, stringCodec } from 'crdt-genome';
+import { nodeSession, pump, stringCodec } from 'crdt-genome';
 
 const { values } = parseArgs({ options: { member: { type: 'string' }, listen: { type: 'string' }, connect: { type: 'string' }, words: { type: 'string', default: '' } } });
 const member = Number(values.member);
@@ -18,30 +18,26 @@ const session = nodeSession({ member, members: 2, codec: stringCodec, peers: ['p
 session.list.onChange(() => console.log(`list: ${session.list.toArray().join(',')}`));
 let socket = null;
 
-/** Send what the session has to send, if connected; then come back when it next has something. */
-let timer;
-function pump() {
-  clearTimeout(timer);
-  const now = Date.now();
-  const out = session.poll(now);
-  // Not connected: requests for the peer count as failed, and are tried again later.
-  if (socket?.readyState === WebSocket.OPEN) for (const m of out) socket.send(m.bytes);
-  else session.disconnected('peer', now);
-  timer = setTimeout(pump, Math.max(10, session.nextWakeup(now) - now));
-}
+// Send what the session has to send while connected (else it is tried again later), and come
+// back when it next has something.
+const pumping = pump(session, (m) => {
+  if (socket?.readyState !== WebSocket.OPEN) return false;
+  socket.send(m.bytes);
+  return true;
+});
 
 function attach(ws) {
   socket = ws;
   ws.on('message', (data) => {
     const problem = session.receive('peer', new Uint8Array(data), Date.now());
     if (problem !== null) console.error(`from the peer: ${problem}`);
-    pump();
+    pumping.wake();
   });
   ws.on('close', () => {
     if (socket === ws) socket = null;
     session.disconnected('peer', Date.now());
   });
-  pump();
+  pumping.wake();
 }
 
 if (values.listen !== undefined) {
@@ -63,6 +59,6 @@ if (words.length > 0) session.insertMany(session.list.length, words);
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line === '-') session.list.length > 0 && session.deleteMany(0, 1);
   else session.insert(session.list.length, line);
-  pump();
+  pumping.wake();
 });
-pump();
+pumping.wake();
