@@ -1,0 +1,210 @@
+/// <reference lib="dom" />
+// The dashboard's "your replica" panel: this tab holds a replica of the lab's genome, as one of its
+// guest members. It keeps its ops in IndexedDB, edits offline, and syncs with an actor through
+// the lab's relay (/api/replica/*), authorised by the lab token. Bundled into web/replica-bundle.js.
+import { formatActor } from '../crdt/ids.js';
+import { byteCodec } from '../crdt/value-codec.js';
+import { isGene } from '../genome/gene.js';
+import { deleteBrowserReplica, persistentBrowserSession } from '../session/browser.js';
+import { pump } from '../session/pump.js';
+import type { SessionMessage, SyncSession } from '../session/SyncSession.js';
+import { join, labToken, LabRefusal, relay, type Joined } from './lab.js';
+import { keepShell } from './offline.js';
+import { chosenIndex, onClick, showGenes, showPanel, showStatus, type View } from './panel.js';
+import { saveJoin, savedJoin, tabId } from './saved.js';
+
+/** The IndexedDB database (and Web Lock) of this origin's replica. */
+const NAME = 'lab-replica';
+/** The session's one peer: the lab, which relays to the actor in `target`. */
+const PEER = 'lab';
+
+interface Open {
+  readonly session: SyncSession<number>;
+  readonly flushed: () => Promise<void>;
+  readonly pump: { wake(): void; stop(): void };
+  readonly stop: () => void;
+}
+
+const view: View = { state: 'starting', member: null, incarnation: null, actor: null, online: navigator.onLine, length: 0, stored: true, offlineReady: false, note: null };
+let replica: Open | null = null;
+let joined: Joined | null = null;
+/** The actor the relay is asked to reach; the next of `joined.actors` when it is down. */
+let target = '';
+let relayWorked = true;
+
+const render = (): void => {
+  view.online = navigator.onLine && relayWorked;
+  showStatus(view);
+};
+
+function fail(state: string, note: string | null): void {
+  close();
+  Object.assign(view, { state, note });
+  render();
+}
+
+function close(): void {
+  replica?.stop();
+  replica = null;
+}
+
+const sameSlot = (a: Joined, b: Joined): boolean => a.cluster === b.cluster && a.member === b.member && a.members === b.members;
+
+/** Joins the lab (or, out of its reach, takes the last join), then opens the replica. */
+async function start(token: string): Promise<void> {
+  Object.assign(view, { state: 'starting', note: null });
+  render();
+  const before = savedJoin();
+  let now: Joined | null;
+  try {
+    now = await join(token, tabId());
+  } catch (err) {
+    if (err instanceof LabRefusal && err.code === 'no_slot') return fail('no-slot', `no guest slot is free in this lab: ${err.message}`);
+    if (err instanceof LabRefusal && err.status === 401) return fail('unauthorised', 'the lab refused the token');
+    if (err instanceof LabRefusal && err.status < 500) return fail('failed', `the lab refused to join: ${err.message}`);
+    // Out of reach (offline, the lab down): the last join, if any, opens the same replica.
+    now = null;
+  }
+  if (now === null && before === null) {
+    fail('offline-unjoined', 'the lab is out of reach and this browser never joined it: the replica opens once it is back');
+    addEventListener('online', () => void start(token), { once: true });
+    return;
+  }
+  if (now !== null && (before === null || !sameSlot(now, before))) {
+    // What is kept belongs to another cluster, or was signed as another member (or nothing says
+    // whose it is): it cannot join this one.
+    await deleteBrowserReplica(NAME);
+  }
+  joined = now ?? (before as Joined);
+  saveJoin(joined);
+  target = joined.actor;
+  await openReplica(token, joined);
+  if (now === null) addEventListener('online', () => void rejoin(token), { once: true });
+}
+
+/** Back online after opening from the last join: join again, starting over if the lab changed. */
+async function rejoin(token: string): Promise<void> {
+  try {
+    const now = await join(token, tabId());
+    if (joined !== null && !sameSlot(now, joined)) {
+      close();
+      await start(token);
+    } else {
+      joined = now;
+      saveJoin(now);
+    }
+  } catch {
+    addEventListener('online', () => void rejoin(token), { once: true });
+  }
+}
+
+async function openReplica(token: string, j: Joined): Promise<void> {
+  let opened;
+  try {
+    opened = await persistentBrowserSession(NAME, { member: j.member, members: j.members, peers: [PEER], codec: byteCodec, isValue: isGene });
+  } catch (err) {
+    const message = (err as Error).message;
+    return /another tab/.test(message) ? fail('locked', 'this replica is open in another tab of this browser: use that tab, or close it and reload this one') : fail('failed', message);
+  }
+  const { session, store } = opened;
+  const flushed = (): Promise<void> => store.flushed();
+  let queued = false;
+  const showList = (): void => {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
+      showGenes(session.list.toArray());
+      view.length = session.list.length;
+      render();
+    });
+  };
+  const unfollow = session.list.onChange(showList);
+  const p = pump(session, (m) => send(token, m), { flushed });
+  replica = { session, flushed, pump: p, stop: () => (p.stop(), unfollow(), session.close()) };
+  Object.assign(view, { state: 'ready', note: null, member: j.member, incarnation: formatActor(session.actor), actor: target });
+  showList();
+  p.wake();
+}
+
+/** Hands one message to the lab's relay; the answer goes back to the session. False: not sent. */
+function send(token: string, m: SessionMessage): boolean {
+  const open = replica;
+  if (open === null || !navigator.onLine) return false;
+  relay(token, target, m.bytes).then(
+    (bytes) => {
+      if (replica !== open) return;
+      relayWorked = true;
+      const why = open.session.receive(m.peer, bytes, Date.now());
+      if (why !== null) console.warn(`replica: ${why}`);
+      open.pump.wake();
+      render();
+    },
+    (err: unknown) => {
+      if (replica !== open) return;
+      relayWorked = false;
+      open.session.disconnected(m.peer, Date.now());
+      if (err instanceof LabRefusal && err.code === 'slot_taken') {
+        return fail('slot-taken', `the lab holds another incarnation for member ${view.member}: reset this replica to join again as a new one (edits it has not synced are lost)`);
+      }
+      if (err instanceof LabRefusal && err.status === 401) return fail('unauthorised', 'the lab refused the token');
+      if (err instanceof LabRefusal && (err.code === 'actor_unreachable' || err.code === 'unknown_actor') && joined !== null) {
+        // Down, or gone: the next actor of the lab (any actor takes the tab's ops and passes them on).
+        const actors = joined.actors;
+        target = actors[(actors.indexOf(target) + 1) % actors.length] ?? target;
+        view.actor = target;
+      }
+      render();
+    },
+  );
+  return true;
+}
+
+/** Runs one edit, and shows when it is in IndexedDB. */
+async function edit(f: (session: SyncSession<number>) => void): Promise<void> {
+  const open = replica;
+  if (open === null) return;
+  f(open.session);
+  view.stored = false;
+  open.pump.wake();
+  render();
+  try {
+    await open.flushed();
+    view.stored = true;
+    render();
+  } catch (err) {
+    fail('failed', (err as Error).message);
+  }
+}
+
+const randomInt = (below: number): number => Math.floor(Math.random() * below);
+
+async function reset(token: string): Promise<void> {
+  close();
+  Object.assign(view, { state: 'starting', note: null });
+  render();
+  try {
+    await deleteBrowserReplica(NAME);
+  } catch (err) {
+    return fail('locked', (err as Error).message);
+  }
+  saveJoin(null);
+  await start(token);
+}
+
+const token = labToken();
+void keepShell().then(
+  (ok) => {
+    view.offlineReady = ok;
+    render();
+  },
+  () => undefined,
+);
+if (token !== null) {
+  showPanel();
+  onClick('replica-insert', () => void edit((s) => s.insert(chosenIndex(s.list.length + 1) ?? randomInt(s.list.length + 1), randomInt(256))));
+  onClick('replica-delete', () => void edit((s) => s.list.length > 0 && s.delete(chosenIndex(s.list.length) ?? randomInt(s.list.length))));
+  onClick('replica-reset', () => void reset(token));
+  for (const event of ['online', 'offline']) addEventListener(event, () => (replica?.pump.wake(), render()));
+  void start(token).catch((err: unknown) => fail('failed', (err as Error).message));
+}
