@@ -54,8 +54,8 @@ function run(sessions: SyncSession<string>[], rng: Rng, net: Net, editMs: number
 const sameList = (a: SyncSession<string>, b: SyncSession<string>): boolean =>
   a.list.pendingCount === 0 && b.list.pendingCount === 0 && JSON.stringify([...a.list.version()].sort()) === JSON.stringify([...b.list.version()].sort()) && JSON.stringify(a.list.toArray()) === JSON.stringify(b.list.toArray());
 
-const mesh = (n: number, members = n): SyncSession<string>[] =>
-  Array.from({ length: n }, (_, i) => nodeSession({ member: i, members, codec: stringCodec, now: 0, timeoutMs: 1000, peers: Array.from({ length: n }, (_, j) => `s${j}`).filter((p) => p !== `s${i}`) }));
+const mesh = (n: number, members = n, states = false): SyncSession<string>[] =>
+  Array.from({ length: n }, (_, i) => nodeSession({ member: i, members, codec: stringCodec, now: 0, timeoutMs: 1000, states, peers: Array.from({ length: n }, (_, j) => `s${j}`).filter((p) => p !== `s${i}`) }));
 
 describe('a sync session', () => {
   it('converges for any loss below 1, duplication and reordering once the network heals, with every edit of every replica', () => {
@@ -79,6 +79,28 @@ describe('a sync session', () => {
     expect(run([a!, b!], rng, { loss: 0, duplicate: 0 }, 0)).toBeGreaterThanOrEqual(0);
     expect(b!.list.toArray()).toContain('b');
     expect(b!.list.length).toBe(a!.list.length);
+  });
+
+  it('with states, catches up a replica far behind from a peer\'s state, its listeners told so that a mirror stays exact', () => {
+    const [a, b] = mesh(2, 2, true);
+    // More than a page (4,096 ops) and all b lacks: a state serves it better than ops.
+    for (let i = 0; i < 50; i++) a!.insertMany(a!.list.length, Array.from({ length: 100 }, (_, j) => `a${i}.${j}`));
+    a!.deleteMany(10, 2000);
+    b!.insertMany(0, ['b0', 'b1']);
+    const mirror: string[] = [];
+    b!.list.onChange((e) => (e.type === 'insert' ? mirror.splice(e.index, 0, ...e.values) : mirror.splice(e.index, e.count)));
+    // b asks a, and a answers with a state (a reply of kind 'T').
+    const asked = b!.poll(0).filter((m) => decodeEnvelope(m.bytes).kind === SYNC);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const m of asked) expect(a!.receive('s1', m.bytes, 1)).toBeNull();
+    const answers = a!.poll(2).filter((m) => decodeEnvelope(m.bytes).kind === ANSWER);
+    expect(answers.map((m) => String.fromCharCode(decodeEnvelope(m.bytes).body[0]!))).toEqual(['T']);
+    for (const m of answers) expect(b!.receive('s0', m.bytes, 3)).toBeNull();
+    expect(b!.list.length).toBe(a!.list.length + 2);
+    expect(mirror).toEqual(b!.list.toArray());
+    expect(run([a!, b!], new Rng(5), { loss: 0, duplicate: 0 }, 0, 10)).toBeGreaterThanOrEqual(0);
+    expect(b!.list.toArray()).toEqual(a!.list.toArray());
+    expect(mirror).toEqual(b!.list.toArray());
   });
 
   it('tells its listeners of remote ops in index terms, so a mirror equals the list', () => {

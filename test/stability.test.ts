@@ -115,6 +115,26 @@ describe('Stability: what may be collected', () => {
     expect(s.collectable(held, mine, 0)?.version).toEqual(v());
   });
 
+
+  it('counts only the cluster\'s own members for that majority: guests never heard of hold nothing back, and a guest heard counts like any incarnation', () => {
+    // Three actors and two guest slots (members 3 and 4).
+    const s = new Stability(a0, 5, 1000, 3);
+    const mine = report(3, [a0, 3]);
+    const held = v([a0, 3]);
+    expect(s.collectable(held, mine, 0)).toBeNull();
+    s.hear(a1, v([a0, 3]), report(0, [a0, 2]));
+    // Two of the three actors: a majority of the cluster's own, though not of all five members.
+    expect(s.collectable(held, mine, 0)?.version).toEqual(v([a0, 2]));
+    // A guest counts as it is heard: what it retired bounds what is collected.
+    const guest = replicaId(3, 11);
+    s.hear(guest, v([a0, 3]), report(0, [a0, 1]));
+    expect(s.collectable(held, mine, 0)?.version).toEqual(v([a0, 1]));
+    // Guests alone never make a majority.
+    const g = new Stability(a0, 5, 1000, 3);
+    g.hear(guest, v([a0, 3]), report(0, [a0, 3]));
+    g.hear(replicaId(4, 12), v([a0, 3]), report(0, [a0, 3]));
+    expect(g.collectable(held, mine, 0)).toBeNull();
+  });
   it('counts a dead incarnation\'s last report until it settles: every member says, settleMs after its successor came, it holds no more of it than this replica', () => {
     const s = new Stability(a0, 3, 1000);
     const a1b = replicaId(1, 99);

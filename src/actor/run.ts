@@ -32,6 +32,8 @@ export interface ActorOptions {
   port: number;
   /** Base URLs of the other actors. */
   peers: string[];
+  /** Member slots beyond the actors (`--guests`): replicas that sync through an actor, as a browser tab does through the lab. */
+  guests?: number;
   /** The actor id of each peer URL (every one of `peers`), for partitions, which name actors by id. */
   peerIds: ReadonlyMap<string, ActorId>;
   interval: Interval;
@@ -91,7 +93,8 @@ export async function startActor(
   if (unmapped !== undefined) throw new Error(`peer ${unmapped} has no actor id`);
   const metrics = new ActorMetrics();
   const store: Store<Gene> = opts.dataDir === null ? new MemoryStore(opts.actor, memoryBacking(), isGene) : SqliteStore.open(storeFile(opts.dataDir, opts.actor), opts.actor, { isValue: isGene });
-  const members = opts.peers.length + 1;
+  const actors = opts.peers.length + 1;
+  const members = actors + (opts.guests ?? 0);
   // The state exists once the replica does; a replica compacts only after taking ops, later.
   let state: ActorState | null = null;
   const compacted = (report: CompactionReport): void => {
@@ -101,7 +104,7 @@ export async function startActor(
   };
   let replica: Replica<Gene>;
   try {
-    replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s), compacted), genomeList(members), opts.peers, gossipConfig(syncConfig(opts.syncIntervalMs, members, opts.compactEvery), opts), Date.now(), nodeFeedCrypto);
+    replica = new Replica(new TimedStore(store, (s) => metrics.storeWriteSeconds.observe(s), compacted), genomeList(members), opts.peers, gossipConfig({ ...syncConfig(opts.syncIntervalMs, members, opts.compactEvery), voters: actors }, opts), Date.now(), nodeFeedCrypto);
   } catch (err) {
     if (opts.dataDir === null || !(err instanceof Error) || !err.message.startsWith("the store's snapshot")) throw err;
     throw new Error(`store ${storeFile(opts.dataDir, opts.actor)}: ${err.message}; \`crdt-genome repair --data-dir ${opts.dataDir} --actor ${opts.actor}\` drops it, after a backup copy, and the actor goes on as a new incarnation`);

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Command, Option } from 'commander';
 import type { ActorOptions } from '../actor/run.js';
 import { actorId, MAX_MEMBER } from '../crdt/ids.js';
-import { addActorFlags, clusterKeyOption, fanoutOption, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
+import { addActorFlags, clusterKeyOption, fanoutOption, MAX_GUESTS, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
 import { integer, isLoopback, localUrls, peerIds, peerList } from './flags.js';
 import { actorFromHostname, isOwnUrl, type Listening } from './identity.js';
 
@@ -10,6 +10,7 @@ interface ActorFlags extends MutationFlags {
   actor?: number;
   actorFromHostname?: boolean;
   count?: number;
+  guests: number;
   base?: number;
   port?: number;
   peers?: string[];
@@ -27,6 +28,7 @@ export function addActorCommandFlags(cmd: Command): Command {
     .option('-a, --actor <id>', 'this actor\'s id (0 .. count-1)', integer(0, MAX_MEMBER))
     .option('--actor-from-hostname', 'take the actor id from the ordinal ending this host\'s name (a StatefulSet\'s pod genome-7 is actor 7)')
     .option('-c, --count <n>', 'number of actors', integer(1, MAX_MEMBER + 1))
+    .option('--guests <k>', 'member slots beyond the actors, for replicas that sync through one (a browser tab, by the lab): members count .. count + k - 1', integer(0, MAX_GUESTS), 0)
     .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535))
     .option('--port <port>', 'with --peers, listen on this port instead of base + actor (every actor on its own host may use the same)', integer(1, 65535))
     .option('--peers <url,...>', 'base URLs of the other actors (multi-host; host names are resolved at each connection), in actor-id order', peerList)
@@ -68,6 +70,7 @@ export function actorOptions(cmd: Command, hostname: string): ActorOptions {
   }
   if (actor >= count) usage(cmd, `expected ${named} below the actor count ${count}, got \`${actor}\``);
   fanoutOption(cmd, o.fanout, count);
+  if (count + o.guests > MAX_MEMBER + 1) usage(cmd, `expected \`--count\` + \`--guests\` to be at most ${MAX_MEMBER + 1} members, got ${count} + ${o.guests}`);
   const self = actorId(actor);
   const clusterKey = clusterKeyOption(cmd, o.clusterKey);
   // As Redis's protected mode: a public address without a key would let anyone who reaches it write.
@@ -80,6 +83,7 @@ export function actorOptions(cmd: Command, hostname: string): ActorOptions {
     port,
     peers,
     peerIds: peerIds(peers, self),
+    guests: o.guests,
     interval: o.interval,
     mutations: o.mutations,
     seed: o.seed ?? randomInt(0x7fffffff),

@@ -28,6 +28,9 @@ export interface MutationFlags {
   logLevel: LogLevel;
 }
 
+/** Most guest member slots (`--guests`): each one a guest ever used holds collection to what it retired. */
+export const MAX_GUESTS = 64;
+
 /** Flags shared by an actor and a cluster of them. */
 export function addActorFlags(cmd: Command): Command {
   return cmd

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -7,11 +8,12 @@ import { runLab } from '../cluster/run.js';
 import { MAX_MEMBER } from '../crdt/ids.js';
 import { PRETTY_ENV } from '../log.js';
 import { trustCa } from '../transport/http-client.js';
-import { addActorFlags, clusterKeyOption, fanoutOption, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
+import { addActorFlags, clusterKeyOption, fanoutOption, MAX_GUESTS, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
 import { integer, localUrls, MAX_MS } from './flags.js';
 
 interface ClusterFlags extends MutationFlags {
   count: number;
+  guests: number;
   allowCountAbove64?: boolean;
   base: number;
   dashboardPort?: number;
@@ -44,6 +46,9 @@ const VERIFY_POLLS_PER_SECOND = 32;
 /** The actors' verify interval: the default one, longer for a large cluster (16 s at 64 actors). */
 export const labVerifyInterval = (count: number, interval: number): number => Math.max(interval, Math.ceil((count * VERIFY_SAMPLE * 1000) / VERIFY_POLLS_PER_SECOND));
 
+/** Guest slots of a lab: a tab or two of "your replica" at once. */
+const DEFAULT_GUESTS = 2;
+
 /** With `--nemesis` and no `--duration`. */
 const NEMESIS_DURATION_MS = 60_000;
 
@@ -54,6 +59,7 @@ export function registerCluster(program: Command): void {
       .command('cluster')
       .description('run a local cluster of actors with a live dashboard, optionally under a nemesis')
       .option('-c, --count <n>', `number of actors (at most ${MAX_COUNT} without --allow-count-above-64)`, integer(1, MAX_MEMBER + 1), 3)
+      .option('--guests <k>', `member slots for replicas that sync through the dashboard (a browser tab's "your replica"), at most ${MAX_GUESTS}`, integer(0, MAX_GUESTS), DEFAULT_GUESTS)
       .option('--allow-count-above-64', `let --count go above ${MAX_COUNT}, up to what half of this machine's memory holds at ${ACTOR_BYTES / 2 ** 20} MiB an actor (${countLimit()} here)`)
       .option('-b, --base <port>', 'actor i listens on base + i', integer(1, 65535), 8000)
       .option('--dashboard-port <port>', 'where the dashboard listens (default: base - 1)', integer(1, 65535))
@@ -77,6 +83,7 @@ export function registerCluster(program: Command): void {
       if (dashboardPort >= o.base && dashboardPort <= last) usage(cmd, `expected \`--dashboard-port\` outside the actors' ports ${o.base}..${last}, got \`${dashboardPort}\``);
     }
     fanoutOption(cmd, o.fanout, o.count);
+    if (o.count + o.guests > MAX_MEMBER + 1) usage(cmd, `expected \`--count\` + \`--guests\` to be at most ${MAX_MEMBER + 1} members, got ${o.count} + ${o.guests}`);
     if (o.nemesis && o.memory) usage(cmd, 'expected no `--memory` with `--nemesis`: it kills actors, and an actor keeps its ops through a kill only on disk');
     const durationMs = o.duration ?? (o.nemesis ? NEMESIS_DURATION_MS : null);
     if (durationMs === null && cmd.getOptionValueSource('report') === 'cli') usage(cmd, 'expected `--duration <ms>` or `--nemesis` with `--report`: only a timed run ends with a report');
@@ -88,7 +95,7 @@ export function registerCluster(program: Command): void {
     const urls = localUrls(o.host, o.base, o.count, tls.server === null ? 'http' : 'https');
     const verifyInterval = cmd.getOptionValueSource('verifyInterval') === 'default' ? labVerifyInterval(o.count, o.verifyInterval) : o.verifyInterval;
     const actorArgs = (i: number): string[] => [
-      '--actor', String(i), '--count', String(o.count), '--base', String(o.base), '--host', o.host,
+      '--actor', String(i), '--count', String(o.count), '--guests', String(o.guests), '--base', String(o.base), '--host', o.host,
       '--interval', `${o.interval.min}-${o.interval.max}`, '--seed', String((seed + i) % 0x1_0000_0000),
       '--verify-interval', String(verifyInterval), '--sync-interval', String(o.syncInterval), '--compact-every', String(o.compactEvery),
       ...(cmd.getOptionValueSource('fanout') === 'default' ? [] : ['--fanout', String(o.fanout)]),
@@ -109,6 +116,9 @@ export function registerCluster(program: Command): void {
       actorArgs,
       env,
       token,
+      clusterKey,
+      guests: o.guests,
+      cluster: o.memory === true ? randomBytes(9).toString('base64url') : clusterId(o.dataDir),
       tls,
       dropRate: o.dropRate,
       dashboardPort,
@@ -120,4 +130,20 @@ export function registerCluster(program: Command): void {
       logLevel: o.logLevel,
     });
   });
+}
+
+/**
+ * The id of the cluster whose actors keep their stores under `dataDir`: made once, kept in
+ * `<dataDir>/cluster-id`. A tab's replica kept for another cluster is of no use in this one.
+ */
+function clusterId(dataDir: string): string {
+  const file = join(dataDir, 'cluster-id');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const id = randomBytes(9).toString('base64url');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${id}\n`);
+    return id;
+  }
 }

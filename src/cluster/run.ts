@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 import type { TlsConfig } from '../transport/tls.js';
 import { createDashboard } from '../web/server.js';
+import { GuestRelay } from './GuestRelay.js';
 import { Lab } from './Lab.js';
 import { planNemesis, runNemesis, type Tally } from './nemesis.js';
 import { reportJson, reportText, type Report } from './report.js';
@@ -19,6 +20,12 @@ export interface LabRunOptions {
   /** Environment for the actors (the token goes in here). */
   env: NodeJS.ProcessEnv;
   token: string;
+  /** The actors' cluster key: the relay signs a tab's messages with it. */
+  clusterKey: string;
+  /** Guest member slots, for tabs' replicas through the dashboard's relay. */
+  guests: number;
+  /** Names the cluster for as long as its actors keep their stores (a tab drops a replica of another). */
+  cluster: string;
   /** The actors' (and the dashboard's) certificate and key, and the CA the lab trusts; NO_TLS: plain HTTP. */
   tls: TlsConfig;
   dropRate: number;
@@ -89,7 +96,8 @@ export async function runLab(opts: LabRunOptions): Promise<number> {
     process.stdout.write(`${opts.report === 'json' ? reportJson(report) : reportText(report)}\n`);
   };
 
-  const dashboard = opts.dashboardPort === null ? null : createDashboard(lab, { token: opts.token, log, tls: opts.tls.server });
+  const relay = new GuestRelay({ urls: opts.urls, guests: opts.guests, clusterKey: opts.clusterKey, cluster: opts.cluster, actors: () => lab.snapshot().actors });
+  const dashboard = opts.dashboardPort === null ? null : createDashboard(lab, { token: opts.token, log, tls: opts.tls.server, relay });
   try {
     log.info({ urls: opts.urls, seed: opts.seed }, `starting ${opts.count} actors: ${opts.urls.join(' ')} (seed ${opts.seed}; actor i uses seed + i)`);
     if (dashboard !== null) {

@@ -9,6 +9,8 @@ import type { Request, SyncPage } from '../sync/messages.js';
 import { Replica } from '../sync/Replica.js';
 import type { Store } from '../sync/store.js';
 import { asked, decodeBinaryPush, decodeBinarySyncReply, decodeBinarySyncRequest, encodeBinaryPush, encodeBinarySyncReply, encodeBinarySyncRequest, type WireValues } from '../transport/binary-wire.js';
+import { SessionList, type ListView } from './session-list.js';
+import { plainStates } from './states.js';
 import { ANSWER, decodeEnvelope, decodeRefusal, encodeEnvelope, encodeRefusal, PUSH, REFUSED, SYNC, TAKEN } from './envelope.js';
 
 export interface SessionOptions<T> {
@@ -32,13 +34,14 @@ export interface SessionOptions<T> {
   readonly isValue?: (value: T) => boolean;
   /** Equality of values, where two decodings of one value must be one (objects): `jsonCodec.equals`. */
   readonly equals?: (a: T, b: T) => boolean;
+  /**
+   * Take and send whole states (`plainStates`): a replica far behind, or one that lacks ops a peer
+   * collected, is caught up from the peer's state, and the store compacts into one every
+   * `SESSION_COMPACT_EVERY` ops. Every replica a session talks to must take them; default false.
+   */
+  readonly states?: boolean;
 }
 
-/**
- * What a session shows of its list: reading and following it. Edits go through the session
- * (`insertMany`, `deleteMany`), which stores and signs them; ops come in through `receive`.
- */
-export type ListView<T> = Pick<List<T>, 'actor' | 'length' | 'pendingCount' | 'tombstones' | 'toArray' | 'version' | 'has' | 'indexOf' | 'onChange' | 'opsSince' | 'toString'>;
 
 /** A message to hand to the transport: `bytes` for the peer named `peer`. */
 export interface SessionMessage {
@@ -57,6 +60,8 @@ const BEHIND = new Set(['gap', 'unknown_feed', 'other_incarnation']);
 /** Most ops and bytes of one page or push (the actors' own limits, under a 1 MiB message). */
 const MAX_OPS = 4096;
 const MAX_BYTES = 256 * 1024;
+/** The largest state sent, leaving room under a 1 MiB message for its proofs and heads. */
+const MAX_STATE_BYTES = 896 * 1024;
 
 /**
  * A replica of a list that syncs over any transport, sans I/O: the embedder hands it the bytes
@@ -72,8 +77,11 @@ const MAX_BYTES = 256 * 1024;
  */
 export class SyncSession<T> {
   readonly #replica: Replica<T>;
+  readonly #list: SessionList<T>;
   readonly #values: WireValues<T>;
   readonly #timeoutMs: number;
+  /** Whether peers are sent states (they take them, as this one does). */
+  readonly #states: boolean;
   readonly #inFlight = new Map<number, InFlight<T>>();
   #replies: SessionMessage[] = [];
   #nextId = 1;
@@ -85,6 +93,7 @@ export class SyncSession<T> {
     const isValue = opts.isValue ?? (() => true);
     this.#values = { codec, problem: (v) => (isValue(v) ? null : `value ${String(v)} is not one this list holds`) };
     this.#timeoutMs = opts.timeoutMs ?? 5000;
+    this.#states = opts.states === true;
     const encode = (op: Op<T>): Uint8Array => encodeOpBody(op, codec);
     const equals = opts.equals ?? codec.equals;
     const config = {
@@ -99,13 +108,16 @@ export class SyncSession<T> {
       members,
       encode,
     };
-    const makeList = (actor: ActorId): List<T> => new FastList<T>(actor, equals === undefined ? {} : { equals });
-    this.#replica = new Replica(opts.store, makeList, opts.peers, config, opts.now, opts.crypto);
+    const listOptions = equals === undefined ? {} : { equals };
+    const makeList = (actor: ActorId): List<T> => new FastList<T>(actor, listOptions);
+    const snapshots = opts.states === true ? { snapshots: plainStates(codec, listOptions, MAX_STATE_BYTES) } : {};
+    this.#replica = new Replica(opts.store, makeList, opts.peers, { ...config, ...snapshots }, opts.now, opts.crypto);
+    this.#list = new SessionList(() => this.#replica.list);
   }
 
-  /** The list, to read and follow (`onChange`). */
+  /** The list, to read and follow (`onChange`): one object for the session's life, though the replica may replace its list. */
   get list(): ListView<T> {
-    return this.#replica.list;
+    return this.#list;
   }
 
   /** This replica's author id (its member and incarnation). */
@@ -136,6 +148,14 @@ export class SyncSession<T> {
    * to no request in flight, ops refused): nothing of what was refused is kept.
    */
   receive(peer: string, bytes: Uint8Array, now: number): string | null {
+    try {
+      return this.#receive(peer, bytes, now);
+    } finally {
+      this.#list.check();
+    }
+  }
+
+  #receive(peer: string, bytes: Uint8Array, now: number): string | null {
     let envelope;
     try {
       envelope = decodeEnvelope(bytes);
@@ -230,7 +250,7 @@ export class SyncSession<T> {
       this.#replies.push({ peer, bytes: encodeEnvelope(TAKEN, id) });
       return null;
     }
-    const page = this.#replica.serveSync(request.from, request.version, false, request.report, now, request.fullHeads === true);
+    const page = this.#replica.serveSync(request.from, request.version, this.#states, request.report, now, request.fullHeads === true);
     this.#replies.push({ peer, bytes: encodeEnvelope(ANSWER, id, encodeBinarySyncReply(this.actor, page, asked(request), this.#values)) });
     return null;
   }

@@ -72,7 +72,8 @@ export function mergeSnapshot(list: List<number>, bytes: Uint8Array): number {
   return ops.length;
 }
 
-function inflate(bytes: Uint8Array): Uint8Array {
+/** A snapshot's plain state (list state v6, as `encodeState` writes it): what a reader without Brotli takes. */
+export function inflate(bytes: Uint8Array): Uint8Array {
   // Output in one chunk where it fits (a state inflates to about four times its snapshot), rather
   // than 16 KB chunks joined at the end.
   return brotliDecompressSync(bytes, { maxOutputLength: MAX_INFLATED, chunkSize: Math.min(INFLATE_CHUNK, Math.max(MIN_CHUNK, bytes.length * 8)) });

@@ -27,6 +27,11 @@ export interface SyncConfig<T> extends PageLimits<T> {
   /** The cluster's members, 0 .. members - 1: what is stable waits for each (see `Stability`). */
   readonly members?: number;
   /**
+   * Members 0 .. voters - 1 are the cluster's own, those from here to `members` guests (a browser
+   * tab's replica): only the cluster's own make the majority collection waits to know; default `members`.
+   */
+  readonly voters?: number;
+  /**
    * How long after a member's new incarnation is first heard its old one may still have ops on
    * their way (see `Stability`, dead incarnations); default 30 s.
    */
@@ -150,7 +155,7 @@ export class Replicator<T> {
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
     this.feeds = feeds;
-    this.#stability = config.members === undefined ? null : new Stability(list.actor, config.members, config.settleMs);
+    this.#stability = config.members === undefined ? null : new Stability(list.actor, config.members, config.settleMs, config.voters);
     this.#retired = list.retire?.(new Map()) ?? new Map();
     this.#config = config;
     this.#screen = screen;

@@ -31,6 +31,8 @@ const MAX_REPORTS = 8;
  */
 export class Stability {
   readonly #members: number;
+  /** Members 0 .. voters - 1 are the cluster's own; those from `voters` on are guests (see `collectable`). */
+  readonly #voters: number;
   readonly #self: ActorId;
   readonly #settleMs: number;
   /** Per member: the incarnation heard from last (its word is in `#claims`). */
@@ -44,9 +46,10 @@ export class Stability {
   /** Incarnations some report heard says its author had heard from, and when first mentioned. */
   readonly #mentioned = new Map<ActorId, number>();
 
-  constructor(self: ActorId, members: number, settleMs = 30_000) {
+  constructor(self: ActorId, members: number, settleMs = 30_000, voters = members) {
     this.#self = self;
     this.#members = members;
+    this.#voters = Math.min(voters, members);
     this.#settleMs = settleMs;
   }
 
@@ -92,9 +95,12 @@ export class Stability {
     // A majority of the members must be known, by some incarnation: two groups that never heard
     // of each other (members that joined on either side of a partition) would each collect what
     // the other never held, and then neither could take the other's state nor be sent its ops
-    // (seed 1682). Two majorities share a member, whose reports bound what both collect.
-    const known = new Set([...authors].map(memberOf)).add(memberOf(this.#self));
-    if (known.size * 2 <= this.#members) return null;
+    // (seed 1682). Two majorities share a member, whose reports bound what both collect. Guests
+    // (a browser tab) are not counted: a lab none ever joins must still collect, and a guest
+    // syncs through a member of the cluster, so it is in that member's group.
+    const known = new Set([...authors].map(memberOf).filter((m) => m < this.#voters));
+    if (memberOf(this.#self) < this.#voters) known.add(memberOf(this.#self));
+    if (known.size * 2 <= this.#voters) return null;
     let c: VersionVector = own.retired;
     for (const actor of authors) {
       // This member's other incarnations came before this one: dead since it began.

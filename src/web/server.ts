@@ -10,7 +10,8 @@ import { loadAssets } from './assets.js';
 import { requireBearer } from '../transport/bearer.js';
 import { registerControlRoutes } from './control-routes.js';
 import { DEFAULT_TIMING, SnapshotStream, type StreamTiming } from './SnapshotStream.js';
-import type { LabControl } from './types.js';
+import { registerReplicaRoutes } from './replica-routes.js';
+import type { LabControl, ReplicaRelay } from './types.js';
 
 export interface DashboardOptions {
   /** Required as `Authorization: Bearer <token>` by every control route. */
@@ -20,6 +21,8 @@ export interface DashboardOptions {
   timing?: StreamTiming;
   /** Serve HTTPS with this certificate and key (as the actors do). */
   tls?: { cert: Buffer; key: Buffer } | null;
+  /** Carries a browser tab's replica to the actors ("your replica"); absent: no such routes. */
+  relay?: ReplicaRelay;
 }
 
 /** Every answer: never cached (live data), a strict CSP, and no token leaking through a Referer. */
@@ -62,5 +65,6 @@ export function createDashboard(lab: LabControl, opts: DashboardOptions): Fastif
   });
 
   registerControlRoutes(app, lab, auth, opts.log);
+  if (opts.relay !== undefined) registerReplicaRoutes(app, opts.relay, auth);
   return app;
 }

@@ -82,3 +82,25 @@ export interface LabControl {
   setDropRate(actor: number | 'all', rate: number): Promise<void>;
   pauseMutations(actor: number | 'all', paused: boolean): Promise<void>;
 }
+
+/** What a tab that joins is told: the member slot its replica uses, and whom it syncs with. */
+export interface JoinAnswer {
+  /** The guest member number of this tab's replica (the same for one tab id, in one lab run). */
+  member: number;
+  /** Members in all (actors and guest slots): the session's `members`. */
+  members: number;
+  /** An actor that is up, to sync with. */
+  actor: number;
+  /** Every actor id. */
+  actors: number[];
+  /** Names the cluster: a replica kept for another is of no use here. */
+  cluster: string;
+}
+
+/** The dashboard's relay for a browser tab's replica (token holders only). */
+export interface ReplicaRelay {
+  /** A member slot for `tab` (409 `no_slot` when none is free); `hint`: the one its replica has, if still free. */
+  join(tab: string, hint?: number): JoinAnswer;
+  /** One session message for `actor`, forwarded signed; resolves to the answer's session message. */
+  forward(actor: number, envelope: Uint8Array): Promise<Uint8Array>;
+}
