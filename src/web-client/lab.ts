@@ -45,9 +45,13 @@ async function post(token: string, path: string, type: string, body: BodyInit): 
   throw new LabRefusal(res.status, code, message);
 }
 
-/** Joins the lab as the tab `tab`; throws a `LabRefusal`, or a TypeError when the lab is not reached. */
-export async function join(token: string, tab: string): Promise<Joined> {
-  const res = await post(token, '/api/replica/join', 'application/json', JSON.stringify({ tab }));
+/**
+ * Joins the lab as the tab `tab`, asking for `member` (the slot of the replica it keeps) should
+ * the lab no longer know the tab (restarted). Throws a `LabRefusal`, or a TypeError when the lab
+ * is not reached.
+ */
+export async function join(token: string, tab: string, member?: number): Promise<Joined> {
+  const res = await post(token, '/api/replica/join', 'application/json', JSON.stringify({ tab, member }));
   const j = (await res.json()) as Record<string, unknown>;
   const whole = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
   if (!whole(j.member) || !whole(j.members) || j.member >= j.members || typeof j.cluster !== 'string' || !Array.isArray(j.actors) || j.actor === undefined) {

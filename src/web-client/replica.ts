@@ -57,7 +57,7 @@ async function start(token: string): Promise<void> {
   const before = savedJoin();
   let now: Joined | null;
   try {
-    now = await join(token, tabId());
+    now = await join(token, tabId(), before?.member);
   } catch (err) {
     if (err instanceof LabRefusal && err.code === 'no_slot') return fail('no-slot', `no guest slot is free in this lab: ${err.message}`);
     if (err instanceof LabRefusal && err.status === 401) return fail('unauthorised', 'the lab refused the token');
@@ -73,7 +73,7 @@ async function start(token: string): Promise<void> {
   if (now !== null && (before === null || !sameSlot(now, before))) {
     // What is kept belongs to another cluster, or was signed as another member (or nothing says
     // whose it is): it cannot join this one.
-    await deleteBrowserReplica(NAME);
+    if (!(await discard())) return;
   }
   joined = now ?? (before as Joined);
   saveJoin(joined);
@@ -85,7 +85,7 @@ async function start(token: string): Promise<void> {
 /** Back online after opening from the last join: join again, starting over if the lab changed. */
 async function rejoin(token: string): Promise<void> {
   try {
-    const now = await join(token, tabId());
+    const now = await join(token, tabId(), joined?.member);
     if (joined !== null && !sameSlot(now, joined)) {
       close();
       await start(token);
@@ -101,7 +101,8 @@ async function rejoin(token: string): Promise<void> {
 async function openReplica(token: string, j: Joined): Promise<void> {
   let opened;
   try {
-    opened = await persistentBrowserSession(NAME, { member: j.member, members: j.members, peers: [PEER], codec: byteCodec, isValue: isGene });
+    // states: a tab far behind is caught up from an actor's state (the relay inflates it), as actors collect what it lacks.
+    opened = await persistentBrowserSession(NAME, { member: j.member, members: j.members, peers: [PEER], codec: byteCodec, isValue: isGene, states: true });
   } catch (err) {
     const message = (err as Error).message;
     return /another tab/.test(message) ? fail('locked', 'this replica is open in another tab of this browser: use that tab, or close it and reload this one') : fail('failed', message);
@@ -177,17 +178,24 @@ async function edit(f: (session: SyncSession<number>) => void): Promise<void> {
   }
 }
 
+/** Deletes the replica kept; false (and says why) when another tab holds it. */
+async function discard(): Promise<boolean> {
+  try {
+    await deleteBrowserReplica(NAME);
+    return true;
+  } catch (err) {
+    fail('locked', `${(err as Error).message}: close it, then reload this one`);
+    return false;
+  }
+}
+
 const randomInt = (below: number): number => Math.floor(Math.random() * below);
 
 async function reset(token: string): Promise<void> {
   close();
   Object.assign(view, { state: 'starting', note: null });
   render();
-  try {
-    await deleteBrowserReplica(NAME);
-  } catch (err) {
-    return fail('locked', (err as Error).message);
-  }
+  if (!(await discard())) return;
   saveJoin(null);
   await start(token);
 }
