@@ -1,19 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardUrl, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
-import { freeBase, getJson, killAll, startCli, tmpDataDir, waitFor } from '../helpers/processes.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumForLab, dashboardUrl, SCREENSHOTS } from '../helpers/browser.js';
+import { freeBase, getJson, startCli, tmpDataDir, waitFor } from '../helpers/processes.js';
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  killAll();
-});
+const browser = chromiumForLab();
 
 const status = (page: Page, name: string): Promise<string | null> => page.getByTestId('replica-status').getAttribute(`data-${name}`);
 const genes = async (page: Page): Promise<string> => (await page.getByTestId('replica-genes').textContent()) ?? '';
@@ -42,7 +33,7 @@ describe("the dashboard's replica panel in Chromium", () => {
       return (await genomes()).every((g) => g === mine);
     };
 
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await browser().newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
