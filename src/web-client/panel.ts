@@ -30,7 +30,7 @@ export function showStatus(v: View): void {
   const status = el('replica-status');
   const ready = v.state === 'ready';
   const parts = ready
-    ? [`member ${v.member}`, v.incarnation, v.online ? `online, syncs with actor ${v.actor}` : 'offline: edits are kept', `${v.length} genes`, v.stored ? null : 'saving…']
+    ? [`member ${v.member}`, v.incarnation, v.online ? `online, syncs with actor ${v.actor}` : `${navigator.onLine ? 'the lab is out of reach' : 'offline'}: edits are kept`, `${v.length} genes`, v.stored ? null : 'saving…']
     : [v.state.replace('-', ' ')];
   status.textContent = parts.filter((p) => p !== null).join(' · ');
   Object.assign(status.dataset, { state: v.state, member: String(v.member ?? ''), incarnation: v.incarnation ?? '', actor: v.actor ?? '', online: String(v.online), length: String(v.length), stored: String(v.stored), offlineReady: String(v.offlineReady) });

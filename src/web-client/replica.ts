@@ -48,7 +48,7 @@ function close(): void {
   replica = null;
 }
 
-const sameSlot = (a: Joined, b: Joined): boolean => a.cluster === b.cluster && a.member === b.member && a.members === b.members;
+const sameSlot = (a: Joined, b: Joined): boolean => a.cluster === b.cluster && a.member === b.member;
 
 /** Joins the lab (or, out of its reach, takes the last join), then opens the replica. */
 async function start(token: string): Promise<void> {
@@ -122,7 +122,12 @@ async function openReplica(token: string, j: Joined): Promise<void> {
   };
   const unfollow = session.list.onChange(showList);
   const p = pump(session, (m) => send(token, m), { flushed });
-  replica = { session, flushed, pump: p, stop: () => (p.stop(), unfollow(), session.close()) };
+  const stop = (): void => {
+    p.stop();
+    unfollow();
+    session.close();
+  };
+  replica = { session, flushed, pump: p, stop };
   Object.assign(view, { state: 'ready', note: null, member: j.member, incarnation: formatActor(session.actor), actor: target });
   showList();
   p.wake();
@@ -136,8 +141,14 @@ function send(token: string, m: SessionMessage): boolean {
     (bytes) => {
       if (replica !== open) return;
       relayWorked = true;
-      const why = open.session.receive(m.peer, bytes, Date.now());
-      if (why !== null) console.warn(`replica: ${why}`);
+      try {
+        // Refused ops are left out, and the rest taken: worth a word in the console, no more.
+        const why = open.session.receive(m.peer, bytes, Date.now());
+        if (why !== null) console.warn(`replica: ${why}`);
+      } catch (err) {
+        // The store failed (IndexedDB): nothing more can be kept.
+        return fail('failed', (err as Error).message);
+      }
       open.pump.wake();
       render();
     },
