@@ -130,6 +130,7 @@ export class SyncSession<T> {
   }
 
   insertMany(index: number, values: readonly T[]): Op<T>[] {
+    this.#mayEdit();
     // The list checks the arguments, before anything is stored.
     return this.#replica.editMany(Array.isArray(values) ? values.length : 0, (list) => list.insertMany(index, values));
   }
@@ -139,7 +140,22 @@ export class SyncSession<T> {
   }
 
   deleteMany(index: number, count: number): Op<T>[] {
+    this.#mayEdit();
     return this.#replica.editMany(typeof count === 'number' ? count : 0, (list) => list.deleteMany(index, count));
+  }
+
+  /**
+   * Whether this replica may edit now: false for the moment between a peer's answer saying it
+   * retired deletes this replica does not hold yet and the ops that bring them (the next pages),
+   * when an edit could name an element some replica is collecting. Edits then throw; the actors
+   * wait alike (INTERNALS.md, "Who may still name a tombstone").
+   */
+  mayEdit(): boolean {
+    return this.#replica.replicator.mayEdit();
+  }
+
+  #mayEdit(): void {
+    if (!this.mayEdit()) throw new Error('catching up: a peer retired deletes this replica does not hold yet; edit once the next sync brought them (mayEdit())');
   }
 
   /**
@@ -192,6 +208,9 @@ export class SyncSession<T> {
 
   /** What to send now: answers to requests received, and this replica's own pushes and syncs. */
   poll(now: number): SessionMessage[] {
+    // What peers said they retired, once held, is retired here too, and reported: an idle replica
+    // that never did would hold every collector to what it retired last.
+    this.#replica.replicator.mayEdit();
     for (const [id, flight] of this.#inFlight) {
       if (flight.deadline > now) continue;
       this.#inFlight.delete(id);

@@ -27,7 +27,7 @@ interface Joined {
 describe("the dashboard's relay for a guest replica", () => {
   it('gives a tab a guest slot, catches it up from a collected state, and carries its edits to every actor; refuses what is not its to send', { timeout: 180_000 }, async () => {
     const base = await freeBase(3);
-    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--dashboard-port', String(base - 1), '--data-dir', tmpDataDir(), '--interval', '5-30', '--mutations', '300', '--verify-interval', '500', '--seed', '21']);
+    const cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--dashboard-port', String(base - 1), '--data-dir', tmpDataDir(), '--interval', '5-30', '--mutations', '600', '--verify-interval', '500', '--seed', '21']);
     const url = new URL(await dashboardUrl(cluster));
     const token = url.searchParams.get('token') as string;
     const origin = url.origin;
@@ -38,11 +38,11 @@ describe("the dashboard's relay for a guest replica", () => {
     const relay = (actor: number, body: Uint8Array | string, headers: Record<string, string> = auth, type = 'application/octet-stream'): Promise<Response> =>
       fetch(`${origin}/api/replica/${actor}`, { method: 'POST', headers: { ...headers, 'content-type': type }, body: typeof body === 'string' ? body : Buffer.from(body) });
 
-    // Every actor done mutating, and each has collected: a newcomer must be caught up from a state.
-    await waitFor('every actor done and collecting', async () => {
-      const all = await Promise.all([0, 1, 2].map((i) => getJson<{ mutations: number; collected: Record<string, number> }>(`${actorUrl(i)}/status`)));
-      return all.every((s) => s.mutations === 300 && Object.keys(s.collected).length > 0);
-    }, 90_000, 250);
+    type Status = { mutations: number; collected: Record<string, number> };
+    const statuses = (): Promise<Status[]> => Promise.all([0, 1, 2].map((i) => getJson<Status>(`${actorUrl(i)}/status`)));
+    const collected = (s: Status): number => Object.values(s.collected).reduce((a, n) => a + n, 0);
+    // Each actor has collected, while all still mutate: a newcomer must be caught up from a state.
+    await waitFor('every actor collecting', async () => (await statuses()).every((s) => collected(s) > 0), 90_000, 250);
 
     const joined = (await (await join('node-tab-one')).json()) as Joined;
     expect(joined).toMatchObject({ member: 3, members: 5, actors: [0, 1, 2] });
@@ -59,7 +59,7 @@ describe("the dashboard's relay for a guest replica", () => {
     const connect = (session: SyncSession<number>): { stop(): void } => {
       const p = pump(session, (m: SessionMessage) => {
         if (session === tab && decodeEnvelope(m.bytes).kind === SYNC) lastSync = m.bytes;
-        void relay(joined.actor, m.bytes).then(async (res) => {
+        void relay(Number(m.peer.slice('actor-'.length)), m.bytes).then(async (res) => {
           if (!res.ok) return session.disconnected(m.peer, Date.now());
           const bytes = new Uint8Array(await res.arrayBuffer());
           if (decodeEnvelope(m.bytes).kind === SYNC) answers.push(decodeEnvelope(bytes).body[0] as number);
@@ -71,12 +71,17 @@ describe("the dashboard's relay for a guest replica", () => {
       p.wake();
       return p;
     };
-    const tab = nodeSession({ member: joined.member, members: joined.members, codec: byteCodec, isValue: isGene, states: true, peers: [`actor-${joined.actor}`], timeoutMs: 5000 });
+    const tab = nodeSession({ member: joined.member, members: joined.members, codec: byteCodec, isValue: isGene, states: true, peers: joined.actors.map((a) => `actor-${a}`), timeoutMs: 5000 });
     const running = connect(tab);
     const genome = async (i: number): Promise<string> => (await fetch(`${actorUrl(i)}/genome`)).text();
-    await waitFor('the tab to hold the genome', async () => toHex(tab.list.toArray()) === (await genome(joined.actor)), 30_000, 200);
+    await waitFor('the tab to hold ops', () => tab.list.length > 0, 30_000, 100);
     // Caught up from a state (a sync answer of kind 'T'), not op by op: the actors collected what it lacked.
     expect(answers).toContain('T'.charCodeAt(0));
+    const before = (await statuses()).map(collected);
+    await waitFor('every actor done mutating, and the tab holding the genome', async () => (await statuses()).every((s) => s.mutations === 600) && toHex(tab.list.toArray()) === (await genome(joined.actor)), 90_000, 250);
+    // The tab counts for collection once heard: it retires what the actors said they retired, so
+    // they go on collecting (a tab that never did would hold them to what it retired at first).
+    await waitFor('the actors to collect on', async () => (await statuses()).every((s, i) => collected(s) > (before[i] as number) + 100), 30_000, 250);
 
     tab.insertMany(0, [0xab, 0xcd, 0xef]);
     tab.deleteMany(tab.list.length - 1, 1);
