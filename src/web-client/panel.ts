@@ -8,9 +8,12 @@ export interface View {
   state: string;
   member: number | null;
   incarnation: string | null;
-  actor: string | null;
-  /** The browser says it is online, and the last relay call worked. */
+  /** How many of the actors the relay reached last time: "2 of 3". */
+  reached: string;
+  /** The browser says it is online, and the relay reached an actor last time. */
   online: boolean;
+  /** Not catching up on deletes an actor retired (`SyncSession.mayEdit`). */
+  mayEdit: boolean;
   length: number;
   /** Every edit so far is in IndexedDB. */
   stored: boolean;
@@ -30,15 +33,15 @@ export function showStatus(v: View): void {
   const status = el('replica-status');
   const ready = v.state === 'ready';
   const parts = ready
-    ? [`member ${v.member}`, v.incarnation, v.online ? `online, syncs with actor ${v.actor}` : `${navigator.onLine ? 'the lab is out of reach' : 'offline'}: edits are kept`, `${v.length} genes`, v.stored ? null : 'saving…']
+    ? [`member ${v.member}`, v.incarnation, v.online ? `online, syncs with ${v.reached} actors` : `${navigator.onLine ? 'the lab is out of reach' : 'offline'}: edits are kept`, `${v.length} genes`, v.stored ? null : 'saving…', v.mayEdit ? null : 'catching up…']
     : [v.state.replace('-', ' ')];
   status.textContent = parts.filter((p) => p !== null).join(' · ');
-  Object.assign(status.dataset, { state: v.state, member: String(v.member ?? ''), incarnation: v.incarnation ?? '', actor: v.actor ?? '', online: String(v.online), length: String(v.length), stored: String(v.stored), offlineReady: String(v.offlineReady) });
+  Object.assign(status.dataset, { state: v.state, member: String(v.member ?? ''), incarnation: v.incarnation ?? '', reached: v.reached, mayEdit: String(v.mayEdit), online: String(v.online), length: String(v.length), stored: String(v.stored), offlineReady: String(v.offlineReady) });
   status.dataset.tone = !ready ? 'bad' : v.online ? 'good' : 'warn';
   const note = el('replica-note');
   note.hidden = v.note === null;
   note.textContent = v.note ?? '';
-  for (const id of ['replica-insert', 'replica-delete']) el<HTMLButtonElement>(id).disabled = !ready || (id === 'replica-delete' && v.length === 0);
+  for (const id of ['replica-insert', 'replica-delete']) el<HTMLButtonElement>(id).disabled = !ready || !v.mayEdit || (id === 'replica-delete' && v.length === 0);
   el<HTMLInputElement>('replica-index').max = String(v.length);
   el<HTMLButtonElement>('replica-reset').disabled = v.state === 'starting' || v.state === 'locked';
 }

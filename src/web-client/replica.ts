@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // The dashboard's "your replica" panel: this tab holds a replica of the lab's genome, as one of its
-// guest members. It keeps its ops in IndexedDB, edits offline, and syncs with an actor through
+// guest members. It keeps its ops in IndexedDB, edits offline, and syncs with every actor through
 // the lab's relay (/api/replica/*), authorised by the lab token. Bundled into web/replica-bundle.js.
 import { formatActor } from '../crdt/ids.js';
 import { byteCodec } from '../crdt/value-codec.js';
@@ -15,8 +15,12 @@ import { saveJoin, savedJoin, tabId } from './saved.js';
 
 /** The IndexedDB database (and Web Lock) of this origin's replica. */
 const NAME = 'lab-replica';
-/** The session's one peer: the lab, which relays to the actor in `target`. */
-const PEER = 'lab';
+/**
+ * The session's peers are the actors, each reached through the relay: every one must hear the
+ * tab's sync requests (they carry what it retired), or none could collect.
+ */
+const peerOf = (actor: string): string => `actor-${actor}`;
+const actorOf = (peer: string): string => peer.slice('actor-'.length);
 
 interface Open {
   readonly session: SyncSession<number>;
@@ -25,15 +29,17 @@ interface Open {
   readonly stop: () => void;
 }
 
-const view: View = { state: 'starting', member: null, incarnation: null, actor: null, online: navigator.onLine, length: 0, stored: true, offlineReady: false, note: null };
+const view: View = { state: 'starting', member: null, incarnation: null, reached: '', online: navigator.onLine, mayEdit: false, length: 0, stored: true, offlineReady: false, note: null };
 let replica: Open | null = null;
 let joined: Joined | null = null;
-/** The actor the relay is asked to reach; the next of `joined.actors` when it is down. */
-let target = '';
-let relayWorked = true;
+/** Actor → whether the relay reached it last time. */
+const reached = new Map<string, boolean>();
 
 const render = (): void => {
-  view.online = navigator.onLine && relayWorked;
+  const reachable = [...reached.values()].filter(Boolean).length;
+  view.online = navigator.onLine && (reached.size === 0 || reachable > 0);
+  view.reached = `${reachable} of ${reached.size}`;
+  view.mayEdit = replica?.session.mayEdit() ?? false;
   showStatus(view);
 };
 
@@ -77,7 +83,6 @@ async function start(token: string): Promise<void> {
   }
   joined = now ?? (before as Joined);
   saveJoin(joined);
-  target = joined.actor;
   await openReplica(token, joined);
   if (now === null) addEventListener('online', () => void rejoin(token), { once: true });
 }
@@ -102,7 +107,7 @@ async function openReplica(token: string, j: Joined): Promise<void> {
   let opened;
   try {
     // states: a tab far behind is caught up from an actor's state (the relay inflates it), as actors collect what it lacks.
-    opened = await persistentBrowserSession(NAME, { member: j.member, members: j.members, peers: [PEER], codec: byteCodec, isValue: isGene, states: true });
+    opened = await persistentBrowserSession(NAME, { member: j.member, members: j.members, peers: j.actors.map(peerOf), codec: byteCodec, isValue: isGene, states: true });
   } catch (err) {
     const message = (err as Error).message;
     return /another tab/.test(message) ? fail('locked', 'this replica is open in another tab of this browser: use that tab, or close it and reload this one') : fail('failed', message);
@@ -128,7 +133,9 @@ async function openReplica(token: string, j: Joined): Promise<void> {
     session.close();
   };
   replica = { session, flushed, pump: p, stop };
-  Object.assign(view, { state: 'ready', note: null, member: j.member, incarnation: formatActor(session.actor), actor: target });
+  reached.clear();
+  for (const actor of j.actors) reached.set(actor, true);
+  Object.assign(view, { state: 'ready', note: null, member: j.member, incarnation: formatActor(session.actor) });
   showList();
   p.wake();
 }
@@ -137,10 +144,11 @@ async function openReplica(token: string, j: Joined): Promise<void> {
 function send(token: string, m: SessionMessage): boolean {
   const open = replica;
   if (open === null || !navigator.onLine) return false;
-  relay(token, target, m.bytes).then(
+  const actor = actorOf(m.peer);
+  relay(token, actor, m.bytes).then(
     (bytes) => {
       if (replica !== open) return;
-      relayWorked = true;
+      reached.set(actor, true);
       try {
         // Refused ops are left out, and the rest taken: worth a word in the console, no more.
         const why = open.session.receive(m.peer, bytes, Date.now());
@@ -154,18 +162,13 @@ function send(token: string, m: SessionMessage): boolean {
     },
     (err: unknown) => {
       if (replica !== open) return;
-      relayWorked = false;
+      // Tried again after a backoff (an actor down: 502 actor_unreachable; the tab offline).
+      reached.set(actor, false);
       open.session.disconnected(m.peer, Date.now());
       if (err instanceof LabRefusal && err.code === 'slot_taken') {
         return fail('slot-taken', `the lab holds another incarnation for member ${view.member}: reset this replica to join again as a new one (edits it has not synced are lost)`);
       }
       if (err instanceof LabRefusal && err.status === 401) return fail('unauthorised', 'the lab refused the token');
-      if (err instanceof LabRefusal && (err.code === 'actor_unreachable' || err.code === 'unknown_actor') && joined !== null) {
-        // Down, or gone: the next actor of the lab (any actor takes the tab's ops and passes them on).
-        const actors = joined.actors;
-        target = actors[(actors.indexOf(target) + 1) % actors.length] ?? target;
-        view.actor = target;
-      }
       render();
     },
   );
@@ -176,7 +179,15 @@ function send(token: string, m: SessionMessage): boolean {
 async function edit(f: (session: SyncSession<number>) => void): Promise<void> {
   const open = replica;
   if (open === null) return;
-  f(open.session);
+  try {
+    f(open.session);
+  } catch (err) {
+    // Catching up (mayEdit): the buttons wait for it too, but a click may come first.
+    view.note = (err as Error).message;
+    render();
+    return;
+  }
+  view.note = null;
   view.stored = false;
   open.pump.wake();
   render();

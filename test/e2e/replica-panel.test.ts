@@ -47,6 +47,8 @@ describe("the dashboard's replica panel in Chromium", () => {
     await insert(page, 5);
     await waitFor('every actor holding the genes the tab inserted', () => allHold(page), 30_000);
     expect(await status(page, 'online')).toBe('true');
+    // It syncs with every actor, not one: each must hear what it retired.
+    await waitFor('every actor reached', async () => (await status(page, 'reached')) === '3 of 3');
 
     // Offline: edits go on, are kept, and the page reloads from the service worker's copy.
     await context.setOffline(true);
