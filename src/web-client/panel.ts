@@ -33,7 +33,7 @@ export function showStatus(v: View): void {
   const status = el('replica-status');
   const ready = v.state === 'ready';
   const parts = ready
-    ? [`member ${v.member}`, v.incarnation, v.online ? `online, syncs with ${v.reached} actors` : `${navigator.onLine ? 'the lab is out of reach' : 'offline'}: edits are kept`, `${v.length} genes`, v.stored ? null : 'saving…', v.mayEdit ? null : 'catching up…']
+    ? [`member ${v.member}`, v.incarnation, v.online ? `online, syncs with ${v.reached} actors` : `${navigator.onLine ? 'no actor reached' : 'offline'}: edits are kept`, `${v.length} genes`, v.stored ? null : 'saving…', v.mayEdit ? null : 'catching up…']
     : [v.state.replace('-', ' ')];
   status.textContent = parts.filter((p) => p !== null).join(' · ');
   Object.assign(status.dataset, { state: v.state, member: String(v.member ?? ''), incarnation: v.incarnation ?? '', reached: v.reached, mayEdit: String(v.mayEdit), online: String(v.online), length: String(v.length), stored: String(v.stored), offlineReady: String(v.offlineReady) });
