@@ -1,10 +1,10 @@
 // Bundles the dashboard's replica panel (src/web-client/replica.ts) for the browser into
 // web/replica-bundle.js, from the same sources the actors run. Part of `npm run build`.
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const root = new URL('..', import.meta.url);
 const result = await build({
-  absWorkingDir: root.pathname,
+  absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
   entryPoints: ['src/web-client/replica.ts'],
   outfile: 'web/replica-bundle.js',
   bundle: true,
