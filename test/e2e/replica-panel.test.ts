@@ -92,4 +92,43 @@ describe("the dashboard's replica panel in Chromium", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+  it('says when no guest slot is free, and when the lab holds another incarnation for its slot; reset takes the slot back', { timeout: 120_000 }, async () => {
+    const base = await freeBase(2);
+    const cluster = startCli(['cluster', '--count', '2', '--base', String(base), '--dashboard-port', String(base - 1), '--memory', '--interval', '200-1000', '--guests', '1']);
+    const url = await dashboardUrl(cluster);
+    const open = async (tab?: string): Promise<Page> => {
+      const context = await browser().newContext();
+      // The same tab id in another browser: as if its storage were copied.
+      if (tab !== undefined) await context.addInitScript((id) => localStorage.setItem('replica-tab', id), tab);
+      const page = await context.newPage();
+      await page.goto(url);
+      return page;
+    };
+    const first = await open();
+    await waitFor('the first tab ready', async () => (await status(first, 'state')) === 'ready', 30_000);
+
+    // Another browser finds the one guest slot taken.
+    const other = await open();
+    await waitFor('the other browser told no slot is free', async () => (await status(other, 'state')) === 'no-slot');
+
+    // A copy of the first tab joins its slot again: the slot is the next replica's to speak in it,
+    // and whichever of the two did not is refused.
+    const copy = await open((await first.evaluate(() => localStorage.getItem('replica-tab'))) as string);
+    const refused = await waitFor('one of the two told its slot holds another incarnation', async () => {
+      for (const page of [first, copy]) if ((await status(page, 'state')) === 'slot-taken') return page;
+      return null;
+    }, 30_000);
+    expect(await refused.getByTestId('replica-note').textContent()).toMatch(/reset this replica/);
+    const incarnation = await status(refused, 'incarnation');
+
+    // The other one closed, reset takes the slot back as a new incarnation, which the actors go on taking.
+    await (refused === first ? copy : first).context().close();
+    await refused.getByTestId('replica-reset').click();
+    await waitFor('a new incarnation ready', async () => (await status(refused, 'state')) === 'ready' && (await status(refused, 'incarnation')) !== incarnation, 30_000);
+    expect(await status(refused, 'member')).toBe('2');
+    await insert(refused, 2);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect([await status(refused, 'state'), await status(refused, 'reached')]).toEqual(['ready', '2 of 2']);
+    cluster.child.kill('SIGTERM');
+  });
 });
