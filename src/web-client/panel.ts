@@ -43,7 +43,8 @@ export function showStatus(v: View): void {
   note.textContent = v.note ?? '';
   for (const id of ['replica-insert', 'replica-delete']) el<HTMLButtonElement>(id).disabled = !ready || !v.mayEdit || (id === 'replica-delete' && v.length === 0);
   el<HTMLInputElement>('replica-index').max = String(v.length);
-  el<HTMLButtonElement>('replica-reset').disabled = v.state === 'starting' || v.state === 'locked';
+  // Only a replica this tab holds, or one the lab refused, is reset: otherwise nothing would come of it but loss.
+  el<HTMLButtonElement>('replica-reset').disabled = !['ready', 'slot-taken', 'failed'].includes(v.state);
 }
 
 export function showGenes(genes: readonly number[]): void {
