@@ -86,14 +86,19 @@ describe('page and snapshot', () => {
     const { app } = setup();
     const files = readdirSync(new URL('../web/', import.meta.url)).filter((name) => name.endsWith('.js'));
     expect(files).toContain('app.js');
+    // `npm run build` bundles the replica panel into web/; the page loads it, and it registers sw.js.
+    expect(files, 'web/replica-bundle.js: run `npm run build`').toContain('replica-bundle.js');
     for (const file of files) {
       const res = await app.inject({ url: `/${file}` });
       expect(res.statusCode, file).toBe(200);
       expect(res.headers['content-type'], file).toMatch(/^text\/javascript; charset=utf-8/);
       expect(res.body, file).toBe(readFileSync(new URL(`../web/${file}`, import.meta.url), 'utf8'));
     }
-    expect((await app.inject({ url: '/' })).body).toContain('<script type="module" src="/app.js"></script>');
-    const seen = new Set<string>();
+    const page = (await app.inject({ url: '/' })).body;
+    expect(page).toContain('<script type="module" src="/app.js"></script>');
+    expect(page).toContain('<script type="module" src="/replica-bundle.js"></script>');
+    expect(readFileSync(new URL('../web/replica-bundle.js', import.meta.url), 'utf8')).toContain('"/sw.js"');
+    const seen = new Set<string>(['/replica-bundle.js', '/sw.js']);
     const queue = ['/app.js'];
     for (let url = queue.shift(); url !== undefined; url = queue.shift()) {
       if (seen.has(url)) continue;

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Gene } from './gene.js';
-
-/** Two lowercase hex digits per gene, in list order: `[0, 1, 255]` → `"0001ff"`. */
-export function toHex(genes: readonly Gene[]): string {
-  let out = '';
-  for (const g of genes) out += (g < 16 ? '0' : '') + g.toString(16);
-  return out;
-}
+// toHex lives apart, free of node:crypto, so the browser bundle can take it.
+export { toHex } from './hex.js';
 
 /** sha256 hex of the hex rendering. */
 export function digest(hex: string): string {

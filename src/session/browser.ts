@@ -21,3 +21,6 @@ export async function persistentBrowserSession<T>(name: string, opts: MemorySess
   const store = await IndexedDbStore.open<T>(name, member, nobleSigner, opts.isValue);
   return { session: new SyncSession<T>({ ...rest, store, crypto: nobleFeedCrypto, now: now ?? Date.now() }), store };
 }
+
+/** Deletes the browser replica kept under `name` (the next `persistentBrowserSession` is a new incarnation). */
+export const deleteBrowserReplica = (name: string): Promise<void> => IndexedDbStore.destroy(name);

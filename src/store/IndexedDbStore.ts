@@ -55,6 +55,18 @@ export class IndexedDbStore<T> implements Store<T> {
     }
   }
 
+  /**
+   * Deletes the replica kept under `name`, holding its lock meanwhile: waits up to `waitMs` for
+   * a store of this tab that is closing, and rejects when another tab keeps it open.
+   */
+  static async destroy(name: string, waitMs = 3000): Promise<void> {
+    try {
+      await navigator.locks.request(`crdt-genome:${name}`, { signal: AbortSignal.timeout(waitMs) }, () => request(indexedDB.deleteDatabase(`crdt-genome:${name}`)));
+    } catch (err) {
+      throw (err as Error).name === 'TimeoutError' ? new Error('this replica is open in another tab') : err;
+    }
+  }
+
   /** Resolves once every change so far is in IndexedDB; rejects if a write failed (then the store is of no more use). */
   async flushed(): Promise<void> {
     await this.#writing;

@@ -41,12 +41,13 @@ afterAll(async () => {
 });
 
 describe('a browser tab as a replica', () => {
-  it('bundles the list and sync code for the browser with nothing of Node in it', async () => {
+  it.each(['src/session/browser.ts', 'src/web-client/replica.ts'])('bundles %s for the browser with nothing of Node in it', async (entry) => {
     // platform 'browser': a node: import anywhere in the graph is an error, not a silent shim.
-    const result = await build({ entryPoints: [`${ROOT}src/session/browser.ts`], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+    const result = await build({ entryPoints: [`${ROOT}${entry}`], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((p) => p.startsWith('node_modules/') && !p.startsWith('node_modules/@noble/'))).toEqual([]);
     expect(inputs).not.toContain('src/transport/signing.ts');
+    expect(inputs).not.toContain('src/genome/render.ts');
   });
 
   it('syncs a list of strings with a Node process over a WebSocket, its Ed25519 signatures checked by node:crypto and the other way round', async () => {

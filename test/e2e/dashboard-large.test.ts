@@ -1,29 +1,19 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardUrl, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
-import { freeBase, groupAlive, killAll, startCli, waitFor } from '../helpers/processes.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumForLab, dashboardUrl, SCREENSHOTS } from '../helpers/browser.js';
+import { freeBase, groupAlive, startCli, waitFor } from '../helpers/processes.js';
 
 /** The lab's largest count without a flag: the page's large layout at its largest. */
 const N = 64;
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  killAll();
-});
+const browser = chromiumForLab();
 
 describe(`the lab dashboard at ${N} actors, in Chromium`, () => {
   it('draws the match matrix as a heat map with a tooltip per cell, and the actor rows scroll in a box of their own', { timeout: 300_000 }, async () => {
     const base = await freeBase(N);
     // In memory, one op each: what is drawn is start-up and one round of convergence, not disks.
     const cluster = startCli(['cluster', '--count', String(N), '--base', String(base), '--memory', '--mutations', '1', '--interval', '0-0', '--seed', '64', '--log-level', 'warn']);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1400, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(await dashboardUrl(cluster));

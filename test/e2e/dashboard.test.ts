@@ -1,20 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardUrl, launchChromium, SCREENSHOTS } from '../helpers/browser.js';
-import { freeBase, groupAlive, killAll, startCli, tmpDataDir, waitFor, type Proc } from '../helpers/processes.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumForLab, dashboardUrl, SCREENSHOTS } from '../helpers/browser.js';
+import { freeBase, groupAlive, startCli, tmpDataDir, waitFor, type Proc } from '../helpers/processes.js';
 
-let browser: Browser;
 let cluster: Proc;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  killAll();
-});
+const browser = chromiumForLab();
 
 const phase = (page: Page, id: number): Promise<string | null> => page.getByTestId(`actor-${id}`).getAttribute('data-phase');
 
@@ -32,7 +23,7 @@ describe('the lab dashboard in Chromium', () => {
     cluster = startCli(['cluster', '--count', '3', '--base', String(base), '--dashboard-port', String(base - 1), '--data-dir', tmpDataDir(), '--interval', '20-200', '--mutations', '40', '--verify-interval', '500', '--seed', '11']);
     const url = await dashboardUrl(cluster);
     expect(url).toMatch(/\?token=/);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1400, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(url);
@@ -64,7 +55,7 @@ describe('the lab dashboard in Chromium', () => {
   it('without the token (a new browser context), the page watches but cannot act', async () => {
     const url = new URL(await dashboardUrl(cluster));
     url.search = '';
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await browser().newContext()).newPage();
     await page.goto(url.toString());
     await waitFor('actor 0 shown', async () => (await phase(page, 0)) !== null);
     const kill = page.getByTestId('kill-0');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { waitFor, type Proc } from './processes.js';
+import { afterAll, beforeAll } from 'vitest';
+import { killAll, waitFor, type Proc } from './processes.js';
 
 /** Debian's Chromium, installed by `.ci/run`; the flags keep it off the (closed) network. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,4 +18,20 @@ export function launchChromium(): Promise<Browser> {
 /** The dashboard URL a `crdt-genome cluster` printed (it carries the token). */
 export function dashboardUrl(proc: Proc): Promise<string> {
   return waitFor('the dashboard URL', () => /dashboard: (http:\/\/\S+)/.exec(proc.stderr.join(''))?.[1]);
+}
+
+/**
+ * For a test file that drives a lab in Chromium: the browser is launched before its tests, then
+ * closed after them, with every process they started. Returns the browser, once launched.
+ */
+export function chromiumForLab(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    killAll();
+  });
+  return () => browser as Browser;
 }
