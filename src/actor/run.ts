@@ -145,8 +145,14 @@ export async function startActor(
     // A replica told by a peer that tombstones were retired holds and retires them before its
     // next mutation, so that none names one a replica may collect (INTERNALS.md, "Who may still name a tombstone").
     let waiting = false;
+    // A store that holds own ops may be a copy restored from a backup, behind what peers hold of
+    // this incarnation: mutating before one answered would sign a second op at a position already
+    // signed (an equivocation, which costs every op from there on). Once caught up with a peer it
+    // holds those ops again (signed with its own key, it takes them), and mutates after them.
+    const restored = (replica.list.version().get(replica.actor) ?? 0) > 0;
     const paused = (): boolean => {
       if (state.faults.pauseMutations) return true;
+      if (restored && !readiness.ready) return true;
       const wait = !replica.replicator.mayEdit();
       if (wait !== waiting) log.info(wait ? 'waiting to hold what peers have retired before mutating on' : 'holds what peers have retired: mutating on');
       waiting = wait;
