@@ -210,10 +210,13 @@ describe('GET /events', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await events.snapshot()).toEqual(lab.snapshot());
 
-    // A burst right after a send is coalesced into one frame: the latest.
+    // A burst right after a send is coalesced into one frame: the latest. (On a loaded machine the
+    // interval may have passed before the burst: then its first change goes at once, and the rest
+    // still make one frame.)
     for (let t = 1; t <= 20; t++) lab.change(t);
-    expect((await events.snapshot())?.t).toBe(20);
-    expect(await events.snapshot(300)).toBeUndefined();
+    const burst: number[] = [];
+    for (let s = await events.snapshot(); s !== undefined; s = await events.snapshot(300)) burst.push(s.t);
+    expect([[20], [1, 20]]).toContainEqual(burst);
 
     // A steady stream of changes (every 20 ms for 1 s) is throttled, and ends on the latest.
     const start = Date.now();
