@@ -5,6 +5,12 @@ import { ValueColumn } from './ValueColumn.js';
 
 /** An origin's actor until the walk down the tree takes the origin from the piece's parent (`walkTree`). */
 const DERIVED = -2;
+/**
+ * Pieces shorter than this have their value bytes copied one by one: a `subarray` (an object)
+ * and a `set` cost more than a few element copies, even before V8 optimises the loop (marking
+ * their elements one by one rather than with `fill` gained nothing).
+ */
+const SHORT = 4;
 
 /**
  * Pieces from saved columns, in one pass: each piece made, its elements marked in `marks`
@@ -87,7 +93,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     if (length === 1) owner[counter] = i + 1;
     else owner.fill(i + 1, counter, counter + length);
     if (bytes === null) (column as ValueColumn<T>).setRun(counter, values, v, length);
-    else if (length === 1) bytes[counter] = (from as Uint8Array)[v] as number;
+    else if (length < SHORT) for (let k = 0; k < length; k++) bytes[counter + k] = (from as Uint8Array)[v + k] as number;
     else bytes.set((from as Uint8Array).subarray(v, v + length), counter);
     parents[i] = parent;
     // The origin a piece hangs off is its parent's; the other one its parent's too, or none, or
