@@ -73,7 +73,7 @@ export class FastList<T> extends CausalList<T> {
     list.#log = OpLog.of(log, collected);
     if (!covers(list.#log.version(), retired)) throw new Error('the state retired what it does not hold');
     const look = lookups(log, marks, collected);
-    checkOps(pieces, log, marks, collected, look.place);
+    checkOps(pieces, log, marks, collected, look);
     list.#retired = retired;
     list.#collected = collected;
     list.#tree = ContentTree.of(pieces);

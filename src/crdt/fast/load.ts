@@ -5,6 +5,12 @@ import { ValueColumn } from './ValueColumn.js';
 
 /** An origin's actor until the walk down the tree takes the origin from the piece's parent (`walkTree`). */
 const DERIVED = -2;
+/**
+ * Pieces shorter than this have their value bytes copied one by one: a `subarray` (an object)
+ * and a `set` cost more than a few element copies, even before V8 optimises the loop (marking
+ * their elements one by one rather than with `fill` gained nothing).
+ */
+const SHORT = 4;
 
 /**
  * Pieces from saved columns, in one pass: each piece made, its elements marked in `marks`
@@ -87,7 +93,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     if (length === 1) owner[counter] = i + 1;
     else owner.fill(i + 1, counter, counter + length);
     if (bytes === null) (column as ValueColumn<T>).setRun(counter, values, v, length);
-    else if (length === 1) bytes[counter] = (from as Uint8Array)[v] as number;
+    else if (length < SHORT) for (let k = 0; k < length; k++) bytes[counter + k] = (from as Uint8Array)[v + k] as number;
     else bytes.set((from as Uint8Array).subarray(v, v + length), counter);
     parents[i] = parent;
     // The origin a piece hangs off is its parent's; the other one its parent's too, or none, or
@@ -187,6 +193,13 @@ function readOrigins<T>(s: SavedColumns<T>, i: number, p: Piece<T>, o: number): 
 export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null, look: Lookups, retired: ReadonlyMap<number, number>, collected: ReadonlyMap<number, number>, rightFirst: SiblingOrder<T>, leftFirst: SiblingOrder<T>): void {
   const place = look.place;
   const origin = look.origin;
+  // The last piece's actor, kept at hand: where its ops held are one run of the order (`shift`
+  // a number), an op's place is its counter shifted, and an origin of it is fine when it is an
+  // element applied before the piece, all told without a call (as `origin` would tell it).
+  let actor = NaN;
+  let shift = NaN;
+  let gone = 0;
+  let owner: Int32Array | undefined;
   let found: Error | null = null;
   let i = 0;
   let p = first;
@@ -229,8 +242,18 @@ export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null,
         }
       }
       if (found === null) {
-        const own = place(p.actor, p.counter);
-        if ((origin(q.olA, q.olC, own) | origin(q.orA, q.orC, own)) !== 0 || !hangs || p.gc !== 0) found = pieceFault(p, look, retired, collected);
+        if (p.actor !== actor) {
+          actor = p.actor;
+          shift = look.shift(actor);
+          gone = look.gone(actor);
+          owner = look.owner(actor);
+        }
+        const fast = shift === shift && p.counter > gone && owner !== undefined;
+        const own = fast ? p.counter + shift : place(p.actor, p.counter);
+        // (An owner read past its end is undefined, which is not above 0.)
+        const leftFine = q.olA < 0 || (fast && q.olA === actor && q.olC > gone && ((owner as Int32Array)[q.olC] as number) > 0 && q.olC + shift < own) || origin(q.olA, q.olC, own) === 0;
+        const rightFine = q.orA < 0 || (fast && q.orA === actor && q.orC > gone && ((owner as Int32Array)[q.orC] as number) > 0 && q.orC + shift < own) || origin(q.orA, q.orC, own) === 0;
+        if (!leftFine || !rightFine || !hangs || p.gc !== 0) found = pieceFault(p, look, retired, collected);
         // A collectable piece's children are never ranked again: collecting may leave them in any order.
         if (found === null && prev !== null && parent?.gc !== COLLECTABLE && !(p.side === 'L' ? leftFirst : rightFirst)(prev, p)) found = new Error(`a${p.actor}.${p.counter} is out of its siblings' order`);
       }

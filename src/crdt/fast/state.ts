@@ -129,10 +129,10 @@ export function marksOf(log: LogState): Marks {
  * is per run of deletes, not per element, where it can be: elements are marked by ranges, and
  * coverage is checked by counting. Each piece's own checks are `pieceFault`'s.
  */
-export function checkOps<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, collected: ReadonlyMap<number, number>, place: Place): void {
+export function checkOps<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, collected: ReadonlyMap<number, number>, look: Lookups): void {
   const { actors } = marks;
   let tombstones = marks.tombstones;
-  for (const d of log.deletes) tombstones -= checkDeletes(d, actors.get(d.actor), pieces, actors, collected, place);
+  for (const d of log.deletes) tombstones -= checkDeletes(d, actors.get(d.actor), pieces, actors, collected, look.place, look.shift);
   for (const [actor, m] of actors) if (m.unsaved !== 0) checkCollected(actor, m, collected.get(actor) ?? 0);
   if (tombstones !== 0) throw new Error(`${tombstones} deleted elements are deleted by no op`);
 }
@@ -162,7 +162,7 @@ type Place = (actor: number, counter: number) => number;
  * counters are marked at once. A run of targets inside one tombstone piece (backspacing, deleting
  * forward: nearly all of them) is checked and marked at once too; others, element by element.
  */
-function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place): number {
+function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, shift: (actor: number) => number): number {
   const own = m?.owner;
   const { actor, runs } = d;
   let first = 0;
@@ -174,6 +174,9 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
   let tm: ActorMarks | undefined;
   let tOwner: Int32Array | undefined;
   let gone = 0;
+  const dShift = shift(actor);
+  const dGone = collected.get(actor) ?? 0;
+  let tShift = NaN;
   for (let r = 0; r < runs.length; r += 5) {
     const c0 = runs[r] as number;
     const n = runs[r + 1] as number;
@@ -185,6 +188,7 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
       tm = actors.get(ta);
       tOwner = tm?.owner;
       gone = collected.get(ta) ?? 0;
+      tShift = shift(ta);
     }
     // Ranges checked at their ends (counters and targets move by a fixed step).
     const last = n - 1;
@@ -197,6 +201,11 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
     else own.fill(-1, c0, c0 + n);
     deletes += n;
     first += (step === 1 || step === -1) && n > 1 ? targetRange(actor, c0, n, tc0, step, lo, tm as ActorMarks, pieces, gone) : targets(actor, c0, n, tc0, step, tm as ActorMarks, pieces, gone);
+    // Where both actors' ops held are one run of the order each (`Lookups.shift`) and nothing
+    // here is collected, places are counters shifted: the ends decide, with no lookup.
+    if (dShift === dShift && tShift === tShift && c0 > dGone && lo > gone) {
+      if (tc0 + tShift < c0 + dShift && tLast + tShift < c0 + last + dShift) continue;
+    }
     // Each actor's places grow with its counters, so where the ends of both ranges are n - 1
     // places apart (stepped for the targets), places are linear in i between them, and so is
     // their difference: the ends decide for the whole run. (Collected targets, placed at -1, are
@@ -294,6 +303,11 @@ export function pieceFault<T>(p: Piece<T>, look: Lookups, retired: ReadonlyMap<n
  */
 export interface Lookups {
   place: (actor: number, counter: number) => number;
+  /** Where an actor's ops held (but collected ones) are one run of the order, place less counter; else NaN. */
+  shift: (actor: number) => number;
+  /** An actor's marks (`ActorMarks.owner`), if held, and the counter it collected up to. */
+  owner: (actor: number) => Int32Array | undefined;
+  gone: (actor: number) => number;
   origin: (actor: number, counter: number, own: number) => number;
 }
 
@@ -354,7 +368,11 @@ export function lookups(log: LogState, marks: Marks, collected: ReadonlyMap<numb
     // Both collected: no order known, and none needed.
     return (own < 0 ? named < 0 : named < own) ? kind : LATE;
   };
-  return { place, origin };
+  const shift = (actor: number): number => {
+    const r = runs.get(actor);
+    return r !== undefined && r.firsts.length === 1 ? (r.places[0] as number) - (r.firsts[0] as number) : NaN;
+  };
+  return { place, origin, shift, owner: (actor) => marks.actors.get(actor)?.owner, gone: (actor) => collected.get(actor) ?? 0 };
 }
 
 /** The place of `counter`, found in its actor's runs of the order (their first counters, and places). */
