@@ -103,6 +103,38 @@ describe('a sync session', () => {
     expect(mirror).toEqual(b!.list.toArray());
   });
 
+  it('refuses an edit while a peer said it retired deletes this replica does not hold yet, and edits once the next page brought them', () => {
+    const [a, b, c] = mesh(3);
+    const named: Record<string, SyncSession<string>> = { s0: a!, s1: b! };
+    // More than a page of inserts, then deletes: their ops come on the second page.
+    a!.insertMany(0, Array.from({ length: 5000 }, (_, i) => `x${i}`));
+    a!.deleteMany(0, 100);
+    // b takes all of it and tells a so (c hears nothing yet): a retires those deletes.
+    for (let now = 0; now < 5000; now += 10) {
+      for (const [name, session] of Object.entries(named)) {
+        for (const m of session.poll(now)) named[m.peer]?.receive(name, m.bytes, now);
+      }
+    }
+    expect(b!.list.toArray()).toEqual(a!.list.toArray());
+    // c asks a: the first page says what a retired, and carries only the first 4,096 ops.
+    const exchange = (now: number): void => {
+      for (const m of c!.poll(now).filter((m) => m.peer === 's0' && decodeEnvelope(m.bytes).kind === SYNC)) {
+        expect(a!.receive('s2', m.bytes, now)).toBeNull();
+        for (const answer of a!.poll(now).filter((x) => x.peer === 's2' && decodeEnvelope(x.bytes).kind === ANSWER)) expect(c!.receive('s0', answer.bytes, now)).toBeNull();
+      }
+    };
+    exchange(5000);
+    expect(c!.list.length).toBe(4096);
+    expect(c!.mayEdit()).toBe(false);
+    expect(() => c!.insertMany(0, ['too soon'])).toThrow(/catching up/);
+    expect(c!.list.length).toBe(4096);
+    // The next page (asked at once: the first said there was more) brings the deletes.
+    exchange(5001);
+    expect(c!.mayEdit()).toBe(true);
+    c!.insertMany(0, ['now']);
+    expect(c!.list.toArray().slice(0, 2)).toEqual(['now', 'x100']);
+  });
+
   it('tells its listeners of remote ops in index terms, so a mirror equals the list', () => {
     const [a, b] = mesh(2);
     const mirror: string[] = [];
