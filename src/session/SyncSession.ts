@@ -42,7 +42,6 @@ export interface SessionOptions<T> {
   readonly states?: boolean;
 }
 
-
 /** A message to hand to the transport: `bytes` for the peer named `peer`. */
 export interface SessionMessage {
   readonly peer: string;
