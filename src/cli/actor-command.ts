@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Command, Option } from 'commander';
 import type { ActorOptions } from '../actor/run.js';
 import { actorId, MAX_MEMBER } from '../crdt/ids.js';
-import { addActorFlags, clusterKeyOption, fanoutOption, MAX_GUESTS, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
+import { addActorFlags, clusterKeyOption, fanoutOption, guestsOption, MAX_GUESTS, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
 import { integer, isLoopback, localUrls, peerIds, peerList } from './flags.js';
 import { actorFromHostname, isOwnUrl, type Listening } from './identity.js';
 
@@ -70,7 +70,7 @@ export function actorOptions(cmd: Command, hostname: string): ActorOptions {
   }
   if (actor >= count) usage(cmd, `expected ${named} below the actor count ${count}, got \`${actor}\``);
   fanoutOption(cmd, o.fanout, count);
-  if (count + o.guests > MAX_MEMBER + 1) usage(cmd, `expected \`--count\` + \`--guests\` to be at most ${MAX_MEMBER + 1} members, got ${count} + ${o.guests}`);
+  guestsOption(cmd, o.guests, count);
   const self = actorId(actor);
   const clusterKey = clusterKeyOption(cmd, o.clusterKey);
   // As Redis's protected mode: a public address without a key would let anyone who reaches it write.

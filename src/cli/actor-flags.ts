@@ -84,6 +84,11 @@ export function fanoutOption(cmd: Command, fanout: number, count: number): void 
   }
 }
 
+/** `--guests` beside `count` actors: together, at most every member number there is. */
+export function guestsOption(cmd: Command, guests: number, count: number): void {
+  if (count + guests > MAX_MEMBER + 1) usage(cmd, `expected \`--count\` + \`--guests\` to be at most ${MAX_MEMBER + 1} members, got ${count} + ${guests}`);
+}
+
 /** The TLS flags' files, read and checked now: a bad one is a usage error, not a failure at the first connection. */
 export function tlsOption(cmd: Command, o: Pick<MutationFlags, 'tlsCert' | 'tlsKey' | 'tlsCa'>): TlsConfig {
   try {

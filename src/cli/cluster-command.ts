@@ -8,7 +8,7 @@ import { runLab } from '../cluster/run.js';
 import { MAX_MEMBER } from '../crdt/ids.js';
 import { PRETTY_ENV } from '../log.js';
 import { trustCa } from '../transport/http-client.js';
-import { addActorFlags, clusterKeyOption, fanoutOption, MAX_GUESTS, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
+import { addActorFlags, clusterKeyOption, fanoutOption, guestsOption, MAX_GUESTS, tlsOption, tokenOption, usage, type MutationFlags } from './actor-flags.js';
 import { integer, localUrls, MAX_MS } from './flags.js';
 
 interface ClusterFlags extends MutationFlags {
@@ -83,7 +83,7 @@ export function registerCluster(program: Command): void {
       if (dashboardPort >= o.base && dashboardPort <= last) usage(cmd, `expected \`--dashboard-port\` outside the actors' ports ${o.base}..${last}, got \`${dashboardPort}\``);
     }
     fanoutOption(cmd, o.fanout, o.count);
-    if (o.count + o.guests > MAX_MEMBER + 1) usage(cmd, `expected \`--count\` + \`--guests\` to be at most ${MAX_MEMBER + 1} members, got ${o.count} + ${o.guests}`);
+    guestsOption(cmd, o.guests, o.count);
     if (o.nemesis && o.memory) usage(cmd, 'expected no `--memory` with `--nemesis`: it kills actors, and an actor keeps its ops through a kill only on disk');
     const durationMs = o.duration ?? (o.nemesis ? NEMESIS_DURATION_MS : null);
     if (durationMs === null && cmd.getOptionValueSource('report') === 'cli') usage(cmd, 'expected `--duration <ms>` or `--nemesis` with `--report`: only a timed run ends with a report');
@@ -118,7 +118,7 @@ export function registerCluster(program: Command): void {
       token,
       clusterKey,
       guests: o.guests,
-      cluster: o.memory === true ? randomBytes(9).toString('base64url') : clusterId(o.dataDir),
+      cluster: clusterId(o.memory === true ? null : o.dataDir),
       tls,
       dropRate: o.dropRate,
       dashboardPort,
@@ -134,14 +134,17 @@ export function registerCluster(program: Command): void {
 
 /**
  * The id of the cluster whose actors keep their stores under `dataDir`: made once, kept in
- * `<dataDir>/cluster-id`. A tab's replica kept for another cluster is of no use in this one.
+ * `<dataDir>/cluster-id` (null, `--memory`: a new one each run). A tab's replica kept for another
+ * cluster is of no use in this one.
  */
-function clusterId(dataDir: string): string {
+function clusterId(dataDir: string | null): string {
+  const fresh = (): string => randomBytes(9).toString('base64url');
+  if (dataDir === null) return fresh();
   const file = join(dataDir, 'cluster-id');
   try {
     return readFileSync(file, 'utf8').trim();
   } catch {
-    const id = randomBytes(9).toString('base64url');
+    const id = fresh();
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${id}\n`);
     return id;

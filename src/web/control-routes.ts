@@ -8,7 +8,7 @@ type Target = number | 'all';
 
 const actorIdSchema = { type: 'integer', minimum: 0 } as const;
 const targetSchema = { anyOf: [actorIdSchema, { const: 'all' }] } as const;
-const actorParams = {
+export const actorParams = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,

@@ -1,5 +1,6 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import { BODY_LIMIT } from '../transport/wire-limits.js';
+import { actorParams } from './control-routes.js';
 import type { ReplicaRelay } from './types.js';
 
 const SESSION_TYPE = 'application/octet-stream';
@@ -9,7 +10,6 @@ const joinBody = {
   additionalProperties: false,
   properties: { tab: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' }, member: { type: 'integer', minimum: 0 } },
 } as const;
-const actorParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', pattern: '^(0|[1-9][0-9]{0,8})$' } } } as const;
 
 /**
  * "Your replica": a browser tab joins (gets a guest member slot) and hands its session messages
