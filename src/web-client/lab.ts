@@ -1,14 +1,10 @@
 /// <reference lib="dom" />
 // The lab's replica routes, as the page calls them: join a guest slot, relay one session message.
 
+import type { JoinAnswer } from '../web/types.js';
+
 /** What `POST /api/replica/join` answers: the slot this tab's replica holds in the lab. */
-export interface Joined {
-  readonly member: number;
-  readonly members: number;
-  readonly actor: string;
-  readonly actors: readonly string[];
-  readonly cluster: string;
-}
+export type Joined = Readonly<JoinAnswer>;
 
 /** A refusal of the lab (a status other than 200), with its error code (`no_slot`, `slot_taken`, ...). */
 export class LabRefusal extends Error {
@@ -54,14 +50,14 @@ export async function join(token: string, tab: string, member?: number): Promise
   const res = await post(token, '/api/replica/join', 'application/json', JSON.stringify({ tab, member }));
   const j = (await res.json()) as Record<string, unknown>;
   const whole = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-  if (!whole(j.member) || !whole(j.members) || j.member >= j.members || typeof j.cluster !== 'string' || !Array.isArray(j.actors) || j.actor === undefined) {
+  if (!whole(j.member) || !whole(j.members) || j.member >= j.members || typeof j.cluster !== 'string' || !Array.isArray(j.actors) || !j.actors.every(whole) || !whole(j.actor)) {
     throw new LabRefusal(200, 'bad_answer', `the lab answered a join with ${JSON.stringify(j)}`);
   }
-  return { member: j.member, members: j.members, actor: String(j.actor), actors: j.actors.map(String), cluster: j.cluster };
+  return { member: j.member, members: j.members, actor: j.actor, actors: j.actors, cluster: j.cluster };
 }
 
 /** Hands one session message to `actor` through the lab; resolves to the answer's bytes. */
-export async function relay(token: string, actor: string, bytes: Uint8Array): Promise<Uint8Array> {
-  const res = await post(token, `/api/replica/${encodeURIComponent(actor)}`, 'application/octet-stream', bytes as Uint8Array<ArrayBuffer>);
+export async function relay(token: string, actor: number, bytes: Uint8Array): Promise<Uint8Array> {
+  const res = await post(token, `/api/replica/${actor}`, 'application/octet-stream', bytes as Uint8Array<ArrayBuffer>);
   return new Uint8Array(await res.arrayBuffer());
 }

@@ -19,8 +19,8 @@ const NAME = 'lab-replica';
  * The session's peers are the actors, each reached through the relay: every one must hear the
  * tab's sync requests (they carry what it retired), or none could collect.
  */
-const peerOf = (actor: string): string => `actor-${actor}`;
-const actorOf = (peer: string): string => peer.slice('actor-'.length);
+const peerOf = (actor: number): string => `actor-${actor}`;
+const actorOf = (peer: string): number => Number(peer.slice('actor-'.length));
 
 interface Open {
   readonly session: SyncSession<number>;
@@ -33,7 +33,7 @@ const view: View = { state: 'starting', member: null, incarnation: null, reached
 let replica: Open | null = null;
 let joined: Joined | null = null;
 /** Actor → whether the relay reached it last time. */
-const reached = new Map<string, boolean>();
+const reached = new Map<number, boolean>();
 
 const render = (): void => {
   const reachable = [...reached.values()].filter(Boolean).length;

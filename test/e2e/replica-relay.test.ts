@@ -6,18 +6,11 @@ import { decodeEnvelope, SYNC } from '../../src/session/envelope.js';
 import { nodeSession } from '../../src/session/node.js';
 import { pump } from '../../src/session/pump.js';
 import type { SessionMessage, SyncSession } from '../../src/session/SyncSession.js';
+import type { JoinAnswer } from '../../src/web/types.js';
 import { dashboardUrl } from '../helpers/browser.js';
 import { freeBase, getJson, killAll, startCli, tmpDataDir, waitFor } from '../helpers/processes.js';
 
 afterAll(() => killAll());
-
-interface Joined {
-  member: number;
-  members: number;
-  actor: number;
-  actors: number[];
-  cluster: string;
-}
 
 /**
  * A replica that syncs with the lab's actors only through the dashboard's relay, as a browser tab
@@ -44,12 +37,12 @@ describe("the dashboard's relay for a guest replica", () => {
     // Each actor has collected, while all still mutate: a newcomer must be caught up from a state.
     await waitFor('every actor collecting', async () => (await statuses()).every((s) => collected(s) > 0), 90_000, 250);
 
-    const joined = (await (await join('node-tab-one')).json()) as Joined;
+    const joined = (await (await join('node-tab-one')).json()) as JoinAnswer;
     expect(joined).toMatchObject({ member: 3, members: 5, actors: [0, 1, 2] });
     expect(joined.cluster).toMatch(/^[\w-]{8,}$/);
     // The same tab keeps its slot; another gets the next; a third finds none.
-    expect(((await (await join('node-tab-one')).json()) as Joined).member).toBe(3);
-    expect(((await (await join('node-tab-two')).json()) as Joined).member).toBe(4);
+    expect(((await (await join('node-tab-one')).json()) as JoinAnswer).member).toBe(3);
+    expect(((await (await join('node-tab-two')).json()) as JoinAnswer).member).toBe(4);
     const none = await join('node-tab-three');
     expect(none.status).toBe(409);
     expect(await none.json()).toMatchObject({ error: 'no_slot' });
