@@ -5,6 +5,8 @@ import { FastList } from '../src/crdt/fast/FastList.js';
 import { decodeSaved, decodeState, encodeState } from '../src/crdt/fast/state-codec.js';
 import type { Op } from '../src/crdt/ops.js';
 import { ReferenceList } from '../src/crdt/ReferenceList.js';
+import { truncateState } from '../src/crdt/fast/truncate.js';
+import { doomedOps } from '../src/sync/forks.js';
 import { meet, type VersionVector } from '../src/crdt/version.js';
 
 /** A replica that collects, beside a reference list (no collection) fed exactly the same ops. */
@@ -155,6 +157,40 @@ describe('collecting tombstones', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('drops the ops a fork dooms from a list that collected as replaying only the ops kept would (truncateState)', () => {
+    let cuts = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 4 }), fc.array(stepArb, { minLength: 20, maxLength: 300, size: 'max' }), fc.nat(), fc.nat(), (count, steps, pick, at) => {
+        const world = new World(count);
+        for (const step of steps) world.step(step);
+        const node = world.nodes[pick % count] as Node;
+        const victim = world.nodes[(pick >> 2) % count] as Node;
+        // A fork of the victim's feed above what this node collected of it: from `from` on, no replica keeps it.
+        const low = (node.fast.collected?.get(victim.actor) ?? 0) + 1;
+        const held = node.fast.version().get(victim.actor) ?? 0;
+        if (held < low) return;
+        const from = low + (at % (held - low + 1));
+        const applied = [...node.ref.appliedOps()];
+        const doomed = doomedOps(applied, (a) => (a === victim.actor ? from : Infinity), new Set());
+        const first = new Map<ActorId, number>();
+        for (const op of doomed) first.set(op.id.actor, Math.min(op.id.counter, first.get(op.id.actor) ?? Infinity));
+        const cut = (a: number): number => first.get(a as ActorId) ?? Infinity;
+        const truncated = FastList.fromState(node.actor, truncateState(node.fast.exportState(), cut));
+        const gone = new Set(doomed);
+        const expected = new ReferenceList<number>(node.actor);
+        for (const op of applied) if (!gone.has(op)) expect(expected.apply(op)).toBe('applied');
+        expect(truncated.toArray()).toEqual(expected.toArray());
+        expect(truncated.version()).toEqual(expected.version());
+        expect(truncated.collected).toEqual(node.fast.collected);
+        // It goes on as any list: the ops it kept and later ones apply alike.
+        for (const op of doomed) expect(truncated.check(op)).not.toBe('duplicate');
+        cuts++;
+      }),
+      { numRuns: 300 },
+    );
+    expect(cuts).toBeGreaterThan(100);
   });
 
   it('keeps tombstones in proportion to the live list, not to history, when replicas edit at random and collect as they sync', () => {

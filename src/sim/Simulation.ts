@@ -1,5 +1,5 @@
 import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
-import type { Op } from '../crdt/ops.js';
+import { sameOp, type Op } from '../crdt/ops.js';
 import { formatVersion } from '../crdt/version.js';
 import { genomeList } from '../genome/cluster.js';
 import { isGene, type Gene } from '../genome/gene.js';
@@ -90,10 +90,10 @@ export class Simulation {
   /** Checks every collectable version a replica works out against the ops that exist. */
   readonly #watch = new CollectWatch();
   /**
-   * Replicas collect what is collectable after every sync they serve, but where a key is copied:
-   * such a run is a cluster that cannot trust each key to one process, which runs `--no-collect`
-   * (a copied key breaks the promises collection rests on; INTERNALS.md, "What is still open:
-   * forks against collection").
+   * Replicas collect what is collectable after every sync they serve, but where a key is copied
+   * (unless `collectAlways`): such a run is a cluster that cannot trust each key to one process,
+   * which runs `--no-collect` (a copied key breaks the promises collection rests on; INTERNALS.md,
+   * "What is still open: forks against collection").
    */
   readonly #collects: boolean;
   /** Elements collected, by every replica. */
@@ -111,12 +111,12 @@ export class Simulation {
   readonly #messages = { sent: 0, dropped: 0, lost: 0, duplicated: 0 };
   readonly #peak = { tombstones: 0, genesThen: 0, genes: 0 };
 
-  constructor(plan: SimPlan, rng: Rng, log: (line: string) => void = () => undefined) {
+  constructor(plan: SimPlan, rng: Rng, log: (line: string) => void = () => undefined, collectAlways = false) {
     this.#plan = plan;
     this.#rng = rng;
     this.#log = log;
     this.#keyCopied = plan.faults.some((f) => f.kind === 'equivocate');
-    this.#collects = !this.#keyCopied;
+    this.#collects = !this.#keyCopied || collectAlways;
     this.#nodes = Array.from({ length: plan.actors }, (_, i) => ({
       actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(rng.bytes(32)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
       replica: null, life: 0, wakeToken: 0, joined: false,
@@ -191,7 +191,7 @@ export class Simulation {
         const r = e.node.replica;
         if (r === null || e.life !== e.node.life) return;
         const outcome = r.onReply(e.peer, e.request, e.reply, this.#now);
-        for (const { op, verdict } of outcome.refused) if (!this.#forkRefusal(verdict)) this.#fail(`${e.node.name} refused ${formatId(op.id)} from ${e.peer}: ${verdict}`);
+        for (const { op, verdict } of outcome.refused) if (!this.#forkRefusal(verdict, op)) this.#fail(`${e.node.name} refused ${formatId(op.id)} from ${e.peer}: ${verdict}`);
         for (const refusal of outcome.refusals) if (!this.#forkRefusal(refusal.code)) this.#fail(`${e.node.name} left out ops of a page from ${e.peer}: ${refusal.message}`);
         // An honest peer's state is taken, unless an author equivocated (the asker holds the other branch).
         if (outcome.state?.taken === false && !this.#keyCopied) this.#fail(`${e.node.name} refused a state from ${e.peer}: ${outcome.state.why}`);
@@ -317,9 +317,12 @@ export class Simulation {
    * Whether an honest replica may refuse honest ops this way: only once a key was copied, and
    * only as the fork shows itself (an equivocation, or a feed that runs on from another branch).
    */
-  #forkRefusal(code: string): boolean {
+  #forkRefusal(code: string, op?: Op<Gene>): boolean {
     // An op built on one branch names, at a replica holding the other, a position that may hold a delete: `invalid`.
-    return this.#made.forged.length > 0 && ['equivocation', 'bad_signature', 'own_ops', 'invalid', 'invalid_op'].includes(code);
+    if (this.#made.forged.length > 0 && ['equivocation', 'bad_signature', 'own_ops', 'invalid', 'invalid_op'].includes(code)) return true;
+    // A copy of a store that predates what its author retired since names what was collected:
+    // the promise the author's report made is broken, and the op is refused (one forged here).
+    return code === 'collected' && op !== undefined && this.#made.forged.some((f) => sameOp(f, op));
   }
 
   #mutate(node: SimNode, life: number): void {

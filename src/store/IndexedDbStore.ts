@@ -129,8 +129,8 @@ export class IndexedDbStore<T> implements Store<T> {
     this.#inner.compact(c);
     this.#changed();
   }
-  replace(ops: readonly Op<T>[], records: FeedRecords): void {
-    this.#inner.replace(ops, records);
+  replace(ops: readonly Op<T>[], records: FeedRecords, snapshot?: Compaction): void {
+    this.#inner.replace(ops, records, snapshot);
     this.#changed();
   }
   keepRetired(version: VersionVector): void {

@@ -129,12 +129,13 @@ export class KeyedMemoryStore<T> implements Store<T> {
     b.snapshot = c.snapshot;
   }
 
-  replace(ops: readonly Op<T>[], records: FeedRecords): void {
+  replace(ops: readonly Op<T>[], records: FeedRecords, snapshot?: Compaction): void {
     const b = this.#backing;
     b.snapshot = null;
     b.ops = [];
     b.ids.clear();
     this.append(ops, records);
+    if (snapshot !== undefined) this.compact(snapshot);
   }
 
   bytes(): number {

@@ -67,7 +67,7 @@ export class SqliteStore implements Store<number> {
   readonly #appendAll: (rows: readonly Row[], records: FeedRecords) => void;
   readonly #dropAll: (ids: readonly OpId[], records: FeedRecords) => void;
   readonly #compactAll: (c: Compaction) => void;
-  readonly #replaceAll: (rows: readonly Row[], records: FeedRecords) => void;
+  readonly #replaceAll: (rows: readonly Row[], records: FeedRecords, snapshot?: Compaction) => void;
   readonly #isValue: (value: number) => boolean;
 
   private constructor(file: string, member: number, db: Db, isValue: (value: number) => boolean) {
@@ -120,10 +120,12 @@ export class SqliteStore implements Store<number> {
       db.exec('DELETE FROM bases');
       for (const k of c.bases ?? []) base.run(k.actor, k.count, Buffer.from(k.state));
     });
-    this.#replaceAll = db.transaction((rows: readonly Row[], r: FeedRecords) => {
+    this.#replaceAll = db.transaction((rows: readonly Row[], r: FeedRecords, snapshot?: Compaction) => {
       db.exec('DELETE FROM snapshot; DELETE FROM ops;');
       records(r);
       for (const row of rows) this.#insert.run(row.actor, row.counter, row.body);
+      // A savepoint inside this transaction: all of it or nothing.
+      if (snapshot !== undefined) this.#compactAll(snapshot);
     });
     this.#appendAll = db.transaction((rows: readonly Row[], r: FeedRecords) => {
       records(r);
@@ -176,8 +178,8 @@ export class SqliteStore implements Store<number> {
     this.#db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
-  replace(ops: readonly Op<number>[], records: FeedRecords): void {
-    this.#replaceAll(this.#rows(ops), records);
+  replace(ops: readonly Op<number>[], records: FeedRecords, snapshot?: Compaction): void {
+    this.#replaceAll(this.#rows(ops), records, snapshot);
   }
 
   /** The main file and its write-ahead log. */

@@ -2,6 +2,7 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { FastList } from '../crdt/fast/FastList.js';
 import { decodeColumns, decodeSaved, encodeState } from '../crdt/fast/state-codec.js';
 import { opsOfState, readStateOps, STRIDE } from '../crdt/fast/state-ops.js';
+import { truncateState } from '../crdt/fast/truncate.js';
 import { formatId, type ActorId } from '../crdt/ids.js';
 import type { List, ListOptions } from '../crdt/list.js';
 import type { SnapshotCodec } from '../sync/states.js';
@@ -94,5 +95,9 @@ export function snapshotCodec(options: ListOptions<number>, every: number, maxBy
       return encodeSnapshot(list as FastList<number>, COMPACTION_QUALITY);
     },
     decode: (actor, bytes) => decodeSnapshot(bytes, actor, options),
+    without(list, cut) {
+      if (!(list instanceof FastList)) throw new Error('only a FastList can be cut');
+      return FastList.fromState(list.actor, truncateState((list as FastList<number>).exportState(), (a) => cut(a as ActorId)), options);
+    },
   };
 }

@@ -4,7 +4,7 @@ import type { VersionVector } from '../crdt/version.js';
 import { signedStatement, type FeedCrypto, type Signer } from './feed-crypto.js';
 import { POINT_SPACING, type ChainState, type Head, type Equivocation, type FeedPlan, type FeedRecords, type FeedRefusal, type FeedRefusalCode, type Fork, type PlanEntry, type Proof, type SignedPoint } from './feed-types.js';
 import { FeedChains } from './chains.js';
-import { ChainBases } from './bases.js';
+import { ChainBases, type Base } from './bases.js';
 import { isDoomed } from './forks.js';
 import { keepPoint, pointAtOrBefore, type Feed } from './points.js';
 import type { HeadsDigest } from './messages.js';
@@ -67,6 +67,16 @@ export class Feeds<T> {
     for (const id of records.dropped ?? []) this.#dropped.add(idKey(id));
     for (const saved of records.chains ?? []) this.#resume(saved, records.points as unknown as SignedPoint<T>[]);
     this.bases.restore(records.bases ?? []);
+    // A feed with no chain saved past its base (a list that collected, cut by a fork) goes on
+    // from the base: the ops before it are gone. The store's own bases are not checked again.
+    for (const { actor } of records.bases ?? []) {
+      const feed = this.#feed(actor);
+      const base = this.bases.get(actor);
+      if (feed.key !== null && base.count > feed.count && base.count < this.frozenAt(actor)) {
+        feed.chain = base.chain.copy();
+        feed.count = base.count;
+      }
+    }
     const byFeed = new Map<ActorId, Op<T>[]>();
     for (const op of ops) {
       const list = byFeed.get(op.id.actor) ?? [];
@@ -247,13 +257,14 @@ export class Feeds<T> {
 
   /**
    * Check forks a peer relays and take those that hold: both branches signed by the author's key,
-   * running on from the first `at - 1` ops of its feed (which this replica must hold to check).
+   * running on from the first `at - 1` ops of its feed (which this replica must hold, from its
+   * base, to check).
    */
   takeForks(forks: readonly Fork<T>[], heldOps: HeldOps<T>): void {
     for (const fork of forks) {
       if (fork.at >= this.frozenAt(fork.actor) || this.count(fork.actor) < fork.at - 1) continue;
-      const prefix = heldOps(fork.actor, fork.at - 1);
-      if (prefix !== null && this.#chains.holds(fork, this.#chains.over(fork.actor, prefix), this.key(fork.actor))) this.#adopt(fork);
+      const held = heldOps(fork.actor, fork.at - 1);
+      if (held !== null && this.#chains.holds(fork, this.#chains.on(held.base, held.ops), this.key(fork.actor))) this.#adopt(fork);
     }
   }
 
@@ -508,7 +519,7 @@ export class Feeds<T> {
   #checkFromBase(actor: ActorId, ops: Op<T>[], proof: Proof<T> | undefined, saved: ChainState): PlanEntry<T> | FeedRefusal {
     const who = formatActor(actor);
     const last = ops.length === 0 ? saved.count : (ops[ops.length - 1] as Op<T>).id.counter;
-    if (proof === undefined || proof.counter !== last || proof.tail !== undefined) return refuse('bad_signature', actor, `the state's feed ${who} does not end at a signed point at ${last}`);
+    if (proof === undefined || proof.counter !== last) return refuse('bad_signature', actor, `the state's feed ${who} does not end at a signed point at ${last}`);
     if (ops.length > 0 && (ops[0] as Op<T>).id.counter !== saved.count + 1) return refuse('gap', actor, `the state's ops of ${who} do not run on from its base at ${saved.count}`);
     const wrongKey = this.#keyRefusal(actor, proof);
     if (wrongKey !== null) return wrongKey;
@@ -517,7 +528,7 @@ export class Feeds<T> {
     const chain = base.chain.copy();
     for (const op of ops) this.#chains.hash(chain, op);
     if (!this.#chains.signs(proof, chain)) return refuse('bad_signature', actor, `the state's feed ${who} from its base at ${saved.count} does not match its author's signature`);
-    return { actor, key: proof.key, ops, last, chain, point: { actor, counter: last, signature: proof.signature }, base };
+    return { actor, key: proof.key, ops, last, chain, point: { actor, counter: last, signature: proof.signature, ...(proof.tail === undefined ? {} : { tail: proof.tail }) }, base };
   }
 
   /** Take a fork found or checked here (the earliest one of a feed counts); true if it is new. */
@@ -537,11 +548,13 @@ export class Feeds<T> {
     const at = fork.id.counter;
     const latest = this.#feeds.get(actor)?.latest;
     const held = heldOps(actor, Math.max(first - 1, latest?.counter ?? 0));
-    // The feed's first ops were collected: nothing to hash the branch from (see INTERNALS.md, "What is still open: forks against collection").
-    if (held === null) return refuse('bad_signature', actor, `op ${formatId(fork.id)} differs from the one held, and this replica collected the ops before it: it cannot check the signature`);
-    const prefix = this.#chains.over(actor, [...held.slice(0, first - 1), ...group.filter((op) => op.id.counter < at)]);
+    // The ops before the fork were collected: nothing to hash the branch from (see INTERNALS.md, "What is still open: forks against collection").
+    if (held === null || held.base.count >= at) return refuse('bad_signature', actor, `op ${formatId(fork.id)} differs from the one held, and this replica collected the ops before it: it cannot check the signature`);
+    // `held.ops[i]` is op `from + 1 + i`: the feed from its base (its first op, unless some were collected).
+    const from = held.base.count;
+    const prefix = this.#chains.on(held.base, [...held.ops.slice(0, Math.max(0, first - 1 - from)), ...group.filter((op) => op.id.counter > from && op.id.counter < at)]);
     const theirs = { ops: group.filter((op) => op.id.counter >= at), signature: proof.signature };
-    const ours = latest == null || latest.counter < at ? null : { ops: held.slice(at - 1, latest.counter), signature: latest.signature };
+    const ours = latest == null || latest.counter < at ? null : { ops: held.ops.slice(at - 1 - from, latest.counter - from), signature: latest.signature };
     const forged = (): FeedRefusal => refuse('bad_signature', actor, `op ${formatId(fork.id)} differs from the one held, and does not match its author's signature`);
     if (ours === null || ours.ops.length === 0) {
       // The op held there never applied (it named a delete): no branch to relay, but the author signed two.
@@ -565,8 +578,11 @@ export class Feeds<T> {
   }
 }
 
-/** The first `upTo` ops of a feed this replica holds, or null where some were collected (it keeps them no longer). */
-export type HeldOps<T> = (actor: ActorId, upTo: number) => Op<T>[] | null;
+/**
+ * A feed this replica holds, up to `upTo`: its base (its first op, or past what was collected of
+ * it) and its ops from there; null where `upTo` is below the base (it keeps those no longer).
+ */
+export type HeldOps<T> = (actor: ActorId, upTo: number) => { base: Base; ops: Op<T>[] } | null;
 
 const refuse = (code: FeedRefusalCode, actor: ActorId, message: string): FeedRefusal => ({ code, actor, message });
 

@@ -8,7 +8,7 @@ import { Feeds, type FeedRecords, type Fork, type Proof, type SignedPoint } from
 import { cutPoint, doomedOps } from './forks.js';
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { Replicator, type Outgoing, type PageOutcome, type PushResult, type SyncConfig } from './Replicator.js';
-import type { Store } from './store.js';
+import type { Compaction, Store } from './store.js';
 
 /** The replication settings, and how an op is written into its feed's chain (its canonical bytes). */
 export interface ReplicaConfig<T> extends SyncConfig<T> {
@@ -179,12 +179,41 @@ export class Replica<T> {
     const records = { keys: [], points, forks, dropped: doomed.map((op) => op.id) };
     if (!snapshotted) this.#store.drop(records.dropped, records);
     else {
-      // The snapshot holds ops to drop: the store goes back to rows, and the next compaction
-      // makes a snapshot of what is kept.
+      // The snapshot holds ops to drop. One that collected is cut; otherwise the store goes back
+      // to rows, and the next compaction makes a snapshot of what is kept.
       const drop = new Set(doomed);
-      this.#store.replace(ops.filter((op) => !drop.has(op)), records);
+      const kept = this.#cutCollected((actor) => byFeed.get(actor)?.[0]?.id.counter ?? Infinity);
+      if (kept !== null) this.#store.replace([...this.list.pendingOps()].filter((op) => !drop.has(op)), records, kept);
+      else this.#store.replace(ops.filter((op) => !drop.has(op)), records);
     }
     this.#build(now);
+  }
+
+  /**
+   * For `#freeze`: a list that collected cannot be rebuilt from its ops, so the ops a fork drops
+   * (from `cut(author)` on) are cut out of it, and it is kept as the snapshot (null: it collected
+   * nothing, and its ops are kept as rows). Its feeds go on from their bases on a restart.
+   */
+  #cutCollected(cut: (actor: ActorId) => number): Compaction | null {
+    const codec = this.#config.snapshots;
+    if (codec?.without === undefined || (this.list.collected?.size ?? 0) === 0) return null;
+    let list: List<T>;
+    try {
+      list = codec.without(this.list, cut);
+    } catch {
+      // The fork reaches below what was retired here (INTERNALS.md, "What is still open: forks
+      // against collection"): the ops are kept as rows, and what was collected comes back with a
+      // peer's state.
+      return null;
+    }
+    const feeds = this.replicator.feeds;
+    return {
+      snapshot: codec.encode(list),
+      covers: list.version(),
+      points: { upTo: new Map(), keep: [] },
+      chains: feeds.chainStates().filter((c) => cut(c.actor) === Infinity),
+      bases: feeds.bases.states().filter((b) => b.count < cut(b.actor)),
+    };
   }
 
   /** This incarnation's author id. */
@@ -234,9 +263,13 @@ export class Replica<T> {
   #keep(ops: readonly Op<T>[], records: FeedRecords, now: number): void {
     if (ops.length > 0 || records.keys.length > 0 || (records.dropped?.length ?? 0) > 0) this.#store.append(ops, records);
     this.#added(ops.length);
+    this.#freezeIfForked(now, (records.dropped?.length ?? 0) > 0);
+  }
+
+  /** A new fork, or (`dropped`: ops were just dropped) an op held waiting for one now known to be dropped: drop what they doom. */
+  #freezeIfForked(now: number, dropped = false): void {
     const feeds = this.replicator.feeds;
-    // A new fork, or an op held waiting for one now known to be dropped: drop what they doom.
-    const waitsInVain = (records.dropped?.length ?? 0) > 0 && this.list.pendingCount > 0 && [...this.list.pendingOps()].some((op) => feeds.doomed(op));
+    const waitsInVain = dropped && this.list.pendingCount > 0 && [...this.list.pendingOps()].some((op) => feeds.doomed(op));
     if (feeds.takeAdopted().length > 0 || waitsInVain) this.#freeze(now);
   }
 
@@ -277,6 +310,7 @@ export class Replica<T> {
     if (outcome.state?.taken === true) {
       this.#adopt(outcome.state.previous, outcome.state.bytes, outcome.state.covers, outcome.records);
       this.#keepRetired();
+      this.#freezeIfForked(now);
     } else this.#keep(outcome.accepted, outcome.records, now);
     return outcome;
   }

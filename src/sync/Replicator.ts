@@ -473,6 +473,8 @@ export class Replicator<T> {
     };
     const codec = this.#config.snapshots;
     if (codec === undefined) return refuse('this replica takes no state');
+    // Forks first, as with a page: those it can check now doom what the state must not hold.
+    this.feeds.takeForks(page.forks, this.#heldOps);
     const read = readState(page, bytes, {
       codec,
       list: this.list,
@@ -495,6 +497,8 @@ export class Replicator<T> {
     this.#list = list;
     // The state carries its sender's retire marks; this replica's own, already reported, stay.
     this.#retire(this.#retired);
+    // Forks of feeds this replica held too little of to check them before the state.
+    this.feeds.takeForks(page.forks, this.#heldOps);
     return { accepted: [], records, refused: [], refusals: [], state: { taken: true, previous, covers: version, bytes, ops: fresh.length } };
   }
 
@@ -502,8 +506,11 @@ export class Replicator<T> {
     return this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, page);
   }
 
-  /** The first `upTo` ops of `actor`'s feed this replica holds: what a fork is checked from (null: collected). */
-  readonly #heldOps: HeldOps<T> = (actor, upTo) => (upTo > 0 && (this.list.collected?.get(actor) ?? 0) > 0 ? null : this.list.opsOf(actor, 0, upTo));
+  /** `actor`'s feed this replica holds up to `upTo`, from its base: what a fork is checked from (null: collected). */
+  readonly #heldOps: HeldOps<T> = (actor, upTo) => {
+    const base = this.feeds.bases.get(actor);
+    return upTo < base.count ? null : { base, ops: this.list.opsOf(actor, base.count, upTo - base.count) };
+  };
 
   #retire(stable: VersionVector): void {
     if (this.#list.retire !== undefined) this.#retired = this.#list.retire(stable);

@@ -2,6 +2,7 @@ import { sameOp, type Op } from '../crdt/ops.js';
 import { formatId, type ActorId } from '../crdt/ids.js';
 import { signedStatement, type Chain, type FeedCrypto } from './feed-crypto.js';
 import type { Fork, Proof } from './feed-types.js';
+import type { Base } from './bases.js';
 
 /** Feeds' hash chains and the signatures over them: how ops are chained, and what a signature proves. */
 export class FeedChains<T> {
@@ -18,9 +19,9 @@ export class FeedChains<T> {
     return this.#crypto.startChain(actor);
   }
 
-  /** A chain with `ops` (a feed's first ones, in order) hashed on. */
-  over(actor: ActorId, ops: Iterable<Op<T>>): Chain {
-    const chain = this.start(actor);
+  /** `base`'s chain, copied, with `ops` (the feed's next ones after it, in order) hashed on. */
+  on(base: Base, ops: Iterable<Op<T>>): Chain {
+    const chain = base.chain.copy();
     for (const op of ops) this.hash(chain, op);
     return chain;
   }

@@ -23,6 +23,12 @@ export interface SnapshotCodec<T> {
   readonly growth: number;
   /** The largest state sent to a peer in place of ops (a page must stay under the body limit). */
   readonly maxBytes: number;
+  /**
+   * `list` without each author's ops from `cut(author)` on (ops a proven fork drops, none of them
+   * collected), pending ones left out; throws if that is no consistent list. How a list that
+   * collected drops them: its ops can no longer be applied again from the start.
+   */
+  without?(list: List<T>, cut: (actor: ActorId) => number): List<T>;
 }
 
 /**
@@ -42,27 +48,28 @@ export function farBehind(version: VersionVector, mine: VersionVector, pageOps: 
 
 /**
  * What a state page would say besides the state: every op the list holds must be one this replica
- * can vouch for (each feed checked to its end and signed there, nothing forked), or null. The
- * proofs are for the feeds the asker lacks part of.
+ * can vouch for (each feed checked to its end and signed there), or null. The proofs are for the
+ * feeds the asker lacks part of; a feed cut short by a fork is proven by its point's tail (the
+ * ops dropped after it, or a branch of the fork), as in a page.
  */
 export function stateProofs<T>(list: List<T>, version: VersionVector, feeds: PageFeeds<T>): { mine: VersionVector; proofs: Proof<T>[] } | null {
-  if (feeds.forks().length > 0) return null;
   const held = list.version();
   const mine = feeds.advertise(held);
   const proofs: Proof<T>[] = [];
   for (const [actor, n] of held) {
     if (mine.get(actor) !== n || feeds.pointAtOrBefore(actor, n) !== n) return null;
-    if (n <= (version.get(actor) ?? 0)) continue;
-    const proof = feeds.proof(actor, n);
-    if (proof.tail !== undefined) return null;
-    proofs.push(proof);
+    if (n > (version.get(actor) ?? 0)) proofs.push(feeds.proof(actor, n));
   }
   return { mine, proofs };
 }
 
-/** A page that carries `state` (the list as bytes) in place of ops; the asker asks again for what follows. */
+/**
+ * A page that carries `state` (the list as bytes) in place of ops, and the forks this replica
+ * knows (a replica that collected catches up from states only, forks or not); the asker asks
+ * again for what follows.
+ */
 export function statePage<T>(state: Uint8Array, mine: VersionVector, proofs: Proof<T>[], feeds: PageFeeds<T>, bases: ChainState[]): SyncPage<T> {
-  return { version: mine, ops: [], proofs, forks: [], heads: feeds.heads(mine), more: true, state, ...(bases.length === 0 ? {} : { bases }) };
+  return { version: mine, ops: [], proofs, forks: feeds.forks(), heads: feeds.heads(mine), more: true, state, ...(bases.length === 0 ? {} : { bases }) };
 }
 
 /**
@@ -104,12 +111,11 @@ export interface StateChecks<T> {
 
 /**
  * The list a state page holds, the ops in it the replica lacks (in causal order) and their
- * feeds' plan, or why it cannot be taken: it carries proofs of equivocation, does not load, holds
+ * feeds' plan, or why it cannot be taken: it does not load, holds
  * other ops than its page says, conflicts with what the replica holds (`stateConflict`), or an op
  * it adds fails the replica's checks or its feed's signature. Changes nothing.
  */
 export function readState<T>(page: SyncPage<T>, bytes: Uint8Array, c: StateChecks<T>): { list: List<T>; fresh: Op<T>[]; plan: FeedPlan<T> } | string {
-  if (page.forks.length > 0) return 'a state comes with no proof of equivocation';
   let list: List<T>;
   try {
     list = c.codec.decode(c.list.actor, bytes);

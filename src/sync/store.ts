@@ -65,9 +65,11 @@ export interface Store<T> {
   compact(c: Compaction): void;
   /**
    * Replace what is held — snapshot and op rows — by the rows `ops` (in that order) and store
-   * `records`, in one transaction: how ops are dropped from a store whose snapshot holds them.
+   * `records`, then keep `snapshot` (if given) as `compact` does, in one transaction: how ops are
+   * dropped from a store whose snapshot holds them (with a snapshot: one that collected, whose
+   * ops can no longer all be rows).
    */
-  replace(ops: readonly Op<T>[], records: FeedRecords): void;
+  replace(ops: readonly Op<T>[], records: FeedRecords, snapshot?: Compaction): void;
   /** What the replica last said it retired (`keepRetired`), or an empty version. */
   retired(): VersionVector;
   /**

@@ -141,5 +141,29 @@ export function runStoreTests(name: string, makeHome: (actor: number) => StoreHo
       expect(store.records().dropped).toEqual([(ops[4] as Op<number>).id]);
       store.close();
     });
+
+    it('replaces snapshot and rows by a snapshot and rows, keeping the bases it is given past those the dropped ops forget', () => {
+      const home = makeHome(2);
+      const ops = sample();
+      const [a, b] = [actorId(2), actorId(5)];
+      let store = home.open();
+      store.append(ops);
+      store.compact({ snapshot: new Uint8Array([9]), covers: new Map([[a, 2]]), points: { upTo: new Map(), keep: [] }, bases: [{ actor: b, count: 2, state: new Uint8Array([1]) }] });
+      // b.2 and what follows it are dropped; the list kept is the new snapshot (a.1..3, b.1), a.4 stays a row.
+      const row = ops[5] as Op<number>;
+      store.replace([row], { keys: [], points: [], dropped: [(ops[4] as Op<number>).id, (ops[6] as Op<number>).id] }, {
+        snapshot: new Uint8Array([7]),
+        covers: new Map([[a, 3], [b, 1]]),
+        points: { upTo: new Map(), keep: [] },
+        bases: [{ actor: b, count: 1, state: new Uint8Array([2]) }],
+      });
+      store.close();
+      store = home.open();
+      expect([...(store.snapshot() ?? [])]).toEqual([7]);
+      expect(store.load()).toEqual([row]);
+      expect(store.records().dropped).toHaveLength(2);
+      expect(store.records().bases?.map((x) => [x.actor, x.count, [...x.state]])).toEqual([[b, 1, [2]]]);
+      store.close();
+    });
   });
 }
