@@ -112,4 +112,49 @@ describe('an author that signs two different ops at one position (equivocation)'
     expect(r1.replicator.feeds.equivocations()).toEqual([{ actor: author.actor, at: 2 }]);
     expect(deliver(r1, signedPush(author))).toMatchObject({ status: 'refused', code: 'equivocation' });
   });
+
+  it('an author that meets ops under its own id it never made, past its last, proves the copy: the feed is frozen there everywhere, and it goes on as a new incarnation', () => {
+    const backing = memoryBacking<number>();
+    const author = newReplica(5, { backing, peers: ['r0'] });
+    for (let i = 0; i < 3; i++) author.edit((l) => l.insert(l.length, 10 + i));
+    const [r0, r1] = [newReplica(0, { peers: ['author'] }), newReplica(1, { peers: ['author'] })];
+    for (const r of [r0, r1]) expect(deliver(r, signedPush(author)).status).toBe('ok');
+    // The copy signs op 4 while the author makes none there: one branch only, which r0 takes as the author's.
+    const copy = newReplica(5, { backing: copyBacking(backing) });
+    const e = author.actor;
+    copy.edit((l) => l.insert(0, 99));
+    const stolen = { from: e, ops: copy.list.opsOf(e, 3, 1), proof: copy.replicator.feeds.proof(e, 4) };
+    expect(deliver(r0, stolen).status).toBe('ok');
+    // The author is sent it in a page: it never made op 4, and it signed ops here, so a copy of its key did.
+    expect(sync(author, r0, 'r0')).toContain('equivocation');
+    expect(author.replicator.feeds.equivocations()).toEqual([{ actor: e, at: 4 }]);
+    expect(author.actor).not.toBe(e);
+    expect(memberOf(author.actor)).toBe(5);
+    // The proof spreads: r0 drops the copy's op, r1 never takes it, and both hold the author's feed to 3.
+    const fresh = author.edit((l) => l.insert(0, 7))[0] as Op<number>;
+    for (const r of [r0, r1]) {
+      sync(r, author, 'author');
+      expect(r.replicator.feeds.equivocations()).toEqual([{ actor: e, at: 4 }]);
+      expect(r.replicator.feeds.count(e)).toBe(3);
+      expect(r.list.toArray()).toEqual(author.list.toArray());
+      expect(r.list.has(fresh.id)).toBe(true);
+    }
+    expect(deliver(r1, stolen)).toMatchObject({ status: 'refused' });
+    expect(r1.list.toArray()).toEqual([7, 10, 11, 12]);
+  });
+
+  it('a store restored from a backup takes back the ops it signed before, until it signs anew', () => {
+    const backing = memoryBacking<number>();
+    const author = newReplica(5, { backing });
+    author.edit((l) => l.insert(0, 1));
+    const backup = copyBacking(backing);
+    author.edit((l) => l.insert(1, 2));
+    const peer = newReplica(0);
+    expect(deliver(peer, signedPush(author)).status).toBe('ok');
+    const restored = newReplica(5, { backing: backup, peers: ['r0'] });
+    expect(sync(restored, peer, 'r0')).toEqual([]);
+    expect(restored.list.toArray()).toEqual([1, 2]);
+    expect(restored.actor).toBe(author.actor);
+    expect(restored.replicator.feeds.equivocations()).toEqual([]);
+  });
 });

@@ -170,9 +170,9 @@ export class KeyedMemoryStore<T> implements Store<T> {
     for (const f of records?.forks ?? []) forks.set(f.actor, f);
     for (const id of records?.dropped ?? []) {
       dropped.set(idKey(id), id);
-      // A chain (or base) saved past a dropped op no longer matches the feed.
-      chains.delete(id.actor);
-      bases.delete(id.actor);
+      // A chain (or base) saved at or past a dropped op no longer matches the feed; one before it still does.
+      if ((chains.get(id.actor)?.count ?? 0) >= id.counter) chains.delete(id.actor);
+      if ((bases.get(id.actor)?.count ?? 0) >= id.counter) bases.delete(id.actor);
     }
   }
 

@@ -88,8 +88,8 @@ export class SqliteStore implements Store<number> {
     const point = db.prepare<[number, number, Buffer, Buffer | null]>('INSERT OR REPLACE INTO points (actor, counter, signature, tail) VALUES (?, ?, ?, ?)');
     const fork = db.prepare<[number, number, Buffer]>('INSERT OR REPLACE INTO forks (actor, at, body) VALUES (?, ?, ?)');
     const dropped = db.prepare<[number, number]>('INSERT OR IGNORE INTO dropped (actor, counter) VALUES (?, ?)');
-    const forget = db.prepare<[number]>('DELETE FROM chains WHERE actor = ?');
-    const forgetBase = db.prepare<[number]>('DELETE FROM bases WHERE actor = ?');
+    const forget = db.prepare<[number, number]>('DELETE FROM chains WHERE actor = ? AND count >= ?');
+    const forgetBase = db.prepare<[number, number]>('DELETE FROM bases WHERE actor = ? AND count >= ?');
     const chain = db.prepare<[number, number, Buffer]>('INSERT INTO chains (actor, count, state) VALUES (?, ?, ?)');
     const base = db.prepare<[number, number, Buffer]>('INSERT INTO bases (actor, count, state) VALUES (?, ?, ?)');
     const records = (r: FeedRecords): void => {
@@ -98,9 +98,9 @@ export class SqliteStore implements Store<number> {
       for (const f of r.forks ?? []) fork.run(f.actor, f.at, Buffer.from(forkBytes(f)));
       for (const id of r.dropped ?? []) {
         dropped.run(id.actor, id.counter);
-        // A chain (or base) saved past a dropped op no longer matches the feed.
-        forget.run(id.actor);
-        forgetBase.run(id.actor);
+        // A chain (or base) saved at or past a dropped op no longer matches the feed; one before it still does.
+        forget.run(id.actor, id.counter);
+        forgetBase.run(id.actor, id.counter);
       }
     };
     this.#dropAll = db.transaction((ids: readonly OpId[], r: FeedRecords) => {

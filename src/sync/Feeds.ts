@@ -40,6 +40,8 @@ export class Feeds<T> {
   readonly #suspect = new Map<ActorId, number>();
   /** Equivocations seen here without a branch to relay (the op held at the fork never applied). */
   readonly #claims = new Map<ActorId, number>();
+  /** Whether this process signed an op of its own: from then on, none under its id is made elsewhere (`#stolen`). */
+  #signedHere = false;
   readonly #spacing: number;
   /** Each feed's chain at or past what the list collected of it. */
   readonly bases: ChainBases<T>;
@@ -271,6 +273,7 @@ export class Feeds<T> {
   /** Chain own new ops (the next counters, in order) and sign the result: the points to store with them. */
   signOwn(ops: readonly Op<T>[]): SignedPoint[] {
     const feed = this.#feed(this.self);
+    this.#signedHere = true;
     const points: SignedPoint[] = [];
     for (const op of ops) {
       if (op.id.actor !== this.self || op.id.counter !== feed.count + 1) throw new Error(`own op ${formatId(op.id)} out of order`);
@@ -474,6 +477,7 @@ export class Feeds<T> {
       this.#suspect.delete(actor);
       return this.#fork(actor, group, proof, differs, heldOps);
     }
+    if (actor === this.self && this.#signedHere && last > count && feed !== undefined) return this.#stolen(group.filter((op) => op.id.counter > count), proof, feed);
     const suspect = this.#suspect.get(actor);
     // The same ops as held, that far: compare on from there.
     if (suspect !== undefined && first <= suspect + 1) this.#suspect.set(actor, Math.min(last, count));
@@ -566,6 +570,27 @@ export class Feeds<T> {
       this.#adopt({ actor, at, branches: [ours, theirs] });
     } else return forged();
     return refuse('equivocation', actor, `${formatActor(actor)} signed two different ops at ${at}: it equivocates`);
+  }
+
+  /**
+   * Ops under this replica's own id past the last it made, signed with its key, after it signed
+   * ops here: a copy of its key made them (a store restored from a backup takes back what it signed
+   * before, until it signs anew). Kept, the copy's op would be its author's for every replica, and
+   * it may name what its author retired (INTERNALS.md, "What is still open: forks against
+   * collection"). So the replica signs another op at the first of their positions (a delete that
+   * is never applied), and the two are the proof of a fork: every replica drops the feed from
+   * there on, and this replica goes on as a new incarnation.
+   */
+  #stolen(ops: Op<T>[], proof: Proof<T>, feed: Feed<T>): FeedRefusal {
+    const at = (ops[0] as Op<T>).id.counter;
+    const theirs = { ops: [...ops, ...(proof.tail ?? [])], signature: proof.signature };
+    const mine = { type: 'delete', id: { actor: this.self, counter: at }, target: { actor: this.self, counter: at } } as Op<T>;
+    const chain = feed.chain.copy();
+    this.#chains.hash(chain, mine);
+    const fork: Fork<T> = { actor: this.self, at, branches: [{ ops: [mine], signature: this.#signer.sign(signedStatement(this.self, at, chain.head())) }, theirs] };
+    if (!this.#chains.holds(fork, feed.chain, this.#signer.key)) return refuse('bad_signature', this.self, `ops ${formatId((ops[0] as Op<T>).id)}.. under this replica's own id do not match its signature`);
+    this.#adopt(fork);
+    return refuse('equivocation', this.self, `ops from ${formatId((ops[0] as Op<T>).id)} under this replica's own id, signed with its key, were made elsewhere: its key was copied`);
   }
 
   #feed(actor: ActorId): Feed<T> {

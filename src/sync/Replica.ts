@@ -171,7 +171,8 @@ export class Replica<T> {
       const point = cutPoint(actor, cut, feeds);
       if (point !== null) points.push(point as unknown as SignedPoint);
     }
-    const own = byFeed.has(this.actor);
+    // Own ops dropped, or own feed frozen (a copy of its key signed ops past the last made here).
+    const own = byFeed.has(this.actor) || feeds.frozenAt(this.actor) !== Infinity;
     const forks = feeds.forks() as unknown as Fork<number>[];
     // The new incarnation first: a crash between the two leaves the old ops to be dropped again
     // (the proof comes back from peers), never an old id free to be made again.

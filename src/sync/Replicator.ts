@@ -480,6 +480,7 @@ export class Replicator<T> {
       list: this.list,
       problem: (op) => this.#problem(op) ?? (this.feeds.doomed(op) ? 'it is, or builds on, the fork of a feed proven to equivocate' : null),
       checkFeeds: (ops, proofs, bases) => this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, true, bases),
+      conflict: (actor, state) => this.#forkInState(actor, state, page.proofs),
     });
     if (typeof read === 'string') return refuse(read);
     const { list, fresh, plan } = read;
@@ -500,6 +501,21 @@ export class Replicator<T> {
     // Forks of feeds this replica held too little of to check them before the state.
     this.feeds.takeForks(page.forks, this.#heldOps);
     return { accepted: [], records, refused: [], refusals: [], state: { taken: true, previous, covers: version, bytes, ops: fresh.length } };
+  }
+
+  /**
+   * A state holds another op of `actor`'s feed than this replica: check its ops of the feed
+   * against the feed held here, as a page's, so that where the author signed both the fork is
+   * proven (and dropped once the refused state is dealt with). Without this, a replica holding a
+   * copied key's branch could be sent neither the other branch as ops (collected by its peers)
+   * nor their state, and the fork never came to light (seed 348 of `sim --collect-always`).
+   */
+  #forkInState(actor: ActorId, state: List<T>, proofs: readonly Proof<T>[]): void {
+    const end = state.version().get(actor) ?? 0;
+    const after = Math.max(state.collected?.get(actor) ?? 0, this.feeds.bases.get(actor).count);
+    const proof = proofs.find((p) => p.actor === actor);
+    if (proof === undefined || proof.counter !== end || end <= after) return;
+    this.#checkFeeds(state.opsOf(actor, after, end - after), [proof], true);
   }
 
   #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[], page = false): FeedPlan<T> {

@@ -77,7 +77,7 @@ export function statePage<T>(state: Uint8Array, mine: VersionVector, proofs: Pro
  * that the state covers must be in it, the same. Then taking the state loses nothing. Ops either
  * side collected are not compared: neither keeps them, and every replica holds them.
  */
-function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, b: T) => boolean): string | null {
+function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, b: T) => boolean): { actor: ActorId; why: string } | null {
   const covered = state.version();
   const forgotten = (actor: ActorId): number => Math.max(list.collected?.get(actor) ?? 0, state.collected?.get(actor) ?? 0);
   for (const [actor, n] of list.version()) {
@@ -87,13 +87,13 @@ function stateConflict<T>(list: List<T>, state: List<T>, equals?: (a: T, b: T) =
     const mine = list.opsOf(actor, from, m);
     const theirs = state.opsOf(actor, from, m);
     for (let i = 0; i < m; i++) {
-      if (!sameOp(mine[i] as Op<T>, theirs[i] as Op<T>, equals)) return `it holds op ${formatId((mine[i] as Op<T>).id)} other than the one held here`;
+      if (!sameOp(mine[i] as Op<T>, theirs[i] as Op<T>, equals)) return { actor, why: `it holds op ${formatId((mine[i] as Op<T>).id)} other than the one held here` };
     }
   }
   for (const op of list.pendingOps()) {
     if (op.id.counter > (covered.get(op.id.actor) ?? 0) || op.id.counter <= forgotten(op.id.actor)) continue;
     const theirs = state.opsOf(op.id.actor, op.id.counter - 1, 1)[0];
-    if (theirs === undefined || !sameOp(op, theirs, equals)) return `it holds op ${formatId(op.id)} other than the one waiting here`;
+    if (theirs === undefined || !sameOp(op, theirs, equals)) return { actor: op.id.actor, why: `it holds op ${formatId(op.id)} other than the one waiting here` };
   }
   return null;
 }
@@ -107,6 +107,8 @@ export interface StateChecks<T> {
   problem(op: Op<T>): string | null;
   /** The feed check of ops the replica lacks, as one page against `proofs`, feeds past what it holds from `bases`. */
   checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[], bases: readonly ChainState[]): FeedPlan<T>;
+  /** The state holds another op of `actor`'s feed than the replica does: a fork, if its author signed both. */
+  conflict?(actor: ActorId, state: List<T>): void;
 }
 
 /**
@@ -127,7 +129,10 @@ export function readState<T>(page: SyncPage<T>, bytes: Uint8Array, c: StateCheck
   // What this replica collected it can no longer put on top of a state that lacks it.
   if (!covers(version, c.list.collected ?? new Map())) return 'it lacks ops this replica collected';
   const conflict = stateConflict(c.list, list);
-  if (conflict !== null) return conflict;
+  if (conflict !== null) {
+    c.conflict?.(conflict.actor, list);
+    return conflict.why;
+  }
   const fresh = [...list.appliedOps(c.list.version())];
   for (const op of fresh) {
     const why = c.problem(op);
