@@ -458,7 +458,8 @@ export class Feeds<T> {
     const who = formatActor(actor);
     // Own ops come back in pages asked for before they were made: fine, if they are the ones made
     // here. Others under this id are forged, unless signed with this replica's own key: then
-    // someone holds a copy of it, and they are checked like any author's (a fork, if they differ).
+    // someone holds a copy of it, and they are checked like any author's (a fork, if they differ;
+    // past the last made here, `#stolen`, once this process signed ops).
     if (actor === this.self) {
       if (group.every((op) => held(op) === 'duplicate')) return null;
       if (proof === undefined || !sameBytes(proof.key, this.#signer.key)) return refuse('own_ops', actor, `ops ${who}.${first}..${last} are under this replica's own author id, and not the ones it made`);

@@ -142,6 +142,24 @@ export function runStoreTests(name: string, makeHome: (actor: number) => StoreHo
       store.close();
     });
 
+    it('forgets a saved chain or base when an op at or before its count is dropped, and keeps one before the op', () => {
+      const home = makeHome(2);
+      const b = actorId(5);
+      let store = home.open();
+      store.append(sample());
+      const saved = { actor: b, count: 2, state: new Uint8Array([3]) };
+      store.compact({ snapshot: new Uint8Array([9]), covers: new Map(), points: { upTo: new Map(), keep: [] }, chains: [saved], bases: [saved] });
+      store.drop([{ actor: b, counter: 3 }], { keys: [], points: [], dropped: [{ actor: b, counter: 3 }] });
+      store.close();
+      store = home.open();
+      expect(store.records().chains?.map((c) => c.count)).toEqual([2]);
+      expect(store.records().bases?.map((c) => c.count)).toEqual([2]);
+      store.drop([{ actor: b, counter: 2 }], { keys: [], points: [], dropped: [{ actor: b, counter: 2 }] });
+      expect(store.records().chains).toEqual([]);
+      expect(store.records().bases).toEqual([]);
+      store.close();
+    });
+
     it('replaces snapshot and rows by a snapshot and rows, keeping the bases it is given past those the dropped ops forget', () => {
       const home = makeHome(2);
       const ops = sample();
