@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FastList } from '../src/crdt/fast/FastList.js';
+import type { Op } from '../src/crdt/ops.js';
 import { opsIn } from '../src/crdt/version.js';
 import { mutate, nextMutation } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
-import { memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
+import { copyBacking, memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
 import { snapshotCodec } from '../src/store/snapshot.js';
 import type { Request, SyncPage } from '../src/sync/messages.js';
 import type { Replica } from '../src/sync/Replica.js';
@@ -49,8 +50,8 @@ function everyone(rs: readonly Replica<number>[]): void {
 }
 
 /** Three members that edited a while and collected what every one of them retired. */
-function collectedHistory(): Replica<number>[] {
-  const rs = [0, 1, 2].map((m) => open(m));
+function collectedHistory(backings: readonly MemoryBacking<number>[] = [0, 1, 2].map(() => memoryBacking())): Replica<number>[] {
+  const rs = [0, 1, 2].map((m) => open(m, backings[m]));
   everyone(rs);
   const rng = new Rng(11);
   for (let k = 0; k < 900; k++) {
@@ -106,6 +107,38 @@ describe('catch-up from a collected state', () => {
     r2.edit((l) => l.insert(0, 7));
     catchUp(r0, r2, 'r2');
     expect(held(r0)).toEqual(held(r2));
+  });
+
+  it('a fork proven after collection is cut out of every collected list, which keeps what it collected, on a restart too', () => {
+    const backings = [0, 1, 2].map(() => memoryBacking<number>());
+    const rs = collectedHistory(backings) as [Replica<number>, Replica<number>, Replica<number>];
+    for (const r of rs) r.compact();
+    const [r0, r1, r2] = rs;
+    const collected = r0.list.collected;
+    expect(opsIn(collected ?? new Map())).toBeGreaterThan(300);
+    // A copy of member 1's store signs its next op; member 1 signs another one there.
+    const copy = open(1, copyBacking(backings[1] as MemoryBacking<number>));
+    const e = r1.actor;
+    const at = r1.list.nextCounter;
+    copy.edit((l) => l.insert(0, 201));
+    const own = r1.edit((l) => l.insert(0, 202))[0] as Op<number>;
+    expect(deliver(r0, { from: e, ops: copy.list.opsOf(e, at - 1, 1), proof: copy.replicator.feeds.proof(e, at) }).status).toBe('ok');
+    const kept = r2.edit((l) => l.insert(1, 203))[0] as Op<number>;
+    // Gossip until the fork is known everywhere (a state holding the other branch is refused on the way).
+    for (let round = 0; round < 4; round++) for (const a of rs) for (const [i, b] of rs.entries()) if (a !== b) try { catchUp(a, b, names[i] as string); } catch { /* refused: the fork shows */ }
+    everyone(rs);
+    for (const r of rs) {
+      expect(r.replicator.feeds.equivocations()).toEqual([{ actor: e, at }]);
+      expect(held(r)).toEqual(held(r2));
+      expect(r.replicator.feeds.count(e)).toBe(at - 1);
+    }
+    expect(r0.list.has(own.id)).toBe(false);
+    expect(r0.list.has(kept.id)).toBe(true);
+    // What r0 collected stays collected; a restart from its store holds the same, its feeds where they were.
+    for (const [actor, n] of collected ?? new Map()) expect(r0.list.collected?.get(actor) ?? 0).toBeGreaterThanOrEqual(n);
+    const again = open(0, backings[0]);
+    expect(held(again)).toEqual(held(r0));
+    for (const [actor, n] of r0.list.version()) expect(again.replicator.feeds.count(actor)).toBe(n);
   });
 
   it('a state that collected a feed the asker holds partly waiting moves the asker\'s base over every op it holds, so it can pass the state on (seed 127)', () => {

@@ -72,9 +72,9 @@ export class Feeds<T> {
     // A feed with no chain saved past its base (a list that collected, cut by a fork) goes on
     // from the base: the ops before it are gone. The store's own bases are not checked again.
     for (const { actor } of records.bases ?? []) {
-      const feed = this.#feed(actor);
+      const feed = this.#feeds.get(actor);
       const base = this.bases.get(actor);
-      if (feed.key !== null && base.count > feed.count && base.count < this.frozenAt(actor)) {
+      if (feed?.key != null && base.count > feed.count && base.count < this.frozenAt(actor)) {
         feed.chain = base.chain.copy();
         feed.count = base.count;
       }
