@@ -47,6 +47,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   let actor = -1;
   let m: ActorMarks | undefined;
   let owner: Int32Array = new Int32Array(0);
+  let held = 0;
   let column: ValueColumn<T> | undefined;
   let bytes: Uint8Array | null = null;
   let made = 0;
@@ -68,6 +69,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       column = columns.get(actor);
       if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.owner.length)));
       owner = m === undefined ? owner : m.owner;
+      held = owner.length;
       bytes = column === undefined || from === null ? null : column.bytesFor(from);
     }
     // (Numbers are whole, or NaN, which every comparison here refuses: `savedOf`.)
@@ -76,7 +78,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     const d = ds[i] as number;
     const f = flags[i] as number;
     if (!(length >= 1)) throw new Error(`piece ${i} is empty`);
-    if (m === undefined || !(counter >= 1 && counter + length <= owner.length)) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
+    if (m === undefined || !(counter >= 1 && counter + length <= held)) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
     if (!(v + length <= total)) throw new Error(`piece ${i} lacks values`);
     if (GOOD_FLAGS[f] !== 1) throw new Error(`bad piece flags ${f} of piece ${i}`);
     const parent = d === 0 ? -1 : i + d;
