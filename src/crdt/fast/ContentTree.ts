@@ -113,11 +113,12 @@ export class ContentTree<T> {
     const fill = (MAX * 3) >> 2;
     let level: Node<T>[] = [];
     for (let i = 0; i < pieces.length; i += fill) {
-      const leaf = newLeaf<T>(null, pieces.slice(i, i + fill));
+      const end = i + fill < pieces.length ? i + fill : pieces.length;
+      const leaf = newLeaf<T>(null, pieces.slice(i, end));
       // Counted as the pieces learn their leaf: one loop over them (they are many, and cold).
       let visible = 0;
       let total = 0;
-      for (let k = i; k < i + leaf.pieces.length; k++) {
+      for (let k = i; k < end; k++) {
         const p = pieces[k] as Piece<T>;
         p.leaf = leaf;
         total += p.length;

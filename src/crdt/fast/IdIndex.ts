@@ -30,30 +30,38 @@ export class IdIndex<T> {
     for (const [actor, { owner, pieces: n }] of byActor) {
       const entries: Entry<T>[] = [];
       const runs = deletes.get(actor) ?? [];
-      // (Each length in a local: this loop runs before V8 has optimised it.)
+      // (Each length, the next run's start and the last entry's end in locals: this loop runs
+      // before V8 has optimised it, where every read of an array or a property is a call.)
       const held = owner.length;
       const ends = runs.length;
       let r = 0;
+      // Where run r starts (NaN past the last: no comparison holds).
+      let at = ends > 0 ? (runs[0] as number) : NaN;
       let last: Entry<T> | undefined;
+      let lastEnd = NaN;
       let reached = 0;
       for (let c = 1; c < held; c++) {
         const o = owner[c] as number;
         // Runs are in counter order (unless damaged: then `OpLog.of` refuses them).
-        while (r < ends && (runs[r] as number) < c) r += 5;
+        while (at < c) {
+          r += 5;
+          at = r < ends ? (runs[r] as number) : NaN;
+        }
         if (o === 0) {
-          if (runs[r] !== c) continue;
+          if (at !== c) continue;
           const length = runs[r + 1] as number;
           if (length > 1 && length % 1 === 0) c += length - 1;
           r += 5;
+          at = r < ends ? (runs[r] as number) : NaN;
           continue;
         }
         const p = pieces[o - 1] as Piece<T>;
         const end = c + p.length;
         if (p.counter !== c) throw new Error(`an element of a${actor} is in two pieces`);
-        if (r < ends && (runs[r] as number) < end) throw new Error(`delete a${actor}.${runs[r]} is not a delete`);
-        if (last !== undefined && c === last.end) last.pieces.push(p);
+        if (at < end) throw new Error(`delete a${actor}.${at} is not a delete`);
+        if (c === lastEnd) (last as Entry<T>).pieces.push(p);
         else entries.push((last = { start: c, end: c, pieces: [p] }));
-        last.end = end;
+        (last as Entry<T>).end = lastEnd = end;
         c = end - 1;
         reached++;
       }

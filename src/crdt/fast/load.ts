@@ -47,6 +47,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   let actor = -1;
   let m: ActorMarks | undefined;
   let owner: Int32Array = new Int32Array(0);
+  let held = 0;
   let column: ValueColumn<T> | undefined;
   let bytes: Uint8Array | null = null;
   let made = 0;
@@ -68,6 +69,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       column = columns.get(actor);
       if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.owner.length)));
       owner = m === undefined ? owner : m.owner;
+      held = owner.length;
       bytes = column === undefined || from === null ? null : column.bytesFor(from);
     }
     // (Numbers are whole, or NaN, which every comparison here refuses: `savedOf`.)
@@ -76,7 +78,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     const d = ds[i] as number;
     const f = flags[i] as number;
     if (!(length >= 1)) throw new Error(`piece ${i} is empty`);
-    if (m === undefined || !(counter >= 1 && counter + length <= owner.length)) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
+    if (m === undefined || !(counter >= 1 && counter + length <= held)) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
     if (!(v + length <= total)) throw new Error(`piece ${i} lacks values`);
     if (GOOD_FLAGS[f] !== 1) throw new Error(`bad piece flags ${f} of piece ${i}`);
     const parent = d === 0 ? -1 : i + d;
@@ -213,71 +215,88 @@ export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null,
       // Origins to derive: a right child's left one is its parent's last element (none under the
       // root), a left child's right one its parent's first; a predicted other one, its parent's
       // on that side (only pieces with a parent predict: `makePieces` refused the others).
+      // (Each field read once, into a local, and each origin kept in locals as it is set: a named
+      // read is an inline-cache call until V8 has optimised this loop.)
       const parent = p.parent;
       const q = p as Origins;
+      const side = p.side;
+      let olA = q.olA;
+      let olC = 0;
+      let orA = q.orA;
+      let orC = 0;
       let hangs = false;
-      if (p.side === 'R') {
+      if (side === 'R') {
         const length = parent === null ? 0 : parent.length;
         p.depth = parent === null ? 1 : parent.depth + length;
-        if (q.olA === DERIVED) {
+        if (olA === DERIVED) {
           hangs = true;
-          q.olA = parent === null ? -1 : parent.actor;
-          q.olC = parent === null ? 0 : parent.counter + length - 1;
-        }
-        if (q.orA === DERIVED) {
-          q.orA = (parent as Piece<T>).orA;
-          q.orC = (parent as Piece<T>).orC;
-        }
+          q.olA = olA = parent === null ? -1 : parent.actor;
+          q.olC = olC = parent === null ? 0 : parent.counter + length - 1;
+        } else olC = q.olC;
+        if (orA === DERIVED) {
+          q.orA = orA = (parent as Piece<T>).orA;
+          q.orC = orC = (parent as Piece<T>).orC;
+        } else orC = q.orC;
       } else {
         const r = parent as Piece<T>;
         p.depth = r.depth + 1;
-        if (q.orA === DERIVED) {
+        if (orA === DERIVED) {
           hangs = true;
-          q.orA = r.actor;
-          q.orC = r.counter;
-        }
-        if (q.olA === DERIVED) {
-          q.olA = r.olA;
-          q.olC = r.olC;
-        }
+          q.orA = orA = r.actor;
+          q.orC = orC = r.counter;
+        } else orC = q.orC;
+        if (olA === DERIVED) {
+          q.olA = olA = r.olA;
+          q.olC = olC = r.olC;
+        } else olC = q.olC;
       }
       if (found === null) {
-        if (p.actor !== actor) {
-          actor = p.actor;
+        const pActor = p.actor;
+        const counter = p.counter;
+        if (pActor !== actor) {
+          actor = pActor;
           shift = look.shift(actor);
           gone = look.gone(actor);
           owner = look.owner(actor);
         }
-        const fast = shift === shift && p.counter > gone && owner !== undefined;
-        const own = fast ? p.counter + shift : place(p.actor, p.counter);
+        const fast = shift === shift && counter > gone && owner !== undefined;
+        const own = fast ? counter + shift : place(pActor, counter);
         // (An owner read past its end is undefined, which is not above 0.)
-        const leftFine = q.olA < 0 || (fast && q.olA === actor && q.olC > gone && ((owner as Int32Array)[q.olC] as number) > 0 && q.olC + shift < own) || origin(q.olA, q.olC, own) === 0;
-        const rightFine = q.orA < 0 || (fast && q.orA === actor && q.orC > gone && ((owner as Int32Array)[q.orC] as number) > 0 && q.orC + shift < own) || origin(q.orA, q.orC, own) === 0;
+        const leftFine = olA < 0 || (fast && olA === actor && olC > gone && ((owner as Int32Array)[olC] as number) > 0 && olC + shift < own) || origin(olA, olC, own) === 0;
+        const rightFine = orA < 0 || (fast && orA === actor && orC > gone && ((owner as Int32Array)[orC] as number) > 0 && orC + shift < own) || origin(orA, orC, own) === 0;
         if (!leftFine || !rightFine || !hangs || p.gc !== 0) found = pieceFault(p, look, retired, collected);
         // A collectable piece's children are never ranked again: collecting may leave them in any order.
-        if (found === null && prev !== null && parent?.gc !== COLLECTABLE && !(p.side === 'L' ? leftFirst : rightFirst)(prev, p)) found = new Error(`a${p.actor}.${p.counter} is out of its siblings' order`);
+        if (found === null && prev !== null && parent?.gc !== COLLECTABLE && !(side === 'L' ? leftFirst : rightFirst)(prev, p)) found = new Error(`a${pActor}.${counter} is out of its siblings' order`);
       }
       prev = null;
-      if (p.leftKid !== null) {
-        p = p.leftKid;
+      const leftKid = p.leftKid;
+      if (leftKid !== null) {
+        p = leftKid;
         continue;
       }
     }
     if (pieces[i++] !== p) throw new Error(`piece ${i - 1} is out of its tree order`);
     down = true;
-    if (p.rightKid !== null) {
-      p = p.rightKid;
+    const rightKid = p.rightKid;
+    if (rightKid !== null) {
+      p = rightKid;
       continue;
     }
     // `p`'s subtree is walked: up past last right children, then to a next sibling, or to the
     // parent of a last left child (its own turn), or to the end.
     let q = p;
-    while (q.sibling === null && q.parent !== null && q.side === 'R') q = q.parent;
-    if (q.sibling !== null) {
+    let next = q.sibling;
+    let up = q.parent;
+    while (next === null && up !== null && q.side === 'R') {
+      q = up;
+      next = q.sibling;
+      up = q.parent;
+    }
+    if (next !== null) {
       prev = q;
-      p = q.sibling;
-    } else if (q.parent !== null) {
-      p = q.parent;
+      p = next;
+    } else if (up !== null) {
+      p = up;
       down = false;
     } else p = null;
   }
