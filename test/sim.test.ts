@@ -4,7 +4,7 @@ import { replayCommand, runSim, type SimPlan } from '../src/sim/index.js';
 import { Simulation } from '../src/sim/Simulation.js';
 
 /** Fixed seeds keep CI reproducible; a few fresh ones each run keep looking for new schedules. */
-const FIXED = [...Array.from({ length: 500 }, (_, i) => i + 1), 726_124_750, 9_400_032, 9_400_293];
+const FIXED = [...Array.from({ length: 500 }, (_, i) => i + 1), 726_124_750, 9_400_032, 9_400_293, 101_044];
 const FRESH = Array.from({ length: 50 }, () => 1000 + Math.floor(Math.random() * 0x7fff0000));
 
 describe('deterministic simulation: drops, duplicates, delays, partitions, crashes, late joiners', () => {

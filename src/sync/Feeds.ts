@@ -461,7 +461,12 @@ export class Feeds<T> {
     // someone holds a copy of it, and they are checked like any author's (a fork, if they differ;
     // past the last made here, `#stolen`, once this process signed ops).
     if (actor === this.self) {
-      if (group.every((op) => held(op) === 'duplicate')) return null;
+      if (group.every((op) => held(op) === 'duplicate')) {
+        // The same as held, that far: a suspected own feed is compared on from there (else the
+        // same first page came back for ever, and a copy's op at its end was never met: seed 101,044).
+        this.#compared(actor, first, last);
+        return null;
+      }
       if (proof === undefined || !sameBytes(proof.key, this.#signer.key)) return refuse('own_ops', actor, `ops ${who}.${first}..${last} are under this replica's own author id, and not the ones it made`);
     }
     if (proof === undefined) return refuse('bad_signature', actor, `ops ${who}.${first}..${last} come without their author's signature`);
@@ -479,9 +484,7 @@ export class Feeds<T> {
       return this.#fork(actor, group, proof, differs, heldOps);
     }
     if (actor === this.self && this.#signedHere && last > count && feed !== undefined) return this.#stolen(group.filter((op) => op.id.counter > count), proof, feed);
-    const suspect = this.#suspect.get(actor);
-    // The same ops as held, that far: compare on from there.
-    if (suspect !== undefined && first <= suspect + 1) this.#suspect.set(actor, Math.min(last, count));
+    this.#compared(actor, first, last);
     if (last <= count) {
       // Nothing new, but a tail on the point held: check it, for what it shows (`doomedInTails`).
       // Kept as the feed's end point, so that peers' heads match it from now on.
@@ -501,6 +504,12 @@ export class Feeds<T> {
     }
     this.#suspect.delete(actor);
     return { actor, key: proof.key, ops: group, last, chain, point: { actor, counter: last, signature: proof.signature, ...(proof.tail === undefined ? {} : { tail: proof.tail }) } };
+  }
+
+  /** Ops `first..last` of a feed are the same as held, as far as held: a suspected feed is compared on from there. */
+  #compared(actor: ActorId, first: number, last: number): void {
+    const suspect = this.#suspect.get(actor);
+    if (suspect !== undefined && first <= suspect + 1) this.#suspect.set(actor, Math.min(last, this.count(actor)));
   }
 
   /** Why `proof.key` cannot be `actor`'s: not a key, not the one its id was made from, not the one known. */
