@@ -17,14 +17,11 @@ export function truncateState<T>(state: ListState<T>, cut: (actor: number) => nu
   // Old piece index → new index of its first part (left children hang there) and its last (right children).
   const first = new Map<number, number>();
   const last = new Map<number, number>();
-  // New pieces whose parent index is still an old one: the first part of each piece kept.
-  const heads: number[] = [];
   state.pieces.forEach((p, i) => {
     const length = Math.max(0, Math.min(p.values.length, cut(p.actor) - p.counter));
     if (length === 0) return;
     const parts = p.deleted ? splitByVisibility(p, length, undeleted) : [{ from: 0, to: length, deleted: false }];
     first.set(i, pieces.length);
-    heads.push(pieces.length);
     parts.forEach((part, k) => {
       const counter = p.counter + part.from;
       const head = k === 0;
@@ -45,7 +42,8 @@ export function truncateState<T>(state: ListState<T>, cut: (actor: number) => nu
     });
     last.set(i, pieces.length - 1);
   });
-  for (const h of heads) {
+  // The first part of each piece kept still names its parent by its old index.
+  for (const h of first.values()) {
     const p = pieces[h] as PieceState<T>;
     if (p.parent < 0) continue;
     const parent = (p.side === 'L' ? first : last).get(p.parent);
