@@ -27,7 +27,7 @@ function exchange(asker: Replica<number>, server: Replica<number>, name: string,
     from: asker.actor,
     version: asker.replicator.feeds.advertise(asker.list.version()),
     ...(takesState ? { state: true } : {}),
-    report: { own: asker.list.nextCounter - 1, retired: asker.replicator.retired },
+    report: asker.replicator.reportTo(server.actor),
   };
   const served = server.serveSync(asker.actor, request.version, takesState, request.report, 0);
   const page = decodeBinarySyncReply(encodeBinarySyncReply(server.actor, served));

@@ -154,7 +154,7 @@ describe('counters at the end of the safe range', () => {
 
   it('binary: a sync request counting past the highest counter, cut short, with trailing bytes or unknown flags is a malformed body', async () => {
     const good = encodeBinarySyncRequest({ from: A, version: new Map([[A, 2]]) });
-    const beyond: number[] = [0x51, 5];
+    const beyond: number[] = [0x51, 6];
     pushVarint(beyond, A);
     beyond.push(0, 1);
     pushVarint(beyond, A);
@@ -165,6 +165,12 @@ describe('counters at the end of the safe range', () => {
     const from: number[] = [];
     pushVarint(from, A);
     await expectRefused(current!, good.map((b, i) => (i === 2 + from.length ? 0x80 : b)), 400, 'invalid_body', '/sync', [A]);
+    // A head only ends a report: flag 4 alone is malformed, and so is a head whose "tailed" byte is neither 0 nor 1.
+    await expectRefused(current!, good.map((b, i) => (i === 2 + from.length ? 4 : b)), 400, 'invalid_body', '/sync', [A]);
+    const head = { actor: A, counter: 2, signature: new Uint8Array(64), tailed: false };
+    const headed = encodeBinarySyncRequest({ from: A, version: new Map([[A, 2]]), report: { own: 0, retired: new Map(), head } });
+    await expectRefused(current!, headed.map((b, i) => (i === headed.length - 65 ? 2 : b)), 400, 'invalid_body', '/sync', [A]);
+    await expectRefused(current!, JSON.stringify({ v: 2, from: A, version: {}, head: { actor: A, counter: 2, signature: '00'.repeat(64), tailed: false } }), 400, 'invalid_body', '/sync', [A]);
   });
 
   it('an op at the highest counter is well-formed: its feed, not the op check, refuses it; as an origin it is taken, and its op waits', async () => {

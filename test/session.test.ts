@@ -171,7 +171,7 @@ describe('a sync session', () => {
     expect(b.receive('s0', Uint8Array.of(1, 2, 3), 0)).toMatch(/^not a message: not a sync session message/);
     expect(b.receive('s0', 'text' as never, 0)).toMatch(/must be a Uint8Array/);
     expect(b.receive('s0', Uint8Array.of(0x47, 9, 1, 1), 0)).toMatch(/version 9: this build speaks version 1/);
-    expect(b.receive('s0', encodeEnvelope(PUSH, 1, Uint8Array.of(0x50, 5, 0xff)), 0)).toMatch(/^push refused \(invalid_body\)/);
+    expect(b.receive('s0', encodeEnvelope(PUSH, 1, Uint8Array.of(0x50, 6, 0xff)), 0)).toMatch(/^push refused \(invalid_body\)/);
     // A stranger (member 5 of a list of 2) is refused, and told so.
     const stranger = nodeSession({ member: 5, members: 6, codec: stringCodec, now: 0, peers: ['s1'] });
     stranger.insert(0, 'x');
@@ -192,7 +192,7 @@ describe('a sync session', () => {
     const sent = a!.poll(0);
     const sync = sent.map((m) => decodeEnvelope(m.bytes)).find((e) => e.kind === SYNC);
     expect(sync).toBeDefined();
-    expect(a!.receive('s1', encodeEnvelope(ANSWER, sync!.id, Uint8Array.of(0x53, 5, 0xff)), 10)).toMatch(/^a malformed answer: /);
+    expect(a!.receive('s1', encodeEnvelope(ANSWER, sync!.id, Uint8Array.of(0x53, 6, 0xff)), 10)).toMatch(/^a malformed answer: /);
     let again: ReturnType<SyncSession<string>['poll']> = [];
     let t = 20;
     for (; again.length === 0 && t < 10_000; t += 10) again = a!.poll(t);

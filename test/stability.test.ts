@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FastList } from '../src/crdt/fast/FastList.js';
 import { replicaId, type ActorId } from '../src/crdt/ids.js';
 import { meet, type VersionVector } from '../src/crdt/version.js';
-import { memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
+import { copyBacking, memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
 import type { Request } from '../src/sync/messages.js';
 import { Stability } from '../src/sync/stability.js';
 import { deliver, newReplica, pull, signedPush } from './helpers/feeds.js';
@@ -301,6 +301,40 @@ describe('replicas that sync retire what every member holds', () => {
     expect(r2.replicator.knowledge.told).toEqual(r0.list.version());
   });
 
+  it('an author counts a member as holding its feed only as far as the member\'s head there is one it signed: a copy of its key cannot make its op stable, and is caught', () => {
+    const names = ['r0', 'r1', 'r2'];
+    const backing = memoryBacking<number>();
+    const rs = [0, 1, 2].map((m) => newReplica(m, { ...(m === 0 ? { backing } : {}), makeList: (a) => new FastList<number>(a), peers: names.filter((_, i) => i !== m), config: { members: 3 } }));
+    const [r0, r1, r2] = rs as [(typeof rs)[0], (typeof rs)[0], (typeof rs)[0]];
+    const everyone = (): void => {
+      for (const a of rs) for (const [i, b] of rs.entries()) if (a !== b) pull(a, b, names[i] as string);
+    };
+    for (const [i, x] of [1, 2, 3].entries()) r0.edit((l) => l.insert(i, x));
+    everyone();
+    everyone();
+    // Every member's head of r0's feed is one r0 signed: it is stable that far.
+    expect(r0.replicator.stable().get(r0.actor)).toBe(3);
+    // A copy of r0's store, key and all, signs another op 4; r2 takes the copy's, r1 r0's.
+    const copy = newReplica(0, { backing: copyBacking(backing), makeList: (a) => new FastList<number>(a) });
+    expect(copy.actor).toBe(r0.actor);
+    r0.edit((l) => l.insert(0, 40));
+    copy.edit((l) => l.insert(3, 41));
+    expect(deliver(r1, signedPush(r0, 3)).status).toBe('ok');
+    expect(deliver(r2, signedPush(copy, 3)).status).toBe('ok');
+    // Both say they hold 4 ops of r0's; only r1's head at 4 is r0's. Counting lengths, 4 would be stable.
+    pull(r1, r0, 'r0');
+    pull(r2, r0, 'r0');
+    expect(r0.replicator.stable().get(r0.actor)).toBe(3);
+    // r0 suspects its own feed and asks r2: the two op 4s, both signed with its key, prove the copy.
+    expect(r0.replicator.feeds.suspecting()).toBe(true);
+    const version = r0.replicator.feeds.advertise(r0.list.version());
+    expect(version.get(r0.actor) ?? 0).toBe(0);
+    const request = { type: 'sync', from: r0.actor, version, report: r0.replicator.reportTo(r2.actor, version) } as const;
+    const outcome = r0.onReply('r2', request, { type: 'sync', ...r2.serveSync(r0.actor, version, false, request.report) }, 0);
+    expect(outcome.refusals.map((r) => r.code)).toEqual(['equivocation']);
+    expect(r0.replicator.feeds.equivocations()).toEqual([{ actor: copy.actor, at: 4 }]);
+  });
+
   it('reports name the incarnations their author heard from, and a collector waits for each of them', () => {
     const [a0, a1, a2] = [replicaId(0, 1), replicaId(1, 1), replicaId(2, 1)];
     const s = new Stability(a0, 3);
@@ -349,7 +383,7 @@ describe('replicas that sync retire what every member holds', () => {
         for (const [i, b] of rs.entries()) {
           if (a === b) continue;
           const request = { type: 'sync', from: a.actor, version: a.replicator.feeds.advertise(a.list.version()) } as const;
-          const page = b.serveSync(a.actor, request.version, false, { own: a.list.nextCounter - 1, retired: a.replicator.retired }, 0);
+          const page = b.serveSync(a.actor, request.version, false, a.replicator.reportTo(b.actor), 0);
           a.onReply(names[i] as string, request, { type: 'sync', ...page }, 0);
         }
       }

@@ -59,9 +59,10 @@ describe('version vectors on the binary wire (v5)', () => {
 
   it('a sync request and its answer round-trip, the answer read against the request', () => {
     fc.assert(
-      fc.property(actorArb, versionArb, versionArb, fc.integer({ min: 0, max: 1000 }), fc.boolean(), versionArb, versionArb, (from, version, retired, own, fullHeads, theirs, told) => {
+      fc.property(actorArb, versionArb, versionArb, fc.integer({ min: 0, max: 1000 }), fc.boolean(), versionArb, versionArb, fc.option(fc.tuple(actorArb, fc.nat(), fc.boolean(), fc.uint8Array({ minLength: 64, maxLength: 64 }))), (from, version, retired, own, fullHeads, theirs, told, h) => {
         const heard = [...version.keys()].slice(0, 3);
-        const request = { from, version, report: { own, retired, heard }, ...(fullHeads ? { fullHeads: true } : {}) };
+        const head = h === null ? {} : { head: { actor: h[0], counter: h[1], tailed: h[2], signature: h[3] } };
+        const request = { from, version, report: { own, retired, heard, ...head }, ...(fullHeads ? { fullHeads: true } : {}) };
         const back = decodeBinarySyncRequest(encodeBinarySyncRequest(request));
         expect({ ...back, report: { ...back.report, heard: [...(back.report?.heard ?? [])].sort((a, b) => a - b) } }).toEqual({ ...request, report: { ...request.report, heard: [...heard].sort((a, b) => a - b) } });
         const digest = { actors: [...version.keys()].sort((a, b) => a - b).slice(0, 2), digest: new Uint8Array(32).fill(7) };

@@ -3,7 +3,7 @@ import { BINARY_TYPE } from '../src/transport/binary-wire.js';
 import { decodeSyncAnswer } from '../src/transport/wire.js';
 import { actorApp, type ActorApp } from './helpers/actor-app.js';
 
-const SPEAKS = /this actor speaks wire versions 2 \(JSON\) and 5 \(binary\)/;
+const SPEAKS = /this actor speaks wire versions 2 \(JSON\) and 6 \(binary\)/;
 
 describe('a peer of another wire version', () => {
   let actor: ActorApp | undefined;
@@ -15,7 +15,8 @@ describe('a peer of another wire version', () => {
   it('is refused with 400 `invalid_body`, saying which versions this actor speaks, and logged at error', async () => {
     actor = actorApp(0);
     // Older peers (JSON v1, binary v2: before ops were signed; binary v3: before bases and `retired`;
-    // binary v4: sync requests in JSON, vectors and heads whole) and a newer one.
+    // binary v4: sync requests in JSON, vectors and heads whole; binary v5: no head in a sync
+    // request's report) and a newer one.
     const cases: Array<[string, Buffer | string, string, number]> = [
       ['/genome', JSON.stringify({ v: 1, from: 1, ops: [] }), 'application/json', 1],
       ['/sync', JSON.stringify({ v: 1, from: 1, version: {} }), 'application/json', 1],
@@ -25,8 +26,10 @@ describe('a peer of another wire version', () => {
       ['/sync', JSON.stringify({ v: 3, from: 1, version: {} }), 'application/json', 3],
       ['/genome', Buffer.from([0x50, 4, 1, 0]), BINARY_TYPE, 4],
       ['/sync', Buffer.from([0x51, 4, 1, 0]), BINARY_TYPE, 4],
-      ['/genome', Buffer.from([0x50, 6, 1, 0]), BINARY_TYPE, 6],
-      ['/sync', Buffer.from([0x51, 6, 1, 0]), BINARY_TYPE, 6],
+      ['/genome', Buffer.from([0x50, 5, 1, 0]), BINARY_TYPE, 5],
+      ['/sync', Buffer.from([0x51, 5, 1, 0]), BINARY_TYPE, 5],
+      ['/genome', Buffer.from([0x50, 7, 1, 0]), BINARY_TYPE, 7],
+      ['/sync', Buffer.from([0x51, 7, 1, 0]), BINARY_TYPE, 7],
     ];
     for (const [url, payload, type, version] of cases) {
       const res = await actor.app.inject({ method: 'POST', url, payload, headers: { 'content-type': type } });
@@ -44,7 +47,7 @@ describe('a peer of another wire version', () => {
     for (const v of [1, 3]) {
       expect(() => decodeSyncAnswer('application/json', Buffer.from(JSON.stringify({ v, from: 1 })))).toThrow(new RegExp(`the peer answered with a JSON message of wire version ${v}: ${SPEAKS.source}`));
     }
-    for (const v of [2, 3, 4, 6]) {
+    for (const v of [2, 3, 4, 5, 7]) {
       expect(() => decodeSyncAnswer(BINARY_TYPE, Uint8Array.from([0x53, v, 1]))).toThrow(new RegExp(`a binary sync reply of wire version ${v}: ${SPEAKS.source}`));
     }
   });

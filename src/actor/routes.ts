@@ -10,7 +10,7 @@ import type { RetireReport } from '../sync/messages.js';
 import { asked, BINARY_TYPE, NOTHING_ASKED, STATE_TYPE, decodeBinaryPush, decodeBinarySyncRequest, encodeBinarySyncReply, wireVersionProblem, type Push } from '../transport/binary-wire.js';
 import { MacGuard, requireClusterMac } from '../transport/cluster-mac.js';
 import { HttpError } from '../transport/http-server.js';
-import { batchSchema, decodeOp, decodeProof, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
+import { batchSchema, decodeHead, decodeOp, decodeProof, encodeSyncReply, syncRequestSchema, type WireBatch, type WireSyncRequest } from '../transport/wire.js';
 import type { ActorState } from './ActorState.js';
 import { LogThrottle, quietSince } from './LogThrottle.js';
 
@@ -130,8 +130,8 @@ function readSync(body: WireSyncRequest | Buffer): { from: ActorId; version: Ver
       const r = decodeBinarySyncRequest(body);
       return { ...r, fullHeads: r.fullHeads === true };
     }
-    const { retired, own, heard } = body;
-    const report = retired !== undefined && own !== undefined ? { retired: versionFromJSON(retired), own, ...(heard === undefined ? {} : { heard: heard as ActorId[] }) } : undefined;
+    const { retired, own, heard, head } = body;
+    const report = retired !== undefined && own !== undefined ? { retired: versionFromJSON(retired), own, ...(heard === undefined ? {} : { heard: heard as ActorId[] }), ...(head === undefined ? {} : { head: decodeHead(head) }) } : undefined;
     return { from: body.from as ActorId, version: versionFromJSON(body.version), ...(report === undefined ? {} : { report }), fullHeads: true };
   } catch (err) {
     throw new HttpError(400, (err as Error).message, 'invalid_body');

@@ -43,6 +43,11 @@ export class Feeds<T> {
   /** Whether this process signed an op of its own: from then on, none under its id is made elsewhere (`#stolen`). */
   #signedHere = false;
   readonly #spacing: number;
+  /**
+   * This replica's signatures over its own feed, by length, from what every member was seen to
+   * hold on: a peer's head there shows whether it holds the feed as made here (`vouches`).
+   */
+  readonly #ownSigned = new Map<number, Uint8Array>();
   /** Each feed's chain at or past what the list collected of it. */
   readonly bases: ChainBases<T>;
 
@@ -100,6 +105,7 @@ export class Feeds<T> {
     for (const p of points) {
       const feed = this.#feeds.get(p.actor);
       if (feed !== undefined && p.counter <= feed.count) keepPoint(feed, p, this.#spacing);
+      if (p.actor === this.self && p.tail === undefined) this.#ownSigned.set(p.counter, p.signature);
     }
     // Own ops past the last signed point (a store from before feeds were signed): sign them now.
     const own = this.#feed(this.self);
@@ -143,7 +149,34 @@ export class Feeds<T> {
   #signOwnEnd(own: Feed<T>): SignedPoint {
     const point = { actor: this.self, counter: own.count, signature: this.#signer.sign(signedStatement(this.self, own.count, own.chain.head())) };
     keepPoint(own, point, this.#spacing);
+    this.#ownSigned.set(own.count, point.signature);
     return point;
+  }
+
+  /**
+   * Whether a peer's head of this replica's own feed is one signed here: the peer then holds the
+   * feed as made here, that far (one key over one chain makes one signature). Another signature
+   * at that length means a copy of this key signed an op the peer holds: the feed is compared
+   * with the peer's from its start, as for a head that differs (`compareHeads`). A head with no
+   * signature kept here to compare it with, or a tailed one, vouches for nothing.
+   */
+  vouches(head: Head): boolean {
+    // The feed's end, too: own ops taken back from peers (a restored store) were not signed here.
+    const latest = this.#feeds.get(this.self)?.latest;
+    const end = latest?.counter === head.counter && latest.tail === undefined ? latest.signature : undefined;
+    const mine = head.actor === this.self && !head.tailed ? (this.#ownSigned.get(head.counter) ?? end) : undefined;
+    if (mine === undefined) return false;
+    if (sameBytes(mine, head.signature)) return true;
+    this.#suspect.set(this.self, 0);
+    return false;
+  }
+
+  /** Forget own signatures below `counter`: every member was seen to hold the feed that far. */
+  forgetOwnBelow(counter: number): void {
+    for (const at of this.#ownSigned.keys()) {
+      if (at >= counter) break;
+      this.#ownSigned.delete(at);
+    }
   }
 
   /**

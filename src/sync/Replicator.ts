@@ -9,6 +9,7 @@ import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Fee
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
 import { PeerKnowledge, type Knowledge } from './knowledge.js';
 import { Stability, type Collectable } from './stability.js';
+import { Vouches } from './vouches.js';
 import { sample } from '../util/sample.js';
 import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
 
@@ -151,10 +152,13 @@ export class Replicator<T> {
   #retired: VersionVector;
   /** The incarnations heard, and what peers said was retired. */
   readonly #known = new PeerKnowledge();
+  /** How far each incarnation heard holds this replica's own feed as signed here. */
+  readonly #vouches: Vouches<T>;
 
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
     this.feeds = feeds;
+    this.#vouches = new Vouches(feeds);
     this.#stability = config.members === undefined ? null : new Stability(list.actor, config.members, config.settleMs, config.voters);
     this.#retired = list.retire?.(new Map()) ?? new Map();
     this.#config = config;
@@ -415,13 +419,25 @@ export class Replicator<T> {
     // What the asker holds (as far as it has checked): a member's word for what is stable.
     if (this.#stability !== null && this.isMember(asker)) {
       this.#known.hear(asker);
-      this.#stability.hear(asker, version, report, now);
-      this.#retire(this.stable());
+      // Of its own feed, only what the asker's head showed it holds as signed here; a head signed
+      // otherwise is a copy of this key's work: the asker is asked at once, and the fork shows.
+      const claim = this.#vouches.claim(asker, version, report?.head);
+      if (claim.differs) this.#askNow(asker);
+      this.#stability.hear(asker, claim.version, report, now);
+      const stable = this.stable();
+      this.#retire(stable);
+      this.feeds.forgetOwnBelow(stable.get(this.list.actor) ?? 0);
     }
     if (this.#random !== null) this.#askBack(asker, version);
     const full = (takesState ? this.#statePage(asker, version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
     const page = fullHeads ? full : { ...full, ...this.feeds.digestHeads(full.heads, version) };
     return this.#stability === null ? page : { ...page, from: this.list.actor, retired: this.#known.said(this.#retired) };
+  }
+
+  /** Ask `incarnation`'s peer at once (it holds something this replica must compare). */
+  #askNow(incarnation: ActorId): void {
+    const p = this.#byMember.get(memberOf(incarnation)) ?? this.#peers.find((q) => q.incarnation === incarnation);
+    if (p !== undefined) p.syncDue = true;
   }
 
   /**
@@ -537,6 +553,16 @@ export class Replicator<T> {
     return { retired: this.#retired, own: this.#list.nextCounter - 1, heard: this.#known.heard };
   }
 
+  /**
+   * The retire report a sync request to `to` (an incarnation, if known) carries: with this
+   * replica's signed point at the end of `to`'s own feed as advertised (`version`), which `to`
+   * compares with what it signed (see `Vouches`).
+   */
+  reportTo(to: ActorId | undefined, version = this.feeds.advertise(this.#list.version())): RetireReport {
+    const head = to === undefined ? undefined : this.feeds.heads(new Map([[to, version.get(to) ?? 0]]))[0];
+    return { ...this.#report(), ...(head === undefined ? {} : { head }) };
+  }
+
   #nextRequest(p: PeerState): Request<T> | null {
     const from = this.list.actor;
     if (p.syncDue) {
@@ -545,13 +571,14 @@ export class Replicator<T> {
       if (state) this.#stateFrom = p.id;
       const fullHeads = p.fullHeads;
       p.fullHeads = false;
+      const version = this.feeds.advertise(this.list.version());
       return {
         type: 'sync',
         from,
-        version: this.feeds.advertise(this.list.version()),
+        version,
         ...(state ? { state: true } : {}),
         ...(fullHeads ? { fullHeads: true } : {}),
-        ...(this.#stability === null ? {} : { report: this.#report() }),
+        ...(this.#stability === null ? {} : { report: this.reportTo(p.incarnation, version) }),
       };
     }
     if (p.acked === null || (this.#random !== null && !this.#targets.has(p))) return null;

@@ -53,6 +53,12 @@ export interface RetireReport {
   readonly retired: VersionVector;
   readonly own: number;
   readonly heard?: readonly ActorId[];
+  /**
+   * The asker's signed point at the end of its copy of the responder's own feed: the responder
+   * counts the asker as holding its feed only as far as a head it signed itself shows (see
+   * INTERNALS.md, "Stability counts branches").
+   */
+  readonly head?: Head;
 }
 
 /**

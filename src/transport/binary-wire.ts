@@ -13,23 +13,25 @@ import { readDelta, readSet, writeDelta, writeSet } from './vectors.js';
 import { MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire-limits.js';
 
 /**
- * Wire format v5, binary, for actors talking to each other (JSON v2 stays for people and tools):
+ * Wire format v6, binary, for actors talking to each other (JSON v2 stays for people and tools):
  * ops travel as run-length batches (`src/crdt/batch-codec.ts`), each feed with its signed point.
- *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x05 from:varint to told:version proof batch,
+ *   push  (POST /genome, Content-Type BINARY_TYPE): 'P' 0x06 from:varint to told:version proof batch,
  *         to := 0x00 | 0x01 incarnation:varint (the one the push is for; another refuses it), and
  *         told: what the sender retired or was told was (see `Replicator.mayEdit`)
- *   sync  (POST /sync, Content-Type BINARY_TYPE): 'Q' 0x05 from:varint flags:byte version:delta(∅)
- *         [own:varint retired:delta(version) heard:set(version)] (flags: 1 a retire report
- *         follows; 2 every head wanted, see `SyncRequest.fullHeads`)
+ *   sync  (POST /sync, Content-Type BINARY_TYPE): 'Q' 0x06 from:varint flags:byte version:delta(∅)
+ *         [own:varint retired:delta(version) heard:set(version) [head]] (flags: 1 a retire
+ *         report follows; 2 every head wanted, see `SyncRequest.fullHeads`; 4, with 1, the
+ *         asker's head of the responder's own feed ends the report, see `RetireReport.head`)
  *   reply to POST /sync sent with Accept: BINARY_TYPE, read against the request (`Asked`):
- *         'S' 0x05 from:varint more:byte version:delta(asked version) p:varint proof{p}
- *             f:varint fork{f} h:varint (actor:varint counter:varint tailed:byte signature:64 bytes){h}
+ *         'S' 0x06 from:varint more:byte version:delta(asked version) p:varint proof{p}
+ *             f:varint fork{f} h:varint head{h}
  *             digest retired batch
  *   reply to POST /sync sent with Accept: STATE_TYPE too, to an asker far behind, in place of ops:
- *         'T' 0x05, then as 'S' up to `retired`, then b:varint base{b}, then the state (list state
- *         v5, Brotli) to the end
+ *         'T' 0x06, then as 'S' up to `retired`, then b:varint base{b}, then the state (list state
+ *         v6, Brotli) to the end
  *   proof   := actor:varint counter:varint key:32 bytes signature:64 bytes tail:batch (often empty)
  *   fork    := actor:varint at:varint (signature:64 bytes batch){2}
+ *   head    := actor:varint counter:varint tailed:byte signature:64 bytes
  *   version := n:varint (actor:varint counter:varint){n}
  *   delta, set: see `vectors.ts` (a vector as its difference from one the reader has)
  *   digest  := 0x00 | 0x01 set(asked version) 32 bytes: the heads of the feeds the asker holds as
@@ -38,8 +40,9 @@ import { MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire-limits.
  *              having heard the asker (what the asker holds and retires before its next op)
  *   base    := actor:varint count:varint len:varint chain state:len bytes (see `ChainBases`)
  * v5 added the binary sync request, the deltas and the digest of heads (v4 sent sync requests as
- * JSON, and every vector and head in full: some 160 KB an exchange at a thousand actors); every
- * actor of a cluster speaks one version.
+ * JSON, and every vector and head in full: some 160 KB an exchange at a thousand actors); v6
+ * added the head in a sync request's report (stability counts branches); every actor of a
+ * cluster speaks one version.
  */
 export const BINARY_TYPE = 'application/x-crdt-genome';
 /** An asker that lists it in Accept takes a state in place of ops (see INTERNALS.md, "Catch-up from state"). */
@@ -50,10 +53,12 @@ const REQUEST = 0x51;
 const SYNC = 0x53;
 const STATE = 0x54;
 /** The binary wire's version, the second byte of every message. */
-const V5 = 5;
+const V6 = 6;
 /** A sync request's flags. */
 const HAS_REPORT = 1;
 const FULL_HEADS = 2;
+/** With a report: the asker's signed head of the responder's own feed follows it (`RetireReport.head`). */
+const HAS_HEAD = 4;
 /** A digest of heads is a SHA-256. */
 const DIGEST_BYTES = 32;
 
@@ -70,17 +75,28 @@ export const NOTHING_ASKED: Asked = { version: new Map(), retired: new Map() };
 export const asked = (request: Pick<SyncRequest, 'version' | 'report'>): Asked => ({ version: request.version, retired: request.report?.retired ?? new Map() });
 
 export function encodeBinarySyncRequest(request: Omit<SyncRequest, 'type' | 'state'>): Uint8Array {
-  const out = [REQUEST, V5];
+  const out = [REQUEST, V6];
   pushVarint(out, request.from);
   const { report } = request;
-  out.push((report === undefined ? 0 : HAS_REPORT) | (request.fullHeads === true ? FULL_HEADS : 0));
+  out.push((report === undefined ? 0 : HAS_REPORT) | (request.fullHeads === true ? FULL_HEADS : 0) | (report?.head === undefined ? 0 : HAS_HEAD));
   writeDelta(out, request.version, new Map());
   if (report !== undefined) {
     pushVarint(out, report.own);
     writeDelta(out, report.retired, request.version);
     writeSet(out, report.heard ?? [], request.version);
+    if (report.head !== undefined) out.push(...headBytes(report.head));
   }
   return Uint8Array.from(out);
+}
+
+const headBytes = (h: Head): Uint8Array => concatBytes(varintsOf(h.actor, h.counter), Uint8Array.of(h.tailed ? 1 : 0), h.signature);
+
+function readHead(bytes: Uint8Array, r: { pos: number }): Head {
+  const a = actor(bytes, r);
+  const counter = held(bytes, r);
+  const tailed = bytes[r.pos++];
+  if (tailed !== 0 && tailed !== 1) throw new Error('bad "tailed" flag');
+  return { actor: a, counter, tailed: tailed === 1, signature: fixed(bytes, r, SIGNATURE_BYTES) };
 }
 
 export function decodeBinarySyncRequest(bytes: Uint8Array): Omit<SyncRequest, 'type' | 'state'> {
@@ -88,14 +104,14 @@ export function decodeBinarySyncRequest(bytes: Uint8Array): Omit<SyncRequest, 't
   header(bytes, r, REQUEST, 'sync request');
   const from = actor(bytes, r);
   const flags = bytes[r.pos++] ?? 0;
-  if ((flags & ~(HAS_REPORT | FULL_HEADS)) !== 0) throw new Error('bad flags');
+  if ((flags & ~(HAS_REPORT | FULL_HEADS | HAS_HEAD)) !== 0 || (flags & (HAS_REPORT | HAS_HEAD)) === HAS_HEAD) throw new Error('bad flags');
   const version = readDelta(bytes, r, new Map());
   let report: RetireReport | undefined;
   if ((flags & HAS_REPORT) !== 0) {
     const own = held(bytes, r);
     const retired = readDelta(bytes, r, version);
     const heard = readSet(bytes, r, version);
-    report = { own, retired, heard };
+    report = { own, retired, heard, ...((flags & HAS_HEAD) !== 0 ? { head: readHead(bytes, r) } : {}) };
   }
   if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing bytes`);
   return { from, version, ...(report === undefined ? {} : { report }), ...((flags & FULL_HEADS) !== 0 ? { fullHeads: true } : {}) };
@@ -126,7 +142,7 @@ export interface Push<T = Gene> {
 }
 
 export function encodeBinaryPush<T = Gene>(from: ActorId, ops: readonly Op<T>[], proof: Proof<T>, to?: ActorId, told: VersionVector = new Map(), values: WireValues<T> = genes<T>()): Uint8Array {
-  return concatBytes(Uint8Array.of(PUSH, V5), varintsOf(from), to === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), varintsOf(to)), versionBytes(told), proofBytes(proof, values), batchBytes(ops, values));
+  return concatBytes(Uint8Array.of(PUSH, V6), varintsOf(from), to === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), varintsOf(to)), versionBytes(told), proofBytes(proof, values), batchBytes(ops, values));
 }
 
 export function decodeBinaryPush<T = Gene>(bytes: Uint8Array, values: WireValues<T> = genes<T>()): Push<T> {
@@ -143,10 +159,9 @@ export function decodeBinaryPush<T = Gene>(bytes: Uint8Array, values: WireValues
 }
 
 export function encodeBinarySyncReply<T = Gene>(from: ActorId, page: SyncPage<T>, to: Asked = NOTHING_ASKED, values: WireValues<T> = genes<T>()): Uint8Array {
-  const out = [page.state === undefined ? SYNC : STATE, V5];
+  const out = [page.state === undefined ? SYNC : STATE, V6];
   pushVarint(out, from);
   out.push(page.more ? 1 : 0);
-  const head = (h: Head): Uint8Array => concatBytes(varintsOf(h.actor, h.counter), Uint8Array.of(h.tailed ? 1 : 0), h.signature);
   const bases = page.bases ?? [];
   return concatBytes(
     Uint8Array.from(out),
@@ -156,7 +171,7 @@ export function encodeBinarySyncReply<T = Gene>(from: ActorId, page: SyncPage<T>
     varintsOf(page.forks.length),
     ...page.forks.map((f) => forkBytes(f, values)),
     varintsOf(page.heads.length),
-    ...page.heads.map(head),
+    ...page.heads.map(headBytes),
     page.headsDigest === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), vectorBytes((o) => writeSet(o, page.headsDigest?.actors ?? [], to.version)), page.headsDigest.digest),
     page.retired === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), vectorBytes((o) => writeDelta(o, page.retired ?? new Map(), to.retired))),
     ...(page.state === undefined ? [] : [varintsOf(bases.length), ...bases.map((b) => concatBytes(varintsOf(b.actor, b.count, b.state.length), b.state))]),
@@ -180,13 +195,7 @@ export function decodeBinarySyncReply<T = Gene>(bytes: Uint8Array, to: Asked = N
   const forks = Array.from({ length: f }, () => readFork(bytes, r, values));
   const h = readVarint(bytes, r);
   if (h > MAX_VERSION_ENTRIES) throw new Error(`${h} heads`);
-  const heads = Array.from({ length: h }, (): Head => {
-    const a = actor(bytes, r);
-    const counter = held(bytes, r);
-    const tailed = bytes[r.pos++];
-    if (tailed !== 0 && tailed !== 1) throw new Error('bad "tailed" flag');
-    return { actor: a, counter, tailed: tailed === 1, signature: fixed(bytes, r, SIGNATURE_BYTES) };
-  });
+  const heads = Array.from({ length: h }, () => readHead(bytes, r));
   const hasDigest = bytes[r.pos++];
   if (hasDigest !== 0 && hasDigest !== 1) throw new Error('bad "digest" flag');
   const digest = hasDigest === 1 ? { headsDigest: { actors: readSet(bytes, r, to.version), digest: fixed(bytes, r, DIGEST_BYTES) } } : {};
@@ -283,7 +292,7 @@ function readProof<T>(bytes: Uint8Array, r: { pos: number }, values: WireValues<
 function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: string): void {
   if (bytes[r.pos++] !== kind) throw new Error(`not a binary ${what}`);
   const version = bytes[r.pos++];
-  if (version !== V5) throw new Error(otherWireVersion(`a binary ${what} of wire version ${version}`));
+  if (version !== V6) throw new Error(otherWireVersion(`a binary ${what} of wire version ${version}`));
 }
 
 /**
@@ -291,7 +300,7 @@ function header(bytes: Uint8Array, r: { pos: number }, kind: number, what: strin
  * build does not speak; peers must not be misread, so they are told plainly.
  */
 function otherWireVersion(what: string): string {
-  return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V5} (binary); run one version of crdt-genome on every actor`;
+  return `${what}: this actor speaks wire versions ${WIRE_VERSION} (JSON) and ${V6} (binary); run one version of crdt-genome on every actor`;
 }
 
 /** The problem with a request body of another wire version, or null (anything else is left to the parsers). */
@@ -299,7 +308,7 @@ export function wireVersionProblem(body: unknown): string | null {
   // A Buffer is a Uint8Array: the binary wire's body as a route has it.
   if (body instanceof Uint8Array) {
     const [kind, version] = body;
-    return (kind === PUSH || kind === SYNC || kind === REQUEST) && version !== undefined && version !== V5 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
+    return (kind === PUSH || kind === SYNC || kind === REQUEST) && version !== undefined && version !== V6 ? otherWireVersion(`a binary message of wire version ${version}`) : null;
   }
   const v = typeof body === 'object' && body !== null ? (body as { v?: unknown }).v : undefined;
   return Number.isInteger(v) && v !== WIRE_VERSION ? otherWireVersion(`a JSON message of wire version ${String(v)}`) : null;

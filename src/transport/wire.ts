@@ -5,7 +5,7 @@ import type { Op } from '../crdt/ops.js';
 import { MAX_COUNTER } from '../crdt/validate.js';
 import { versionFromJSON, versionToJSON, type VersionVector } from '../crdt/version.js';
 import type { Gene } from '../genome/gene.js';
-import type { Branch, Fork, Proof } from '../sync/Feeds.js';
+import type { Branch, Fork, Head, Proof } from '../sync/Feeds.js';
 import type { RetireReport, SyncPage } from '../sync/messages.js';
 import { BINARY_TYPE, decodeBinarySyncReply, NOTHING_ASKED, wireVersionProblem, type Asked } from './binary-wire.js';
 import { MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire-limits.js';
@@ -14,7 +14,9 @@ import { MAX_BATCH_OPS, MAX_VERSION_ENTRIES, WIRE_VERSION } from './wire-limits.
  * Wire format v2: JSON, ids as `[author, counter]` (an author is an incarnation of a member).
  *   push  (POST /genome): {"v":2,"from":a,"ops":[op, ...],"proof":proof}
  *   sync  (POST /sync):   {"v":2,"from":a,"version":{"<author>":12, ...}}
- *                         (and, optional, a retire report: "retired":{...},"own":n,"heard":[a, ...])
+ *                         (and, optional, a retire report: "retired":{...},"own":n,"heard":[a, ...],
+ *                         "head":head; `head`, the asker's signed head of the responder's own
+ *                         feed, added later, still v2)
  *   a push may name the incarnation it is for, "to":b, and say what its sender retired or was
  *   told was, "told":{...} (both optional, added later, still v2)
  *   reply to a sync:      {"v":2,"from":b,"version":{...},"ops":[op, ...],"proofs":[proof, ...],"more":false}
@@ -62,6 +64,14 @@ export interface WireSyncRequest {
   own?: number;
   /** With a report, optional: the incarnations the asker had heard from. */
   heard?: number[];
+  /** With a report, optional: the asker's signed head of the responder's own feed. */
+  head?: WireHead;
+}
+export interface WireHead {
+  actor: number;
+  counter: number;
+  signature: string;
+  tailed: boolean;
 }
 export interface WireSyncReply {
   v: typeof WIRE_VERSION;
@@ -70,7 +80,7 @@ export interface WireSyncReply {
   ops: WireOp[];
   proofs: WireProof[];
   forks: WireFork[];
-  heads: Array<{ actor: number; counter: number; signature: string; tailed: boolean }>;
+  heads: WireHead[];
   more: boolean;
   retired?: Record<string, number>;
 }
@@ -143,12 +153,18 @@ export const batchSchema = {
   additionalProperties: false,
   properties: { ...header, ops: opsSchema, proof: proofSchema, to: actorSchema, told: versionSchema },
 } as const;
+const headSchema = {
+  type: 'object',
+  required: ['actor', 'counter', 'signature', 'tailed'],
+  additionalProperties: false,
+  properties: { actor: actorSchema, counter: held, signature: signatureSchema, tailed: { type: 'boolean' } },
+} as const;
 export const syncRequestSchema = {
   type: 'object',
   required: ['v', 'from', 'version'],
   additionalProperties: false,
-  properties: { ...header, version: versionSchema, retired: versionSchema, own: held, heard: { type: 'array', maxItems: MAX_VERSION_ENTRIES, items: actorSchema } },
-  dependencies: { retired: ['own'], own: ['retired'], heard: ['retired'] },
+  properties: { ...header, version: versionSchema, retired: versionSchema, own: held, heard: { type: 'array', maxItems: MAX_VERSION_ENTRIES, items: actorSchema }, head: headSchema },
+  dependencies: { retired: ['own'], own: ['retired'], heard: ['retired'], head: ['retired'] },
 } as const;
 export const syncReplySchema = {
   type: 'object',
@@ -160,16 +176,7 @@ export const syncReplySchema = {
     ops: opsSchema,
     proofs: { type: 'array', maxItems: MAX_BATCH_OPS, items: proofSchema },
     forks: { type: 'array', maxItems: MAX_VERSION_ENTRIES, items: forkSchema },
-    heads: {
-      type: 'array',
-      maxItems: MAX_VERSION_ENTRIES,
-      items: {
-        type: 'object',
-        required: ['actor', 'counter', 'signature', 'tailed'],
-        additionalProperties: false,
-        properties: { actor: actorSchema, counter: held, signature: signatureSchema, tailed: { type: 'boolean' } },
-      },
-    },
+    heads: { type: 'array', maxItems: MAX_VERSION_ENTRIES, items: headSchema },
     more: { type: 'boolean' },
     retired: versionSchema,
   },
@@ -215,12 +222,17 @@ export function encodePush(from: ActorId, ops: readonly Op<Gene>[], proof: Proof
 
 export function encodeSyncRequest(from: ActorId, version: VersionVector, report?: RetireReport): string {
   const heard = report?.heard === undefined ? {} : { heard: [...report.heard] };
-  const body: WireSyncRequest = { v: WIRE_VERSION, from, version: versionToJSON(version), ...(report === undefined ? {} : { retired: versionToJSON(report.retired), own: report.own, ...heard }) };
+  const head = report?.head === undefined ? {} : { head: encodeHead(report.head) };
+  const body: WireSyncRequest = { v: WIRE_VERSION, from, version: versionToJSON(version), ...(report === undefined ? {} : { retired: versionToJSON(report.retired), own: report.own, ...heard, ...head }) };
   return JSON.stringify(body);
 }
 
+const encodeHead = (h: Head): WireHead => ({ actor: h.actor, counter: h.counter, signature: hex(h.signature), tailed: h.tailed });
+/** Decode a head that has passed the schema. */
+export const decodeHead = (w: WireHead): Head => ({ actor: w.actor as ActorId, counter: w.counter, signature: bytesOf(w.signature), tailed: w.tailed });
+
 export function encodeSyncReply(from: ActorId, page: SyncPage<Gene>): WireSyncReply {
-  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), proofs: page.proofs.map(encodeProof), forks: page.forks.map(encodeFork), heads: page.heads.map((h) => ({ actor: h.actor, counter: h.counter, signature: hex(h.signature), tailed: h.tailed })), more: page.more, ...(page.retired === undefined ? {} : { retired: versionToJSON(page.retired) }) };
+  return { v: WIRE_VERSION, from, version: versionToJSON(page.version), ops: page.ops.map(encodeOp), proofs: page.proofs.map(encodeProof), forks: page.forks.map(encodeFork), heads: page.heads.map(encodeHead), more: page.more, ...(page.retired === undefined ? {} : { retired: versionToJSON(page.retired) }) };
 }
 
 const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncReplySchema);
@@ -228,7 +240,7 @@ const validateReply = new Ajv({ strict: false }).compile<WireSyncReply>(syncRepl
 /** Check and decode a peer's answer to a sync request; throws on anything malformed. */
 export function decodeSyncReply(json: unknown): SyncPage<Gene> {
   if (!validateReply(json)) throw new Error(`malformed sync reply: ${validateReply.errors?.[0]?.message ?? 'invalid'}`);
-  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), forks: json.forks.map(decodeFork), heads: json.heads.map((h) => ({ actor: h.actor as ActorId, counter: h.counter, signature: bytesOf(h.signature), tailed: h.tailed })), more: json.more, ...(json.retired === undefined ? {} : { from: json.from as ActorId, retired: versionFromJSON(json.retired) }) };
+  return { version: versionFromJSON(json.version), ops: json.ops.map(decodeOp), proofs: json.proofs.map(decodeProof), forks: json.forks.map(decodeFork), heads: json.heads.map(decodeHead), more: json.more, ...(json.retired === undefined ? {} : { from: json.from as ActorId, retired: versionFromJSON(json.retired) }) };
 }
 
 /** A peer's answer to a sync: binary, or (an older or a foreign peer) JSON. Throws on anything malformed. */

@@ -44,8 +44,9 @@ export const deliver = (to: Replica<number>, push: SignedPush) => to.receivePush
 /** Anti-entropy until `asker` has everything `server` (named `name` among its peers) has for it; no refusal expected. */
 export function pull(asker: Replica<number>, server: Replica<number>, name: string): void {
   for (let more = true; more; ) {
-    const request = { type: 'sync', from: asker.actor, version: asker.replicator.feeds.advertise(asker.list.version()) } as const;
-    const page = server.serveSync(asker.actor, request.version);
+    const version = asker.replicator.feeds.advertise(asker.list.version());
+    const request = { type: 'sync', from: asker.actor, version, report: asker.replicator.reportTo(server.actor, version) } as const;
+    const page = server.serveSync(asker.actor, request.version, false, request.report);
     const outcome = asker.onReply(name, request, { type: 'sync', ...page }, 0);
     if (outcome.refusals.length > 0) throw new Error(`${name} refused: ${JSON.stringify(outcome.refusals)}`);
     more = page.more && outcome.accepted.length > 0;

@@ -59,7 +59,7 @@ export const jsonPush = (from: number, ops: readonly unknown[], proof: Proof): s
 
 /** A binary push (wire v3) written by hand: 'P' 3 from proof, then a batch of `count` ops in the runs given. */
 export function binaryPush(from: number, proof: Proof, count: number, ...runs: number[][]): Uint8Array {
-  return concatBytes(varints([0x50, 5], from, 0, 0), proofBytes(proof), varints([], count, ...runs.flat()));
+  return concatBytes(varints([0x50, 6], from, 0, 0), proofBytes(proof), varints([], count, ...runs.flat()));
 }
 
 const hex = (bytes: Uint8Array | null): string | null => (bytes === null ? null : Buffer.from(bytes).toString('hex'));
