@@ -335,6 +335,30 @@ describe('replicas that sync retire what every member holds', () => {
     expect(r0.replicator.feeds.equivocations()).toEqual([{ actor: copy.actor, at: 4 }]);
   });
 
+  it('an author reports no more of its own feed retired than every member it heard was seen to hold as it signed it, whatever it was told', () => {
+    const names = ['r0', 'r1', 'r2'];
+    const rs = [0, 1, 2].map((m) => newReplica(m, { makeList: (a) => new FastList<number>(a), peers: names.filter((_, i) => i !== m), config: { members: 3 } }));
+    const [r0, r1, r2] = rs as [(typeof rs)[0], (typeof rs)[0], (typeof rs)[0]];
+    for (const [i, x] of [1, 2, 3].entries()) r0.edit((l) => l.insert(i, x));
+    r0.edit((l) => l.delete(1));
+    for (const r of [r1, r2]) expect(deliver(r, signedPush(r0)).status).toBe('ok');
+    // r1 and r2 hear each other (not r0): by length, r0's ops are stable, and they retire them.
+    pull(r1, r2, 'r2');
+    pull(r2, r1, 'r1');
+    pull(r1, r2, 'r2');
+    expect(r1.replicator.retired.get(r0.actor)).toBe(4);
+    // r0 is told so, and retires them before its next op; but its report says none of its own
+    // retired: it has seen no member's head of its feed (the told figure counts lengths).
+    pull(r0, r1, 'r1');
+    expect(r0.replicator.mayEdit()).toBe(true);
+    expect(r0.replicator.retired.get(r0.actor)).toBe(4);
+    expect(r0.replicator.reportTo(r1.actor).retired.get(r0.actor)).toBeUndefined();
+    // Both show it heads it signed: now its report says it retired them, and they can be collected.
+    pull(r1, r0, 'r0');
+    pull(r2, r0, 'r0');
+    expect(r0.replicator.reportTo(r1.actor).retired.get(r0.actor)).toBe(4);
+  });
+
   it('reports name the incarnations their author heard from, and a collector waits for each of them', () => {
     const [a0, a1, a2] = [replicaId(0, 1), replicaId(1, 1), replicaId(2, 1)];
     const s = new Stability(a0, 3);

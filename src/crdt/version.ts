@@ -49,6 +49,15 @@ export function meet(a: VersionVector, b: VersionVector): Map<ActorId, number> {
   return out;
 }
 
+/** `v` holding no more than `n` ops of `actor` (itself, if it holds no more). */
+export function capAt(v: VersionVector, actor: ActorId, n: number): VersionVector {
+  if ((v.get(actor) ?? 0) <= n) return v;
+  const out = new Map(v);
+  if (n > 0) out.set(actor, n);
+  else out.delete(actor);
+  return out;
+}
+
 /** The ops either holds: per actor, the higher count. */
 export function join(a: VersionVector, b: VersionVector): Map<ActorId, number> {
   const out = new Map(a);

@@ -3,7 +3,7 @@ import { formatActor, formatId, memberOf, type ActorId, type OpId } from '../crd
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
-import { covers, opsIn, type VersionVector } from '../crdt/version.js';
+import { capAt, covers, opsIn, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
@@ -154,11 +154,15 @@ export class Replicator<T> {
   readonly #known = new PeerKnowledge();
   /** How far each incarnation heard holds this replica's own feed as signed here. */
   readonly #vouches: Vouches<T>;
+  /** The most of its own feed every member heard was seen to hold as signed here: all its report may say it retired of it. */
+  #ownStable = 0;
 
   constructor(list: List<T>, feeds: Feeds<T>, peers: readonly PeerId[], config: SyncConfig<T>, now: number, screen: Screen<T> = () => null) {
     this.#list = list;
     this.feeds = feeds;
     this.#vouches = new Vouches(feeds);
+    // What it collected of its own feed, its report once said it retired.
+    this.#ownStable = list.collected?.get(list.actor) ?? 0;
     this.#stability = config.members === undefined ? null : new Stability(list.actor, config.members, config.settleMs, config.voters);
     this.#retired = list.retire?.(new Map()) ?? new Map();
     this.#config = config;
@@ -241,7 +245,9 @@ export class Replicator<T> {
    * heard (see `Stability.collectable`); null until every incarnation that counts has one it can use.
    */
   collectable(now: number): Collectable | null {
-    return this.#stability?.collectable(this.#list.version(), this.#report(), now) ?? null;
+    const c = this.#stability?.collectable(this.#list.version(), this.#report(), now) ?? null;
+    // Closed, as the list would collect it: an author's report may leave out its own ops that others' build on.
+    return c === null || this.#list.collecting === undefined ? c : { ...c, version: this.#list.collecting(c.version) };
   }
 
   /** Collect what is collectable now, where the list can (see `FastList.collect`); returns the elements collected. */
@@ -426,6 +432,7 @@ export class Replicator<T> {
       this.#stability.hear(asker, claim.version, report, now);
       const stable = this.stable();
       this.#retire(stable);
+      this.#ownStable = Math.max(this.#ownStable, stable.get(this.list.actor) ?? 0);
       this.feeds.forgetOwnBelow(stable.get(this.list.actor) ?? 0);
     }
     if (this.#random !== null) this.#askBack(asker, version);
@@ -548,9 +555,15 @@ export class Replicator<T> {
     if (this.#list.retire !== undefined) this.#retired = this.#list.retire(stable);
   }
 
-  /** This replica's retire report: what it retired, and its own ops so far. */
+  /**
+   * This replica's retire report: what it retired, and its own ops so far. Of its own feed, no
+   * more than `#ownStable`, whatever its list retired: a state it took, or what it was told,
+   * retires what others counted by length, and a collector collects an author's ops only as far
+   * as the author's report says (seed 410 of `sim --collect-always`: a state's marks made an
+   * author report its op 4 retired while a member it had not yet heard held a copy's op 4).
+   */
   #report(): RetireReport {
-    return { retired: this.#retired, own: this.#list.nextCounter - 1, heard: this.#known.heard };
+    return { retired: capAt(this.#retired, this.list.actor, this.#ownStable), own: this.#list.nextCounter - 1, heard: this.#known.heard };
   }
 
   /**

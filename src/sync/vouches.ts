@@ -1,5 +1,5 @@
 import type { ActorId } from '../crdt/ids.js';
-import type { VersionVector } from '../crdt/version.js';
+import { capAt, type VersionVector } from '../crdt/version.js';
 import type { Feeds, Head } from './Feeds.js';
 
 /**
@@ -32,10 +32,6 @@ export class Vouches<T> {
       else differs = this.#feeds.suspecting();
     }
     this.#upTo.set(asker, upTo);
-    if (claimed <= upTo) return { version, differs };
-    const cut = new Map(version);
-    if (upTo > 0) cut.set(self, upTo);
-    else cut.delete(self);
-    return { version: cut, differs };
+    return { version: capAt(version, self, upTo), differs };
   }
 }

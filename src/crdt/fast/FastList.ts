@@ -2,7 +2,7 @@ import { CausalList, type RefKind } from '../CausalList.js';
 import type { ActorId, OpId } from '../ids.js';
 import type { ListOptions } from '../list.js';
 import type { DeleteOp, InsertOp, Op } from '../ops.js';
-import { closedWithin, covers, formatVersion, join, meet, type VersionVector } from '../version.js';
+import { closedWithin, covers, formatVersion, meet, type VersionVector } from '../version.js';
 import { COLLECTABLE, ContentTree, continues, RETIRED, type Piece } from './ContentTree.js';
 import { authorFirst, byAuthor, insertSibling, isAncestor, leftmost, ranksByRightOrigin, rightmost } from './siblings.js';
 import { IdIndex } from './IdIndex.js';
@@ -143,9 +143,14 @@ export class FastList<T> extends CausalList<T> {
     return gone;
   }
 
-  /** What `collect(stable)` makes the collected version: what was collected, and what of `stable` was retired. */
+  /**
+   * What `collect(stable)` makes the collected version: what was collected, and the largest
+   * causally closed part of what of `stable` was retired (`stable` need not be closed: an author
+   * reports no more of its own feed than its members were seen to hold as it signed it, which
+   * can leave out ops that others' ops in the report build on).
+   */
   collecting(stable: VersionVector): VersionVector {
-    return join(this.#collected, meet(stable, this.#retired));
+    return closedWithin(this.#collected, meet(stable, this.#retired), (id) => this.opAt(id));
   }
 
   insert(index: number, value: T): InsertOp<T> {
