@@ -37,6 +37,18 @@ describe('Stability: what every member holds', () => {
     expect(s.stable(own)).toEqual(v([a0, 1]));
   });
 
+  it('after a restart, waits again for each member heard before it (as holding nothing) until it speaks', () => {
+    const s = new Stability(a0, 3);
+    const own = v([a0, 5], [a1, 4], [a2, 3]);
+    // The store says a1 and a2 were heard (a2's older incarnation too, and a0's own, which never count).
+    s.remember([replicaId(2, 1), a1, a2, replicaId(0, 1)], 0);
+    expect(s.stable(own)).toEqual(new Map());
+    s.hear(a1, own);
+    expect(s.stable(own)).toEqual(new Map());
+    s.hear(a2, v([a0, 2], [a1, 4], [a2, 3]));
+    expect(s.stable(own)).toEqual(v([a0, 2], [a1, 4], [a2, 3]));
+  });
+
   it('is, for any requests in any order, the meet of each member\'s greatest report and what this replica holds', () => {
     const report = fc.tuple(fc.constantFrom(a1, a2), fc.array(fc.tuple(fc.constantFrom(a0, a1, a2), fc.integer({ min: 0, max: 20 })), { maxLength: 3 }));
     fc.assert(

@@ -71,7 +71,7 @@ export class Replica<T> {
     if (signed.length > 0) store.append([], { keys: [], points: signed });
     // The store checks every received op before the list takes it: it must be able to hold it.
     this.#replicator = new Replicator(list, feeds, this.#peers, this.#config, now, (op) => store.check(op));
-    this.#replicator.restoreKnowledge(store.knowledge());
+    this.#replicator.restoreKnowledge(store.knowledge(), now);
     // What it knows now is what the store holds.
     this.#knowledgeStored = this.#replicator.knowledgeChanges;
   }

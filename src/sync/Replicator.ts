@@ -226,8 +226,9 @@ export class Replicator<T> {
   }
 
   /** Take back what a store kept (`knowledge`). */
-  restoreKnowledge(k: Knowledge): void {
+  restoreKnowledge(k: Knowledge, now = 0): void {
     this.#known.restore(k);
+    this.#stability?.remember(k.heard, now);
   }
 
   /** What every member holds, as far as this replica knows (nothing, without members to wait for). */
@@ -531,7 +532,7 @@ export class Replicator<T> {
    * against the feed held here, as a page's, so that where the author signed both the fork is
    * proven (and dropped once the refused state is dealt with). Without this, a replica holding a
    * copied key's branch could be sent neither the other branch as ops (collected by its peers)
-   * nor their state, and the fork never came to light (seed 348 of `sim --collect-always`).
+   * nor their state, and the fork never came to light (seed 348 of the simulator).
    */
   #forkInState(actor: ActorId, state: List<T>, proofs: readonly Proof<T>[]): void {
     const end = state.version().get(actor) ?? 0;
@@ -559,7 +560,7 @@ export class Replicator<T> {
    * This replica's retire report: what it retired, and its own ops so far. Of its own feed, no
    * more than `#ownStable`, whatever its list retired: a state it took, or what it was told,
    * retires what others counted by length, and a collector collects an author's ops only as far
-   * as the author's report says (seed 410 of `sim --collect-always`: a state's marks made an
+   * as the author's report says (seed 410 of the simulator: a state's marks made an
    * author report its op 4 retired while a member it had not yet heard held a copy's op 4).
    */
   #report(): RetireReport {

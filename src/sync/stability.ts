@@ -76,6 +76,21 @@ export class Stability {
     if (member !== memberOf(this.#self)) this.#heard.set(member, from);
   }
 
+  /**
+   * A restart: the incarnations heard before it (`Knowledge.heard`, oldest first) are waited for
+   * again, as holding nothing, until they speak. Forgetting them would let this replica take for
+   * stable what only the members heard since hold: one that holds another branch of its own feed
+   * (a copied key's op, which its heads had shown) would no longer hold that back (seed 101,082).
+   */
+  remember(heard: readonly ActorId[], now: number): void {
+    for (const actor of heard) {
+      const member = memberOf(actor);
+      if (member >= this.#members || member === memberOf(this.#self) || this.#dead.has(actor)) continue;
+      if (!this.#claims.has(actor)) this.#claims.set(actor, { version: new Map(), at: now });
+      this.#heard.set(member, actor);
+    }
+  }
+
   /** The ops every member holds, as far as this replica knows, given what it holds itself. */
   stable(own: VersionVector): VersionVector {
     let v: VersionVector = own;
