@@ -158,14 +158,14 @@ export class Feeds<T> {
    * feed as made here, that far (one key over one chain makes one signature). Another signature
    * at that length means a copy of this key signed an op the peer holds: the feed is compared
    * with the peer's from its start, as for a head that differs (`compareHeads`). A head with no
-   * signature kept here to compare it with, or a tailed one, vouches for nothing.
+   * signature kept here to compare it with, or a tailed one, shows nothing (null).
    */
-  vouches(head: Head): boolean {
+  vouches(head: Head): boolean | null {
     // The feed's end, too: own ops taken back from peers (a restored store) were not signed here.
     const latest = this.#feeds.get(this.self)?.latest;
     const end = latest?.counter === head.counter && latest.tail === undefined ? latest.signature : undefined;
     const mine = head.actor === this.self && !head.tailed ? (this.#ownSigned.get(head.counter) ?? end) : undefined;
-    if (mine === undefined) return false;
+    if (mine === undefined) return null;
     if (sameBytes(mine, head.signature)) return true;
     this.#suspect.set(this.self, 0);
     return false;

@@ -28,8 +28,9 @@ export class Vouches<T> {
     let upTo = this.#upTo.get(asker) ?? 0;
     let differs = false;
     if (head !== undefined && head.counter === claimed && claimed > upTo) {
-      if (this.#feeds.vouches(head)) upTo = claimed;
-      else differs = this.#feeds.suspecting();
+      const same = this.#feeds.vouches(head);
+      if (same === true) upTo = claimed;
+      differs = same === false;
     }
     this.#upTo.set(asker, upTo);
     return { version: capAt(version, self, upTo), differs };
