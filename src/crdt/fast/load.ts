@@ -50,7 +50,6 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   let held = 0;
   let column: ValueColumn<T> | undefined;
   let bytes: Uint8Array | null = null;
-  let made = 0;
   let elements = 0;
   let tombstones = 0;
   let v = 0;
@@ -58,8 +57,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   for (let i = 0; i < n; i++) {
     const a = actors[i] as number;
     if (a !== lastIndex) {
-      if (m !== undefined) counted(m, made, elements);
-      made = 0;
+      if (m !== undefined) m.unsaved -= elements;
       elements = 0;
       lastIndex = a;
       const named = table === null ? a : table[a];
@@ -121,7 +119,6 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       sibling: null,
     };
     pieces[i] = p;
-    made++;
     elements += length;
     // Tombstones but collectable ones must be named by a delete.
     if (deleted && gc !== 2) tombstones += length;
@@ -129,7 +126,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     if ((f & 28) >= 8) o = readOrigins(s, i, p, o);
     v += length;
   }
-  if (m !== undefined) counted(m, made, elements);
+  if (m !== undefined) m.unsaved -= elements;
   marks.tombstones += tombstones;
   if (v !== total) throw new Error(`${total - v} values belong to no piece`);
   if (s.given === null && o !== s.origins.length) throw new Error(`${s.origins.length - o} origin numbers belong to no piece`);
@@ -154,12 +151,6 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     }
   }
   return { pieces, rootKid, values: columns };
-}
-
-/** `made` more pieces of `m`'s actor, of `elements` elements, all held ops. */
-function counted(m: ActorMarks, made: number, elements: number): void {
-  m.pieces += made;
-  m.unsaved -= elements;
 }
 
 /**
@@ -259,12 +250,17 @@ export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null,
           gone = look.gone(actor);
           owner = look.owner(actor);
         }
-        const fast = shift === shift && counter > gone && owner !== undefined;
+        // Its first element still its own: no piece made later, nor a run of deletes, took it (a
+        // piece or run starting among another's elements was refused where it was marked). So
+        // no element is in two pieces, nor is a delete.
+        const o = (owner as Int32Array)[counter] as number;
+        if (pieces[o - 1] !== p) found = new Error(o < 0 ? `delete a${pActor}.${counter} is not a delete` : `element a${pActor}.${counter} is in two pieces`);
+        const fast = shift === shift && counter > gone;
         const own = fast ? counter + shift : place(pActor, counter);
         // (An owner read past its end is undefined, which is not above 0.)
         const leftFine = olA < 0 || (fast && olA === actor && olC > gone && ((owner as Int32Array)[olC] as number) > 0 && olC + shift < own) || origin(olA, olC, own) === 0;
         const rightFine = orA < 0 || (fast && orA === actor && orC > gone && ((owner as Int32Array)[orC] as number) > 0 && orC + shift < own) || origin(orA, orC, own) === 0;
-        if (!leftFine || !rightFine || !hangs || p.gc !== 0) found = pieceFault(p, look, retired, collected);
+        if (found === null && (!leftFine || !rightFine || !hangs || p.gc !== 0)) found = pieceFault(p, look, retired, collected);
         // A collectable piece's children are never ranked again: collecting may leave them in any order.
         if (found === null && prev !== null && parent?.gc !== COLLECTABLE && !(side === 'L' ? leftFirst : rightFirst)(prev, p)) found = new Error(`a${pActor}.${counter} is out of its siblings' order`);
       }

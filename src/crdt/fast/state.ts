@@ -102,7 +102,6 @@ export interface ActorMarks {
   owner: Int32Array;
   /** Per counter: 1 once a delete names that element (made when the first delete names one). */
   targeted: Uint8Array | null;
-  pieces: number;
   /** Held ops no piece or delete has claimed yet. */
   unsaved: number;
 }
@@ -115,7 +114,7 @@ export interface Marks {
 
 export function marksOf(log: LogState): Marks {
   const actors = new Map<number, ActorMarks>();
-  for (const [actor, n] of log.held) actors.set(actor, { owner: new Int32Array(n + 1), targeted: null, pieces: 0, unsaved: n });
+  for (const [actor, n] of log.held) actors.set(actor, { owner: new Int32Array(n + 1), targeted: null, unsaved: n });
   return { actors, tombstones: 0 };
 }
 
@@ -124,8 +123,8 @@ export function marksOf(log: LogState): Marks {
  * collected (within `collected`: every replica held it, and the list let it go); each delete is
  * applied after what it names (a collected op names only collected ones); the deleted elements
  * are the deletes' targets, but for collectable ones, whose delete may be collected. `log` passed
- * `OpLog.of`'s checks (deletes in order, none twice), the pieces `IdIndex.of`'s (no element in
- * two pieces, no delete that is an element), and `marks` has their elements (`makePieces`). Work
+ * `OpLog.of`'s checks (deletes in order, none twice), and `marks` has the pieces' elements
+ * (`makePieces`; that none is in two pieces, nor a delete, `walkTree` checks after). Work
  * is per run of deletes, not per element, where it can be: elements are marked by ranges, and
  * coverage is checked by counting. Each piece's own checks are `pieceFault`'s.
  */
@@ -158,8 +157,8 @@ type Place = (actor: number, counter: number) => number;
 /**
  * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets;
  * returns how many elements that must be named were named first here. That no delete is an
- * element, nor two deletes one op, was checked before (`IdIndex.of`, `OpLog.of`): a run's
- * counters are marked at once. A run of targets inside one tombstone piece (backspacing, deleting
+ * element, nor two deletes one op, is checked here at each run's start, by `walkTree` at each
+ * piece's, and by `OpLog.of`: a run's counters are marked at once. A run of targets inside one tombstone piece (backspacing, deleting
  * forward: nearly all of them) is checked and marked at once too; others, element by element.
  */
 function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, shift: (actor: number) => number): number {
@@ -195,7 +194,8 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
     const tLast = last === 0 ? tc0 : tc0 + last * step;
     const lo = step < 0 ? tLast : tc0;
     // (Written to refuse NaN too, which a state made of objects may hold.)
-    if (own === undefined || !(c0 >= 1 && c0 + n <= own.length)) throw new Error(`delete a${actor}.${c0} is not a delete`);
+    // Its first op not an element (a piece starting among its ops is refused by `walkTree`).
+    if (own === undefined || !(c0 >= 1 && c0 + n <= own.length) || own[c0] !== 0) throw new Error(`delete a${actor}.${c0} is not a delete`);
     if (tOwner === undefined || !(lo >= 1 && lo + (step < 0 ? -last * step : last * step) < tOwner.length)) throw new Error(`delete a${actor}.${c0} names no deleted element`);
     if (n === 1) own[c0] = -1;
     else own.fill(-1, c0, c0 + n);
