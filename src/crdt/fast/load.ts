@@ -51,7 +51,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   let column: ValueColumn<T> | undefined;
   let bytes: Uint8Array | null = null;
   let elements = 0;
-  let tombstones = 0;
+  let unnamed: Uint8Array = new Uint8Array(0);
   let v = 0;
   let o = 0;
   for (let i = 0; i < n; i++) {
@@ -67,6 +67,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       column = columns.get(actor);
       if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.owner.length)));
       owner = m === undefined ? owner : m.owner;
+      unnamed = m === undefined ? unnamed : m.named;
       held = owner.length;
       bytes = column === undefined || from === null ? null : column.bytesFor(from);
     }
@@ -120,14 +121,16 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     };
     pieces[i] = p;
     elements += length;
-    // Tombstones but collectable ones must be named by a delete.
-    if (deleted && gc !== 2) tombstones += length;
+    // Tombstones but collectable ones must be named by a delete (`checkOps`).
+    if (deleted && gc !== 2) {
+      if (length === 1) unnamed[counter] = 1;
+      else unnamed.fill(1, counter, counter + length);
+    }
     // Origins written: a moved piece's (flags bit 4), or another origin written (bits 2-3: 2).
     if ((f & 28) >= 8) o = readOrigins(s, i, p, o);
     v += length;
   }
   if (m !== undefined) m.unsaved -= elements;
-  marks.tombstones += tombstones;
   if (v !== total) throw new Error(`${total - v} values belong to no piece`);
   if (s.given === null && o !== s.origins.length) throw new Error(`${s.origins.length - o} origin numbers belong to no piece`);
   // Children in list order, which is sibling order: prepended, last piece first.
