@@ -126,7 +126,7 @@ export function marksOf(log: LogState): Marks {
  * collected (within `collected`: every replica held it, and the list let it go); each delete is
  * applied after what it names (a collected op names only collected ones); the deleted elements
  * are the deletes' targets, but for collectable ones, whose delete may be collected. `log` passed
- * `OpLog.of`'s checks (deletes in order, none twice), and `marks` has the pieces' elements
+ * `OpLog.of`'s checks (each actor's deletes in one list of runs), and `marks` has the pieces' elements
  * (`makePieces`; that none is in two pieces, nor a delete, `walkTree` checks after). Work
  * is per run of deletes, not per element, where it can be: elements are marked by ranges, and
  * coverage is checked by counting, and by searching the marks for a tombstone no delete named. Each piece's own checks are `pieceFault`'s.
@@ -160,10 +160,11 @@ type Place = (actor: number, counter: number) => number;
 
 /**
  * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets
- * (`ActorMarks.named`). That no delete is an
- * element, nor two deletes one op, is checked here at each run's start, by `walkTree` at each
- * piece's, and by `OpLog.of`: a run's counters are marked at once. A run of targets inside one tombstone piece (backspacing, deleting
- * forward: nearly all of them) is checked and marked at once too; others, element by element.
+ * (`ActorMarks.named`). That no delete is an element, nor two deletes one op, is checked here at
+ * each run's start (runs in counter order, none starting on an element) and by `walkTree` at each
+ * piece's: a run's counters are marked at once. A run of targets inside one tombstone piece
+ * (backspacing, deleting forward: nearly all of them) is checked and marked at once too; others,
+ * element by element.
  */
 function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, shift: (actor: number) => number): void {
   const own = m?.owner;
@@ -179,12 +180,16 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
   const dShift = shift(actor);
   const dGone = collected.get(actor) ?? 0;
   let tShift = NaN;
+  // Where the previous run ended: runs are in counter order, after what was collected.
+  let end = dGone + 1;
   for (let r = 0; r < runs.length; r += 5) {
     const c0 = runs[r] as number;
     const n = runs[r + 1] as number;
     const ta = runs[r + 2] as number;
     const tc0 = runs[r + 3] as number;
     const step = runs[r + 4] as number;
+    if (!(c0 >= end && n >= 1)) throw new Error(`deletes of a${actor} are out of order`);
+    end = c0 + n;
     if (ta !== lastTa) {
       lastTa = ta;
       tm = actors.get(ta);
