@@ -74,6 +74,21 @@ describe('list state (v6) and snapshots', () => {
     expect(String(loaded)).toBe(String(source));
   });
 
+  it('a reloaded replica whose first edit splits or grows a piece (before its id index is built) finds every element after', () => {
+    const source = new FastList<number>(actorId(1));
+    for (let i = 0; i < 8; i++) source.insert(i, i);
+    source.delete(2);
+    for (const edit of [(l: FastList<number>) => l.insert(4, 9), (l: FastList<number>) => l.insert(l.length, 9), (l: FastList<number>) => l.delete(5)]) {
+      const loaded = reload(source);
+      const copy = reload(source);
+      expect(edit(loaded)).toEqual(edit(copy));
+      const peer = new FastList<number>(actorId(2));
+      for (const op of loaded.appliedOps()) expect(peer.apply(op)).toBe('applied');
+      for (const op of peer.appliedOps()) expect(loaded.apply(op)).toBe('duplicate');
+      expect(peer.toArray()).toEqual(loaded.toArray());
+    }
+  });
+
   it('a reloaded replica is the saved one: same pieces, ops and order, and it goes on exactly alike', () => {
     fc.assert(
       fc.property(scenarioArb(4, 80), fc.array(fc.tuple(fc.boolean(), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })), { maxLength: 10 }), (scenario, edits) => {

@@ -56,9 +56,9 @@ export class FastList<T> extends CausalList<T> {
 
   /**
    * As `fromState`, from the columns `decodeSaved` reads (no object per saved piece). Throws on a
-   * state that is not consistent, checked as it is built: the pieces (`makePieces`), their ids
-   * (`IdIndex.of`), the op log (`OpLog.of`), the deletes (`checkOps`), the tree, each piece's
-   * origins, stage and place among its siblings (`walkTree`, `pieceFault`).
+   * state that is not consistent, checked as it is built: the pieces (`makePieces`), the op log
+   * (`OpLog.of`), the deletes (`checkOps`), the tree, each piece's ids, origins, stage and place
+   * among its siblings (`walkTree`, `pieceFault`). The id index is built on first use.
    */
   static fromSaved<T>(actor: ActorId, saved: SavedColumns<T>, options: ListOptions<T> = {}): FastList<T> {
     const list = new FastList<T>(actor, options);
@@ -69,7 +69,6 @@ export class FastList<T> extends CausalList<T> {
     const marks = marksOf(log);
     const { pieces, rootKid, values } = makePieces(saved, marks);
     list.#values = values;
-    list.#ids = IdIndex.of(pieces, marks.actors, new Map(log.deletes.map((d) => [d.actor, d.runs])));
     list.#log = OpLog.of(log, collected);
     if (!covers(list.#log.version(), retired)) throw new Error('the state retired what it does not hold');
     const look = lookups(log, marks, collected);
@@ -78,6 +77,9 @@ export class FastList<T> extends CausalList<T> {
     list.#collected = collected;
     list.#tree = ContentTree.of(pieces);
     list.#rootKid = rootKid;
+    // (Ranking siblings may look elements up: the index is built then if so, on elements whose
+    // ownership the walk has not checked yet; a fault it finds still refuses the state.)
+    list.#ids = IdIndex.loaded(pieces, marks.actors, saved.lengths, log.deletes);
     walkTree(pieces, rootKid, look, retired, collected, list.#rightFirst, authorFirst);
     return list;
   }

@@ -1,10 +1,18 @@
 import type { Piece } from './ContentTree.js';
+import type { LogState } from './state.js';
 
 /** The pieces an actor made with one run of consecutive counters, in counter order. */
 interface Entry<T> {
   readonly start: number;
   end: number;
   pieces: Piece<T>[];
+}
+
+interface Loaded<T> {
+  pieces: readonly Piece<T>[];
+  owners: ReadonlyMap<number, { owner: Int32Array }>;
+  lengths: ArrayLike<number>;
+  deletes: LogState['deletes'];
 }
 
 /**
@@ -14,61 +22,56 @@ interface Entry<T> {
  */
 export class IdIndex<T> {
   readonly #byActor = new Map<number, Entry<T>[]>();
+  /** What a loaded index is built from, on first use (`loaded`); null once built. */
+  #from: Loaded<T> | null = null;
 
   /**
-   * An index of `pieces`, given per actor which piece holds each of its counters (`owner[counter]`:
-   * 1 + the piece's index in `pieces`, or 0) and how many pieces it has: pieces are put in counter
-   * order by reading the owners rather than by sorting. `deletes` (each actor's, as `LogState`
-   * runs, in counter order) lets the read skip a run of deletes at once. The read goes from piece
-   * start to piece start, skipping each piece's elements and each run of deletes, so it also
-   * checks that none of them overlap: a piece that starts among another's elements (or a run's)
-   * is never reached, a piece read where another owns the counter does not start there, and a run
-   * that starts among a piece's elements is the next one when that piece is read. Throws on any.
+   * The index of loaded `pieces`, built on first use: a replica loaded only to be read never
+   * needs it. Given per actor which piece holds each of its counters (`owner[counter]`: 1 + the
+   * piece's index in `pieces`; 0 or -1, none) and each piece's length as loaded (the piece may
+   * have been split or grown by then), with `deletes` (each actor's, as `LogState`
+   * runs, in counter order) to skip a run of deletes at once. Loading checked what the build
+   * takes for granted: no element is in two pieces, no delete is an element (`walkTree`,
+   * `checkOps`).
    */
-  static of<T>(pieces: readonly Piece<T>[], byActor: ReadonlyMap<number, { owner: Int32Array; pieces: number }>, deletes: ReadonlyMap<number, readonly number[]> = new Map()): IdIndex<T> {
+  static loaded<T>(pieces: readonly Piece<T>[], owners: ReadonlyMap<number, { owner: Int32Array }>, lengths: ArrayLike<number>, deletes: LogState['deletes']): IdIndex<T> {
     const index = new IdIndex<T>();
-    for (const [actor, { owner, pieces: n }] of byActor) {
+    index.#from = { pieces, owners, lengths, deletes };
+    return index;
+  }
+
+  /** The entries by actor, the loaded ones built first if not yet. */
+  #entries(): Map<number, Entry<T>[]> {
+    if (this.#from !== null) this.#build(this.#from);
+    return this.#byActor;
+  }
+
+  /** Per actor, pieces in counter order, read from owner to owner rather than sorted. */
+  #build({ pieces, owners, lengths, deletes }: Loaded<T>): void {
+    this.#from = null;
+    const runsOf = new Map(deletes.map((d) => [d.actor, d.runs]));
+    for (const [actor, { owner }] of owners) {
       const entries: Entry<T>[] = [];
-      const runs = deletes.get(actor) ?? [];
-      // (Each length, the next run's start and the last entry's end in locals: this loop runs
-      // before V8 has optimised it, where every read of an array or a property is a call.)
-      const held = owner.length;
-      const ends = runs.length;
+      const runs = runsOf.get(actor) ?? [];
       let r = 0;
-      // Where run r starts (NaN past the last: no comparison holds).
-      let at = ends > 0 ? (runs[0] as number) : NaN;
       let last: Entry<T> | undefined;
-      let lastEnd = NaN;
-      let reached = 0;
-      for (let c = 1; c < held; c++) {
+      for (let c = 1; c < owner.length; c++) {
         const o = owner[c] as number;
-        // Runs are in counter order (unless damaged: then `OpLog.of` refuses them).
-        while (at < c) {
-          r += 5;
-          at = r < ends ? (runs[r] as number) : NaN;
-        }
-        if (o === 0) {
-          if (at !== c) continue;
-          const length = runs[r + 1] as number;
-          if (length > 1 && length % 1 === 0) c += length - 1;
-          r += 5;
-          at = r < ends ? (runs[r] as number) : NaN;
+        if (o <= 0) {
+          // Skip a run of deletes whole.
+          while (r < runs.length && (runs[r] as number) < c) r += 5;
+          if (runs[r] === c) c += (runs[r + 1] as number) - 1;
           continue;
         }
+        const end = c + (lengths[o - 1] as number);
         const p = pieces[o - 1] as Piece<T>;
-        const end = c + p.length;
-        if (p.counter !== c) throw new Error(`an element of a${actor} is in two pieces`);
-        if (at < end) throw new Error(`delete a${actor}.${at} is not a delete`);
-        if (c === lastEnd) (last as Entry<T>).pieces.push(p);
-        else entries.push((last = { start: c, end: c, pieces: [p] }));
-        (last as Entry<T>).end = lastEnd = end;
+        if (last !== undefined && c === last.end) last.pieces.push(p);
+        else entries.push((last = { start: c, end, pieces: [p] }));
+        last.end = end;
         c = end - 1;
-        reached++;
       }
-      if (reached !== n) throw new Error(`an element of a${actor} is in two pieces`);
-      if (entries.length > 0) index.#byActor.set(actor, entries);
+      if (entries.length > 0) this.#byActor.set(actor, entries);
     }
-    return index;
   }
 
   /**
@@ -77,8 +80,9 @@ export class IdIndex<T> {
    * that entry, as loading would (see `merge`).
    */
   add(piece: Piece<T>, runsOn = false): void {
-    let entries = this.#byActor.get(piece.actor);
-    if (entries === undefined) this.#byActor.set(piece.actor, (entries = []));
+    const byActor = this.#entries();
+    let entries = byActor.get(piece.actor);
+    if (entries === undefined) byActor.set(piece.actor, (entries = []));
     const last = entries[entries.length - 1];
     if (runsOn && last !== undefined) {
       last.pieces.push(piece);
@@ -88,7 +92,7 @@ export class IdIndex<T> {
 
   /** `piece`, the newest of its actor, grew by one element. */
   grew(piece: Piece<T>): void {
-    const entries = this.#byActor.get(piece.actor) as Entry<T>[];
+    const entries = this.#entries().get(piece.actor) as Entry<T>[];
     (entries[entries.length - 1] as Entry<T>).end++;
   }
 
@@ -126,7 +130,7 @@ export class IdIndex<T> {
    * pieces fold depends on the pieces alone, never on how the index was built.
    */
   join(head: Piece<T>, tail: Piece<T>): Entry<T> {
-    const entries = this.#byActor.get(head.actor) as Entry<T>[];
+    const entries = this.#entries().get(head.actor) as Entry<T>[];
     const i = lastAtOrBelow(entries, (e) => e.start, head.counter);
     const entry = entries[i] as Entry<T>;
     if (tail.counter < entry.end) return entry;
@@ -140,7 +144,7 @@ export class IdIndex<T> {
 
   /** Collected `piece` is gone: forget it, and its entry once that holds no piece. */
   remove(piece: Piece<T>): void {
-    const entries = this.#byActor.get(piece.actor) as Entry<T>[];
+    const entries = this.#entries().get(piece.actor) as Entry<T>[];
     const i = lastAtOrBelow(entries, (e) => e.start, piece.counter);
     const { pieces } = entries[i] as Entry<T>;
     pieces.splice(pieces.indexOf(piece), 1);
@@ -170,7 +174,7 @@ export class IdIndex<T> {
   }
 
   #entry(actor: number, counter: number): Entry<T> | undefined {
-    const entries = this.#byActor.get(actor);
+    const entries = this.#entries().get(actor);
     if (entries === undefined) return undefined;
     const entry = entries[lastAtOrBelow(entries, (e) => e.start, counter)];
     return entry !== undefined && counter >= entry.start && counter < entry.end ? entry : undefined;

@@ -50,16 +50,14 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   let held = 0;
   let column: ValueColumn<T> | undefined;
   let bytes: Uint8Array | null = null;
-  let made = 0;
   let elements = 0;
-  let tombstones = 0;
+  let unnamed: Uint8Array = new Uint8Array(0);
   let v = 0;
   let o = 0;
   for (let i = 0; i < n; i++) {
     const a = actors[i] as number;
     if (a !== lastIndex) {
-      if (m !== undefined) counted(m, made, elements);
-      made = 0;
+      if (m !== undefined) m.unsaved -= elements;
       elements = 0;
       lastIndex = a;
       const named = table === null ? a : table[a];
@@ -69,6 +67,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       column = columns.get(actor);
       if (column === undefined && m !== undefined) columns.set(actor, (column = new ValueColumn<T>(m.owner.length)));
       owner = m === undefined ? owner : m.owner;
+      unnamed = m === undefined ? unnamed : m.named;
       held = owner.length;
       bytes = column === undefined || from === null ? null : column.bytesFor(from);
     }
@@ -121,16 +120,17 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       sibling: null,
     };
     pieces[i] = p;
-    made++;
     elements += length;
-    // Tombstones but collectable ones must be named by a delete.
-    if (deleted && gc !== 2) tombstones += length;
+    // Tombstones but collectable ones must be named by a delete (`checkOps`).
+    if (deleted && gc !== 2) {
+      if (length === 1) unnamed[counter] = 1;
+      else unnamed.fill(1, counter, counter + length);
+    }
     // Origins written: a moved piece's (flags bit 4), or another origin written (bits 2-3: 2).
     if ((f & 28) >= 8) o = readOrigins(s, i, p, o);
     v += length;
   }
-  if (m !== undefined) counted(m, made, elements);
-  marks.tombstones += tombstones;
+  if (m !== undefined) m.unsaved -= elements;
   if (v !== total) throw new Error(`${total - v} values belong to no piece`);
   if (s.given === null && o !== s.origins.length) throw new Error(`${s.origins.length - o} origin numbers belong to no piece`);
   // Children in list order, which is sibling order: prepended, last piece first.
@@ -154,12 +154,6 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     }
   }
   return { pieces, rootKid, values: columns };
-}
-
-/** `made` more pieces of `m`'s actor, of `elements` elements, all held ops. */
-function counted(m: ActorMarks, made: number, elements: number): void {
-  m.pieces += made;
-  m.unsaved -= elements;
 }
 
 /**
@@ -259,12 +253,17 @@ export function walkTree<T>(pieces: readonly Piece<T>[], first: Piece<T> | null,
           gone = look.gone(actor);
           owner = look.owner(actor);
         }
-        const fast = shift === shift && counter > gone && owner !== undefined;
+        // Its first element still its own: no piece made later, nor a run of deletes, took it (a
+        // piece or run starting among another's elements was refused where it was marked). So
+        // no element is in two pieces, nor is a delete.
+        const o = (owner as Int32Array)[counter] as number;
+        if (pieces[o - 1] !== p) found = new Error(o < 0 ? `delete a${pActor}.${counter} is not a delete` : `element a${pActor}.${counter} is in two pieces`);
+        const fast = shift === shift && counter > gone;
         const own = fast ? counter + shift : place(pActor, counter);
         // (An owner read past its end is undefined, which is not above 0.)
         const leftFine = olA < 0 || (fast && olA === actor && olC > gone && ((owner as Int32Array)[olC] as number) > 0 && olC + shift < own) || origin(olA, olC, own) === 0;
         const rightFine = orA < 0 || (fast && orA === actor && orC > gone && ((owner as Int32Array)[orC] as number) > 0 && orC + shift < own) || origin(orA, orC, own) === 0;
-        if (!leftFine || !rightFine || !hangs || p.gc !== 0) found = pieceFault(p, look, retired, collected);
+        if (found === null && (!leftFine || !rightFine || !hangs || p.gc !== 0)) found = pieceFault(p, look, retired, collected);
         // A collectable piece's children are never ranked again: collecting may leave them in any order.
         if (found === null && prev !== null && parent?.gc !== COLLECTABLE && !(side === 'L' ? leftFirst : rightFirst)(prev, p)) found = new Error(`a${pActor}.${counter} is out of its siblings' order`);
       }

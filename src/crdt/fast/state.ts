@@ -100,23 +100,25 @@ export interface ActorMarks {
    * `checkOps` marked it), 0 for neither yet. Marked a range at a time, natively.
    */
   owner: Int32Array;
-  /** Per counter: 1 once a delete names that element (made when the first delete names one). */
-  targeted: Uint8Array | null;
-  pieces: number;
+  /**
+   * Per counter: 1 for a tombstone's element that a delete must name (all but collectable ones'),
+   * 2 once a delete names an element. Marked a range at a time, natively; then a 1 left over is a
+   * tombstone no delete names, found by one native search.
+   */
+  named: Uint8Array;
   /** Held ops no piece or delete has claimed yet. */
   unsaved: number;
 }
 
-/** Per actor held, its marks; and how many deleted elements that must be named by a delete held no delete has named yet. */
+/** Per actor held, its marks. */
 export interface Marks {
   actors: Map<number, ActorMarks>;
-  tombstones: number;
 }
 
 export function marksOf(log: LogState): Marks {
   const actors = new Map<number, ActorMarks>();
-  for (const [actor, n] of log.held) actors.set(actor, { owner: new Int32Array(n + 1), targeted: null, pieces: 0, unsaved: n });
-  return { actors, tombstones: 0 };
+  for (const [actor, n] of log.held) actors.set(actor, { owner: new Int32Array(n + 1), named: new Uint8Array(n + 1), unsaved: n });
+  return { actors };
 }
 
 /**
@@ -124,17 +126,18 @@ export function marksOf(log: LogState): Marks {
  * collected (within `collected`: every replica held it, and the list let it go); each delete is
  * applied after what it names (a collected op names only collected ones); the deleted elements
  * are the deletes' targets, but for collectable ones, whose delete may be collected. `log` passed
- * `OpLog.of`'s checks (deletes in order, none twice), the pieces `IdIndex.of`'s (no element in
- * two pieces, no delete that is an element), and `marks` has their elements (`makePieces`). Work
+ * `OpLog.of`'s checks (each actor's deletes in one list of runs), and `marks` has the pieces' elements
+ * (`makePieces`; that none is in two pieces, nor a delete, `walkTree` checks after). Work
  * is per run of deletes, not per element, where it can be: elements are marked by ranges, and
- * coverage is checked by counting. Each piece's own checks are `pieceFault`'s.
+ * coverage is checked by counting, and by searching the marks for a tombstone no delete named. Each piece's own checks are `pieceFault`'s.
  */
 export function checkOps<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, collected: ReadonlyMap<number, number>, look: Lookups): void {
   const { actors } = marks;
-  let tombstones = marks.tombstones;
-  for (const d of log.deletes) tombstones -= checkDeletes(d, actors.get(d.actor), pieces, actors, collected, look.place, look.shift);
+  for (const d of log.deletes) checkDeletes(d, actors.get(d.actor), pieces, actors, collected, look.place, look.shift);
   for (const [actor, m] of actors) if (m.unsaved !== 0) checkCollected(actor, m, collected.get(actor) ?? 0);
-  if (tombstones !== 0) throw new Error(`${tombstones} deleted elements are deleted by no op`);
+  let unnamed = 0;
+  for (const m of actors.values()) if (m.named.indexOf(1) >= 0) for (const x of m.named) if (x === 1) unnamed++;
+  if (unnamed !== 0) throw new Error(`${unnamed} deleted elements are deleted by no op`);
 }
 
 /**
@@ -156,16 +159,16 @@ function checkCollected(actor: number, m: ActorMarks, upTo: number): void {
 type Place = (actor: number, counter: number) => number;
 
 /**
- * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets;
- * returns how many elements that must be named were named first here. That no delete is an
- * element, nor two deletes one op, was checked before (`IdIndex.of`, `OpLog.of`): a run's
- * counters are marked at once. A run of targets inside one tombstone piece (backspacing, deleting
- * forward: nearly all of them) is checked and marked at once too; others, element by element.
+ * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets
+ * (`ActorMarks.named`). That no delete is an element, nor two deletes one op, is checked here at
+ * each run's start (runs in counter order, none starting on an element) and by `walkTree` at each
+ * piece's: a run's counters are marked at once. A run of targets inside one tombstone piece
+ * (backspacing, deleting forward: nearly all of them) is checked and marked at once too; others,
+ * element by element.
  */
-function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, shift: (actor: number) => number): number {
+function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, shift: (actor: number) => number): void {
   const own = m?.owner;
   const { actor, runs } = d;
-  let first = 0;
   let deletes = 0;
   // Runs name one actor's elements by the hundred in a row: keep its marks at hand.
   // (No destructuring, no Math, no call that can be spared: this runs once per run of deletes
@@ -177,12 +180,16 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
   const dShift = shift(actor);
   const dGone = collected.get(actor) ?? 0;
   let tShift = NaN;
+  // Where the previous run ended: runs are in counter order, after what was collected.
+  let end = dGone + 1;
   for (let r = 0; r < runs.length; r += 5) {
     const c0 = runs[r] as number;
     const n = runs[r + 1] as number;
     const ta = runs[r + 2] as number;
     const tc0 = runs[r + 3] as number;
     const step = runs[r + 4] as number;
+    if (!(c0 >= end && n >= 1)) throw new Error(`deletes of a${actor} are out of order`);
+    end = c0 + n;
     if (ta !== lastTa) {
       lastTa = ta;
       tm = actors.get(ta);
@@ -195,12 +202,14 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
     const tLast = last === 0 ? tc0 : tc0 + last * step;
     const lo = step < 0 ? tLast : tc0;
     // (Written to refuse NaN too, which a state made of objects may hold.)
-    if (own === undefined || !(c0 >= 1 && c0 + n <= own.length)) throw new Error(`delete a${actor}.${c0} is not a delete`);
+    // Its first op not an element (a piece starting among its ops is refused by `walkTree`).
+    if (own === undefined || !(c0 >= 1 && c0 + n <= own.length) || own[c0] !== 0) throw new Error(`delete a${actor}.${c0} is not a delete`);
     if (tOwner === undefined || !(lo >= 1 && lo + (step < 0 ? -last * step : last * step) < tOwner.length)) throw new Error(`delete a${actor}.${c0} names no deleted element`);
     if (n === 1) own[c0] = -1;
     else own.fill(-1, c0, c0 + n);
     deletes += n;
-    first += (step === 1 || step === -1) && n > 1 ? targetRange(actor, c0, n, tc0, step, lo, tm as ActorMarks, pieces, gone) : targets(actor, c0, n, tc0, step, tm as ActorMarks, pieces, gone);
+    if ((step === 1 || step === -1) && n > 1) targetRange(actor, c0, n, tc0, step, lo, tm as ActorMarks, pieces, gone);
+    else targets(actor, c0, n, tc0, step, tm as ActorMarks, pieces, gone);
     // Where both actors' ops held are one run of the order each (`Lookups.shift`) and nothing
     // here is collected, places are counters shifted: the ends decide, with no lookup.
     if (dShift === dShift && tShift === tShift && c0 > dGone && lo > gone) {
@@ -226,46 +235,33 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
     }
   }
   if (m !== undefined) m.unsaved -= deletes;
-  return first;
 }
 
 /**
  * The targets of deletes `actor.c0..` (n of them, from `tc0` by `step`, 1 or -1; the lowest
- * `lo`): when one tombstone piece holds them all, checked and marked with a few native calls;
- * else element by element (`targets`), which also names the delete at fault. Returns how many
- * that must be named were named first here.
+ * `lo`): when one tombstone piece holds them all, checked and marked with one native call; else
+ * element by element (`targets`), which also names the delete at fault.
  */
-function targetRange<T>(actor: number, c0: number, n: number, tc0: number, step: number, lo: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): number {
+function targetRange<T>(actor: number, c0: number, n: number, tc0: number, step: number, lo: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): void {
   const o = tm.owner[lo] as number;
-  const p = pieces[o - 1];
-  if (o <= 0 || tm.owner[lo + n - 1] !== o || !(p as Piece<T>).deleted) return targets(actor, c0, n, tc0, step, tm, pieces, gone);
-  if ((p as Piece<T>).gc === COLLECTABLE_STAGE) return 0;
-  const span = (tm.targeted ?? (tm.targeted = new Uint8Array(tm.owner.length))).subarray(lo, lo + n);
-  if (span.indexOf(1) >= 0) return targets(actor, c0, n, tc0, step, tm, pieces, gone);
-  span.fill(1);
-  return n;
+  if (o > 0 && tm.owner[lo + n - 1] === o && (pieces[o - 1] as Piece<T>).deleted) tm.named.fill(2, lo, lo + n);
+  else targets(actor, c0, n, tc0, step, tm, pieces, gone);
 }
 
 /** As `targetRange`, element by element, for any step. */
-function targets<T>(actor: number, c0: number, n: number, tc0: number, step: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): number {
+function targets<T>(actor: number, c0: number, n: number, tc0: number, step: number, tm: ActorMarks, pieces: readonly Piece<T>[], gone: number): void {
   const owner = tm.owner;
-  const t = tm.targeted ?? (tm.targeted = new Uint8Array(owner.length));
-  let first = 0;
   for (let i = 0; i < n; i++) {
     const tc = stepped(tc0, i, step);
     const o = owner[tc] as number;
     if (o > 0 && (pieces[o - 1] as Piece<T>).deleted) {
-      if (t[tc] === 0 && (pieces[o - 1] as Piece<T>).gc !== COLLECTABLE_STAGE) {
-        t[tc] = 1;
-        first++;
-      }
+      tm.named[tc] = 2;
       continue;
     }
     // Or an element collected (deleted by another delete too, a collected one).
     if (o === 0 && tc <= gone) continue;
     throw new Error(`delete a${actor}.${c0 + i} names no deleted element`);
   }
-  return first;
 }
 
 /**
