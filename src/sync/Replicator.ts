@@ -256,8 +256,9 @@ export class Replicator<T> {
     const c = this.collectable(now);
     const list = this.#list;
     if (c === null || list.collect === undefined || list.collecting === undefined) return 0;
-    // The feeds' bases move up first, while the list still holds the ops it is about to forget.
-    this.feeds.bases.advance(list.collecting(c.version), (actor, after, limit) => list.opsOf(actor, after, limit));
+    // The feeds' bases move up first, while the list still holds the ops it is about to forget
+    // (`collectable` gave what the list will make its collected version).
+    this.feeds.bases.advance(c.version, (actor, after, limit) => list.opsOf(actor, after, limit));
     return list.collect(c.version);
   }
 
@@ -433,8 +434,9 @@ export class Replicator<T> {
       this.#stability.hear(asker, claim.version, report, now);
       const stable = this.stable();
       this.#retire(stable);
-      this.#ownStable = Math.max(this.#ownStable, stable.get(this.list.actor) ?? 0);
-      this.feeds.forgetOwnBelow(stable.get(this.list.actor) ?? 0);
+      const ownStable = stable.get(this.list.actor) ?? 0;
+      this.#ownStable = Math.max(this.#ownStable, ownStable);
+      this.feeds.forgetOwnBelow(ownStable);
     }
     if (this.#random !== null) this.#askBack(asker, version);
     const full = (takesState ? this.#statePage(asker, version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
