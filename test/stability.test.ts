@@ -12,12 +12,13 @@ const v = (...pairs: Array<[number, number]>): VersionVector => new Map(pairs.ma
 const [a0, a1, a2] = [replicaId(0, 7), replicaId(1, 8), replicaId(2, 9)];
 
 describe('Stability: what every member holds', () => {
-  it('is the meet of what each member heard from said and what this replica holds (one never heard is not waited for)', () => {
+  it('is the meet of what each member heard from said and what this replica holds (one never heard is not waited for, but of its own feed)', () => {
     const s = new Stability(a0, 3);
     const own = v([a0, 5], [a1, 4], [a2, 3]);
-    expect(s.stable(own)).toEqual(own);
+    // Of its own feed, a0 counts nothing while a member it knows of (it holds their ops) is unheard.
+    expect(s.stable(own)).toEqual(v([a1, 4], [a2, 3]));
     s.hear(a1, v([a0, 5], [a1, 4], [a2, 1]));
-    expect(s.stable(own)).toEqual(v([a0, 5], [a1, 4], [a2, 1]));
+    expect(s.stable(own)).toEqual(v([a1, 4], [a2, 1]));
     s.hear(a2, v([a0, 2], [a1, 9], [a2, 3]));
     expect(s.stable(own)).toEqual(v([a0, 2], [a1, 4], [a2, 1]));
   });
@@ -63,7 +64,9 @@ describe('Stability: what every member holds', () => {
           for (const [a, n] of version) g.set(a, Math.max(n, g.get(a) ?? 0));
           greatest.set(from, g);
         }
-        const want = [...greatest.values()].reduce((m: VersionVector, g) => meet(m, g), own);
+        const want = new Map([...greatest.values()].reduce((m: VersionVector, g) => meet(m, g), own));
+        // Both other members are known (their ops are held): the own feed waits until both spoke.
+        if (greatest.size < 2) want.delete(a0);
         expect(s.stable(own)).toEqual(want);
       }),
     );
@@ -345,6 +348,32 @@ describe('replicas that sync retire what every member holds', () => {
     const outcome = r0.onReply('r2', request, { type: 'sync', ...r2.serveSync(r0.actor, version, false, request.report) }, 0);
     expect(outcome.refusals.map((r) => r.code)).toEqual(['equivocation']);
     expect(r0.replicator.feeds.equivocations()).toEqual([{ actor: copy.actor, at: 4 }]);
+  });
+
+  it('an author waits, for its own feed, for a member it knows of but never heard: that one may hold a copy\'s op (seed 100,962)', () => {
+    const names = ['r0', 'r1', 'r2'];
+    const backing = memoryBacking<number>();
+    const rs = [0, 1, 2].map((m) => newReplica(m, { ...(m === 0 ? { backing } : {}), makeList: (a) => new FastList<number>(a), peers: names.filter((_, i) => i !== m), config: { members: 3 } }));
+    const [r0, r1, r2] = rs as [(typeof rs)[0], (typeof rs)[0], (typeof rs)[0]];
+    // r0 holds an op of r2's, so it knows of r2, but r2 has never asked it anything.
+    r2.edit((l) => l.insert(0, 7));
+    expect(deliver(r0, signedPush(r2)).status).toBe('ok');
+    for (const [i, x] of [1, 2].entries()) r0.edit((l) => l.insert(i, x));
+    expect(deliver(r2, signedPush(r0)).status).toBe('ok');
+    // A copy of r0's store, key and all, signs another op 3 and pushes it to r2 only.
+    const copy = newReplica(0, { backing: copyBacking(backing), makeList: (a) => new FastList<number>(a) });
+    copy.edit((l) => l.insert(0, 41));
+    expect(deliver(r2, signedPush(copy, 2)).status).toBe('ok');
+    r0.edit((l) => l.insert(0, 40));
+    expect(deliver(r1, signedPush(r0)).status).toBe('ok');
+    // r1, the one member r0 heard, holds r0's three ops as r0 signed them; counting only those
+    // heard, op 3 would be stable while r2 holds the copy's.
+    pull(r1, r0, 'r0');
+    expect(r0.replicator.stable().get(r0.actor) ?? 0).toBe(0);
+    // r2 speaks: its head at 3 is the copy's. r0 counts it only as far as it vouched, and suspects its feed.
+    pull(r2, r0, 'r0');
+    expect(r0.replicator.stable().get(r0.actor) ?? 0).toBeLessThan(3);
+    expect(r0.replicator.feeds.suspecting()).toBe(true);
   });
 
   it('an author reports no more of its own feed retired than every member it heard was seen to hold as it signed it, whatever it was told', () => {

@@ -1,5 +1,5 @@
 import { memberOf, type ActorId } from '../crdt/ids.js';
-import { meet, type VersionVector } from '../crdt/version.js';
+import { capAt, meet, type VersionVector } from '../crdt/version.js';
 import type { RetireReport } from './messages.js';
 
 /** What may be collected, and the incarnations whose reports (or settling) it rests on. */
@@ -95,7 +95,23 @@ export class Stability {
   stable(own: VersionVector): VersionVector {
     let v: VersionVector = own;
     for (const actor of this.#heard.values()) v = meet(v, this.#claims.get(actor)?.version ?? new Map());
-    return v;
+    return this.#unheardVoter(own) ? capAt(v, this.#self, 0) : v;
+  }
+
+  /**
+   * Whether a member of the cluster is known here (it made an op held here, or a report heard
+   * names it) but was never heard. Of its own feed, the author counts only what members' heads
+   * showed they hold as it signed it; one it knows of but never heard may hold a copied key's op
+   * there (seed 100,962), so it is waited for as holding nothing. One nobody knows of yet (a late
+   * joiner) is not: it is told what was retired before it may edit.
+   */
+  #unheardVoter(own: VersionVector): boolean {
+    const selfMember = memberOf(this.#self);
+    for (const actor of [...own.keys(), ...this.#mentioned.keys()]) {
+      const m = memberOf(actor);
+      if (m < this.#voters && m !== selfMember && !this.#heard.has(m)) return true;
+    }
+    return false;
   }
 
   /**
