@@ -21,6 +21,9 @@ describe('Stability: what every member holds', () => {
     expect(s.stable(own)).toEqual(v([a1, 4], [a2, 1]));
     s.hear(a2, v([a0, 2], [a1, 9], [a2, 3]));
     expect(s.stable(own)).toEqual(v([a0, 2], [a1, 4], [a2, 1]));
+    // A guest (member 3 of 4, past the 3 voters) is asked by no member: it waits for none of them.
+    const guest = replicaId(3, 5);
+    expect(new Stability(guest, 4, 30_000, 3).stable(v([guest, 2], [a1, 4]))).toEqual(v([guest, 2], [a1, 4]));
   });
 
   it('never goes back for a reordered request, takes a member\'s newer incarnation, and ignores strangers and its own member', () => {

@@ -18,6 +18,12 @@ export interface SessionOptions<T> {
   readonly codec: ValueCodec<T>;
   /** How many replicas may ever share the list: member numbers 0 .. members - 1; others' ops are refused. */
   readonly members: number;
+  /**
+   * Members 0 .. voters - 1 ask each other for sync, and wait for each other before taking their
+   * own ops for stable; those from `voters` on are guests that only ask (a browser tab in the lab,
+   * `guests` in INTERNALS.md). Default: `members`.
+   */
+  readonly voters?: number;
   /** The peers this replica talks to, named as the transport names them (a URL, a socket's id). */
   readonly peers: readonly string[];
   /** Where this replica keeps its ops and keys; its member number is the store's. */
@@ -105,6 +111,7 @@ export class SyncSession<T> {
       sizeOf: (op: Op<T>) => encode(op).length + 12,
       rules: { isMember: (actor: ActorId) => memberOf(actor) < members, isValue },
       members,
+      ...(opts.voters === undefined ? {} : { voters: opts.voters }),
       encode,
     };
     const listOptions = equals === undefined ? {} : { equals };

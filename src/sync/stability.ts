@@ -103,10 +103,12 @@ export class Stability {
    * names it) but was never heard. Of its own feed, the author counts only what members' heads
    * showed they hold as it signed it; one it knows of but never heard may hold a copied key's op
    * there (seed 100,962), so it is waited for as holding nothing. One nobody knows of yet (a late
-   * joiner) is not: it is told what was retired before it may edit.
+   * joiner) is not: it is told what was retired before it may edit. Only the cluster's members
+   * ask each other: a guest (a browser tab) hears none, and waits for none.
    */
   #unheardVoter(own: VersionVector): boolean {
     const selfMember = memberOf(this.#self);
+    if (selfMember >= this.#voters) return false;
     for (const actor of [...own.keys(), ...this.#mentioned.keys()]) {
       const m = memberOf(actor);
       if (m < this.#voters && m !== selfMember && !this.#heard.has(m)) return true;

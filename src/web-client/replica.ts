@@ -107,7 +107,7 @@ async function openReplica(token: string, j: Joined): Promise<void> {
   let opened;
   try {
     // states: a tab far behind is caught up from an actor's state (the relay inflates it), as actors collect what it lacks.
-    opened = await persistentBrowserSession(NAME, { member: j.member, members: j.members, peers: j.actors.map(peerOf), codec: byteCodec, isValue: isGene, states: true });
+    opened = await persistentBrowserSession(NAME, { member: j.member, members: j.members, voters: j.actors.length, peers: j.actors.map(peerOf), codec: byteCodec, isValue: isGene, states: true });
   } catch (err) {
     const message = (err as Error).message;
     return /another tab/.test(message) ? fail('locked', 'this replica is open in another tab of this browser: use that tab, or close it and reload this one') : fail('failed', message);

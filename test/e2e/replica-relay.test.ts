@@ -64,7 +64,7 @@ describe("the dashboard's relay for a guest replica", () => {
       p.wake();
       return p;
     };
-    const tab = nodeSession({ member: joined.member, members: joined.members, codec: byteCodec, isValue: isGene, states: true, peers: joined.actors.map((a) => `actor-${a}`), timeoutMs: 5000 });
+    const tab = nodeSession({ member: joined.member, members: joined.members, voters: joined.actors.length, codec: byteCodec, isValue: isGene, states: true, peers: joined.actors.map((a) => `actor-${a}`), timeoutMs: 5000 });
     const running = connect(tab);
     const genome = async (i: number): Promise<string> => (await fetch(`${actorUrl(i)}/genome`)).text();
     await waitFor('the tab to hold ops', () => tab.list.length > 0, 30_000, 100);
