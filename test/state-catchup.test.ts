@@ -6,6 +6,7 @@ import { mutate, nextMutation } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
 import { memoryBacking, type MemoryBacking } from '../src/store/MemoryStore.js';
 import { decodeSnapshot, encodeSnapshot, snapshotCodec } from '../src/store/snapshot.js';
+import type { Fork } from '../src/sync/feed-types.js';
 import type { SyncPage } from '../src/sync/messages.js';
 import type { Replica } from '../src/sync/Replica.js';
 import { readState } from '../src/sync/states.js';
@@ -145,6 +146,28 @@ describe('catch-up from state', () => {
       expect(next.request.state).toBeUndefined();
       pull(late, r0, 'r0');
       expect(late.list.version()).toEqual(new Map([...r0.list.version(), [late.actor, 1]]));
+    });
+
+    it('asks a peer whose state it refused for one again once the peer knows more forks (it may have cut a fork\'s ops out since)', () => {
+      const [r0] = history(300) as [Replica<number>];
+      const late = newReplica(2, { ...options(), peers: ['r0'] });
+      const [out] = late.poll((clock += 1000));
+      if (out === undefined || out.request.type !== 'sync') throw new Error('no sync');
+      const spoiled = { ...r0.serveSync(late.actor, out.request.version, true), version: new Map([[r0.actor, 1]]) };
+      expect(late.onReply('r0', out.request, { type: 'sync', ...spoiled }, 0).state).toMatchObject({ taken: false });
+      // An answer that knows no more forks than the refused state's: still ops only.
+      const plain = ask(late, r0, 'r0');
+      expect(plain.request.state).toBeUndefined();
+      // One that carries a fork more (of a feed this replica does not know: it checks nothing,
+      // and keeps nothing of it): the next request asks for a state again.
+      const [next] = late.poll((clock += 1000));
+      if (next === undefined || next.request.type !== 'sync') throw new Error('no sync');
+      expect(next.request.state).toBeUndefined();
+      const stranger = { actor: actorId(1), at: 2, branches: [{ ops: [] }, { ops: [] }] } as unknown as Fork<number>;
+      const served = r0.serveSync(late.actor, next.request.version, false);
+      late.onReply('r0', next.request, { type: 'sync', ...served, forks: [...served.forks, stranger] }, 0);
+      const again = ask(late, r0, 'r0');
+      expect(again.request.state).toBe(true);
     });
 
     it('a state that holds another op than one held here (its author equivocated)', () => {
