@@ -67,7 +67,7 @@ export function buildProgram(): Command {
     .option('--ops-per-actor <k>', 'dissemination experiment: each actor makes k mutations at the start (default 1)', integer(1, 10_000))
     .option('--fanout <n>', 'dissemination experiment: gossip fan-out (default 3)', integer(1, MAX_SPREAD_ACTORS))
     .addOption(new Option('--report <format>', 'dissemination experiment: print the result as one JSON line, last').choices(['json']))
-    .option('--collect-always', 'collect tombstones even where the plan copies a key (such a run does not by default: a copied key breaks the promises collection rests on)')
+    .option('--collect-always', 'accepted for older replay commands: replicas collect tombstones in every run, those where the plan copies a key too')
     .option('--verbose', 'print every event of the run')
     .action((o: SimFlags, cmd: Command) => {
       const seed = o.seed ?? randomInt(0x7fffffff);
@@ -76,7 +76,6 @@ export function buildProgram(): Command {
       const result = runSim(seed, {
         ...(o.actors === undefined ? {} : { actors: o.actors }),
         ...(o.mutations === undefined ? {} : { mutations: o.mutations }),
-        ...(o.collectAlways === true ? { collectAlways: true } : {}),
         ...(o.verbose ? { log: (line: string) => console.log(line) } : {}),
       });
       const m = result.messages;
@@ -85,7 +84,7 @@ export function buildProgram(): Command {
       if (o.mutations !== undefined) {
         console.log(`  tombstones: at most ${result.maxTombstones} (${result.genesAtMax} genes live then; at most ${result.maxGenes} live at any time), ${result.tombstones} in the end (${result.genes} genes); ${result.collected} elements collected`);
       }
-      if (!result.ok && !o.verbose) console.log(`  replay: ${replayCommand(seed, o.actors, o.mutations, o.collectAlways === true)}`);
+      if (!result.ok && !o.verbose) console.log(`  replay: ${replayCommand(seed, o.actors, o.mutations)}`);
       process.exitCode = result.ok ? 0 : 1;
     });
 
@@ -100,7 +99,6 @@ interface SimFlags {
   opsPerActor?: number;
   fanout?: number;
   report?: 'json';
-  collectAlways?: boolean;
   verbose?: boolean;
 }
 

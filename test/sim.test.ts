@@ -4,26 +4,23 @@ import { replayCommand, runSim, type SimPlan } from '../src/sim/index.js';
 import { Simulation } from '../src/sim/Simulation.js';
 
 /**
- * Fixed seeds keep CI reproducible; a few fresh ones each run keep looking for new schedules. The
- * fixed ones collect tombstones in every run, those where the plan copies a key too; the fresh
- * ones run the simulator's default, which does not collect where a key is copied (INTERNALS.md,
- * "What is still open: forks against collection": of seeds 1 to 3,000 and 100,000 to 103,000,
- * 100,962 still fails there).
+ * Fixed seeds keep CI reproducible; a few fresh ones each run keep looking for new schedules.
+ * Replicas collect tombstones in every run, those where the plan copies a key too.
  */
 const FIXED = [...Array.from({ length: 500 }, (_, i) => i + 1), 726_124_750, 9_400_032, 9_400_293, 101_044];
 const FRESH = Array.from({ length: 50 }, () => 1000 + Math.floor(Math.random() * 0x7fff0000));
 
 describe('deterministic simulation: drops, duplicates, delays, partitions, crashes, late joiners', () => {
   // About 50 s here: past the default limit on a slower or busier machine.
-  it(`converges with every op, nothing pending, for ${FIXED.length} fixed seeds collecting in every run and ${FRESH.length} fresh seeds`, { timeout: 240_000 }, () => {
+  it(`converges with every op, nothing pending, collecting tombstones, for ${FIXED.length} fixed seeds and ${FRESH.length} fresh seeds`, { timeout: 240_000 }, () => {
     const failures: string[] = [];
     const sizes = new Set<number>();
     let ops = 0;
-    for (const [seed, collectAlways] of [...FIXED.map((s) => [s, true] as const), ...FRESH.map((s) => [s, false] as const)]) {
-      const result = runSim(seed, { collectAlways });
+    for (const seed of [...FIXED, ...FRESH]) {
+      const result = runSim(seed);
       ops += result.ops;
       sizes.add(result.actors);
-      if (!result.ok) failures.push(`seed ${seed}: ${result.message}\n  replay: ${replayCommand(seed, undefined, undefined, collectAlways)}`);
+      if (!result.ok) failures.push(`seed ${seed}: ${result.message}\n  replay: ${replayCommand(seed)}`);
     }
     expect(failures, failures.join('\n')).toEqual([]);
     expect([...sizes].sort()).toEqual([3, 4, 5, 6, 7, 8]);
@@ -53,7 +50,7 @@ describe('deterministic simulation: drops, duplicates, delays, partitions, crash
     expect(result.tombstones).toBeLessThan(result.genes + 100);
   });
 
-  // Runs where a copied key forks a feed after replicas collected (with `collectAlways`). Each of
+  // Runs where a copied key forks a feed after replicas collected. Each of
   // these seeds failed before what it names: a replica that collected drops the fork's ops from
   // its list without losing what it collected (6, 76, 178, 195, 463, 494), checks a fork from its
   // feed's base, and takes or sends a state while a fork is known; an author proves a copy of its
@@ -61,14 +58,16 @@ describe('deterministic simulation: drops, duplicates, delays, partitions, crash
   // the fork to light (348); dropping an op keeps the saved chains and bases before it (595, 768,
   // 794); an author counts a member as holding its feed only as far as the member's head is one
   // it signed (831), and reports no more of its own feed retired than that (410); a restarted
-  // author waits again for the members it heard before (101,082).
+  // author waits again for the members it heard before (101,082), and for those it knows of but
+  // never heard (100,962); a replica asks a peer whose state it refused for one again once the
+  // peer knows more forks (130,245,192: a late joiner refused states still holding a fork's ops).
   it('where a copied key forks a feed, replicas that collected drop the fork and still converge', { timeout: 120_000 }, () => {
     const failures: string[] = [];
     let collected = 0;
-    for (const seed of [6, 76, 78, 90, 178, 195, 348, 410, 463, 494, 595, 768, 794, 831, 101_082]) {
-      const result = runSim(seed, { collectAlways: true });
+    for (const seed of [6, 76, 78, 90, 178, 195, 348, 410, 463, 494, 595, 768, 794, 831, 100_962, 101_082, 130_245_192]) {
+      const result = runSim(seed);
       collected += result.collected;
-      if (!result.ok) failures.push(`seed ${seed}: ${result.message}\n  replay: ${replayCommand(seed, undefined, undefined, true)}`);
+      if (!result.ok) failures.push(`seed ${seed}: ${result.message}\n  replay: ${replayCommand(seed)}`);
     }
     expect(failures, failures.join('\n')).toEqual([]);
     expect(collected).toBeGreaterThan(0);

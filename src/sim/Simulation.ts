@@ -89,13 +89,6 @@ export class Simulation {
   readonly #made = new OpsMade<Gene>();
   /** Checks every collectable version a replica works out against the ops that exist. */
   readonly #watch = new CollectWatch();
-  /**
-   * Replicas collect what is collectable after every sync they serve, but where a key is copied
-   * (unless `collectAlways`): such a run is a cluster that cannot trust each key to one process,
-   * which runs `--no-collect` (a copied key breaks the promises collection rests on; INTERNALS.md,
-   * "What is still open: forks against collection").
-   */
-  readonly #collects: boolean;
   /** Elements collected, by every replica. */
   #collected = 0;
   /** The plan copies a key (an `equivocate` fault): forks may drop ops its actors have to make again. */
@@ -111,12 +104,11 @@ export class Simulation {
   readonly #messages = { sent: 0, dropped: 0, lost: 0, duplicated: 0 };
   readonly #peak = { tombstones: 0, genesThen: 0, genes: 0 };
 
-  constructor(plan: SimPlan, rng: Rng, log: (line: string) => void = () => undefined, collectAlways = false) {
+  constructor(plan: SimPlan, rng: Rng, log: (line: string) => void = () => undefined) {
     this.#plan = plan;
     this.#rng = rng;
     this.#log = log;
     this.#keyCopied = plan.faults.some((f) => f.kind === 'equivocate');
-    this.#collects = !this.#keyCopied || collectAlways;
     this.#nodes = Array.from({ length: plan.actors }, (_, i) => ({
       actor: actorId(i), name: `a${i}`, backing: memoryBacking<Gene>(rng.bytes(32)), rng: new Rng(rng.uint32()), waits: new Rng(rng.uint32()),
       replica: null, life: 0, wakeToken: 0, joined: false,
@@ -409,7 +401,7 @@ export class Simulation {
     } else {
       reply = { type: 'sync', ...r.serveSync(request.from, request.version, request.state === true, request.report, this.#now, request.fullHeads === true) };
       this.#watch.note(to.name, this.#now, r.replicator.collectable(this.#now), r.list.version());
-      if (this.#collects) this.#collected += r.replicator.collect(this.#now);
+      this.#collected += r.replicator.collect(this.#now);
       // Serving may have made a gossiping replica ask its asker back.
       if (r.replicator.gossips) this.#pump(to);
     }

@@ -14,14 +14,14 @@ export const MAX_SIM_ACTORS = 64;
 
 /**
  * One run of `seed`'s plan: the default one, or with `mutations` a long plan of that many in all
- * (`makeLongPlan`). With `collectAlways`, replicas collect even where the plan copies a key.
+ * (`makeLongPlan`). Replicas collect tombstones in every run, those where the plan copies a key too.
  */
-export function runSim(seed: number, opts: { actors?: number; mutations?: number; collectAlways?: boolean; log?: (line: string) => void } = {}): SimResult {
+export function runSim(seed: number, opts: { actors?: number; mutations?: number; log?: (line: string) => void } = {}): SimResult {
   const rng = new Rng(seed);
   const plan = opts.mutations === undefined ? makePlan(rng, opts.actors) : makeLongPlan(rng, opts.actors ?? 3, opts.mutations);
-  return new Simulation(plan, rng, opts.log, opts.collectAlways === true).run();
+  return new Simulation(plan, rng, opts.log).run();
 }
 
 /** The command that replays a seed verbosely. */
-export const replayCommand = (seed: number, actors?: number, mutations?: number, collectAlways = false): string =>
-  `crdt-genome sim --seed ${seed}${actors === undefined ? '' : ` --actors ${actors}`}${mutations === undefined ? '' : ` --mutations ${mutations}`}${collectAlways ? ' --collect-always' : ''} --verbose`;
+export const replayCommand = (seed: number, actors?: number, mutations?: number): string =>
+  `crdt-genome sim --seed ${seed}${actors === undefined ? '' : ` --actors ${actors}`}${mutations === undefined ? '' : ` --mutations ${mutations}`} --verbose`;

@@ -113,6 +113,15 @@ describe('crdt-genome CLI', () => {
     expect(stdout).toMatch(/tombstones: at most \d+ \(\d+ genes live then; at most \d+ live at any time\), \d+ in the end/);
   });
 
+  it('sim still takes --collect-always, from older replay commands: the run is the same, collecting in every run', async () => {
+    // Seed 831 copies a key, and its replicas collect.
+    const plain = await runCli(['sim', '--seed', '831']);
+    const old = await runCli(['sim', '--seed', '831', '--collect-always']);
+    expect(plain.code).toBe(0);
+    expect(old).toEqual(plain);
+    expect(plain.stdout).toMatch(/^seed 831: ok: converged: .* [1-9]\d* elements collected/);
+  });
+
   it('checks a token from env `GENOME_TOKEN` as `--token`, without printing it', async () => {
     const proc = startCli(['-a', '0', '-c', '1', '-b', '9000', '--memory'], { GENOME_TOKEN: 'secret\n' });
     expect(await proc.exited).toBe(2);
