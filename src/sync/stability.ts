@@ -18,7 +18,8 @@ const MAX_REPORTS = 8;
  * - **stable**: the meet of the versions the members heard last told it (each in its sync
  *   requests, through its current incarnation) and its own. A member never heard from is not
  *   waited for: whatever it comes to hold, it is told what was retired before it may edit
- *   (`Replicator.mayEdit`).
+ *   (`Replicator.mayEdit`); but of this replica's own feed nothing is stable while a member it
+ *   knows of was never heard (`#unheardVoter`).
  * - **collectable**: the meet of the retire reports of every incarnation that may still make or
  *   relay an op this replica lacks, each taken at its latest report whose own ops it holds (so
  *   no op it lacks can name what that report retired). Those are the ones it holds ops of, has
