@@ -160,8 +160,8 @@ function checkCollected(actor: number, m: ActorMarks, upTo: number): void {
 type Place = (actor: number, counter: number) => number;
 
 /**
- * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets
- * (`ActorMarks.named`). That no delete is an element, nor two deletes one op, is checked here at
+ * Marks one actor's deletes (`d`: its runs as saved columns; `m`: its marks, whose unsaved ops
+ * they claim) and their targets (`ActorMarks.named`). That no delete is an element, nor two deletes one op, is checked here at
  * each run's start (runs in counter order, none starting on an element) and by `walkTree` at each
  * piece's: a run's counters are marked at once. A run of targets inside one tombstone piece
  * (backspacing, deleting forward: nearly all of them) is checked and marked at once too; others,
