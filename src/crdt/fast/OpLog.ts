@@ -1,4 +1,5 @@
 import { stepped, type ActorId, type OpId } from '../ids.js';
+import { SavedDeletes } from './state-bytes.js';
 import type { LogState } from './state.js';
 
 /**
@@ -12,6 +13,11 @@ export class OpLog {
   readonly #held = new Map<ActorId, number>();
   /** Each actor's deletes in counter order, as runs (see `LogState`): five numbers a run. */
   readonly #deletes = new Map<number, number[]>();
+  /**
+   * A loaded log's deletes, taken into `#deletes` on first use (`#runsOf`): those read from bytes
+   * are columns until then (`SavedDeletes`), and a list loaded to be read never needs them as runs.
+   */
+  #loaded: LogState['deletes'] | null = null;
   /** The order applied, as runs: (actor, first counter, length) triples. */
   #runs: number[] = [];
 
@@ -28,11 +34,13 @@ export class OpLog {
       log.#held.set(actor as ActorId, n);
     }
     for (const [actor] of collected) if (!log.#held.has(actor as ActorId)) throw new Error(`a${actor} is collected but not held`);
+    const deleting = new Set<number>();
     for (const d of state.deletes) {
-      const { runs } = d;
-      if (runs.length % 5 !== 0 || runs.length === 0 || log.#deletes.has(d.actor)) throw new Error(`deletes of a${d.actor} are not in runs`);
-      log.#deletes.set(d.actor, runs);
+      const runs = d instanceof SavedDeletes ? d.n : d.runs.length / 5;
+      if (!Number.isInteger(runs) || runs === 0 || deleting.has(d.actor)) throw new Error(`deletes of a${d.actor} are not in runs`);
+      deleting.add(d.actor);
     }
+    log.#loaded = state.deletes;
     const next = new Map<number, number>();
     const runs = state.order;
     if (runs.length % 3 !== 0) throw new Error('the order is not in runs');
@@ -52,8 +60,18 @@ export class OpLog {
     return log;
   }
 
+  /** Each actor's deletes as runs, the loaded ones taken in first if not yet. */
+  #runsOf(): Map<number, number[]> {
+    const loaded = this.#loaded;
+    if (loaded !== null) {
+      this.#loaded = null;
+      for (const d of loaded) this.#deletes.set(d.actor, d.runs);
+    }
+    return this.#deletes;
+  }
+
   state(): LogState {
-    const deletes = [...this.#deletes].map(([actor, runs]) => ({ actor, runs: runs.slice() }));
+    const deletes = [...this.#runsOf()].map(([actor, runs]) => ({ actor, runs: runs.slice() }));
     return { held: [...this.#held], deletes, order: this.#runs.slice() };
   }
 
@@ -75,8 +93,9 @@ export class OpLog {
 
   /** A delete, in counter order: it extends its actor's last run when it continues it. */
   deleted(actor: ActorId, counter: number, targetActor: number, targetCounter: number): void {
-    let runs = this.#deletes.get(actor);
-    if (runs === undefined) this.#deletes.set(actor, (runs = []));
+    const deletes = this.#runsOf();
+    let runs = deletes.get(actor);
+    if (runs === undefined) deletes.set(actor, (runs = []));
     const n = runs.length;
     if (n > 0 && (runs[n - 5] as number) + (runs[n - 4] as number) === counter && runs[n - 3] === targetActor) {
       const length = runs[n - 4] as number;
@@ -92,7 +111,7 @@ export class OpLog {
 
   /** The target of delete (actor, counter), or undefined if that op is not a delete. */
   deleteTarget(actor: ActorId, counter: number): OpId | undefined {
-    const runs = this.#deletes.get(actor);
+    const runs = this.#runsOf().get(actor);
     if (runs === undefined) return undefined;
     let lo = 0;
     let hi = runs.length / 5 - 1;
@@ -109,7 +128,7 @@ export class OpLog {
 
   /** Calls `f` with the target of each delete of `actor` with a counter in `after + 1..upTo`. */
   eachDeleteTarget(actor: ActorId, after: number, upTo: number, f: (target: OpId) => void): void {
-    const runs = this.#deletes.get(actor);
+    const runs = this.#runsOf().get(actor);
     if (runs === undefined) return;
     for (let i = 0; i < runs.length; i += 5) {
       const first = runs[i] as number;
@@ -125,7 +144,8 @@ export class OpLog {
    * deletes and the order drop them, so neither grows with history. Counts held stay.
    */
   forget(version: ReadonlyMap<ActorId, number>): void {
-    for (const [actor, runs] of this.#deletes) {
+    const deletes = this.#runsOf();
+    for (const [actor, runs] of deletes) {
       const upTo = version.get(actor as ActorId) ?? 0;
       const kept: number[] = [];
       for (let i = 0; i < runs.length; i += 5) {
@@ -134,8 +154,8 @@ export class OpLog {
         const cut = Math.min(length, Math.max(0, upTo + 1 - first));
         if (cut < length) kept.push(first + cut, length - cut, runs[i + 2] as number, stepped(runs[i + 3] as number, cut, runs[i + 4] as number), runs[i + 4] as number);
       }
-      if (kept.length === 0) this.#deletes.delete(actor);
-      else if (kept.length !== runs.length || kept[0] !== runs[0]) this.#deletes.set(actor, kept);
+      if (kept.length === 0) deletes.delete(actor);
+      else if (kept.length !== runs.length || kept[0] !== runs[0]) deletes.set(actor, kept);
     }
     const order: number[] = [];
     const runs = this.#runs;

@@ -94,7 +94,9 @@ export function resolveColumns<T>(s: SavedColumns<T>): StateColumns<T> {
     }
   }
   if (s.given === null && o !== s.origins.length) throw new Error(`${s.origins.length - o} origin numbers belong to no piece`);
-  const cols: StateColumns<T> = { actors, counters, lengths, parents, flags, olA, olC, orA, orC, values: s.values, log: s.log, retired: s.retired, collected: s.collected };
+  // Deletes as plain runs, as a state of objects has them (decoded, they are columns: `SavedDeletes`).
+  const log = { ...s.log, deletes: s.log.deletes.map((d) => ({ actor: d.actor, runs: d.runs })) };
+  const cols: StateColumns<T> = { actors, counters, lengths, parents, flags, olA, olC, orA, orC, values: s.values, log, retired: s.retired, collected: s.collected };
   if (s.given === null) resolveOrigins(cols, modes, moved);
   return cols;
 }

@@ -47,12 +47,68 @@ export function writePairs(out: number[], pairs: ReadonlyArray<readonly [number,
 }
 
 /**
- * Each actor's runs of deletes, the five fields of its runs as columns (`read` reads one: `n`
- * numbers, signed or not), then interleaved into runs; actors are named by their index in
- * `table`, or are themselves when it is null. A run of deletes costs a few bytes however long it
- * is: the ops are bounded by `budget`, what is held.
+ * One actor's runs of deletes as saved (`encodeState`): five columns, each run's first counter
+ * as a difference from the previous run's end, its first target from the previous run's first
+ * target, its target's actor as an index in `table` (or the actor itself, `table` null). Loading
+ * checks them as they are (`checkOps`); `runs` interleaves them into `LogState` runs the first
+ * time it is read (what the op log keeps), so a list loaded to be read never does.
  */
-export function readDeletes(bytes: Uint8Array, r: Cursor, budget: number, read: (n: number, signed: boolean) => ArrayLike<number>, table: readonly number[] | null): LogState['deletes'] {
+export class SavedDeletes {
+  readonly actor: number;
+  /** How many runs. */
+  readonly n: number;
+  readonly starts: ArrayLike<number>;
+  readonly lengths: ArrayLike<number>;
+  readonly targetActors: ArrayLike<number>;
+  readonly targets: ArrayLike<number>;
+  readonly steps: ArrayLike<number>;
+  readonly table: readonly number[] | null;
+  #runs: number[] | null = null;
+
+  constructor(actor: number, n: number, columns: readonly ArrayLike<number>[], table: readonly number[] | null) {
+    this.actor = actor;
+    this.n = n;
+    [this.starts, this.lengths, this.targetActors, this.targets, this.steps] = columns as [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>, ArrayLike<number>, ArrayLike<number>];
+    this.table = table;
+  }
+
+  /** The runs as `LogState` has them: five numbers a run, counters and targets as they are. */
+  get runs(): number[] {
+    if (this.#runs !== null) return this.#runs;
+    const { n, starts, lengths, targetActors, targets, steps, table } = this;
+    const runs = new Array<number>(n * 5);
+    for (let i = 0, end = 0, target = 0; i < n; i++) {
+      const length = lengths[i] as number;
+      const t = targetActors[i] as number;
+      runs[i * 5] = end += starts[i] as number;
+      runs[i * 5 + 1] = length;
+      runs[i * 5 + 2] = table === null ? t : (table[t] as number);
+      runs[i * 5 + 3] = target += targets[i] as number;
+      runs[i * 5 + 4] = steps[i] as number;
+      end += length;
+    }
+    return (this.#runs = runs);
+  }
+}
+
+/** `d`'s runs as columns (`SavedDeletes`): as read, or, for runs given as numbers, written so (`writeRuns`). */
+export function savedDeletes(d: LogState['deletes'][number]): SavedDeletes {
+  if (d instanceof SavedDeletes) return d;
+  const columns: number[][] = [];
+  writeRuns(d.runs, (xs) => columns.push(xs), (actor) => actor);
+  // (`OpLog.of` refused runs not of five numbers each; numbers that are not whole come out NaN or
+  // out of range, which `checkOps` refuses as it did the runs themselves.)
+  return new SavedDeletes(d.actor, (columns[0] as number[]).length, columns, null);
+}
+
+/**
+ * Each actor's runs of deletes, the five fields of its runs as columns (`read` reads one: `n`
+ * numbers, signed or not), kept as columns (`SavedDeletes`); actors are named by their index in
+ * `table`, or are themselves when it is null. A run of deletes costs a few bytes however long it
+ * is: the ops are bounded by `budget`, what is held. Checked here as the interleaving was, with
+ * no more than a read of two columns per run: the budget, and that each target's actor is held.
+ */
+export function readDeletes(bytes: Uint8Array, r: Cursor, budget: number, read: (n: number, signed: boolean) => ArrayLike<number>, table: readonly number[] | null): SavedDeletes[] {
   const actorAt = (i: number): number => {
     const actor = table === null ? actorOf(i) : table[i];
     if (actor === undefined) throw new Error(`no actor held has index ${i}`);
@@ -61,32 +117,21 @@ export function readDeletes(bytes: Uint8Array, r: Cursor, budget: number, read: 
   return column(count(bytes, r), () => {
     const actor = actorAt(readVarint(bytes, r));
     const n = count(bytes, r);
-    // (Each column in a local, the target's actor looked up again only when it changes: this
+    const columns = [read(n, true), read(n, false), read(n, false), read(n, true), read(n, true)];
+    // (Each column in a local, the target's actor checked again only when it changes: this
     // loop runs before V8 has optimised it, where every property read and call costs.)
-    const starts = read(n, true);
-    const lengths = read(n, false);
-    const targetActors = read(n, false);
-    const targets = read(n, true);
-    const steps = read(n, true);
-    const runs = new Array<number>(n * 5);
+    const lengths = columns[1] as ArrayLike<number>;
+    const targetActors = columns[2] as ArrayLike<number>;
     let named = -1;
-    let ta = -1;
-    for (let i = 0, end = 0, target = 0; i < n; i++) {
-      const length = lengths[i] as number;
-      if ((budget -= length) < 0) throw new Error('more deletes than ops held');
+    for (let i = 0; i < n; i++) {
+      if ((budget -= lengths[i] as number) < 0) throw new Error('more deletes than ops held');
       const t = targetActors[i] as number;
       if (t !== named) {
         named = t;
-        ta = actorAt(t);
+        actorAt(t);
       }
-      runs[i * 5] = end += starts[i] as number;
-      runs[i * 5 + 1] = length;
-      runs[i * 5 + 2] = ta;
-      runs[i * 5 + 3] = target += targets[i] as number;
-      runs[i * 5 + 4] = steps[i] as number;
-      end += length;
     }
-    return { actor, runs };
+    return new SavedDeletes(actor, n, columns, table);
   });
 }
 

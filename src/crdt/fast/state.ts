@@ -2,6 +2,7 @@ import { stepped, type ActorId } from '../ids.js';
 import { COLLECTABLE as COLLECTABLE_STAGE, type Piece } from './ContentTree.js';
 import { lastAtOrBelow } from './IdIndex.js';
 import { ranksByRightOrigin } from './siblings.js';
+import { savedDeletes, type SavedDeletes } from './state-bytes.js';
 
 /** One piece as saved: its elements, origins and place in the FugueMax tree. */
 export interface PieceState<T> {
@@ -133,7 +134,7 @@ export function marksOf(log: LogState): Marks {
  */
 export function checkOps<T>(pieces: readonly Piece<T>[], log: LogState, marks: Marks, collected: ReadonlyMap<number, number>, look: Lookups): void {
   const { actors } = marks;
-  for (const d of log.deletes) checkDeletes(d, actors.get(d.actor), pieces, actors, collected, look.place, look.shift);
+  for (const d of log.deletes) checkDeletes(savedDeletes(d), actors.get(d.actor), pieces, actors, collected, look.place, look.shift);
   for (const [actor, m] of actors) if (m.unsaved !== 0) checkCollected(actor, m, collected.get(actor) ?? 0);
   let unnamed = 0;
   for (const m of actors.values()) if (m.named.indexOf(1) >= 0) for (const x of m.named) if (x === 1) unnamed++;
@@ -159,39 +160,53 @@ function checkCollected(actor: number, m: ActorMarks, upTo: number): void {
 type Place = (actor: number, counter: number) => number;
 
 /**
- * Marks one actor's deletes (`m`: its marks, whose unsaved ops they claim) and their targets
- * (`ActorMarks.named`). That no delete is an element, nor two deletes one op, is checked here at
+ * Marks one actor's deletes (`d`: its runs as saved columns; `m`: its marks, whose unsaved ops
+ * they claim) and their targets (`ActorMarks.named`). That no delete is an element, nor two deletes one op, is checked here at
  * each run's start (runs in counter order, none starting on an element) and by `walkTree` at each
  * piece's: a run's counters are marked at once. A run of targets inside one tombstone piece
  * (backspacing, deleting forward: nearly all of them) is checked and marked at once too; others,
  * element by element.
  */
-function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, shift: (actor: number) => number): void {
+function checkDeletes<T>(d: SavedDeletes, m: ActorMarks | undefined, pieces: readonly Piece<T>[], actors: Map<number, ActorMarks>, collected: ReadonlyMap<number, number>, place: Place, shift: (actor: number) => number): void {
   const own = m?.owner;
-  const { actor, runs } = d;
+  const actor = d.actor;
+  // The runs' columns as saved, each in a local: a run's counter and first target are differences
+  // from the previous run's end and first target, its target's actor an index in `table`.
+  const starts = d.starts;
+  const lengths = d.lengths;
+  const targetActors = d.targetActors;
+  const firstTargets = d.targets;
+  const steps = d.steps;
+  const table = d.table;
+  const count = d.n;
   let deletes = 0;
   // Runs name one actor's elements by the hundred in a row: keep its marks at hand.
   // (No destructuring, no Math, no call that can be spared: this runs once per run of deletes
   // before V8 has optimised it.)
-  let lastTa = -1;
+  let lastT = -1;
+  let ta = -1;
   let tm: ActorMarks | undefined;
   let tOwner: Int32Array | undefined;
   let gone = 0;
   const dShift = shift(actor);
   const dGone = collected.get(actor) ?? 0;
   let tShift = NaN;
-  // Where the previous run ended: runs are in counter order, after what was collected.
-  let end = dGone + 1;
-  for (let r = 0; r < runs.length; r += 5) {
-    const c0 = runs[r] as number;
-    const n = runs[r + 1] as number;
-    const ta = runs[r + 2] as number;
-    const tc0 = runs[r + 3] as number;
-    const step = runs[r + 4] as number;
-    if (!(c0 >= end && n >= 1)) throw new Error(`deletes of a${actor} are out of order`);
+  // Where the previous run ended (0 before the first), and its first target.
+  let end = 0;
+  let tc0 = 0;
+  for (let r = 0; r < count; r++) {
+    const start = starts[r] as number;
+    const c0 = end + start;
+    const n = lengths[r] as number;
+    const t = targetActors[r] as number;
+    tc0 += firstTargets[r] as number;
+    const step = steps[r] as number;
+    // Runs in counter order, after what was collected.
+    if (!(start >= 0 && c0 > dGone && n >= 1)) throw new Error(`deletes of a${actor} are out of order`);
     end = c0 + n;
-    if (ta !== lastTa) {
-      lastTa = ta;
+    if (t !== lastT) {
+      lastT = t;
+      ta = table === null ? t : (table[t] as number);
       tm = actors.get(ta);
       tOwner = tm?.owner;
       gone = collected.get(ta) ?? 0;
@@ -211,8 +226,9 @@ function checkDeletes<T>(d: LogState['deletes'][number], m: ActorMarks | undefin
     if ((step === 1 || step === -1) && n > 1) targetRange(actor, c0, n, tc0, step, lo, tm as ActorMarks, pieces, gone);
     else targets(actor, c0, n, tc0, step, tm as ActorMarks, pieces, gone);
     // Where both actors' ops held are one run of the order each (`Lookups.shift`) and nothing
-    // here is collected, places are counters shifted: the ends decide, with no lookup.
-    if (dShift === dShift && tShift === tShift && c0 > dGone && lo > gone) {
+    // here is collected (the deletes are not: see the order's check), places are counters
+    // shifted: the ends decide, with no lookup.
+    if (dShift === dShift && tShift === tShift && lo > gone) {
       if (tc0 + tShift < c0 + dShift && tLast + tShift < c0 + last + dShift) continue;
     }
     // Each actor's places grow with its counters, so where the ends of both ranges are n - 1
