@@ -289,7 +289,9 @@ export class Simulation {
 
   /**
    * A copy of `node`'s key and store makes another op at the node's next position and pushes its
-   * feed to `to`. The node then makes its own op there: the feed forks.
+   * feed to `to`. The node then makes its own op there: the feed forks. The copy runs the same
+   * code, so its push says what it was told was retired, as every push does: without that, `to`
+   * could edit next to an element others had collected the tombstones around (seed 4,369).
    */
   #equivocate(node: SimNode, to: SimNode): void {
     const r = node.replica;
@@ -301,7 +303,7 @@ export class Simulation {
     const feeds = twin.replicator.feeds;
     const held = target.replicator.feeds.count(twin.actor);
     const end = twin.list.nextCounter - 1;
-    const result = target.receivePush(twin.actor, twin.list.opsOf(twin.actor, held, end - held), feeds.proof(twin.actor, end), this.#now);
+    const result = target.receivePush(twin.actor, twin.list.opsOf(twin.actor, held, end - held), feeds.proof(twin.actor, end), this.#now, undefined, twin.replicator.told);
     this.#say(`${node.name}'s key, copied, signs ${formatId((op as Op<Gene>).id)} again, pushed to ${to.name}: ${result.status}`);
   }
 

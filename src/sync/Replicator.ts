@@ -247,6 +247,11 @@ export class Replicator<T> {
     return this.#retired;
   }
 
+  /** What this replica says was retired, in its answers and pushes: by it, or by others it was told of. */
+  get told(): VersionVector {
+    return this.#known.said(this.#retired);
+  }
+
   /**
    * The deletes whose targets no op this replica lacks can name, at `now`, by the retire reports
    * heard (see `Stability.collectable`); null until every incarnation that counts has one it can use.
@@ -454,7 +459,7 @@ export class Replicator<T> {
     if (this.#random !== null) this.#askBack(asker, version);
     const full = (takesState ? this.#statePage(asker, version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
     const page = fullHeads ? full : { ...full, ...this.feeds.digestHeads(full.heads, version) };
-    return this.#stability === null ? page : { ...page, from: this.list.actor, retired: this.#known.said(this.#retired) };
+    return this.#stability === null ? page : { ...page, from: this.list.actor, retired: this.told };
   }
 
   /** Ask `incarnation`'s peer at once (it holds something this replica must compare). */
@@ -618,7 +623,7 @@ export class Replicator<T> {
     // A push ends at a point this replica signed (every edit ends at one, long ones have more).
     const end = ops.length === 0 ? 0 : this.feeds.pointAtOrBefore(from, (ops[ops.length - 1] as Op<T>).id.counter);
     if (end <= after) return null;
-    const push = { type: 'push', from, ops: ops.slice(0, end - after), proof: this.feeds.proof(from, end), ...(this.#stability === null ? {} : { told: this.#known.said(this.#retired) }) } as const;
+    const push = { type: 'push', from, ops: ops.slice(0, end - after), proof: this.feeds.proof(from, end), ...(this.#stability === null ? {} : { told: this.told }) } as const;
     return p.incarnation === undefined ? push : { ...push, to: p.incarnation };
   }
 
