@@ -173,7 +173,8 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   // Children in list order, which is sibling order: prepended, last piece first. Each piece is
   // told its leaf here, each leaf made as its last piece comes.
   const leaves = new Array<Leaf<T>>(leafCount);
-  let leaf = undefined as unknown as Leaf<T>;
+  // (Made on the first turn, the last piece's.)
+  let leaf: Leaf<T> | undefined;
   let leafStart = n;
   let rootKid: Piece<T> | null = null;
   for (let i = n - 1; i >= 0; i--) {
@@ -183,7 +184,7 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       leafStart = k * fill;
       leaves[k] = leaf = loadedLeaf(pieces.slice(leafStart, i + 1), visibles[k] as number, totals[k] as number);
     }
-    piece.leaf = leaf;
+    piece.leaf = leaf as Leaf<T>;
     // (A piece's sibling is null as made: set only when there is one, as most pieces have none.)
     let p = parents[i] as number;
     if (p === -1) {
