@@ -209,6 +209,38 @@ describe('list state (v6) and snapshots', () => {
     expect(() => decodeState(bytes)).toThrow(/piece 0 names no actor/);
   });
 
+  it('refuses a state saying more deletes than ops held', () => {
+    const list = new FastList<number>(actorId(1));
+    for (let i = 0; i < 6; i++) list.insert(i, i);
+    for (let i = 0; i < 2; i++) list.delete(1);
+    const state = list.exportState();
+    expect(state.log.held).toEqual([[1, 8]]);
+    // One run, a1.7-8: eight ops held, nine deletes said.
+    const runs = state.log.deletes[0]!.runs;
+    expect(runs.slice(0, 2)).toEqual([7, 2]);
+    runs[1] = 9;
+    const bytes = encodeState(state);
+    expect(() => decodeSaved(bytes)).toThrow(/more deletes than ops held/);
+    expect(() => decodeState(bytes)).toThrow(/more deletes than ops held/);
+  });
+
+  it('refuses a delete naming an actor index no actor held has', () => {
+    const list = new FastList<number>(actorId(1));
+    for (let i = 0; i < 6; i++) list.insert(i, i);
+    list.delete(1);
+    const bytes = encodeState(list.exportState());
+    expect(FastList.fromSaved(actorId(1), decodeSaved(bytes)).toArray()).toEqual([0, 2, 3, 4, 5]);
+    // The one run of deletes, a1.7 naming a1.2, as its five columns of one number each (width 1):
+    // start 7, length 1, target actor index 0, first target 2, step 0. Only a1 (index 0) is held.
+    const run = [1, 7, 1, 1, 1, 0, 1, 2, 1, 0];
+    const at = bytes.findIndex((_, i) => run.every((x, k) => bytes[i + k] === x));
+    expect(at).toBeGreaterThan(0);
+    expect(bytes.findIndex((_, i) => i > at && run.every((x, k) => bytes[i + k] === x))).toBe(-1);
+    bytes[at + 5] = 1;
+    expect(() => decodeSaved(bytes)).toThrow(/no actor held has index 1/);
+    expect(() => decodeState(bytes)).toThrow(/no actor held has index 1/);
+  });
+
   it('reads list state v5, what stores and peers from before v6 hold, as it reads v6', () => {
     fc.assert(
       fc.property(scenarioArb(4, 80), (scenario) => {
