@@ -67,7 +67,7 @@ export const continues = <T>(head: Piece<T>, tail: Piece<T>): boolean =>
   tail.sibling === null &&
   tail.leftKid === null;
 
-export interface Leaf<T> {
+interface Leaf<T> {
   readonly isLeaf: true;
   parent: Inner<T> | null;
   visible: number;
@@ -90,12 +90,6 @@ const MAX = 32;
 
 const newLeaf = <T>(parent: Inner<T> | null, pieces: Piece<T>[] = []): Leaf<T> => ({ isLeaf: true, parent, visible: 0, total: 0, pieces });
 
-/** Pieces in a leaf, children in an inner node, of a tree built bottom-up (`ContentTree.of`): three quarters full. */
-export const FILL = (MAX * 3) >> 2;
-
-/** A leaf of `pieces` (which hold `visible` and `total` elements) for `ContentTree.of`; its pieces' `leaf` is the caller's to set. */
-export const loadedLeaf = <T>(pieces: Piece<T>[], visible: number, total: number): Leaf<T> => ({ isLeaf: true, parent: null, visible, total, pieces });
-
 /**
  * Pieces in list order (tombstones included), in a B+tree whose nodes count the visible and the
  * total elements below them: finding the element at a position, or the position of a piece, takes
@@ -112,19 +106,32 @@ export class ContentTree<T> {
     return this.#root.total;
   }
 
-  /**
-   * A tree of `leaves` (`loadedLeaf`: each `FILL` pieces, the last fewer, in list order, their
-   * pieces told their leaf), built bottom-up with nodes three quarters full. The loader makes the
-   * leaves as it links the pieces (`makePieces`), which saves a pass over them.
-   */
-  static of<T>(leaves: Leaf<T>[]): ContentTree<T> {
+  /** A tree of `pieces`, in this order, built bottom-up with nodes three quarters full. */
+  static of<T>(pieces: readonly Piece<T>[]): ContentTree<T> {
     const tree = new ContentTree<T>();
-    if (leaves.length === 0) return tree;
-    let level: Node<T>[] = leaves;
+    if (pieces.length === 0) return tree;
+    const fill = (MAX * 3) >> 2;
+    let level: Node<T>[] = [];
+    for (let i = 0; i < pieces.length; i += fill) {
+      const end = i + fill < pieces.length ? i + fill : pieces.length;
+      const leaf = newLeaf<T>(null, pieces.slice(i, end));
+      // Counted as the pieces learn their leaf: one loop over them (they are many, and cold).
+      let visible = 0;
+      let total = 0;
+      for (let k = i; k < end; k++) {
+        const p = pieces[k] as Piece<T>;
+        p.leaf = leaf;
+        total += p.length;
+        if (!p.deleted) visible += p.length;
+      }
+      leaf.visible = visible;
+      leaf.total = total;
+      level.push(leaf);
+    }
     while (level.length > 1) {
       const up: Node<T>[] = [];
-      for (let i = 0; i < level.length; i += FILL) {
-        const inner: Inner<T> = { isLeaf: false, parent: null, visible: 0, total: 0, children: level.slice(i, i + FILL) };
+      for (let i = 0; i < level.length; i += fill) {
+        const inner: Inner<T> = { isLeaf: false, parent: null, visible: 0, total: 0, children: level.slice(i, i + fill) };
         for (const c of inner.children) c.parent = inner;
         recount(inner);
         up.push(inner);

@@ -67,7 +67,7 @@ export class FastList<T> extends CausalList<T> {
     if (!covers(retired, collected)) throw new Error('the state collected what it did not retire');
     const { log } = saved;
     const marks = marksOf(log);
-    const { pieces, rootKid, values, leaves } = makePieces(saved, marks);
+    const { pieces, rootKid, values } = makePieces(saved, marks);
     list.#values = values;
     list.#log = OpLog.of(log, collected);
     if (!covers(list.#log.version(), retired)) throw new Error('the state retired what it does not hold');
@@ -75,7 +75,7 @@ export class FastList<T> extends CausalList<T> {
     checkOps(pieces, log, marks, collected, look);
     list.#retired = retired;
     list.#collected = collected;
-    list.#tree = ContentTree.of(leaves);
+    list.#tree = ContentTree.of(pieces);
     list.#rootKid = rootKid;
     // (Ranking siblings may look elements up: the index is built then if so, on elements whose
     // ownership the walk has not checked yet; a fault it finds still refuses the state.)

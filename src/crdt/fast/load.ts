@@ -1,4 +1,4 @@
-import { COLLECTABLE, FILL, loadedLeaf, RETIRED, type Leaf, type Piece } from './ContentTree.js';
+import { COLLECTABLE, RETIRED, type Piece } from './ContentTree.js';
 import { GOOD_FLAGS, readWritten, type Origins, type SavedColumns } from './saved.js';
 import { pieceFault, type ActorMarks, type Lookups, type Marks } from './state.js';
 import { ValueColumn } from './ValueColumn.js';
@@ -16,8 +16,7 @@ const SHORT = 4;
  * Pieces from saved columns, in one pass: each piece made, its elements marked in `marks`
  * (range-checked against the ops held first), its values put in its actor's column, its written
  * origins read (the others are its parent's, taken on `walkTree`); then linked into their tree
- * (children in sibling order, which is list order since the list is the tree's in-order walk),
- * and into the leaves of their B+tree (`ContentTree.of`), counted on the first pass.
+ * (children in sibling order, which is list order since the list is the tree's in-order walk).
  * Throws on an actor index, counter or parent out of range, an empty piece, bad flags or stage,
  * two pieces at one element, or values or origins that run short or are left over.
  *
@@ -27,7 +26,7 @@ const SHORT = 4;
  * time): this runs once per piece, mostly before V8 has optimised it, and what it calls V8
  * would compile apart as well as within it.
  */
-export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece<T>[]; rootKid: Piece<T> | null; values: Map<number, ValueColumn<T>>; leaves: Leaf<T>[] } {
+export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece<T>[]; rootKid: Piece<T> | null; values: Map<number, ValueColumn<T>> } {
   const actors = s.actors;
   const counters = s.counters;
   const lengths = s.lengths;
@@ -37,20 +36,10 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
   const values = s.values;
   // Values that are bytes are copied as bytes, into a column that keeps bytes (`bytesFor`).
   const from = values instanceof Uint8Array ? values : null;
-  const valueCount = values.length;
+  const total = values.length;
   const n = actors.length;
   const pieces = new Array<Piece<T>>(n);
-  // Each piece's parent's index, or -1 for the root; a left child's as -2 - index.
   const parents = new Int32Array(n);
-  // Each leaf's visible and total elements, counted here in locals and stored at its end.
-  const fill = FILL;
-  const leafCount = Math.ceil(n / fill);
-  const visibles = new Float64Array(leafCount);
-  const totals = new Float64Array(leafCount);
-  let visible = 0;
-  let total = 0;
-  let leafAt = 0;
-  let leafEnd = fill;
   const columns = new Map<number, ValueColumn<T>>();
   // Pieces of one actor come by the thousand in a row: keep its marks and column at hand, and
   // count its pieces and elements here until the next actor's come.
@@ -89,11 +78,8 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     const f = flags[i] as number;
     if (!(length >= 1)) throw new Error(`piece ${i} is empty`);
     if (m === undefined || !(counter >= 1 && counter + length <= held)) throw new Error(`piece a${actor}.${counter} is beyond the ops held`);
-    if (!(v + length <= valueCount)) throw new Error(`piece ${i} lacks values`);
-    // Flags 4 to 7 (deleted or not, a left child or not, the other origin the parent's, not moved,
-    // no stage) are nearly every piece's, and good: the others are looked up, and set after.
-    const common = f >> 2 === 1;
-    if (!common && GOOD_FLAGS[f] !== 1) throw new Error(`bad piece flags ${f} of piece ${i}`);
+    if (!(v + length <= total)) throw new Error(`piece ${i} lacks values`);
+    if (GOOD_FLAGS[f] !== 1) throw new Error(`bad piece flags ${f} of piece ${i}`);
     const parent = d === 0 ? -1 : i + d;
     if (d !== 0 && !(parent >= 0 && parent < n)) throw new Error(`piece ${i} has a bad parent ${parent}`);
     const left = (f & 2) !== 0;
@@ -110,22 +96,20 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
     if (bytes === null) (column as ValueColumn<T>).setRun(counter, values, v, length);
     else if (length < SHORT) for (let k = 0; k < length; k++) bytes[counter + k] = (from as Uint8Array)[v + k] as number;
     else bytes.set((from as Uint8Array).subarray(v, v + length), counter);
-    parents[i] = left ? -2 - parent : parent;
-    // The origin a piece hangs off is its parent's; the other one its parent's too (`common`), or
-    // none, or written (`readOrigins`, as both are when it moved). Fields as a common piece has
-    // them are constants here, set again for the others after: a constant costs nothing, a value
-    // computed an inline-cache call until V8 has optimised this loop. (-2 is `DERIVED`: a
-    // constant's name would make it a computed value.)
+    parents[i] = parent;
+    // The origin a piece hangs off is its parent's; the other one its parent's too, or none, or
+    // written (`readOrigins`, as both are when it moved).
+    const moved = (f & 16) !== 0;
     const p: Piece<T> = {
       actor,
       counter,
       length,
       values: column as ValueColumn<T>,
       deleted,
-      gc: 0,
-      olA: -2,
+      gc,
+      olA: moved ? -1 : !left || predicted ? DERIVED : -1,
       olC: 0,
-      orA: -2,
+      orA: moved ? -1 : left || predicted ? DERIVED : -1,
       orC: 0,
       leaf: undefined as never,
       parent: null,
@@ -136,77 +120,40 @@ export function makePieces<T>(s: SavedColumns<T>, marks: Marks): { pieces: Piece
       sibling: null,
     };
     pieces[i] = p;
-    if (!common) {
-      if (gc !== 0) p.gc = gc;
-      if ((f & 28) !== 4) {
-        const moved = (f & 16) !== 0;
-        (p as Origins).olA = moved || left ? -1 : DERIVED;
-        (p as Origins).orA = moved || !left ? -1 : DERIVED;
-      }
-      // Origins written: a moved piece's (flags bit 4), or another origin written (bits 2-3: 2).
-      if ((f & 28) >= 8) o = readOrigins(s, i, p, o);
-    }
     elements += length;
-    total += length;
-    if (!deleted) visible += length;
-    if (i + 1 === leafEnd) {
-      visibles[leafAt] = visible;
-      totals[leafAt++] = total;
-      visible = 0;
-      total = 0;
-      leafEnd += fill;
-    }
     // Tombstones but collectable ones must be named by a delete (`checkOps`).
     if (deleted && gc !== 2) {
       if (length === 1) unnamed[counter] = 1;
       else unnamed.fill(1, counter, counter + length);
     }
+    // Origins written: a moved piece's (flags bit 4), or another origin written (bits 2-3: 2).
+    if ((f & 28) >= 8) o = readOrigins(s, i, p, o);
     v += length;
   }
   if (m !== undefined) m.unsaved -= elements;
-  if (v !== valueCount) throw new Error(`${valueCount - v} values belong to no piece`);
+  if (v !== total) throw new Error(`${total - v} values belong to no piece`);
   if (s.given === null && o !== s.origins.length) throw new Error(`${s.origins.length - o} origin numbers belong to no piece`);
-  if (leafAt < leafCount) {
-    visibles[leafAt] = visible;
-    totals[leafAt] = total;
-  }
-  // Children in list order, which is sibling order: prepended, last piece first. Each piece is
-  // told its leaf here, each leaf made as its last piece comes.
-  const leaves = new Array<Leaf<T>>(leafCount);
-  // (Made on the first turn, the last piece's.)
-  let leaf: Leaf<T> | undefined;
-  let leafStart = n;
+  // Children in list order, which is sibling order: prepended, last piece first.
   let rootKid: Piece<T> | null = null;
   for (let i = n - 1; i >= 0; i--) {
     const piece = pieces[i] as Piece<T>;
-    if (i < leafStart) {
-      const k = (i / fill) | 0;
-      leafStart = k * fill;
-      leaves[k] = leaf = loadedLeaf(pieces.slice(leafStart, i + 1), visibles[k] as number, totals[k] as number);
-    }
-    piece.leaf = leaf as Leaf<T>;
-    // (A piece's sibling is null as made: set only when there is one, as most pieces have none.)
-    let p = parents[i] as number;
+    const p = parents[i] as number;
     if (p === -1) {
-      if (rootKid !== null) piece.sibling = rootKid;
+      piece.sibling = rootKid;
       rootKid = piece;
       continue;
     }
-    const left = p < -1;
-    if (left) p = -2 - p;
     const parent = pieces[p] as Piece<T>;
     piece.parent = parent;
-    if (left) {
-      const next = parent.leftKid;
-      if (next !== null) piece.sibling = next;
+    if (piece.side === 'L') {
+      piece.sibling = parent.leftKid;
       parent.leftKid = piece;
     } else {
-      const next = parent.rightKid;
-      if (next !== null) piece.sibling = next;
+      piece.sibling = parent.rightKid;
       parent.rightKid = piece;
     }
   }
-  return { pieces, rootKid, values: columns, leaves };
+  return { pieces, rootKid, values: columns };
 }
 
 /**
