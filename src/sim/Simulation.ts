@@ -301,7 +301,8 @@ export class Simulation {
     const [op] = twin.edit((list) => list.insert(this.#rng.int(list.length + 1), this.#rng.int(256)));
     this.#made.forge(op as Op<Gene>);
     const feeds = twin.replicator.feeds;
-    const held = target.replicator.feeds.count(twin.actor);
+    // From past what the copy collected of its own feed, as every push does (a peer that lacks it must sync).
+    const held = Math.max(target.replicator.feeds.count(twin.actor), twin.list.collected?.get(twin.actor) ?? 0);
     const end = twin.list.nextCounter - 1;
     const result = target.receivePush(twin.actor, twin.list.opsOf(twin.actor, held, end - held), feeds.proof(twin.actor, end), this.#now, undefined, twin.replicator.told);
     this.#say(`${node.name}'s key, copied, signs ${formatId((op as Op<Gene>).id)} again, pushed to ${to.name}: ${result.status}`);

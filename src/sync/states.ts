@@ -50,11 +50,14 @@ export function farBehind(version: VersionVector, mine: VersionVector, pageOps: 
  * What a state page would say besides the state: every op the list holds must be one this replica
  * can vouch for (each feed checked to its end and signed there), or null. The proofs are for the
  * feeds the asker lacks part of; a feed cut short by a fork is proven by its point's tail (the
- * ops dropped after it, or a branch of the fork), as in a page.
+ * ops dropped after it, or a branch of the fork), as in a page. A suspected feed counts as far
+ * as it was checked, as a page sends it (`Feeds.checked`): replicas whose tails came from two
+ * branches suspect each other's copy for good, and a newcomer that lacked what they collected
+ * was then sent neither ops nor a state (seed 1,623,321,325).
  */
 export function stateProofs<T>(list: List<T>, version: VersionVector, feeds: PageFeeds<T>): { mine: VersionVector; proofs: Proof<T>[] } | null {
   const held = list.version();
-  const mine = feeds.advertise(held);
+  const mine = feeds.checked(held);
   const proofs: Proof<T>[] = [];
   for (const [actor, n] of held) {
     if (mine.get(actor) !== n || feeds.pointAtOrBefore(actor, n) !== n) return null;
