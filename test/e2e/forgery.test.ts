@@ -36,13 +36,17 @@ async function counts(c: Cluster, a1: number): Promise<{ held: number; made: num
 }
 
 /**
- * A page from actor 1 with its own ops past what every member holds (ops every member holds may
- * be collected, and are sent to nobody as ops), with their proof: what a member can read.
+ * A page from actor 1 with its own ops past what it collected (collected ops are sent to nobody as
+ * ops), with their proof: what a member can read. Asked from what actor 1 collected, not from its
+ * stable version: the request speaks for member 2 with no head, so actor 1 hears member 2 hold
+ * none of its own feed, and its stable version drops until the real member 2 asks again. A
+ * version read then lacks ops actor 1 collected, and an asker that lacks those is sent no op that
+ * names them (it must take a state).
  */
 async function actorOnesOps(c: Cluster, a1: number, key?: string): Promise<{ page: WireSyncReply; proof: WireProof }> {
   return waitFor('a page with actor 1\'s newest ops', async () => {
-    const stable = (await c.status(1)).stable;
-    const page = await syncFromNothing(c.url(1), 2, key, stable);
+    const collected = (await c.status(1)).collected;
+    const page = await syncFromNothing(c.url(1), 2, key, collected);
     const proof = page.proofs.find((p) => p.actor === a1);
     return proof !== undefined && { page, proof };
   }, 20_000, 100);
