@@ -239,6 +239,35 @@ describe('collecting tombstones', () => {
     expect(() => a.opsOf(actorId(1), 0, 4)).toThrow(/collected/);
   });
 
+  it('refuses an op that names a collectable element still kept, as one naming a collected element: its siblings may rank by what went', () => {
+    const [a, b, c] = [1, 2, 3].map((i) => new FastList<string>(actorId(i))) as [FastList<string>, FastList<string>, FastList<string>];
+    const p = a.insert(0, 'p');
+    const r = a.insert(1, 'r');
+    expect(b.apply(p)).toBe('applied');
+    expect(b.apply(r)).toBe('applied');
+    // s goes between p and r: a right child of p, ranked among p's children by its right origin r.
+    const s = b.insert(1, 's');
+    expect(a.apply(s)).toBe('applied');
+    // x, made by a replica that holds p alone, is another right child of p (its right origin: the end).
+    expect(c.apply(p)).toBe('applied');
+    const x = c.insert(1, 'x');
+    expect(x.left).toEqual(p.id);
+    a.delete(0); // p
+    a.delete(1); // r
+    a.retire(a.version());
+    // r goes (no child, its parent p collectable); p stays, s hangs under it.
+    expect(a.collect(a.version())).toBe(1);
+    expect(a.tombstones).toBe(1);
+    const before = a.toString();
+    // Placing x among p's children would read r's place, which is gone: only a replica that broke the
+    // stability rule (x was made before p was retired everywhere) names p now.
+    expect(a.check(x)).toBe('collected');
+    expect(a.apply(x)).toBe('collected');
+    expect(a.apply({ type: 'delete', id: { actor: actorId(3), counter: 1 }, target: p.id })).toBe('collected');
+    expect(a.toString()).toBe(before);
+    expect(a.toArray()).toEqual(['s']);
+  });
+
   it('makes local inserts skip retired tombstones for their right origin, and only those', () => {
     const a = new FastList<number>(actorId(1));
     for (let i = 0; i < 3; i++) a.insert(i, i);

@@ -22,6 +22,23 @@ function small(actor: number, n = 4): FastList<number> {
   return list;
 }
 
+/**
+ * A state whose first op (a2's first insert) names a1.`counter` of `list` as its left origin is
+ * refused as `collected`, changing nothing, as `check` refuses the op.
+ */
+function refusesNaming(list: FastList<number>, counter: number): void {
+  const cols = columnsOf(small(2, 3));
+  const first = cols.counters.indexOf(1);
+  cols.olA[first] = 1;
+  cols.olC[first] = counter;
+  const ops = readStateOps(cols, list.version());
+  const before = contentOf(list);
+  expect(list.mergeOps(ops)).toEqual({ at: 0, verdict: 'collected' });
+  expect(contentOf(list)).toEqual(before);
+  const op = opsOfState(cols, list.version())[0];
+  expect(op !== undefined && list.check(op)).toBe('collected');
+}
+
 describe('merging a state (snapshot) into a list', () => {
   it('gives the ops the list lacks exactly as loading the state would, and ends where applying them ends: the same as the reference list', () => {
     fc.assert(
@@ -164,17 +181,22 @@ describe('merging a state (snapshot) into a list', () => {
     list.retire(list.version());
     list.collect(list.version());
     expect(list.tombstones).toBe(0);
-    // a2's first insert made to name it as its left origin.
-    const cols = columnsOf(small(2, 3));
-    const first = cols.counters.indexOf(1);
-    cols.olA[first] = 1;
-    cols.olC[first] = 3;
-    const ops = readStateOps(cols, list.version());
-    const before = contentOf(list);
-    expect(list.mergeOps(ops)).toEqual({ at: 0, verdict: 'collected' });
-    expect(contentOf(list)).toEqual(before);
-    const op = opsOfState(cols, list.version())[0];
-    expect(op !== undefined && list.check(op)).toBe('collected');
+    refusesNaming(list, 3);
+  });
+
+  it('refuses, changing nothing, an op that names a collectable element this list still keeps, as check does', () => {
+    // a1.1 and a1.2 typed, a3.1 between them; then both of a1's deleted and collected: a1.2
+    // goes, a1.1 stays (a3.1 hangs under it).
+    const list = new FastList<number>(actorId(1));
+    const between = new FastList<number>(actorId(3));
+    for (const op of [list.insert(0, 0), list.insert(1, 1)]) between.apply(op);
+    list.apply(between.insert(1, 30));
+    list.delete(0);
+    list.delete(1);
+    list.retire(list.version());
+    expect(list.collect(list.version())).toBe(1);
+    expect(list.tombstones).toBe(1);
+    refusesNaming(list, 1);
   });
 
   it('takes ops as numbers only as read against its own version, with nothing pending', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FastList } from '../src/crdt/fast/FastList.js';
-import { actorId } from '../src/crdt/ids.js';
+import { actorId, formatId } from '../src/crdt/ids.js';
 import type { MakeList } from '../src/crdt/list.js';
 import { mutate, nextMutation } from '../src/genome/mutation.js';
 import { Rng } from '../src/genome/Rng.js';
@@ -196,6 +196,32 @@ describe('catch-up from state', () => {
 });
 
 describe('taking a state in place of the list (catch-up), where either side collected', () => {
+  it('is refused where an op held beyond it names what it collected, which taking it would lose', () => {
+    // a1.1 and a1.2 typed, a3.1 between them; both of a1's deleted and collected at the source,
+    // which keeps a1.1 (a3.1 hangs under it).
+    const source = new FastList<number>(actorId(1));
+    const between = new FastList<number>(actorId(3));
+    const [p, r] = [source.insert(0, 0), source.insert(1, 1)];
+    for (const op of [p, r]) between.apply(op);
+    source.apply(between.insert(1, 30));
+    source.delete(0);
+    source.delete(1);
+    source.retire(source.version());
+    source.collect(source.version());
+    // The taker holds a1.1 alone and typed after it: only a replica never told a1.1 was retired
+    // (a copied key's holder that says nothing of it) hands it a1.1 so late.
+    const taker = new FastList<number>(actorId(2));
+    taker.apply(p);
+    const x = taker.insert(1, 20);
+    const codec = snapshotCodec({}, 100);
+    const bytes = codec.encode(source);
+    const page = { version: source.version(), ops: [], proofs: [], forks: [], heads: [], more: true, state: bytes };
+    const before = String(taker);
+    const read = readState(page, bytes, { codec, list: taker, problem: () => null, checkFeeds: () => ({ entries: [], refusals: [], tails: [] }) });
+    expect(read).toBe(`op ${formatId(x.id)}, held here, names an element the state collected`);
+    expect(String(taker)).toBe(before);
+  });
+
   it('compares only the ops both still keep, and gives the ones the list lacks', () => {
     const source = new FastList<number>(actorId(1));
     for (let i = 0; i < 6; i++) source.insert(i, i);

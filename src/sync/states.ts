@@ -136,6 +136,13 @@ export function readState<T>(page: SyncPage<T>, bytes: Uint8Array, c: StateCheck
     c.conflict?.(conflict.actor, list);
     return conflict.why;
   }
+  // What this replica holds beyond the state goes on top of it: an op naming what the state
+  // collected (only a key's holder that broke the stability rule hands out what leads to one)
+  // would be lost there, so the state is refused and the op kept.
+  for (const op of c.list.appliedOps(version)) {
+    const verdict = list.check(op);
+    if (verdict === 'collected' || verdict === 'invalid') return `op ${formatId(op.id)}, held here, names ${verdict === 'collected' ? 'an element the state collected' : 'a delete of the state'}`;
+  }
   const fresh = [...list.appliedOps(c.list.version())];
   for (const op of fresh) {
     const why = c.problem(op);

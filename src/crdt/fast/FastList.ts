@@ -283,18 +283,23 @@ export class FastList<T> extends CausalList<T> {
   protected refKind(id: OpId): RefKind {
     if (id.counter > this.held(id.actor) || id.counter < 1) return 'absent';
     // An op is an insert or a delete: an element found settles it without searching the deletes.
-    if (this.#ids.find(id.actor, id.counter) !== undefined) return 'insert';
+    // A collectable one that stays (something still ranks by it, or hangs under it) is named by
+    // no op this list lacks, as a collected one; one naming it anyway would be placed among
+    // children whose right origins may be gone (see \`#sweep\`).
+    const at = this.#ids.find(id.actor, id.counter);
+    if (at !== undefined) return at[0].gc === COLLECTABLE ? 'collected' : 'insert';
     return this.#log.deleteTarget(id.actor, id.counter) !== undefined ? 'delete' : 'collected';
   }
 
   /**
    * What `check` says of an op naming (actor, counter) as an origin or target, when this list
-   * held it before a merge: null (new) for an element, else why not. Null for the rest (none, a
-   * delete marker, an op given by the state: `readStateOps` checked those).
+   * held it before a merge: null (new) for an element, else why not, as `refKind` says. Null for
+   * the rest (none, a delete marker, an op given by the state: `readStateOps` checked those).
    */
   #heldRef(actor: number, counter: number): 'invalid' | 'collected' | null {
-    if (actor < 0 || counter > this.held(actor as ActorId) || this.#ids.has(actor, counter)) return null;
-    return this.#log.deleteTarget(actor as ActorId, counter) !== undefined ? 'invalid' : 'collected';
+    if (actor < 0 || counter > this.held(actor as ActorId)) return null;
+    const kind = this.refKind({ actor: actor as ActorId, counter });
+    return kind === 'delete' ? 'invalid' : kind === 'collected' ? 'collected' : null;
   }
 
   protected integrate(op: Op<T>): void {
