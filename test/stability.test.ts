@@ -26,6 +26,23 @@ describe('Stability: what every member holds', () => {
     expect(new Stability(guest, 4, 30_000, 3).stable(v([guest, 2], [a1, 4]))).toEqual(v([guest, 2], [a1, 4]));
   });
 
+  it('of its own feed, counts nothing until it heard a majority of the members, itself among them: a group it never heard of may hold a copy\'s branch (seed 1,710,384,477)', () => {
+    // Five members; b0 knows of none but b1 (no op of the others held, no report names them).
+    const [b0, b1, b2] = [replicaId(0, 7), replicaId(1, 8), replicaId(2, 9)];
+    const s = new Stability(b0, 5);
+    const own = v([b0, 6], [b1, 4]);
+    s.hear(b1, v([b0, 6], [b1, 4]));
+    expect(s.stable(own)).toEqual(v([b1, 4]));
+    s.hear(b2, v([b0, 5], [b1, 4]));
+    expect(s.stable(own)).toEqual(v([b0, 5], [b1, 4]));
+    // Of three members, one heard beside itself is a majority.
+    const t = new Stability(a0, 3);
+    t.hear(a1, v([a0, 2]));
+    expect(t.stable(v([a0, 2]))).toEqual(v([a0, 2]));
+    // A lone member is its own majority.
+    expect(new Stability(a0, 1).stable(v([a0, 2]))).toEqual(v([a0, 2]));
+  });
+
   it('never goes back for a reordered request, takes a member\'s newer incarnation, and ignores strangers and its own member', () => {
     const s = new Stability(a0, 3);
     const own = v([a0, 9], [a1, 9], [a2, 9]);

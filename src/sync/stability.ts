@@ -19,7 +19,7 @@ const MAX_REPORTS = 8;
  *   requests, through its current incarnation) and its own. A member never heard from is not
  *   waited for: whatever it comes to hold, it is told what was retired before it may edit
  *   (`Replicator.mayEdit`); but of this replica's own feed nothing is stable while a member it
- *   knows of was never heard (`#unheardVoter`).
+ *   knows of was never heard, or before it heard a majority (`#ownFeedWaits`).
  * - **collectable**: the meet of the retire reports of every incarnation that may still make or
  *   relay an op this replica lacks, each taken at its latest report whose own ops it holds (so
  *   no op it lacks can name what that report retired). Those are the ones it holds ops of, has
@@ -96,20 +96,29 @@ export class Stability {
   stable(own: VersionVector): VersionVector {
     let v: VersionVector = own;
     for (const actor of this.#heard.values()) v = meet(v, this.#claims.get(actor)?.version ?? new Map());
-    return this.#unheardVoter(own) ? capAt(v, this.#self, 0) : v;
+    return this.#ownFeedWaits(own) ? capAt(v, this.#self, 0) : v;
   }
 
   /**
-   * Whether a member of the cluster is known here (it made an op held here, or a report heard
-   * names it) but was never heard. Of its own feed, the author counts only what members' heads
-   * showed they hold as it signed it; one it knows of but never heard may hold a copied key's op
-   * there (seed 100,962), so it is waited for as holding nothing. One nobody knows of yet (a late
-   * joiner) is not: it is told what was retired before it may edit. Only the cluster's members
-   * ask each other: a guest (a browser tab) hears none, and waits for none.
+   * Whether the author counts nothing of its own feed stable yet. It counts only what members'
+   * heads showed they hold as it signed it, and a member it did not hear may hold a copied key's
+   * op there. So it waits, as for one holding nothing:
+   * - for a member of the cluster known here (it made an op held here, or a report heard names
+   *   it) but never heard (seed 100,962);
+   * - until it heard a majority of the members, itself among them: a group it never heard of
+   *   (the other side of a partition) may hold the copy's branch, and had the author collected
+   *   below it, the fork could never be proven (seed 1,710,384,477). Two majorities share a
+   *   member, whose head shows one branch or the other.
+   * One nobody knows of yet (a late joiner) is not waited for otherwise: it is told what was
+   * retired before it may edit. Only the cluster's members ask each other: a guest (a browser
+   * tab) hears none, and waits for none.
    */
-  #unheardVoter(own: VersionVector): boolean {
+  #ownFeedWaits(own: VersionVector): boolean {
     const selfMember = memberOf(this.#self);
     if (selfMember >= this.#voters) return false;
+    let heard = 1;
+    for (const m of this.#heard.keys()) if (m < this.#voters && m !== selfMember) heard++;
+    if (heard * 2 <= this.#voters) return true;
     for (const actor of [...own.keys(), ...this.#mentioned.keys()]) {
       const m = memberOf(actor);
       if (m < this.#voters && m !== selfMember && !this.#heard.has(m)) return true;
