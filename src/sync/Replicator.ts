@@ -103,12 +103,11 @@ interface PeerState {
   backoffMs: number;
   /** An anti-entropy exchange, or its next page, is due. */
   syncDue: boolean;
-  /** Whether to take a state from this peer: until it sends one this replica refuses. */
-  states: boolean;
   /**
    * How many forks the peer knew when its state was refused (null: none refused). A state built
    * on a fork the peer did not know yet (or holding another branch than this replica) is refused;
-   * once the peer knows more forks, its state may have the fork cut out, and is asked for again.
+   * no state is asked of the peer then, until it knows more forks: its state may have the fork
+   * cut out.
    */
   refusedAtForks: number | null;
   /** Its digest of heads differed from this replica's: ask it for every head next time. */
@@ -178,7 +177,7 @@ export class Replicator<T> {
     if (fanout !== undefined && (!Number.isInteger(fanout) || fanout < 1)) throw new Error(`fanout must be a positive integer, got ${fanout}`);
     this.#random = fanout !== undefined && peers.length > fanout ? (config.random ?? null) : null;
     if (fanout !== undefined && peers.length > fanout && this.#random === null) throw new Error('gossip needs a source of random draws (config.random)');
-    this.#peers = peers.map((id) => ({ id, incarnation: undefined, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: this.#random === null, states: config.snapshots !== undefined, refusedAtForks: null, fullHeads: false }));
+    this.#peers = peers.map((id) => ({ id, incarnation: undefined, acked: null, inFlight: false, retryAt: now, backoffMs: 0, syncDue: this.#random === null, refusedAtForks: null, fullHeads: false }));
     for (const p of this.#peers) {
       const m = config.peerMembers?.get(p.id);
       if (m !== undefined) this.#byMember.set(m, p);
@@ -319,10 +318,7 @@ export class Replicator<T> {
     // It knows a fork it did not when its state was refused: that state may have held the fork's
     // ops, which it has now cut (seed 130,245,192: a late joiner refused both peers' states, and,
     // asking only for ops, never got what they had collected).
-    if (p.refusedAtForks !== null && reply.forks.length > p.refusedAtForks) {
-      p.states = true;
-      p.refusedAtForks = null;
-    }
+    if (p.refusedAtForks !== null && reply.forks.length > p.refusedAtForks) p.refusedAtForks = null;
     if (reply.from !== undefined && this.isMember(reply.from)) {
       p.incarnation = reply.from;
       this.#known.hear(reply.from);
@@ -512,7 +508,6 @@ export class Replicator<T> {
    */
   #takeState(p: PeerState, page: SyncPage<T>, bytes: Uint8Array): PageOutcome<T> {
     const refuse = (why: string): PageOutcome<T> => {
-      p.states = false;
       p.refusedAtForks = page.forks.length;
       return { accepted: [], records: NO_RECORDS, refused: [], refusals: [], state: { taken: false, why } };
     };
@@ -602,7 +597,7 @@ export class Replicator<T> {
     const from = this.list.actor;
     if (p.syncDue) {
       p.syncDue = false;
-      const state = p.states && this.#stateFrom === null;
+      const state = this.#config.snapshots !== undefined && p.refusedAtForks === null && this.#stateFrom === null;
       if (state) this.#stateFrom = p.id;
       const fullHeads = p.fullHeads;
       p.fullHeads = false;
