@@ -298,14 +298,18 @@ export class Simulation {
     const target = to.replica;
     if (r === null || target === null) return;
     const twin = this.#replica(node.actor, copyBacking(node.backing), []);
-    const [op] = twin.edit((list) => list.insert(this.#rng.int(list.length + 1), this.#rng.int(256)));
-    this.#made.forge(op as Op<Gene>);
+    const op = twin.edit((list) => list.insert(this.#rng.int(list.length + 1), this.#rng.int(256)))[0] as Op<Gene>;
     const feeds = twin.replicator.feeds;
     // From past what the copy collected of its own feed, as every push does (a peer that lacks it must sync).
     const held = Math.max(target.replicator.feeds.count(twin.actor), twin.list.collected?.get(twin.actor) ?? 0);
     const end = twin.list.nextCounter - 1;
     const result = target.receivePush(twin.actor, twin.list.opsOf(twin.actor, held, end - held), feeds.proof(twin.actor, end), this.#now, undefined, twin.replicator.told);
-    this.#say(`${node.name}'s key, copied, signs ${formatId((op as Op<Gene>).id)} again, pushed to ${to.name}: ${result.status}`);
+    // The copy is thrown away: an op its push did not leave anywhere was never made, for the
+    // versions replicas must reach (seed 1,807,473,495: a push from past what the copy collected
+    // to a peer that never held the feed is refused, \`unknown_feed\`).
+    if (result.accepted.some((o) => o.id.actor === op.id.actor && o.id.counter === op.id.counter)) this.#made.forge(op);
+    const why = result.status === 'refused' ? ` (${result.code})` : '';
+    this.#say(`${node.name}'s key, copied, signs ${formatId(op.id)} again, pushed to ${to.name}: ${result.status}${why}`);
   }
 
   /**
