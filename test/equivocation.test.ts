@@ -143,6 +143,29 @@ describe('an author that signs two different ops at one position (equivocation)'
     expect(r1.list.toArray()).toEqual([7, 10, 11, 12]);
   });
 
+  it('an author restarted from its store takes back no op past its last that names what it retired: a copy made it, and it is proven (seed 1,753,280,405)', () => {
+    const fast = (a: ActorId) => new FastList<number>(a);
+    const backing = memoryBacking<number>();
+    const author = newReplica(5, { backing, makeList: fast });
+    author.edit((l) => l.insert(0, 10));
+    author.edit((l) => l.insert(1, 11));
+    author.edit((l) => l.delete(1));
+    const r0 = newReplica(0, { makeList: fast });
+    expect(deliver(r0, signedPush(author)).status).toBe('ok');
+    // A copy of the store types after 10: its op 4 names the tombstone 11 as its right origin.
+    const copy = newReplica(5, { backing: copyBacking(backing), makeList: fast });
+    const forged = copy.edit((l) => l.insert(1, 99))[0] as Op<number>;
+    expect(forged.type === 'insert' && forged.right).toEqual({ actor: author.actor, counter: 2 });
+    expect(deliver(r0, signedPush(copy, 3)).status).toBe('ok');
+    // The author restarts (it has signed nothing since) and retires what every member holds (as
+    // stability would, its requests heard): no op of its own after that names 11.
+    const restarted = newReplica(5, { backing, makeList: fast, peers: ['r0'] });
+    restarted.list.retire?.(restarted.list.version());
+    expect(sync(restarted, r0, 'r0')).toContain('equivocation');
+    expect(restarted.replicator.feeds.equivocations()).toEqual([{ actor: author.actor, at: 4 }]);
+    expect(restarted.list.toArray()).toEqual([10]);
+  });
+
   it('a store restored from a backup takes back the ops it signed before, until it signs anew', () => {
     const backing = memoryBacking<number>();
     const author = newReplica(5, { backing });

@@ -69,11 +69,13 @@ describe('deterministic simulation: drops, duplicates, delays, partitions, crash
   // peer knows more forks (130,245,192: a late joiner refused states still holding a fork's ops);
   // the copy's push says what it was told was retired, as honest code's does (4,369); a state
   // sends a suspected feed as far as it was checked, as a page does (1,623,321,325); an author
-  // counts nothing of its own feed stable before it heard a majority (1,710,384,477).
+  // counts nothing of its own feed stable before it heard a majority (1,710,384,477); a restarted
+  // author takes back no op past its last that names what it retired (1,753,280,405); the copy's
+  // op counts as made only if its push left it somewhere (1,807,473,495).
   it('where a copied key forks a feed, replicas that collected drop the fork and still converge', { timeout: 120_000 }, () => {
     const failures: string[] = [];
     let collected = 0;
-    for (const seed of [6, 76, 78, 90, 178, 195, 348, 410, 463, 494, 595, 768, 794, 831, 4369, 100_962, 101_082, 130_245_192, 1_623_321_325, 1_710_384_477]) {
+    for (const seed of [6, 76, 78, 90, 178, 195, 348, 410, 463, 494, 595, 768, 794, 831, 4369, 100_962, 101_082, 130_245_192, 1_623_321_325, 1_710_384_477, 1_753_280_405, 1_807_473_495]) {
       const result = runSim(seed);
       collected += result.collected;
       if (!result.ok) failures.push(`seed ${seed}: ${result.message}\n  replay: ${replayCommand(seed)}`);

@@ -92,6 +92,11 @@ export interface List<T> {
    * applied (see `FastList.retire`); returns what is retired now.
    */
   retire?(stable: VersionVector): VersionVector;
+  /**
+   * Where the list can: whether `op` names, as an origin or target, an element this list retired
+   * or collected. An op its own author makes after retiring never does (see `Feeds.#stolen`).
+   */
+  namesRetired?(op: Op<T>): boolean;
   /** Where the list can: collect the retired tombstones `stable` covers (see `FastList.collect`); returns how many went. */
   collect?(stable: VersionVector): number;
   /** What `collect(stable)` would make the collected version (the ops it would forget, with those already forgotten). */

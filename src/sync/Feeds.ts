@@ -418,8 +418,9 @@ export class Feeds<T> {
    * `heldOps(actor, upTo)` gives the held ops of a feed, to check a branch that forks from them
    * (null where they were collected: such a branch is refused unchecked). `bases` (a collected
    * state's) start feeds past what this replica holds of them: `ops` then holds only ops after them.
+   * `breaks(op)` says whether an op names what this replica retired (see `#stolen`).
    */
-  check(ops: readonly Op<T>[], proofs: readonly Proof<T>[], held: (op: Op<T>) => string, heldOps: HeldOps<T>, page = false, bases: readonly ChainState[] = []): FeedPlan<T> {
+  check(ops: readonly Op<T>[], proofs: readonly Proof<T>[], held: (op: Op<T>) => string, heldOps: HeldOps<T>, page = false, bases: readonly ChainState[] = [], breaks: (op: Op<T>) => boolean = () => false): FeedPlan<T> {
     const groups = new Map<ActorId, Op<T>[]>();
     const refusals: FeedRefusal[] = [];
     for (const op of ops) {
@@ -442,7 +443,7 @@ export class Feeds<T> {
       if (refusals.some((r) => r.actor === actor)) continue;
       const proof = proofs.find((p) => p.actor === actor);
       const base = rebased.get(actor);
-      const checked = base === undefined ? this.#checkFeed(actor, group, proof, held, heldOps, page, tails) : this.#checkFromBase(actor, group, proof, base);
+      const checked = base === undefined ? this.#checkFeed(actor, group, proof, held, heldOps, page, tails, breaks) : this.#checkFromBase(actor, group, proof, base);
       if (checked === null) continue;
       if ('code' in checked) refusals.push(checked);
       else entries.push(checked);
@@ -485,7 +486,7 @@ export class Feeds<T> {
     return { keys, points };
   }
 
-  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof<T> | undefined, held: (op: Op<T>) => string, heldOps: HeldOps<T>, page: boolean, tails: SignedPoint<T>[]): PlanEntry<T> | FeedRefusal | null {
+  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof<T> | undefined, held: (op: Op<T>) => string, heldOps: HeldOps<T>, page: boolean, tails: SignedPoint<T>[], breaks: (op: Op<T>) => boolean): PlanEntry<T> | FeedRefusal | null {
     const first = (group[0] as Op<T>).id.counter;
     const last = (group[group.length - 1] as Op<T>).id.counter;
     const who = formatActor(actor);
@@ -516,7 +517,9 @@ export class Feeds<T> {
       this.#suspect.delete(actor);
       return this.#fork(actor, group, proof, differs, heldOps);
     }
-    if (actor === this.self && this.#signedHere && last > count && feed !== undefined) return this.#stolen(group.filter((op) => op.id.counter > count), proof, feed);
+    // Before it signs here, such ops are taken back as its own (a restored backup's), unless one
+    // names what this replica retired: its reports promised no op past them would.
+    if (actor === this.self && last > count && feed !== undefined && (this.#signedHere || group.some((op) => op.id.counter > count && breaks(op)))) return this.#stolen(group.filter((op) => op.id.counter > count), proof, feed);
     this.#compared(actor, first, last);
     if (last <= count) {
       // Nothing new, but a tail on the point held: check it, for what it shows (`doomedInTails`).
@@ -617,10 +620,12 @@ export class Feeds<T> {
 
   /**
    * Ops under this replica's own id past the last it made, signed with its key, after it signed
-   * ops here: a copy of its key made them (a store restored from a backup takes back what it signed
-   * before, until it signs anew). Kept, the copy's op would be its author's for every replica, and
-   * it may name what its author retired (INTERNALS.md, "What is still open: forks against
-   * collection"). So the replica signs another op at the first of their positions (a delete that
+   * ops here, or naming what it retired: a copy of its key made them. A store restored from a
+   * backup takes back what it signed before, until it signs anew, but not an op naming what it
+   * retired: its own ops made after the backup's marks name none of them, and its reports promised
+   * as much, so collectors may refuse the op (seed 1,753,280,405). Kept, the copy's op would be its
+   * author's for every replica, and it may name what its author retired (INTERNALS.md, "What is
+   * still open: forks against collection"). So the replica signs another op at the first of their positions (a delete that
    * is never applied), and the two are the proof of a fork: every replica drops the feed from
    * there on, and this replica goes on as a new incarnation.
    */

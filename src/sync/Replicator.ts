@@ -519,7 +519,7 @@ export class Replicator<T> {
       codec,
       list: this.list,
       problem: (op) => this.#problem(op) ?? (this.feeds.doomed(op) ? 'it is, or builds on, the fork of a feed proven to equivocate' : null),
-      checkFeeds: (ops, proofs, bases) => this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, true, bases),
+      checkFeeds: (ops, proofs, bases) => this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, true, bases, this.#breaks),
       conflict: (actor, state) => this.#forkInState(actor, state, page.proofs),
     });
     if (typeof read === 'string') return refuse(read);
@@ -559,8 +559,11 @@ export class Replicator<T> {
   }
 
   #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[], page = false): FeedPlan<T> {
-    return this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, page);
+    return this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, page, [], this.#breaks);
   }
+
+  /** Whether an op under this replica's own id, past its last, names what it retired: a copy's (see `Feeds.#stolen`). */
+  readonly #breaks = (op: Op<T>): boolean => this.list.namesRetired?.(op) ?? false;
 
   /** `actor`'s feed this replica holds up to `upTo`, from its base: what a fork is checked from (null: collected). */
   readonly #heldOps: HeldOps<T> = (actor, upTo) => {

@@ -280,6 +280,17 @@ export class FastList<T> extends CausalList<T> {
     return insertOf(id, offset, piece.values.get(id.counter), piece.olA, piece.olC, piece.orA, piece.orC);
   }
 
+  namesRetired(op: Op<T>): boolean {
+    const refs = op.type === 'delete' ? [op.target] : [op.left, op.right];
+    for (const id of refs) {
+      if (id === null || id.counter < 1 || id.counter > this.held(id.actor)) continue;
+      const at = this.#ids.find(id.actor, id.counter);
+      // A tombstone retired or collectable, or (neither an element nor a delete held) collected.
+      if (at !== undefined ? at[0].gc !== 0 : this.#log.deleteTarget(id.actor, id.counter) === undefined) return true;
+    }
+    return false;
+  }
+
   protected refKind(id: OpId): RefKind {
     if (id.counter > this.held(id.actor) || id.counter < 1) return 'absent';
     // An op is an insert or a delete: an element found settles it without searching the deletes.
