@@ -7,7 +7,7 @@ import { Simulation } from '../src/sim/Simulation.js';
  * Fixed seeds keep CI reproducible; a few fresh ones each run keep looking for new schedules.
  * Replicas collect tombstones in every run, those where the plan copies a key too.
  */
-const FIXED = [...Array.from({ length: 500 }, (_, i) => i + 1), 726_124_750, 9_400_032, 9_400_293, 101_044];
+const FIXED = [...Array.from({ length: 500 }, (_, i) => i + 1), 726_124_750, 9_400_032, 9_400_293, 101_044, 1_762_251_850];
 const FRESH = Array.from({ length: 50 }, () => 1000 + Math.floor(Math.random() * 0x7fff0000));
 
 describe('deterministic simulation: drops, duplicates, delays, partitions, crashes, late joiners', () => {

@@ -101,6 +101,19 @@ describe('catch-up from state', () => {
     expect(state(newReplica(2, { ...options(backing) }))).toEqual(state(r0));
   });
 
+  it('is not sent where the asker may have collected its own ops the sender lacks: a state without them it must refuse (seed 1,762,251,850)', () => {
+    const [r0] = history() as [Replica<number>];
+    const late = newReplica(3, { ...options(), peers: ['r0'] });
+    for (let i = 0; i < 3; i++) late.edit((l) => l.insert(0, 40 + i));
+    const version = late.list.version();
+    // Its own ops not retired: they go back on top of the state, which is sent.
+    expect(r0.serveSync(late.actor, version, true, { retired: new Map(), own: 3 }).state).toBeInstanceOf(Uint8Array);
+    // Retired, they may be collected there: the asker is sent ops.
+    const page = r0.serveSync(late.actor, version, true, { retired: new Map([[late.actor, 3]]), own: 3 });
+    expect(page.state).toBeUndefined();
+    expect(page.ops.length).toBeGreaterThan(0);
+  });
+
   it('is not sent to a replica that lacks little, nor to one that does not take states', () => {
     const [r0, r1] = history() as [Replica<number>, Replica<number>];
     r0.edit((l) => l.insert(0, 1), 60);

@@ -453,7 +453,7 @@ export class Replicator<T> {
       this.feeds.forgetOwnBelow(ownStable);
     }
     if (this.#random !== null) this.#askBack(asker, version);
-    const full = (takesState ? this.#statePage(asker, version) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
+    const full = (takesState ? this.#statePage(asker, version, report) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
     const page = fullHeads ? full : { ...full, ...this.feeds.digestHeads(full.heads, version) };
     return this.#stability === null ? page : { ...page, from: this.list.actor, retired: this.told };
   }
@@ -478,17 +478,19 @@ export class Replicator<T> {
     this.#askedBack++;
   }
 
-  /** The list as a state for an asker at `version`, or null: not far behind, not all vouched for, or too large. */
-  #statePage(asker: ActorId, version: VersionVector): SyncPage<T> | null {
+  /** The list as a state for an asker at `version` (its report: `report`), or null: not far behind, not all vouched for, or too large. */
+  #statePage(asker: ActorId, version: VersionVector, report?: RetireReport): SyncPage<T> | null {
     const codec = this.#config.snapshots;
     // Ops collected can no longer be sent: an asker that lacks some must take a state.
     const collected = this.list.collected ?? new Map();
     const held = this.list.version();
     // A state where the asker lacks ops only collected here, or where it is far behind and holds
-    // nothing this replica lacks but its own ops (others it may have collected: a state cannot
-    // carry those back, and the asker refuses it).
+    // nothing this replica lacks but its own ops past what it retired (others it may have
+    // collected: a state cannot carry those back, and the asker refuses it). An author may collect
+    // its own feed as far as its report retired it, once every replica it counts retired it too;
+    // a peer that joined later lacks those ops (seed 1,762,251,850).
     const must = !covers(version, collected);
-    const others = new Map([...version].filter(([a]) => a !== asker));
+    const others = capAt(version, asker, report?.retired.get(asker) ?? 0);
     if (codec === undefined || (!must && (!covers(held, others) || !farBehind(version, held, this.#config.maxOps)))) return null;
     const vouched = stateProofs(this.list, version, this.feeds);
     if (vouched === null) return null;
