@@ -3,7 +3,7 @@ import { formatActor, formatId, memberOf, type ActorId, type OpId } from '../crd
 import type { List } from '../crdt/list.js';
 import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
-import { capAt, covers, opsIn, type VersionVector } from '../crdt/version.js';
+import { capAt, covers, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
 import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
@@ -11,7 +11,8 @@ import { PeerKnowledge, type Knowledge } from './knowledge.js';
 import { Stability, type Collectable } from './stability.js';
 import { Vouches } from './vouches.js';
 import { sample } from '../util/sample.js';
-import { farBehind, readState, stateProofs, statePage, type SnapshotCodec } from './states.js';
+import { readState, type SnapshotCodec } from './states.js';
+import { StateServer } from './StateServer.js';
 
 /** Gossip's fan-out, unless told otherwise (see `SyncConfig.fanout`). */
 export const DEFAULT_FANOUT = 3;
@@ -151,8 +152,8 @@ export class Replicator<T> {
   #askedBack = 0;
   /** The peer asked for a state now, if any: one at a time, or every peer would send one at the start. */
   #stateFrom: PeerId | null = null;
-  /** The list as a state, for peers far behind, while it holds `applied` ops and collected `collected`. */
-  #state: { list: List<T>; applied: number; collected: number; bytes: Uint8Array } | null = null;
+  /** States for peers far behind (null: this replica sends none). */
+  readonly #states: StateServer<T> | null;
   /** What the list retired (the replica stores it before it is reported). */
   #retired: VersionVector;
   /** The incarnations heard, and what peers said was retired. */
@@ -171,6 +172,7 @@ export class Replicator<T> {
     this.#stability = config.members === undefined ? null : new Stability(list.actor, config.members, config.settleMs, config.voters);
     this.#retired = list.retire?.(new Map()) ?? new Map();
     this.#config = config;
+    this.#states = config.snapshots === undefined ? null : new StateServer(config.snapshots, config.maxOps);
     this.#screen = screen;
     if (new Set(peers).size !== peers.length) throw new Error(`peers must be distinct: ${peers.join(', ')}`);
     const fanout = config.fanout;
@@ -453,7 +455,7 @@ export class Replicator<T> {
       this.feeds.forgetOwnBelow(ownStable);
     }
     if (this.#random !== null) this.#askBack(asker, version);
-    const full = (takesState ? this.#statePage(asker, version, report) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
+    const full = (takesState ? (this.#states?.page(this.list, this.feeds, asker, version, report) ?? null) : null) ?? missingOps(this.list, version, this.#config, this.feeds);
     const page = fullHeads ? full : { ...full, ...this.feeds.digestHeads(full.heads, version) };
     return this.#stability === null ? page : { ...page, from: this.list.actor, retired: this.told };
   }
@@ -476,31 +478,6 @@ export class Replicator<T> {
     if (covers(this.list.version(), version)) return;
     p.syncDue = true;
     this.#askedBack++;
-  }
-
-  /** The list as a state for an asker at `version` (its report: `report`), or null: not far behind, not all vouched for, or too large. */
-  #statePage(asker: ActorId, version: VersionVector, report?: RetireReport): SyncPage<T> | null {
-    const codec = this.#config.snapshots;
-    // Ops collected can no longer be sent: an asker that lacks some must take a state.
-    const collected = this.list.collected ?? new Map();
-    const held = this.list.version();
-    // A state where the asker lacks ops only collected here, or where it is far behind and holds
-    // nothing this replica lacks but its own ops past what it retired (others it may have
-    // collected: a state cannot carry those back, and the asker refuses it). An author may collect
-    // its own feed as far as its report retired it, once every replica it counts retired it too;
-    // a peer that joined later lacks those ops (seed 1,762,251,850).
-    const must = !covers(version, collected);
-    const others = capAt(version, asker, report?.retired.get(asker) ?? 0);
-    if (codec === undefined || (!must && (!covers(held, others) || !farBehind(version, held, this.#config.maxOps)))) return null;
-    const vouched = stateProofs(this.list, version, this.feeds);
-    if (vouched === null) return null;
-    const bases = this.feeds.bases.for(version, collected);
-    if (bases === null) return null;
-    // The encoding changes with what the list holds and what it collected.
-    const [applied, gone] = [opsIn(this.list.version()), opsIn(collected)];
-    if (this.#state?.list !== this.list || this.#state.applied !== applied || this.#state.collected !== gone) this.#state = { list: this.list, applied, collected: gone, bytes: codec.encode(this.list) };
-    const { bytes } = this.#state;
-    return bytes.length > codec.maxBytes ? null : statePage(bytes, vouched.mine, vouched.proofs, this.feeds, bases);
   }
 
   /**
