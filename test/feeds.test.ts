@@ -478,7 +478,7 @@ describe('chain states', () => {
     feeds.restore({ ...store.records(), chains }, ops);
     return feeds;
   }
-  const check = (feeds: Feeds<number>, push: SignedPush) => feeds.check(push.ops, [push.proof], () => 'new', () => null);
+  const check = (feeds: Feeds<number>, push: SignedPush) => feeds.check(push.ops, [push.proof], { check: () => 'new', ops: () => null, namesRetired: () => false });
 
   it('a feed goes on from the chain saved where it was signed, without the ops before it', () => {
     const { author, backing, holder } = held();

@@ -414,13 +414,10 @@ export class Feeds<T> {
   /**
    * Check a batch (a push, or a page) before anything of it is applied, feed by feed: the ops of
    * each feed must run on from what this replica holds of it, and end at a point its author
-   * signed, which the batch proves. `held(op)` says whether the list holds `op` already (as `List.check`);
-   * `heldOps(actor, upTo)` gives the held ops of a feed, to check a branch that forks from them
-   * (null where they were collected: such a branch is refused unchecked). `bases` (a collected
+   * signed, which the batch proves, against what this replica `holds`. `bases` (a collected
    * state's) start feeds past what this replica holds of them: `ops` then holds only ops after them.
-   * `breaks(op)` says whether an op names what this replica retired (see `#stolen`).
    */
-  check(ops: readonly Op<T>[], proofs: readonly Proof<T>[], held: (op: Op<T>) => string, heldOps: HeldOps<T>, page = false, bases: readonly ChainState[] = [], breaks: (op: Op<T>) => boolean = () => false): FeedPlan<T> {
+  check(ops: readonly Op<T>[], proofs: readonly Proof<T>[], holds: Holdings<T>, page = false, bases: readonly ChainState[] = []): FeedPlan<T> {
     const groups = new Map<ActorId, Op<T>[]>();
     const refusals: FeedRefusal[] = [];
     for (const op of ops) {
@@ -443,7 +440,7 @@ export class Feeds<T> {
       if (refusals.some((r) => r.actor === actor)) continue;
       const proof = proofs.find((p) => p.actor === actor);
       const base = rebased.get(actor);
-      const checked = base === undefined ? this.#checkFeed(actor, group, proof, held, heldOps, page, tails, breaks) : this.#checkFromBase(actor, group, proof, base);
+      const checked = base === undefined ? this.#checkFeed(actor, group, proof, holds, page, tails) : this.#checkFromBase(actor, group, proof, base);
       if (checked === null) continue;
       if ('code' in checked) refusals.push(checked);
       else entries.push(checked);
@@ -486,7 +483,7 @@ export class Feeds<T> {
     return { keys, points };
   }
 
-  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof<T> | undefined, held: (op: Op<T>) => string, heldOps: HeldOps<T>, page: boolean, tails: SignedPoint<T>[], breaks: (op: Op<T>) => boolean): PlanEntry<T> | FeedRefusal | null {
+  #checkFeed(actor: ActorId, group: Op<T>[], proof: Proof<T> | undefined, holds: Holdings<T>, page: boolean, tails: SignedPoint<T>[]): PlanEntry<T> | FeedRefusal | null {
     const first = (group[0] as Op<T>).id.counter;
     const last = (group[group.length - 1] as Op<T>).id.counter;
     const who = formatActor(actor);
@@ -495,7 +492,7 @@ export class Feeds<T> {
     // someone holds a copy of it, and they are checked like any author's (a fork, if they differ;
     // past the last made here, `#stolen`, once this process signed ops).
     if (actor === this.self) {
-      if (group.every((op) => held(op) === 'duplicate')) {
+      if (group.every((op) => holds.check(op) === 'duplicate')) {
         // The same as held, that far: a suspected own feed is compared on from there (else the
         // same first page came back for ever, and a copy's op at its end was never met: seed 101,044).
         this.#compared(actor, first, last);
@@ -512,14 +509,14 @@ export class Feeds<T> {
     if (first > count + 1) {
       return count === 0 ? refuse('unknown_feed', actor, `${who} is a feed this replica has not seen; send it from its first op, not from ${first}`) : refuse('gap', actor, `ops of ${who} start at ${first}, but this replica holds ${count}; it cannot check them`);
     }
-    const differs = group.find((op) => op.id.counter <= count && held(op) !== 'duplicate');
+    const differs = group.find((op) => op.id.counter <= count && holds.check(op) !== 'duplicate');
     if (differs !== undefined) {
       this.#suspect.delete(actor);
-      return this.#fork(actor, group, proof, differs, heldOps);
+      return this.#fork(actor, group, proof, differs, holds.ops);
     }
     // Before it signs here, such ops are taken back as its own (a restored backup's), unless one
     // names what this replica retired: its reports promised no op past them would.
-    if (actor === this.self && last > count && feed !== undefined && (this.#signedHere || group.some((op) => op.id.counter > count && breaks(op)))) return this.#stolen(group.filter((op) => op.id.counter > count), proof, feed);
+    if (actor === this.self && last > count && feed !== undefined && (this.#signedHere || group.some((op) => op.id.counter > count && holds.namesRetired(op)))) return this.#stolen(group.filter((op) => op.id.counter > count), proof, feed);
     this.#compared(actor, first, last);
     if (last <= count) {
       // Nothing new, but a tail on the point held: check it, for what it shows (`doomedInTails`).
@@ -625,9 +622,9 @@ export class Feeds<T> {
    * retired: its own ops made after the backup's marks name none of them, and its reports promised
    * as much, so collectors may refuse the op (seed 1,753,280,405). Kept, the copy's op would be its
    * author's for every replica, and it may name what its author retired (INTERNALS.md, "What is
-   * still open: forks against collection"). So the replica signs another op at the first of their positions (a delete that
-   * is never applied), and the two are the proof of a fork: every replica drops the feed from
-   * there on, and this replica goes on as a new incarnation.
+   * still open: forks against collection"). So the replica signs another op at the first of their
+   * positions (a delete that is never applied), and the two are the proof of a fork: every
+   * replica drops the feed from there on, and this replica goes on as a new incarnation.
    */
   #stolen(ops: Op<T>[], proof: Proof<T>, feed: Feed<T>): FeedRefusal {
     const at = (ops[0] as Op<T>).id.counter;
@@ -656,6 +653,16 @@ export class Feeds<T> {
  * it) and its ops from there; null where `upTo` is below the base (it keeps those no longer).
  */
 export type HeldOps<T> = (actor: ActorId, upTo: number) => { base: Base; ops: Op<T>[] } | null;
+
+/** What a batch is checked against: what the replica holds. */
+export interface Holdings<T> {
+  /** Whether the list holds `op` already, as `List.check` says. */
+  check(op: Op<T>): string;
+  /** A feed's held ops, to check a branch that forks from them (null where they were collected: such a branch is refused unchecked). */
+  readonly ops: HeldOps<T>;
+  /** Whether `op` names what this replica retired (see `#stolen`). */
+  namesRetired(op: Op<T>): boolean;
+}
 
 const refuse = (code: FeedRefusalCode, actor: ActorId, message: string): FeedRefusal => ({ code, actor, message });
 

@@ -5,7 +5,7 @@ import { dependencies, type Op } from '../crdt/ops.js';
 import { opProblem, type OpRules } from '../crdt/validate.js';
 import { capAt, covers, type VersionVector } from '../crdt/version.js';
 import type { PeerId, Reply, Request, RetireReport, SyncPage } from './messages.js';
-import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Proof } from './Feeds.js';
+import { NO_RECORDS, type FeedPlan, type FeedRecords, type FeedRefusal, type Feeds, type HeldOps, type Holdings, type Proof } from './Feeds.js';
 import { missingOps, ownOpsAfter, type PageLimits } from './pages.js';
 import { PeerKnowledge, type Knowledge } from './knowledge.js';
 import { Stability, type Collectable } from './stability.js';
@@ -498,7 +498,7 @@ export class Replicator<T> {
       codec,
       list: this.list,
       problem: (op) => this.#problem(op) ?? (this.feeds.doomed(op) ? 'it is, or builds on, the fork of a feed proven to equivocate' : null),
-      checkFeeds: (ops, proofs, bases) => this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, true, bases, this.#breaks),
+      checkFeeds: (ops, proofs, bases) => this.feeds.check(ops, proofs, this.#holdings, true, bases),
       conflict: (actor, state) => this.#forkInState(actor, state, page.proofs),
     });
     if (typeof read === 'string') return refuse(read);
@@ -538,11 +538,15 @@ export class Replicator<T> {
   }
 
   #checkFeeds(ops: readonly Op<T>[], proofs: readonly Proof<T>[], page = false): FeedPlan<T> {
-    return this.feeds.check(ops, proofs, (op) => this.list.check(op), this.#heldOps, page, [], this.#breaks);
+    return this.feeds.check(ops, proofs, this.#holdings, page);
   }
 
-  /** Whether an op under this replica's own id, past its last, names what it retired: a copy's (see `Feeds.#stolen`). */
-  readonly #breaks = (op: Op<T>): boolean => this.list.namesRetired?.(op) ?? false;
+  /** What a batch's feeds are checked against: the list, and the feeds' held ops. */
+  readonly #holdings: Holdings<T> = {
+    check: (op) => this.list.check(op),
+    ops: (actor, upTo) => this.#heldOps(actor, upTo),
+    namesRetired: (op) => this.list.namesRetired?.(op) ?? false,
+  };
 
   /** `actor`'s feed this replica holds up to `upTo`, from its base: what a fork is checked from (null: collected). */
   readonly #heldOps: HeldOps<T> = (actor, upTo) => {

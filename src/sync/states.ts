@@ -117,8 +117,9 @@ export interface StateChecks<T> {
 /**
  * The list a state page holds, the ops in it the replica lacks (in causal order) and their
  * feeds' plan, or why it cannot be taken: it does not load, holds
- * other ops than its page says, conflicts with what the replica holds (`stateConflict`), or an op
- * it adds fails the replica's checks or its feed's signature. Changes nothing.
+ * other ops than its page says, conflicts with what the replica holds (`stateConflict`), an op
+ * the replica holds beyond it names what it collected, or an op it adds fails the replica's
+ * checks or its feed's signature. Changes nothing.
  */
 export function readState<T>(page: SyncPage<T>, bytes: Uint8Array, c: StateChecks<T>): { list: List<T>; fresh: Op<T>[]; plan: FeedPlan<T> } | string {
   let list: List<T>;
