@@ -1,4 +1,4 @@
-import { actorId, formatId, idKey, type ActorId } from '../crdt/ids.js';
+import { actorId, formatId, idKey, sameId, type ActorId } from '../crdt/ids.js';
 import { sameOp, type Op } from '../crdt/ops.js';
 import { formatVersion } from '../crdt/version.js';
 import { genomeList } from '../genome/cluster.js';
@@ -307,7 +307,7 @@ export class Simulation {
     // The copy is thrown away: an op its push did not leave anywhere was never made, for the
     // versions replicas must reach (seed 1,807,473,495: a push from past what the copy collected
     // to a peer that never held the feed is refused, \`unknown_feed\`).
-    if (result.accepted.some((o) => o.id.actor === op.id.actor && o.id.counter === op.id.counter)) this.#made.forge(op);
+    if (result.accepted.some((o) => sameId(o.id, op.id))) this.#made.forge(op);
     const why = result.status === 'refused' ? ` (${result.code})` : '';
     this.#say(`${node.name}'s key, copied, signs ${formatId(op.id)} again, pushed to ${to.name}: ${result.status}${why}`);
   }

@@ -583,7 +583,7 @@ export class Replicator<T> {
     const from = this.list.actor;
     if (p.syncDue) {
       p.syncDue = false;
-      const state = this.#config.snapshots !== undefined && p.refusedAtForks === null && this.#stateFrom === null;
+      const state = this.#states !== null && p.refusedAtForks === null && this.#stateFrom === null;
       if (state) this.#stateFrom = p.id;
       const fullHeads = p.fullHeads;
       p.fullHeads = false;

@@ -283,10 +283,10 @@ export class FastList<T> extends CausalList<T> {
   namesRetired(op: Op<T>): boolean {
     const refs = op.type === 'delete' ? [op.target] : [op.left, op.right];
     for (const id of refs) {
-      if (id === null || id.counter < 1 || id.counter > this.held(id.actor)) continue;
+      if (id === null) continue;
+      // A tombstone retired or collectable; else what `refKind` says is collected.
       const at = this.#ids.find(id.actor, id.counter);
-      // A tombstone retired or collectable, or (neither an element nor a delete held) collected.
-      if (at !== undefined ? at[0].gc !== 0 : this.#log.deleteTarget(id.actor, id.counter) === undefined) return true;
+      if (at !== undefined ? at[0].gc !== 0 : this.refKind(id) === 'collected') return true;
     }
     return false;
   }
